@@ -1,0 +1,174 @@
+//! Reading the files `xent score` audits: predictions, targets, sample weights and class names,
+//! each from CSV or NumPy `.npy` (chosen by the file extension).
+//!
+//! Errors name the file and the line (CSV, 1-based) or index (`.npy`, 0-based `[row, column]`).
+
+pub mod csv;
+pub mod npy;
+
+use std::path::Path;
+
+use self::csv::{CsvTable, read_numeric_csv};
+use self::npy::{NpyArray, NpyValues, read_npy};
+use crate::error::{Error, Result};
+use crate::matrix::Matrix;
+use crate::targets::Targets;
+
+/// A table read from either format, with a locator for error messages.
+enum Table {
+    Csv(CsvTable),
+    Npy(NpyArray),
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Self> {
+        let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        let table = if is_npy { Self::Npy(read_npy(path)?) } else { Self::Csv(read_numeric_csv(path)?) };
+        if table.rows() == 0 {
+            return Err(Error::parse(path, "data", "the file holds no rows"));
+        }
+        Ok(table)
+    }
+
+    /// (rows, cols) with rank checks: rank 1 is one column, rank 2 is rows × cols.
+    fn shape(&self, path: &Path) -> Result<(usize, usize)> {
+        match self {
+            Self::Csv(t) => Ok((t.rows(), t.cols)),
+            Self::Npy(a) => match a.shape.as_slice() {
+                [n] => Ok((*n, 1)),
+                [n, k] => Ok((*n, *k)),
+                other => Err(Error::parse(
+                    path,
+                    "header",
+                    format!("array of rank {} (shape {other:?}); expected rank 1 or 2", other.len()),
+                )),
+            },
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Self::Csv(t) => t.rows(),
+            Self::Npy(a) => a.shape.first().copied().unwrap_or(0),
+        }
+    }
+
+    fn locate(&self, row: usize, col: usize, cols: usize) -> String {
+        match self {
+            Self::Csv(t) => {
+                let line = t.lines.get(row).copied().unwrap_or(0);
+                if cols > 1 { format!("line {line}, column {}", col + 1) } else { format!("line {line}") }
+            }
+            Self::Npy(_) => {
+                if cols > 1 { format!("index [{row}, {col}]") } else { format!("index [{row}]") }
+            }
+        }
+    }
+
+    fn values_f64(&self) -> Vec<f64> {
+        match self {
+            Self::Csv(t) => t.values.clone(),
+            Self::Npy(a) => match &a.values {
+                NpyValues::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+                NpyValues::F64(v) => v.clone(),
+                NpyValues::Int(v) => v.iter().map(|&x| x as f64).collect(),
+            },
+        }
+    }
+}
+
+/// Reads a prediction matrix: `N × K` scores (probabilities or logits), or `N` values for one
+/// sigmoid unit (read as `N × 1`).
+///
+/// # Errors
+/// The file's own errors; an integer `.npy`; a rank other than 1 or 2; a NaN or infinite value
+/// (named by line or index); no rows.
+pub fn read_predictions(path: &Path) -> Result<Matrix> {
+    let table = Table::read(path)?;
+    let (rows, cols) = table.shape(path)?;
+    if let Table::Npy(a) = &table
+        && a.is_integer()
+    {
+        return Err(Error::parse(path, "header", "predictions must be a float array (f4 or f8), found integers"));
+    }
+    let values: Vec<f32> = match &table {
+        Table::Npy(NpyArray { values: NpyValues::F32(v), .. }) => v.clone(),
+        other => other.values_f64().into_iter().map(|v| v as f32).collect(),
+    };
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::parse(
+            path,
+            table.locate(i / cols, i % cols, cols),
+            format!("{} is not a finite number", values[i]),
+        ));
+    }
+    if cols == 0 {
+        return Err(Error::parse(path, "header", "predictions have no columns"));
+    }
+    Matrix::new(rows, cols, values)
+}
+
+/// Reads targets: one column of class indices (integers ≥ 0), or an `N × K` one-/multi-hot matrix
+/// of 0/1 values.
+///
+/// # Errors
+/// The file's own errors; a negative, fractional or non-finite label; a hot matrix with a value
+/// other than 0 or 1 (named by line or index).
+pub fn read_targets(path: &Path) -> Result<Targets> {
+    let table = Table::read(path)?;
+    let (rows, cols) = table.shape(path)?;
+    let values = table.values_f64();
+    if cols == 1 {
+        let mut labels = Vec::with_capacity(rows);
+        for (i, &v) in values.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX)) {
+                return Err(Error::parse(
+                    path,
+                    table.locate(i, 0, 1),
+                    format!("label {v} is not a class index (an integer ≥ 0)"),
+                ));
+            }
+            labels.push(v as u32);
+        }
+        return Ok(Targets::Labels(labels));
+    }
+    if let Some(i) = values.iter().position(|&v| v != 0.0 && v != 1.0) {
+        return Err(Error::parse(
+            path,
+            table.locate(i / cols, i % cols, cols),
+            format!("target value {} is neither 0 nor 1 (one-hot / multi-hot rows expected)", values[i]),
+        ));
+    }
+    Ok(Targets::Hot(Matrix::new(rows, cols, values.into_iter().map(|v| v as f32).collect())?))
+}
+
+/// Reads one sample weight per row (finite, ≥ 0).
+///
+/// # Errors
+/// The file's own errors; more than one column; a negative or non-finite weight.
+pub fn read_weights(path: &Path) -> Result<Vec<f32>> {
+    let table = Table::read(path)?;
+    let (_, cols) = table.shape(path)?;
+    if cols != 1 {
+        return Err(Error::parse(path, "header", format!("{cols} columns; expected one weight per row")));
+    }
+    let values = table.values_f64();
+    if let Some(i) = values.iter().position(|&v| !(v.is_finite() && v >= 0.0)) {
+        return Err(Error::parse(path, table.locate(i, 0, 1), format!("weight {} is not a finite number ≥ 0", values[i])));
+    }
+    Ok(values.into_iter().map(|v| v as f32).collect())
+}
+
+/// Reads class names, one per non-empty line.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Parse`] for a file without names.
+pub fn read_class_names(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let names: Vec<String> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    if names.is_empty() {
+        return Err(Error::parse(path, "line 1", "no class names"));
+    }
+    Ok(names)
+}

@@ -1,0 +1,29 @@
+//! xent-core: the shared model crate of xent.
+//!
+//! - [`loss`]: the loss configurations (`Categorical`, `Binary`, `SoftmaxBinary`), Keras-exact
+//!   cross-entropies on host data, and stable training losses on tensors;
+//! - [`metrics`]: accumulators over host-side scores (accuracy, binary accuracy, top-k,
+//!   confusion family, calibration, ROC-AUC, multi-label), each stating its averaging;
+//! - [`rule`]: [`AccuracyRule`], what `metrics=['accuracy']` would have reported;
+//! - [`score`]: auditing a prediction matrix from any framework (`xent score`);
+//! - [`io`]: reading prediction, target and weight files (CSV and `.npy`).
+
+#![warn(missing_docs)]
+
+pub mod device;
+pub mod error;
+pub mod io;
+pub mod loss;
+pub mod matrix;
+pub mod metrics;
+pub mod rule;
+pub mod score;
+pub mod targets;
+
+pub use device::default_device;
+pub use error::{Error, Result};
+pub use loss::{Head, KerasLoss, LossConfig, SoftmaxBinaryMode, TrainingLoss};
+pub use matrix::Matrix;
+pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};
+pub use rule::{AccuracyRule, KerasReported};
+pub use targets::{LabelKind, Targets};

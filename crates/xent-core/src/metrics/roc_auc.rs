@@ -1,0 +1,66 @@
+//! Area under the ROC curve, one class against the rest.
+
+/// Maps a finite `f32` to a `u32` whose unsigned order is the float order.
+#[inline]
+fn order_key(v: f32) -> u32 {
+    let b = v.to_bits();
+    if b & 0x8000_0000 != 0 { !b } else { b | 0x8000_0000 }
+}
+
+/// ROC-AUC of `scores` for the positives marked in `positive`, with optional sample weights:
+/// the trapezoidal area under the (weighted) ROC curve, which equals the Mann–Whitney statistic
+/// with ties counted ½ (scikit-learn's `roc_auc_score`). `None` when there are no positives or
+/// no negatives (undefined).
+///
+/// Runs in O(N log N): one sort of packed 64-bit keys.
+pub fn roc_auc(scores: &[f32], positive: &[bool], weights: Option<&[f32]>) -> Option<f64> {
+    let n = scores.len();
+    let mut keys: Vec<u64> = (0..n)
+        .map(|i| (u64::from(!order_key(scores[i])) << 32) | i as u64)
+        .collect();
+    keys.sort_unstable();
+    let w = |i: usize| weights.map_or(1.0, |w| f64::from(w[i]));
+    let (mut tp, mut fp, mut area) = (0.0f64, 0.0f64, 0.0f64);
+    let mut j = 0;
+    while j < n {
+        let score_key = keys[j] >> 32;
+        let (mut gtp, mut gfp) = (0.0, 0.0);
+        while j < n && keys[j] >> 32 == score_key {
+            let i = (keys[j] & 0xFFFF_FFFF) as usize;
+            if positive[i] {
+                gtp += w(i);
+            } else {
+                gfp += w(i);
+            }
+            j += 1;
+        }
+        area += gfp * (tp + gtp / 2.0);
+        tp += gtp;
+        fp += gfp;
+    }
+    (tp > 0.0 && fp > 0.0).then(|| area / (tp * fp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perfect_reversed_and_tied() {
+        let pos = [true, true, false, false];
+        assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &pos, None), Some(1.0));
+        assert_eq!(roc_auc(&[0.1, 0.2, 0.8, 0.9], &pos, None), Some(0.0));
+        assert_eq!(roc_auc(&[0.5; 4], &pos, None), Some(0.5));
+        assert_eq!(roc_auc(&[0.5, -0.5], &[true, true], None), None);
+    }
+
+    #[test]
+    fn matches_pair_counting_on_small_example() {
+        // Pairs (pos, neg): (0.8,0.6) win, (0.8,0.8) tie, (0.4,0.6) loss, (0.4,0.8) loss → 1.5/4.
+        let auc = roc_auc(&[0.8, 0.4, 0.6, 0.8], &[true, true, false, false], None).unwrap();
+        assert!((auc - 0.375).abs() < 1e-12);
+        // Negative scores order correctly.
+        let auc = roc_auc(&[-0.1, -2.0], &[true, false], None).unwrap();
+        assert_eq!(auc, 1.0);
+    }
+}
