@@ -1,0 +1,33 @@
+//! ECG data for xent: a WFDB reader for the MIT-BIH Arrhythmia Database (`.hea`, `.dat` formats
+//! 212 and 16, `.atr`), R-peak-centred beat windows with AAMI classes and RR features, inter- and
+//! intra-patient splits, a Pan–Tompkins QRS detector, WAV (through `hound`) and the 187-column
+//! beat CSV, and a Burn dataset/batcher.
+//!
+//! ```no_run
+//! use xent_ecg::{beats::BeatWindow, split::Split};
+//! let db = xent_ecg::mitdb::load("datasets/mitdb")?;
+//! let beats = db.beats(&BeatWindow::default())?;
+//! let split = beats.split(Split::InterPatient)?; // DS1 train, DS2 test (de Chazal 2004)
+//! println!("{}: train {} beats, test {} beats", split.paradigm, split.train.len(), split.test.len());
+//! # Ok::<(), xent_ecg::EcgError>(())
+//! ```
+
+pub mod aami;
+pub mod annotation;
+pub mod error;
+pub mod filter;
+pub mod header;
+pub mod record;
+pub mod signal;
+
+pub use aami::{AamiClass, AamiCounts};
+pub use error::{EcgError, Result};
+pub use header::{Header, SignalSpec};
+pub use record::{ReadConfig, Record};
+pub use signal::Signal;
+pub mod beats;
+pub mod mitdb;
+pub mod rr;
+pub mod split;
+pub use beats::{BeatSet, BeatWindow};
+pub use split::{Split, SplitBeats};

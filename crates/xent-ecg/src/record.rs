@@ -1,0 +1,223 @@
+//! A WFDB record: header, decoded signals and (optionally) its reference annotations.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::aami::{AamiClass, AamiCounts};
+use crate::annotation::{self, Annotation};
+use crate::error::{EcgError, Result};
+use crate::header::Header;
+use crate::signal::{self, Signal};
+
+/// How to read a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadConfig {
+    /// Annotator (file extension) of the reference annotations. Default: `"atr"`.
+    pub annotator: String,
+    /// Check each signal's first value and 16-bit checksum against the header. Default: `true`.
+    pub verify: bool,
+    /// Read the annotation file if it exists (a missing file is never an error). Default: `true`.
+    pub annotations: bool,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        Self { annotator: "atr".into(), verify: true, annotations: true }
+    }
+}
+
+/// A record in memory.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Record name (from the header's record line).
+    pub name: String,
+    /// The parsed header.
+    pub header: Header,
+    /// The decoded signals, in header order.
+    pub signals: Vec<Signal>,
+    /// Reference annotations, or `None` if the record has no annotation file.
+    pub annotations: Option<Vec<Annotation>>,
+    /// Where the record was read from (path without extension), if from files.
+    pub source: Option<PathBuf>,
+    /// The annotation file that was looked for (for error messages).
+    pub annotation_path: Option<PathBuf>,
+}
+
+/// `dir/100`, `dir/100.hea` or `dir/100.dat` → `dir/100`.
+pub fn record_base(path: &Path) -> PathBuf {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("hea" | "dat" | "atr") => path.with_extension(""),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn with_ext(base: &Path, ext: &str) -> PathBuf {
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+impl Record {
+    /// Opens the record at `path` (without extension, e.g. `datasets/mitdb/100`) with the default
+    /// [`ReadConfig`]: header, all signals (verified), and the `.atr` annotations if present.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, &ReadConfig::default())
+    }
+
+    /// Opens a record with an explicit configuration.
+    pub fn open_with(path: impl AsRef<Path>, config: &ReadConfig) -> Result<Self> {
+        let base = record_base(path.as_ref());
+        let header_path = with_ext(&base, "hea");
+        let header = Header::read(&header_path)?;
+        let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+        let signals = read_signals(&header, &dir, &header_path, config.verify)?;
+        let annotation_path = with_ext(&base, &config.annotator);
+        let annotations = if config.annotations {
+            match std::fs::read(&annotation_path) {
+                Ok(bytes) => Some(annotation::parse(&bytes, &annotation_path)?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(EcgError::io(&annotation_path, e)),
+            }
+        } else {
+            None
+        };
+        Ok(Record { name: header.record.clone(), header, signals, annotations, source: Some(base), annotation_path: Some(annotation_path) })
+    }
+
+    /// Builds a record from parts (e.g. a WAV recording); no annotations.
+    pub fn from_parts(header: Header, signals: Vec<Signal>) -> Self {
+        Record { name: header.record.clone(), header, signals, annotations: None, source: None, annotation_path: None }
+    }
+
+    /// Sampling frequency in Hz.
+    pub fn fs(&self) -> f64 {
+        self.header.fs
+    }
+
+    /// Samples per signal.
+    pub fn sig_len(&self) -> usize {
+        self.signals.first().map_or(0, |s| s.samples.len())
+    }
+
+    /// The annotations, or [`EcgError::MissingAnnotations`] if the record has none.
+    pub fn annotations(&self) -> Result<&[Annotation]> {
+        self.annotations.as_deref().ok_or_else(|| EcgError::MissingAnnotations {
+            record: self.name.clone(),
+            path: self.annotation_path.clone().unwrap_or_else(|| PathBuf::from(format!("{}.atr", self.name))),
+        })
+    }
+
+    /// The beat annotations (WFDB `isqrs`).
+    pub fn beat_annotations(&self) -> Result<Vec<&Annotation>> {
+        Ok(self.annotations()?.iter().filter(|a| a.is_beat()).collect())
+    }
+
+    /// Number of annotations per symbol.
+    pub fn symbol_counts(&self) -> Result<BTreeMap<String, usize>> {
+        let mut m = BTreeMap::new();
+        for a in self.annotations()? {
+            *m.entry(a.symbol().to_string()).or_insert(0) += 1;
+        }
+        Ok(m)
+    }
+
+    /// Beat counts per AAMI class (all annotated beats).
+    pub fn aami_counts(&self) -> Result<AamiCounts> {
+        Ok(AamiCounts::count(self.annotations()?.iter().filter_map(Annotation::aami)))
+    }
+
+    /// Rhythm episodes as `(start sample, rhythm)` from the rhythm-change annotations.
+    pub fn rhythm_changes(&self) -> Result<Vec<(i64, &str)>> {
+        Ok(self.annotations()?.iter().filter_map(|a| a.rhythm().map(|r| (a.sample, r))).collect())
+    }
+
+    /// Index of the signal named `name` (e.g. `MLII`).
+    pub fn signal_index(&self, name: &str) -> Option<usize> {
+        self.signals.iter().position(|s| s.spec.description == name)
+    }
+
+    /// The primary ECG channel: `MLII` if present, else signal 0.
+    pub fn primary_channel(&self) -> usize {
+        self.signal_index("MLII").unwrap_or(0)
+    }
+
+    /// AAMI class of each annotated beat with its annotation.
+    pub fn aami_beats(&self) -> Result<Vec<(&Annotation, AamiClass)>> {
+        Ok(self.annotations()?.iter().filter_map(|a| a.aami().map(|k| (a, k))).collect())
+    }
+}
+
+/// Reads and verifies all signals of `header`; `.dat` paths are relative to `dir`.
+pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: bool) -> Result<Vec<Signal>> {
+    // Group signals by file, in order of first appearance.
+    let mut files: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, s) in header.signals.iter().enumerate() {
+        match files.iter_mut().find(|(f, _)| *f == s.file_name) {
+            Some((_, v)) => v.push(i),
+            None => files.push((&s.file_name, vec![i])),
+        }
+    }
+    let mut out: Vec<Option<Signal>> = vec![None; header.signals.len()];
+    for (file, idx) in files {
+        // Unsupported formats are reported before any file is touched.
+        for &i in &idx {
+            let f = header.signals.get(i).map_or(0, |s| s.format);
+            if f != 212 && f != 16 {
+                return Err(EcgError::UnsupportedFormat { path: header_path.into(), signal: i, format: f });
+            }
+        }
+        let dat_path = dir.join(file);
+        let bytes = crate::error::read_file(&dat_path)?;
+        let specs: Vec<_> = idx.iter().filter_map(|&i| header.signals.get(i)).collect();
+        let first = idx.first().copied().unwrap_or(0);
+        let decoded = signal::decode_file(&bytes, &specs, first, header.sig_len, &dat_path, header_path)?;
+        for ((&i, spec), samples) in idx.iter().zip(specs).zip(decoded) {
+            let sig = Signal { spec: spec.clone(), samples };
+            if verify {
+                verify_signal(&header.record, i, &sig, &dat_path)?;
+            }
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(sig);
+            }
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+fn verify_signal(record: &str, i: usize, sig: &Signal, file: &Path) -> Result<()> {
+    let mismatch = |what, declared, actual| EcgError::Mismatch {
+        record: record.into(),
+        signal: i,
+        name: sig.spec.description.clone(),
+        what,
+        declared,
+        actual,
+        file: file.into(),
+    };
+    if let (Some(init), Some(&first)) = (sig.spec.initial_value, sig.samples.first())
+        && init != i64::from(first)
+    {
+        return Err(mismatch("initial value", init, i64::from(first)));
+    }
+    if let Some(sum) = sig.spec.checksum {
+        let actual = sig.checksum();
+        // Headers write the checksum as a signed 16-bit value; accept the unsigned spelling too.
+        if sum as i16 != actual || !(-32768..=65535).contains(&sum) {
+            return Err(mismatch("checksum", sum, i64::from(actual)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_base_strips_wfdb_extensions() {
+        assert_eq!(record_base(Path::new("a/100.hea")), PathBuf::from("a/100"));
+        assert_eq!(record_base(Path::new("a/100")), PathBuf::from("a/100"));
+        assert_eq!(with_ext(Path::new("a/100"), "atr"), PathBuf::from("a/100.atr"));
+    }
+}
