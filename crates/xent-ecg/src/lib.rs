@@ -31,3 +31,8 @@ pub mod rr;
 pub mod split;
 pub use beats::{BeatSet, BeatWindow};
 pub use split::{Split, SplitBeats};
+pub mod qrs;
+pub mod wav;
+pub mod csv_beats;
+pub mod dataset;
+pub use dataset::{BeatBatch, BeatBatcher, BeatDataset, BeatItem};
