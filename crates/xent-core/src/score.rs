@@ -1,6 +1,7 @@
 //! Auditing predictions made anywhere (Keras, PyTorch, xent): every metric, the Keras-exact
 //! losses, and what `metrics=['accuracy']` would have reported beside the true accuracy.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -125,15 +126,18 @@ pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Re
     // Probabilities for the metrics.
     let probabilities = if opts.from_logits {
         let head = opts.activation.unwrap_or(if k == 1 { Head::Sigmoid } else { Head::Softmax });
-        predictions.map_rows(|z, p| head.apply_row(z, p))
+        Cow::Owned(predictions.map_rows(|z, p| head.apply_row(z, p)))
     } else {
-        predictions.clone()
+        Cow::Borrowed(predictions)
     };
 
-    let dense = targets.to_dense(k)?;
     let labels = targets.labels();
-    let loss = losses(predictions, &dense, labels.as_deref(), kind, &loss_opts, weights)?;
-    let metrics = evaluate(&probabilities, targets, kind, opts, weights);
+    // Losses and metrics are independent passes: let rayon interleave them.
+    let (loss, metrics) = rayon::join(
+        || losses(predictions, targets, labels.as_deref(), kind, &loss_opts, weights),
+        || evaluate(&probabilities, targets, kind, opts, weights),
+    );
+    let loss = loss?;
     let keras_reported_accuracy = KerasReported::from_evaluation(&metrics, targets.is_sparse());
     let mut metrics = metrics;
     if let Some(names) = &opts.class_names {
@@ -154,20 +158,34 @@ pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Re
 
 fn losses(
     predictions: &Matrix,
-    dense: &Matrix,
+    targets: &Targets,
     labels: Option<&[u32]>,
     kind: LabelKind,
     opts: &KerasLossOptions,
     weights: Option<&[f32]>,
 ) -> Result<LossValues> {
     let k = predictions.cols();
+    // Target row i into `y` (one-hot for labels; the 0/1 label itself for one output).
+    let fill = |i: usize, y: &mut [f32]| match targets {
+        Targets::Hot(m) => y.copy_from_slice(m.row(i)),
+        Targets::Labels(l) if k == 1 => y[0] = l[i] as f32,
+        Targets::Labels(l) => {
+            y.fill(0.0);
+            y[l[i] as usize] = 1.0;
+        }
+    };
     let per_row = |f: &(dyn Fn(usize, &[f32], &[f32]) -> f64 + Sync)| -> Vec<f64> {
         predictions
             .as_slice()
             .par_chunks(k)
-            .zip(dense.as_slice().par_chunks(k))
             .enumerate()
-            .map(|(i, (p, y))| f(i, y, p))
+            .map_init(
+                || vec![0.0f32; k],
+                |y, (i, p)| {
+                    fill(i, y);
+                    f(i, y, p)
+                },
+            )
             .collect()
     };
     let bce = per_row(&|_, y, p| keras::binary_crossentropy_row(y, p, opts));

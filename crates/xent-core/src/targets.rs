@@ -71,12 +71,22 @@ impl Targets {
         }
     }
 
-    /// The targets as a dense `N × k` matrix (one-hot for labels).
+    /// The targets as a dense `N × k` matrix: one-hot rows for labels, or for a single output
+    /// (`k = 1`, one sigmoid unit) the 0/1 label itself as the one column.
     ///
     /// # Errors
-    /// [`Error::Mismatch`] when a label is `>= k` or hot rows do not have `k` columns.
+    /// [`Error::Mismatch`] when a label is `>= k` (`> 1` for `k = 1`) or hot rows do not have `k`
+    /// columns.
     pub fn to_dense(&self, k: usize) -> Result<Matrix> {
         match self {
+            Self::Labels(l) if k == 1 => {
+                if let Some((i, v)) = l.iter().enumerate().find(|(_, v)| **v > 1) {
+                    return Err(Error::Mismatch(format!(
+                        "label {v} at row {i}: a single sigmoid output needs 0/1 labels"
+                    )));
+                }
+                Matrix::new(l.len(), 1, l.iter().map(|&v| v as f32).collect())
+            }
             Self::Labels(l) => Matrix::one_hot(l, k),
             Self::Hot(m) if m.cols() == k => Ok(m.clone()),
             Self::Hot(m) => Err(Error::Mismatch(format!(
@@ -103,7 +113,7 @@ impl Targets {
                 let classes = k.max(2);
                 if let Some((i, l)) = labels.iter().enumerate().find(|(_, l)| **l as usize >= classes) {
                     return Err(Error::Mismatch(format!(
-                        "target row {i}: label {l} is not below the number of classes {classes}"
+                        "target row {i} (counting from 0): label {l} is not below the number of classes {classes}"
                     )));
                 }
             }

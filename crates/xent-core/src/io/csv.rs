@@ -63,7 +63,7 @@ pub fn read_numeric_csv(path: &Path) -> Result<CsvTable> {
             return Err(Error::parse(
                 path,
                 format!("line {line}"),
-                format!("{} columns, but the first row has {}", record.len(), table.cols),
+                format!("{} column(s), but the first row has {}", record.len(), table.cols),
             ));
         }
         for (c, cell) in record.iter().enumerate() {

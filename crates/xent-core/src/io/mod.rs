@@ -65,6 +65,36 @@ impl Table {
         }
     }
 
+    fn first_non_finite(&self) -> Option<usize> {
+        match self {
+            Self::Csv(t) => t.values.iter().position(|v| !v.is_finite()),
+            Self::Npy(a) => match &a.values {
+                NpyValues::F32(v) => v.iter().position(|v| !v.is_finite()),
+                NpyValues::F64(v) => v.iter().position(|v| !v.is_finite()),
+                NpyValues::Int(_) => None,
+            },
+        }
+    }
+
+    fn value(&self, i: usize) -> f64 {
+        match self {
+            Self::Csv(t) => t.values[i],
+            Self::Npy(a) => match &a.values {
+                NpyValues::F32(v) => f64::from(v[i]),
+                NpyValues::F64(v) => v[i],
+                NpyValues::Int(v) => v[i] as f64,
+            },
+        }
+    }
+
+    /// The values as `f32`, moving an `f4` array's buffer instead of copying it.
+    fn into_f32(self) -> Vec<f32> {
+        match self {
+            Self::Npy(NpyArray { values: NpyValues::F32(v), .. }) => v,
+            other => other.values_f64().into_iter().map(|v| v as f32).collect(),
+        }
+    }
+
     fn values_f64(&self) -> Vec<f64> {
         match self {
             Self::Csv(t) => t.values.clone(),
@@ -91,18 +121,14 @@ pub fn read_predictions(path: &Path) -> Result<Matrix> {
     {
         return Err(Error::parse(path, "header", "predictions must be a float array (f4 or f8), found integers"));
     }
-    let values: Vec<f32> = match &table {
-        Table::Npy(NpyArray { values: NpyValues::F32(v), .. }) => v.clone(),
-        other => other.values_f64().into_iter().map(|v| v as f32).collect(),
-    };
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+    if let Some(i) = table.first_non_finite() {
         return Err(Error::parse(
             path,
             table.locate(i / cols, i % cols, cols),
-            format!("{} is not a finite number", values[i]),
+            format!("{} is not a finite number", table.value(i)),
         ));
     }
-    if cols == 0 {
+    let values = table.into_f32();    if cols == 0 {
         return Err(Error::parse(path, "header", "predictions have no columns"));
     }
     Matrix::new(rows, cols, values)

@@ -46,7 +46,26 @@ pub fn read_npy(path: &Path) -> Result<NpyArray> {
     };
     let size = ty.size_field();
     let bad = |e: std::io::Error| Error::parse(path, "data", format!("cannot read the array data: {e}"));
+    let little_endian = ty.endianness() != npyz::Endianness::Big;
     let values = match (ty.type_char(), size) {
+        // Fast path for the common case: raw little-endian f32 data, decoded in one pass.
+        (TypeChar::Float, 4) if little_endian => {
+            let expected: usize = shape.iter().product();
+            let data = npy.into_inner();
+            if data.len() < expected * 4 {
+                return Err(Error::parse(
+                    path,
+                    "data",
+                    format!("{} bytes of data, but shape {shape:?} needs {}", data.len(), expected * 4),
+                ));
+            }
+            NpyValues::F32(
+                data[..expected * 4]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            )
+        }
         (TypeChar::Float, 4) => NpyValues::F32(npy.into_vec::<f32>().map_err(bad)?),
         (TypeChar::Float, 8) => NpyValues::F64(npy.into_vec::<f64>().map_err(bad)?),
         (TypeChar::Int, 1) => NpyValues::Int(npy.into_vec::<i8>().map_err(bad)?.into_iter().map(i64::from).collect()),

@@ -108,10 +108,15 @@ pub fn categorical_crossentropy_row(y_true: &[f32], y_pred: &[f32], opts: &Keras
 /// *after* clipping, so on unnormalised rows it differs from [`categorical_crossentropy_row`].
 /// Keras offers no label smoothing here.
 pub fn sparse_categorical_crossentropy_row(label: usize, y_pred: &[f32], from_logits: bool) -> f64 {
-    let logit = |v: f32| if from_logits { v } else { v.clamp(EPSILON, 1.0 - EPSILON).ln() };
-    let max = y_pred.iter().map(|&v| logit(v)).fold(f32::NEG_INFINITY, f32::max);
-    let lse = y_pred.iter().map(|&v| (logit(v) - max).exp()).sum::<f32>().ln();
-    f64::from(-(logit(y_pred[label]) - max - lse))
+    if from_logits {
+        let max = y_pred.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let lse = y_pred.iter().map(|&v| (v - max).exp()).sum::<f32>().ln();
+        return f64::from(-(y_pred[label] - max - lse));
+    }
+    // log-softmax of log(clip(p)) is log(clip(p_y)) − log(Σ clip(p)): two logarithms per row.
+    let clip = |v: f32| v.clamp(EPSILON, 1.0 - EPSILON);
+    let total: f32 = y_pred.iter().map(|&v| clip(v)).sum();
+    f64::from(total.ln() - clip(y_pred[label]).ln())
 }
 
 /// Keras's `sum_over_batch_size` reduction: `Σᵢ lᵢ·wᵢ / N` (`Σᵢ lᵢ / N` without weights).

@@ -9,7 +9,7 @@ use super::calibration::{Calibration, ReliabilityBin};
 use super::confusion::{ClassStats, ConfusionMatrix};
 use super::multilabel::{MultiLabelCounts, MultiLabelMetrics};
 use super::roc_auc::roc_auc;
-use super::top_k::TopKAccuracy;
+use super::top_k::{TopKAccuracy, rank_above};
 use crate::targets::{LabelKind, argmax};
 
 /// What the evaluator computes beyond the always-on metrics.
@@ -207,8 +207,11 @@ impl Evaluator {
             }
             self.confusion.add(truth, pred, w);
             self.calibration.update(&q, truth, pred, w);
-            for t in &mut self.top_k {
-                t.update(&c, truth, w);
+            if !self.top_k.is_empty() {
+                let above = rank_above(&c, truth);
+                for t in &mut self.top_k {
+                    t.update_ranked(above, w);
+                }
             }
             if self.cfg.roc_auc {
                 self.auc_scores.extend_from_slice(&c);

@@ -17,4 +17,4 @@ pub use confusion::{ClassStats, ConfusionMatrix};
 pub use evaluator::{Evaluation, Evaluator, EvaluatorConfig, TargetRows};
 pub use multilabel::{LabelStats, MultiLabelCounts, MultiLabelMetrics};
 pub use roc_auc::roc_auc;
-pub use top_k::{TopKAccuracy, in_top_k};
+pub use top_k::{TopKAccuracy, in_top_k, rank_above};

@@ -6,11 +6,21 @@
 /// score is never a hit, as in TensorFlow.
 #[inline]
 pub fn in_top_k(scores: &[f32], target: usize, k: usize) -> bool {
-    let Some(&s) = scores.get(target) else { return false };
-    if scores.iter().any(|v| !v.is_finite()) {
-        return false;
+    rank_above(scores, target).is_some_and(|above| above < k)
+}
+
+/// How many scores are strictly greater than the target's; `None` when the target is out of
+/// range or a score is not finite (never a hit, as in TensorFlow).
+#[inline]
+pub fn rank_above(scores: &[f32], target: usize) -> Option<usize> {
+    let &s = scores.get(target)?;
+    let mut above = 0;
+    let mut finite = true;
+    for &v in scores {
+        finite &= v.is_finite();
+        above += usize::from(v > s);
     }
-    scores.iter().filter(|&&v| v > s).count() < k
+    finite.then_some(above)
 }
 
 /// Top-k accuracy accumulator. Averaging: over samples (weighted `Σ vᵢwᵢ / Σ wᵢ`).
@@ -35,7 +45,13 @@ impl TopKAccuracy {
     /// Adds one sample.
     #[inline]
     pub fn update(&mut self, scores: &[f32], target: usize, weight: f32) {
-        if in_top_k(scores, target, self.k) {
+        self.update_ranked(rank_above(scores, target), weight);
+    }
+
+    /// Adds one sample given [`rank_above`] of its target, so several k share one scan.
+    #[inline]
+    pub fn update_ranked(&mut self, above: Option<usize>, weight: f32) {
+        if above.is_some_and(|a| a < self.k) {
             self.hits += f64::from(weight);
         }
         self.total += f64::from(weight);
