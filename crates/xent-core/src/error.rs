@@ -32,6 +32,48 @@ pub enum Error {
     /// A value outside its allowed range (e.g. label smoothing outside [0, 1]).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A run directory exists and neither resume nor force was asked.
+    #[error(
+        "{}: run directory already exists; resume it (--resume) or replace it (--force)",
+        .0.display()
+    )]
+    RunExists(PathBuf),
+    /// The training loss became NaN or infinite.
+    #[error(
+        "training stopped: the loss is {loss} at epoch {epoch}, batch {batch} (of {batches}); \
+         {kept}"
+    )]
+    NonFiniteLoss {
+        /// Epoch, from 1.
+        epoch: usize,
+        /// Batch within the epoch, from 1.
+        batch: usize,
+        /// Batches per epoch.
+        batches: usize,
+        /// The offending loss value.
+        loss: f32,
+        /// What was kept, e.g. "the checkpoint of epoch 3 in runs/x/checkpoint is kept".
+        kept: String,
+    },
+    /// A Burn record (weights or optimizer state) could not be written or read.
+    #[error("{}: {message}", path.display())]
+    Record {
+        /// The file at fault.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Reading or evaluating a batch failed.
+    #[error("epoch {epoch}, batch {batch}: {source}")]
+    Batch {
+        /// Epoch, from 1 (0 for a final evaluation).
+        epoch: usize,
+        /// Batch, from 1.
+        batch: usize,
+        /// The underlying error.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {

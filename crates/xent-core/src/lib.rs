@@ -6,10 +6,13 @@
 //!   confusion family, calibration, ROC-AUC, multi-label), each stating its averaging;
 //! - [`rule`]: [`AccuracyRule`], what `metrics=['accuracy']` would have reported;
 //! - [`score`]: auditing a prediction matrix from any framework (`xent score`);
-//! - [`io`]: reading prediction, target and weight files (CSV and `.npy`).
+//! - [`io`]: reading prediction, target and weight files (CSV and `.npy`);
+//! - [`train`]: the training engine (model contract, optimizers, schedules, checkpoints);
+//! - [`artifacts`]: run directories and atomic writes.
 
 #![warn(missing_docs)]
 
+pub mod artifacts;
 pub mod device;
 pub mod error;
 pub mod io;
@@ -19,6 +22,7 @@ pub mod metrics;
 pub mod rule;
 pub mod score;
 pub mod targets;
+pub mod train;
 
 pub use device::default_device;
 pub use error::{Error, Result};
@@ -27,3 +31,5 @@ pub use matrix::Matrix;
 pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};
 pub use rule::{AccuracyRule, KerasReported};
 pub use targets::{LabelKind, Targets};
+pub use artifacts::{DataInfo, OpenMode, RunDir};
+pub use train::{Classifier, DataSource, OptimizerConfig, TrainConfig, TrainOutcome, Trainer};

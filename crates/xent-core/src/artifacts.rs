@@ -1,0 +1,261 @@
+//! Run directories and their files, written atomically.
+//!
+//! Layout of `runs/<pipeline>/<name>/`:
+//!
+//! | file | content |
+//! |---|---|
+//! | `config.json` | every hyper-parameter, the model config, the data source and its SHA-256, git revision, versions |
+//! | `history.jsonl` | one JSON object per epoch ([`crate::train::EpochRecord`]) |
+//! | `metrics.json` | the final evaluations ([`crate::train::FinalMetrics`]); no timings, so identical runs give identical bytes |
+//! | `confusion.csv` | the confusion matrix of the validation set (training set without one) |
+//! | `model.bpk` | the final weights (the best epoch's when early stopping restores them) |
+//! | `checkpoint/` | the last completed epoch: `model.bpk`, `optimizer.bpk`, `best.bpk`, `state.json` |
+//!
+//! Every file is written to a temporary sibling and renamed into place, so a killed run never
+//! leaves a half-written file; the checkpoint directory is swapped in as a whole.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// What to do when the run directory already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenMode {
+    /// Refuse an existing directory (the default).
+    #[default]
+    New,
+    /// Continue from the directory's checkpoint (start fresh when there is none yet).
+    Resume,
+    /// Delete the existing directory and start again.
+    Force,
+}
+
+/// A run directory `<root>/<pipeline>/<name>/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// The run directory `root/pipeline/name` (not yet created).
+    pub fn new(root: impl AsRef<Path>, pipeline: &str, name: &str) -> Self {
+        Self { path: root.as_ref().join(pipeline).join(name) }
+    }
+
+    /// A run directory at exactly `path`.
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A file inside the directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Whether the directory exists.
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Prepares the directory for a run: creates it, or under [`OpenMode::Force`] replaces it, or
+    /// under [`OpenMode::Resume`] keeps it. Returns true when a previous run's files are kept.
+    ///
+    /// # Errors
+    /// An existing directory under [`OpenMode::New`]; a directory that cannot be created or
+    /// written (checked by writing and removing a probe file).
+    pub fn prepare(&self, mode: OpenMode) -> Result<bool> {
+        let existed = self.path.exists();
+        if existed && mode == OpenMode::New {
+            return Err(Error::RunExists(self.path.clone()));
+        }
+        if existed && mode == OpenMode::Force {
+            fs::remove_dir_all(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        }
+        fs::create_dir_all(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let probe = self.file(".write-probe");
+        fs::write(&probe, b"").map_err(|e| Error::io(&probe, e))?;
+        fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))?;
+        Ok(existed && mode == OpenMode::Resume)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = tmp_sibling(path);
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON (with a final newline) atomically.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Mismatch(format!("{}: {e}", path.display())))?;
+    s.push('\n');
+    write_atomic(path, s.as_bytes())
+}
+
+/// Reads a JSON file.
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Parse`] naming the file.
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let s = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&s).map_err(|e| Error::parse(path, format!("line {}", e.line()), e.to_string()))
+}
+
+/// `path` with `.tmp` appended to its file name.
+pub fn tmp_sibling(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Hex SHA-256 of a file's content.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(|e| Error::io(path, e))?;
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The git revision of the working directory (`git rev-parse HEAD`, with `-dirty` when
+/// `git status --porcelain` lists tracked changes), if git and a repository are available.
+pub fn git_revision() -> Option<String> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let rev = run(&["rev-parse", "HEAD"])?;
+    let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty { format!("{rev}-dirty") } else { rev })
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataInfo {
+    /// A path or a description (e.g. `datasets/pima/pima-indians-diabetes.csv rows 0..200`).
+    pub source: String,
+    /// Hex SHA-256 of the source file(s), or of the samples used.
+    pub sha256: String,
+}
+
+/// Versions of what produced a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versions {
+    /// xent-core's version.
+    pub xent_core: String,
+    /// Burn's version.
+    pub burn: String,
+    /// The compute device.
+    pub device: String,
+}
+
+impl Versions {
+    /// The versions of this build on `device`.
+    pub fn current(device: &burn::prelude::Device) -> Self {
+        Self {
+            xent_core: env!("CARGO_PKG_VERSION").to_string(),
+            burn: "0.22.1".to_string(),
+            device: format!("{device:?}"),
+        }
+    }
+}
+
+/// Writes the confusion matrix as CSV: a header `true\predicted,<class names…>`, then one row per
+/// true class. Counts are printed as integers when integral (unweighted evaluations).
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_confusion_csv(path: &Path, matrix: &[Vec<f64>], class_names: &[String]) -> Result<()> {
+    let name = |i: usize| class_names.get(i).cloned().unwrap_or_else(|| i.to_string());
+    let mut s = String::from("true\\predicted");
+    for j in 0..matrix.len() {
+        s.push(',');
+        s.push_str(&name(j));
+    }
+    s.push('\n');
+    for (i, row) in matrix.iter().enumerate() {
+        s.push_str(&name(i));
+        for v in row {
+            s.push(',');
+            if v.fract() == 0.0 { s.push_str(&format!("{}", *v as i64)) } else { s.push_str(&format!("{v}")) }
+        }
+        s.push('\n');
+    }
+    write_atomic(path, s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_dir_is_refused_kept_or_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::new(tmp.path(), "pima", "a");
+        assert!(!run.prepare(OpenMode::New).unwrap());
+        write_atomic(&run.file("x.json"), b"1").unwrap();
+        let err = run.prepare(OpenMode::New).unwrap_err().to_string();
+        assert!(err.contains("already exists") && err.contains("pima"), "{err}");
+        assert!(run.file("x.json").exists(), "nothing lost on refusal");
+        assert!(run.prepare(OpenMode::Resume).unwrap());
+        assert!(run.file("x.json").exists());
+        assert!(!run.prepare(OpenMode::Force).unwrap());
+        assert!(!run.file("x.json").exists());
+        assert!(!tmp_sibling(&run.file("x.json")).exists());
+    }
+
+    #[test]
+    fn sha256_of_abc() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn confusion_csv_has_header_and_rows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("c.csv");
+        write_confusion_csv(&p, &[vec![3.0, 1.0], vec![0.0, 2.0]], &["neg".into(), "pos".into()]).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "true\\predicted,neg,pos\nneg,3,1\npos,0,2\n");
+    }
+}

@@ -1,0 +1,79 @@
+//! One JSON line per epoch: `history.jsonl`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::loss::{KerasLoss, LossConfig};
+use crate::metrics::Evaluation;
+use crate::rule::AccuracyRule;
+
+/// The per-epoch figures of one split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// Mean training loss of the configuration (weighted by batch size; class and sample weights
+    /// included for training, as Keras reports it).
+    pub loss: f64,
+    /// True (argmax) accuracy; `None` for multi-label targets.
+    pub accuracy: Option<f64>,
+    /// What `metrics=['accuracy']` would print under Keras 2 for this configuration's loss.
+    pub keras2_reported_accuracy: f64,
+    /// What `metrics=['accuracy']` would print under Keras 3 for this configuration's loss.
+    pub keras3_reported_accuracy: f64,
+    /// Element-wise binary accuracy at the threshold.
+    pub binary_accuracy: f64,
+    /// Macro-F1.
+    pub macro_f1: Option<f64>,
+    /// Balanced accuracy.
+    pub balanced_accuracy: Option<f64>,
+    /// NLL of the true class under the normalised scores.
+    pub nll: Option<f64>,
+    /// Expected calibration error.
+    pub ece: Option<f64>,
+}
+
+impl EpochMetrics {
+    /// The figures of `eval` with mean loss `loss`, for `config` on targets that are class
+    /// indices (`sparse`) or rows.
+    pub fn new(loss: f64, eval: &Evaluation, config: LossConfig, sparse: bool) -> Self {
+        let keras_loss = match config.keras_loss() {
+            KerasLoss::CategoricalCrossentropy if sparse => KerasLoss::SparseCategoricalCrossentropy,
+            l => l,
+        };
+        Self {
+            loss,
+            accuracy: eval.accuracy,
+            keras2_reported_accuracy: AccuracyRule::Keras2Legacy.reported(keras_loss, eval, sparse),
+            keras3_reported_accuracy: AccuracyRule::Keras3.reported(keras_loss, eval, sparse),
+            binary_accuracy: eval.binary_accuracy,
+            macro_f1: eval.macro_f1,
+            balanced_accuracy: eval.balanced_accuracy,
+            nll: eval.nll,
+            ece: eval.ece,
+        }
+    }
+}
+
+/// One line of `history.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Wall-clock seconds of the epoch (training and evaluation). Varies between runs.
+    pub seconds: f64,
+    /// Learning rate at the epoch's first step.
+    pub lr: f64,
+    /// Training figures, accumulated over the epoch's batches as the weights changed (what Keras
+    /// prints during `fit`).
+    pub train: EpochMetrics,
+    /// Validation figures with the weights at the end of the epoch.
+    pub valid: Option<EpochMetrics>,
+}
+
+/// `history.jsonl` content: one compact JSON object per line.
+pub fn to_jsonl(records: &[EpochRecord]) -> String {
+    let mut s = String::new();
+    for r in records {
+        s.push_str(&serde_json::to_string(r).expect("epoch records serialise"));
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,795 @@
+//! The training engine: one loop for every loss configuration, resumable, with honest metrics.
+//!
+//! # Own loop, not Burn's `SupervisedTraining`
+//!
+//! The engine is a custom loop over Burn's forward / `backward` / [`ModuleOptimizer::step`]
+//! rather than `burn::train::SupervisedTraining`, because it must
+//! - compute the whole host-side metric set ([`crate::Evaluator`]: true accuracy, both Keras
+//!   `'accuracy'` rules, macro-F1, balanced accuracy, NLL, ECE, confusion) from the *same* logits
+//!   the loss sees, in one pass, without a Burn metric per figure;
+//! - control randomness for exact resume: the shuffle of epoch `e` and Burn's process-global RNG
+//!   (dropout) are re-seeded from `(seed, e)` at the start of every epoch, so a resumed run replays
+//!   the exact same draws — `SupervisedTraining` owns its data loader's shuffle and never re-seeds
+//!   the backend;
+//! - weight the loss by class and sample weights with Keras's reduction, and own the head (the
+//!   [`LossConfig`]) so one network trains under every configuration;
+//! - write xent's own artifacts atomically (`history.jsonl`, `metrics.json`, checkpoints) and stop
+//!   on a non-finite loss with the epoch and batch named.
+//!
+//! # Use
+//!
+//! ```ignore
+//! let config = TrainConfig { loss: LossConfig::Binary, epochs: 20, batch_size: 16,
+//!                            optimizer: OptimizerConfig::sgd_momentum(0.003, 0.7, false), ..Default::default() };
+//! let outcome = Trainer::new(config)
+//!     .with_run(RunDir::new("runs", "ecg-cnn", "binary-seed0"), OpenMode::New)
+//!     .fit(|device| CnnConfig::new().init(device), &train, Some(&test))?;
+//! println!("{:?}", outcome.metrics.valid.unwrap().summary.accuracy);
+//! ```
+//!
+//! # Determinism
+//!
+//! Same seed, same data, same device and same build ⇒ bit-identical `metrics.json` (tested, also
+//! across a stop and resume). Across machines the figures may differ in the last bits: the flex
+//! backend's matrix products use SIMD kernels chosen at run time (AVX2/FMA vs others) and rayon
+//! splits work by the number of cores, both of which change the order of float additions.
+
+pub mod checkpoint;
+pub mod class_weights;
+pub mod early_stopping;
+pub mod history;
+pub mod model;
+pub mod optim;
+pub mod progress;
+pub mod schedule;
+
+use std::time::Instant;
+
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+pub use checkpoint::{Checkpoint, CheckpointState};
+pub use class_weights::ClassWeighting;
+pub use early_stopping::{EarlyStopping, Monitor, StopState};
+pub use history::{EpochMetrics, EpochRecord};
+pub use model::{Classifier, DataSource};
+pub use optim::OptimizerConfig;
+pub use progress::Progress;
+pub use schedule::{LrSchedule, ScheduleState};
+
+use crate::artifacts::{self, DataInfo, OpenMode, RunDir, Versions};
+use crate::error::{Error, Result};
+use crate::loss::{LossConfig, TrainingLoss};
+use crate::matrix::Matrix;
+use crate::metrics::{Evaluation, Evaluator, EvaluatorConfig, TargetRows};
+use crate::rule::KerasReported;
+use crate::targets::{LabelKind, Targets};
+
+/// Every hyper-parameter of a training run (all of it goes to `config.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Head + loss. Default `Categorical`.
+    pub loss: LossConfig,
+    /// Label smoothing in [0, 1). Default 0.
+    pub label_smoothing: f32,
+    /// Optimizer. Default Keras's `Adam()`.
+    pub optimizer: OptimizerConfig,
+    /// Number of epochs (≥ 1). Default 10.
+    pub epochs: usize,
+    /// Mini-batch size (≥ 1). Default 32 (Keras's).
+    pub batch_size: usize,
+    /// Batch size of evaluation passes. Default 256.
+    pub eval_batch_size: usize,
+    /// Seed of the model initialisation, the shuffles and dropout. Default 0.
+    pub seed: u64,
+    /// Shuffle the training samples every epoch. Default true.
+    pub shuffle: bool,
+    /// Class weights in the training loss. Default none.
+    pub class_weight: ClassWeighting,
+    /// Hold out the **last** fraction of the training samples for validation, before any shuffle
+    /// (Keras's `validation_split`). Ignored when a validation set is given. Default none.
+    pub validation_split: Option<f64>,
+    /// Learning-rate schedule. Default constant.
+    pub schedule: LrSchedule,
+    /// Early stopping. Default none.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Decision threshold for binary accuracy and single-sigmoid models. Default 0.5.
+    pub threshold: f32,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            loss: LossConfig::Categorical,
+            label_smoothing: 0.0,
+            optimizer: OptimizerConfig::adam(),
+            epochs: 10,
+            batch_size: 32,
+            eval_batch_size: 256,
+            seed: 0,
+            shuffle: true,
+            class_weight: ClassWeighting::None,
+            validation_split: None,
+            schedule: LrSchedule::Constant,
+            early_stopping: None,
+            threshold: 0.5,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the values that do not depend on data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 || self.eval_batch_size == 0 {
+            return bad("batch sizes must be at least 1".into());
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return bad(format!("label_smoothing = {} is outside [0, 1)", self.label_smoothing));
+        }
+        if let Some(f) = self.validation_split
+            && !(f > 0.0 && f < 1.0)
+        {
+            return bad(format!("validation_split = {f} is outside (0, 1)"));
+        }
+        if let LrSchedule::Step { every: 0, .. } = self.schedule {
+            return bad("a step schedule needs every ≥ 1".into());
+        }
+        self.optimizer.validate()
+    }
+}
+
+/// The evaluation of one split in `metrics.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitReport {
+    /// Loss, true accuracy and both Keras-reported accuracies for the run's configuration.
+    pub summary: EpochMetrics,
+    /// What `'accuracy'` would have reported under each Keras rule with either loss.
+    pub keras_reported: KerasReported,
+    /// The full metric set.
+    pub evaluation: Evaluation,
+}
+
+/// `metrics.json`: the final model's evaluations. Contains no timings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinalMetrics {
+    /// The loss configuration.
+    pub loss_config: LossConfig,
+    /// What the configuration means, in words.
+    pub loss_description: String,
+    /// Epochs trained.
+    pub epochs_run: usize,
+    /// The epoch whose weights were kept (early stopping with restore), else the last.
+    pub weights_epoch: usize,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+    /// Training split, evaluated with the final weights in a separate pass.
+    pub train: SplitReport,
+    /// Validation split, when there is one.
+    pub valid: Option<SplitReport>,
+}
+
+/// What [`Trainer::fit`] returns.
+#[derive(Debug)]
+pub struct TrainOutcome<M> {
+    /// The trained model, in validation mode (no autodiff), on the plain device.
+    pub model: M,
+    /// One record per epoch.
+    pub history: Vec<EpochRecord>,
+    /// The final evaluations (also in `metrics.json`). `None` when the run was paused by
+    /// [`Trainer::pause_after`] before finishing.
+    pub metrics: Option<FinalMetrics>,
+}
+
+/// `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Every training hyper-parameter.
+    pub train: TrainConfig,
+    /// The model's configuration, as the domain crate serialises it.
+    pub model: serde_json::Value,
+    /// The data source.
+    pub data: DataInfo,
+    /// Training samples.
+    pub n_train: usize,
+    /// Validation samples.
+    pub n_valid: usize,
+    /// Number of classes K.
+    pub num_classes: usize,
+    /// Model outputs (K, or 1 for a single sigmoid unit).
+    pub num_outputs: usize,
+    /// Class names, when given.
+    pub class_names: Vec<String>,
+    /// `git rev-parse HEAD` (with `-dirty` for uncommitted tracked changes), when available.
+    pub git_revision: Option<String>,
+    /// Versions and device.
+    pub versions: Versions,
+}
+
+/// Runs training.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    /// Hyper-parameters.
+    pub config: TrainConfig,
+    device: Device,
+    run: Option<(RunDir, OpenMode)>,
+    quiet: bool,
+    model_config: serde_json::Value,
+    data: DataInfo,
+    class_names: Vec<String>,
+    pause_after: Option<usize>,
+}
+
+static RNG_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Exclusive use of Burn's process-global RNG.
+///
+/// Burn's CPU backends keep one RNG per process (`device.seed(s)` resets it for everyone), so two
+/// trainings running at once in one process would interleave their draws (initialisation,
+/// dropout) and neither would be reproducible. [`Trainer::fit`] holds this lock for its whole
+/// duration: fits in one process run one after another. Run parallel experiments as separate
+/// processes. Other code that draws from Burn's RNG while a fit may run (e.g. tests building
+/// layers) should hold it too.
+pub fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    RNG_LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A seed for `stream` of `epoch`, mixed from the run seed (SplitMix64 finaliser).
+pub fn epoch_seed(seed: u64, epoch: usize, stream: u64) -> u64 {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    mix(seed ^ mix((epoch as u64) << 8 | stream))
+}
+
+/// `indices` shuffled by a Fisher–Yates pass driven by ChaCha8 seeded with `seed` (a stream that
+/// is stable across platforms and crate versions).
+pub fn shuffled(indices: &[usize], seed: u64) -> Vec<usize> {
+    let mut v = indices.to_vec();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for i in (1..v.len()).rev() {
+        // Modulo bias ≤ n / 2⁶⁴: irrelevant for any data set size.
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// Host-side target rows of `indices` with `k` columns (one column for a single sigmoid: the
+/// label), appended to `out`.
+fn target_rows(targets: &Targets, indices: &[usize], k: usize, out: &mut Vec<f32>) {
+    out.clear();
+    match targets {
+        Targets::Labels(l) => {
+            for &i in indices {
+                let c = l[i] as usize;
+                if k == 1 {
+                    out.push(c as f32);
+                } else {
+                    out.extend((0..k).map(|j| if j == c { 1.0 } else { 0.0 }));
+                }
+            }
+        }
+        Targets::Hot(m) => {
+            for &i in indices {
+                let row = m.row(i);
+                if k == 1 { out.push(row[1.min(row.len() - 1)]) } else { out.extend_from_slice(row) }
+            }
+        }
+    }
+}
+
+fn batch_err(epoch: usize, batch: usize) -> impl FnOnce(Error) -> Error {
+    move |e| Error::Batch { epoch, batch, source: Box::new(e) }
+}
+
+/// Logits `[n, k]` of a batch to host probabilities under `head`.
+fn scores(logits: Tensor<2>, config: LossConfig, out: &mut Vec<f32>) -> Result<usize> {
+    let [_, k] = logits.dims();
+    let data = logits.into_data().try_into_vec::<f32>().map_err(|e| Error::Mismatch(format!("logits: {e:?}")))?;
+    out.resize(data.len(), 0.0);
+    let head = config.head();
+    for (z, p) in data.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
+        head.apply_row(z, p);
+    }
+    Ok(k)
+}
+
+/// Evaluates `model` (a [`Module::valid`] copy) on `indices` of `data` (all samples when `None`),
+/// one batch of `batch_size` at a time on `device` (a plain, non-autodiff device). Returns the
+/// metric set and the mean unweighted loss of `loss`.
+///
+/// # Errors
+/// Batch errors (naming the batch), or [`Error::Mismatch`] when the model's outputs do not fit
+/// the targets.
+pub fn evaluate<M, D>(
+    model: &M,
+    data: &D,
+    indices: Option<&[usize]>,
+    loss: &TrainingLoss,
+    eval: &EvaluatorConfig,
+    batch_size: usize,
+    device: &Device,
+) -> Result<(Evaluation, f64)>
+where
+    M: Classifier,
+    D: DataSource<Batch = M::Batch>,
+{
+    let all: Vec<usize>;
+    let indices = match indices {
+        Some(i) => i,
+        None => {
+            all = (0..data.len()).collect();
+            &all
+        }
+    };
+    let targets = data.targets();
+    let kind = targets.kind();
+    let mut evaluator: Option<Evaluator> = None;
+    let (mut rows, mut probs) = (Vec::new(), Vec::new());
+    let mut loss_sum = 0.0f64;
+    for (b, chunk) in indices.chunks(batch_size.max(1)).enumerate() {
+        let input = data.batch(chunk, device).map_err(batch_err(0, b + 1))?;
+        let logits = model.forward(&input);
+        let [n, k] = logits.dims();
+        if n != chunk.len() {
+            return Err(Error::Mismatch(format!("batch {}: the model returned {n} rows for {} samples", b + 1, chunk.len())));
+        }
+        check_outputs(k, data.num_classes(), loss.config, kind)?;
+        target_rows(targets, chunk, k, &mut rows);
+        let y = Tensor::<2>::from_data(TensorData::new(rows.clone(), [n, k]), device);
+        let l = loss.forward(logits.clone(), y, None).into_scalar::<f32>();
+        loss_sum += f64::from(l) * n as f64;
+        scores(logits, loss.config, &mut probs)?;
+        evaluator
+            .get_or_insert_with(|| Evaluator::new(k, kind, eval.clone()))
+            .update(&probs, TargetRows::Hot(&rows), None);
+    }
+    let evaluator = evaluator.ok_or_else(|| Error::InvalidArgument("cannot evaluate on an empty set".into()))?;
+    Ok((evaluator.finish(), loss_sum / indices.len() as f64))
+}
+
+/// Class probabilities (after the configuration's head) of every sample of `data`, `N × outputs`.
+///
+/// # Errors
+/// Batch errors naming the batch.
+pub fn predict<M, D>(model: &M, data: &D, config: LossConfig, batch_size: usize, device: &Device) -> Result<Matrix>
+where
+    M: Classifier,
+    D: DataSource<Batch = M::Batch>,
+{
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let (mut all, mut probs, mut k) = (Vec::new(), Vec::new(), 0);
+    for (b, chunk) in idx.chunks(batch_size.max(1)).enumerate() {
+        let input = data.batch(chunk, device).map_err(batch_err(0, b + 1))?;
+        k = scores(model.forward(&input), config, &mut probs)?;
+        all.extend_from_slice(&probs);
+    }
+    Matrix::new(data.len(), k, all)
+}
+
+/// Whether a model with `k` outputs fits data with `classes` classes under `config`.
+fn check_outputs(k: usize, classes: usize, config: LossConfig, kind: LabelKind) -> Result<()> {
+    let ok = k == classes || (k == 1 && classes == 2 && config == LossConfig::Binary && kind == LabelKind::SingleLabel);
+    if ok {
+        return Ok(());
+    }
+    let hint = if k == 1 && classes == 2 {
+        format!("; a single output unit needs the binary configuration, not {config}")
+    } else {
+        String::new()
+    };
+    Err(Error::Mismatch(format!("the model has {k} outputs but the data has {classes} classes{hint}")))
+}
+
+/// The classes present in `indices` (for multi-label rows: every label with a positive).
+fn present_classes(targets: &Targets, indices: &[usize], k: usize) -> Vec<usize> {
+    let mut counts = vec![0usize; k];
+    match targets {
+        Targets::Labels(l) => indices.iter().for_each(|&i| counts[(l[i] as usize).min(k - 1)] += 1),
+        Targets::Hot(m) => {
+            for &i in indices {
+                for (c, &v) in m.row(i).iter().enumerate() {
+                    if v > 0.0 {
+                        counts[c] += 1;
+                    }
+                }
+            }
+        }
+    }
+    counts
+}
+
+impl Trainer {
+    /// A trainer with `config` on `default_device().autodiff()`, without a run directory.
+    pub fn new(config: TrainConfig) -> Self {
+        Self {
+            config,
+            device: crate::default_device().autodiff(),
+            run: None,
+            quiet: false,
+            model_config: serde_json::Value::Null,
+            data: DataInfo::default(),
+            class_names: Vec::new(),
+            pause_after: None,
+        }
+    }
+
+    /// Writes artifacts and checkpoints to `run`, opened with `mode`.
+    pub fn with_run(mut self, run: RunDir, mode: OpenMode) -> Self {
+        self.run = Some((run, mode));
+        self
+    }
+
+    /// Trains on `device` (made autodiff if it is not).
+    pub fn with_device(mut self, device: Device) -> Self {
+        self.device = if device.is_autodiff() { device } else { device.autodiff() };
+        self
+    }
+
+    /// Hides the progress bar.
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// The model's configuration, recorded in `config.json` and checked on resume.
+    pub fn with_model_config(mut self, model: impl Serialize) -> Self {
+        self.model_config = serde_json::to_value(model).unwrap_or(serde_json::Value::Null);
+        self
+    }
+
+    /// The data source and checksum, recorded in `config.json`.
+    pub fn with_data_info(mut self, data: DataInfo) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// Class names for `confusion.csv` and `config.json`.
+    pub fn with_class_names(mut self, names: Vec<String>) -> Self {
+        self.class_names = names;
+        self
+    }
+
+    /// Stops after `epochs` epochs of this invocation (after their checkpoint), as a kill would:
+    /// for tests of resume and for time-sliced training.
+    pub fn pause_after(mut self, epochs: usize) -> Self {
+        self.pause_after = Some(epochs);
+        self
+    }
+
+    /// Trains a model built by `init` (called once, after seeding Burn's RNG with the run seed) on
+    /// `train`, validating on `valid` (or on the configured `validation_split` of `train`).
+    ///
+    /// # Errors
+    /// Invalid configuration; an empty training set; validation classes absent from training;
+    /// K mismatch between the model's outputs and the data; run directory refused or not writable;
+    /// a batch that fails to load; a non-finite loss (naming epoch and batch; the last
+    /// checkpoint is kept).
+    pub fn fit<M, D>(&self, init: impl FnOnce(&Device) -> M, train: &D, valid: Option<&D>) -> Result<TrainOutcome<M>>
+    where
+        M: Classifier,
+        D: DataSource<Batch = M::Batch>,
+    {
+        let cfg = &self.config;
+        cfg.validate()?;
+        let _rng = rng_lock();
+        let device = &self.device;
+        let plain = device.clone().without_autodiff();
+
+        // ---- data checks, before anything is written ----
+        if train.is_empty() {
+            return Err(Error::InvalidArgument("the training set is empty".into()));
+        }
+        let n = train.len();
+        let (train_idx, split_idx): (Vec<usize>, Vec<usize>) = match (valid, cfg.validation_split) {
+            (None, Some(f)) => {
+                let at = (n as f64 * (1.0 - f)) as usize;
+                ((0..at).collect(), (at..n).collect())
+            }
+            _ => ((0..n).collect(), Vec::new()),
+        };
+        if train_idx.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "the training set is empty after holding out validation_split = {:?} of {n} samples",
+                cfg.validation_split
+            )));
+        }
+        // The validation data: a separate source, or the held-out tail of `train`.
+        let (vsrc, vidx): (Option<&D>, Vec<usize>) = match valid {
+            Some(v) => (Some(v), (0..v.len()).collect()),
+            None if !split_idx.is_empty() => (Some(train), split_idx),
+            None => (None, Vec::new()),
+        };
+        let targets = train.targets();
+        let classes = train.num_classes();
+        let kind = targets.kind();
+        targets.check_against(targets.len(), classes).map_err(|e| Error::Mismatch(format!("training targets: {e}")))?;
+        let train_counts = present_classes(targets, &train_idx, classes);
+        if let Some(v) = vsrc {
+            if v.is_empty() || vidx.is_empty() {
+                return Err(Error::InvalidArgument("the validation set is empty".into()));
+            }
+            if v.num_classes() != classes {
+                return Err(Error::Mismatch(format!(
+                    "the validation data has {} classes but the training data has {classes}",
+                    v.num_classes()
+                )));
+            }
+            v.targets()
+                .check_against(v.targets().len(), classes)
+                .map_err(|e| Error::Mismatch(format!("validation targets: {e}")))?;
+            let vcounts = present_classes(v.targets(), &vidx, classes);
+            let unseen: Vec<String> = (0..classes)
+                .filter(|&c| vcounts[c] > 0 && train_counts[c] == 0)
+                .map(|c| format!("{} ({} samples)", self.class_name(c), vcounts[c]))
+                .collect();
+            if !unseen.is_empty() {
+                return Err(Error::Mismatch(format!(
+                    "validation classes never seen in training: {}",
+                    unseen.join(", ")
+                )));
+            }
+        }
+        if let Some(es) = &cfg.early_stopping
+            && es.monitor.needs_validation()
+            && vsrc.is_none()
+        {
+            return Err(Error::InvalidArgument(format!(
+                "early stopping monitors {:?} but there is no validation data",
+                es.monitor
+            )));
+        }
+        if let LrSchedule::Plateau { monitor, .. } = cfg.schedule
+            && monitor.needs_validation()
+            && vsrc.is_none()
+        {
+            return Err(Error::InvalidArgument(format!(
+                "the plateau schedule monitors {monitor:?} but there is no validation data"
+            )));
+        }
+        let class_weights = cfg.class_weight.weights(&class_weights::class_counts(
+            &train_idx.iter().map(|&i| class_weights::sample_classes(targets)[i]).collect::<Vec<_>>(),
+            classes,
+        ))?;
+        let sample_class = class_weights::sample_classes(targets);
+        let sample_weights = train.sample_weights();
+        if let Some(w) = sample_weights
+            && w.len() != n
+        {
+            return Err(Error::Mismatch(format!("{} sample weights for {n} samples", w.len())));
+        }
+
+        // ---- model, and the K check on one sample ----
+        device.seed(cfg.seed);
+        let mut model = init(device);
+        let probe = train.batch(&train_idx[..1], &plain).map_err(batch_err(0, 1))?;
+        let k = model.valid().forward(&probe).dims()[1];
+        drop(probe);
+        check_outputs(k, classes, cfg.loss, kind)?;
+        let loss_fn = TrainingLoss::new(cfg.loss).with_label_smoothing(cfg.label_smoothing);
+        let eval_cfg = EvaluatorConfig { threshold: cfg.threshold, ..Default::default() };
+        let mut optim = cfg.optimizer.init();
+
+        // ---- run directory, config, resume ----
+        let mut state = CheckpointState {
+            epoch: 0,
+            iterations: 0,
+            seed: cfg.seed,
+            schedule: ScheduleState::new(cfg.optimizer.learning_rate()),
+            stop: StopState::default(),
+            stopped_early: false,
+            history: Vec::new(),
+        };
+        let mut best: Option<M> = None;
+        let run_config = RunConfig {
+            train: cfg.clone(),
+            model: self.model_config.clone(),
+            data: self.data.clone(),
+            n_train: train_idx.len(),
+            n_valid: vidx.len(),
+            num_classes: classes,
+            num_outputs: k,
+            class_names: self.class_names.clone(),
+            git_revision: artifacts::git_revision(),
+            versions: Versions::current(device),
+        };
+        let checkpoint = self.run.as_ref().map(|(run, _)| Checkpoint::of(run));
+        if let Some((run, mode)) = &self.run {
+            let kept = run.prepare(*mode)?;
+            let previous = kept.then(|| run.file("config.json")).filter(|p| p.is_file());
+            if let Some(p) = previous {
+                let old: RunConfig = artifacts::read_json(&p)?;
+                if old.train != run_config.train || old.model != run_config.model || old.data != run_config.data {
+                    return Err(Error::Mismatch(format!(
+                        "{}: the run was started with different hyper-parameters, model or data; \
+                         use a new run name or --force",
+                        p.display()
+                    )));
+                }
+                if let Some(loaded) = Checkpoint::of(run).load(model.clone(), optim)? {
+                    model = loaded.model;
+                    optim = loaded.optim;
+                    best = loaded.best;
+                    state = loaded.state;
+                } else {
+                    optim = cfg.optimizer.init();
+                }
+            } else {
+                artifacts::write_json(&run.file("config.json"), &run_config)?;
+            }
+        }
+
+        // ---- epochs ----
+        let base_lr = cfg.optimizer.learning_rate();
+        let restore = cfg.early_stopping.is_some_and(|e| e.restore_best);
+        let batches = train_idx.len().div_ceil(cfg.batch_size);
+        let mut rows = Vec::with_capacity(cfg.batch_size * k);
+        let mut weights = Vec::with_capacity(cfg.batch_size);
+        let mut probs = Vec::new();
+        let mut epochs_this_call = 0;
+        while state.epoch < cfg.epochs && !state.stopped_early {
+            if self.pause_after.is_some_and(|p| epochs_this_call >= p) {
+                return Ok(TrainOutcome { model: model.valid(), history: state.history, metrics: None });
+            }
+            let epoch = state.epoch + 1;
+            let started = Instant::now();
+            device.seed(epoch_seed(cfg.seed, epoch, 1));
+            let order = if cfg.shuffle { shuffled(&train_idx, epoch_seed(cfg.seed, epoch, 0)) } else { train_idx.clone() };
+            let lr_epoch = state.schedule.lr_for_epoch(&cfg.schedule, base_lr, epoch - 1);
+            let progress = Progress::epoch(epoch, cfg.epochs, order.len(), self.quiet);
+            let mut evaluator = Evaluator::new(k, kind, eval_cfg.clone());
+            let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+            for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
+                let bn = chunk.len();
+                let input = train.batch(chunk, device).map_err(batch_err(epoch, b + 1))?;
+                target_rows(targets, chunk, k, &mut rows);
+                let y = Tensor::<2>::from_data(TensorData::new(rows.clone(), [bn, k]), device);
+                let w = if class_weights.is_some() || sample_weights.is_some() {
+                    weights.clear();
+                    weights.extend(chunk.iter().map(|&i| {
+                        class_weights.as_ref().map_or(1.0, |cw| cw[sample_class[i]]) * sample_weights.map_or(1.0, |s| s[i])
+                    }));
+                    Some(Tensor::<1>::from_data(TensorData::new(weights.clone(), [bn]), device))
+                } else {
+                    None
+                };
+                let logits = model.forward(&input);
+                let loss = loss_fn.forward(logits.clone(), y, w);
+                let value = loss.clone().into_scalar::<f32>();
+                if !value.is_finite() {
+                    let kept = match (&checkpoint, state.epoch) {
+                        (Some(c), e) if e > 0 => format!("the checkpoint of epoch {e} in {} is kept", c.dir().display()),
+                        (Some(_), _) => "no epoch had completed, so there is no checkpoint".to_string(),
+                        (None, _) => "no run directory was given, so nothing was saved".to_string(),
+                    };
+                    progress.finish("diverged");
+                    return Err(Error::NonFiniteLoss { epoch, batch: b + 1, batches, loss: value, kept });
+                }
+                loss_sum += f64::from(value) * bn as f64;
+                seen += bn;
+                scores(logits.detach(), cfg.loss, &mut probs)?;
+                evaluator.update(&probs, TargetRows::Hot(&rows), None);
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                let lr = cfg.optimizer.lr_at(lr_epoch, state.iterations);
+                model = optim.step(lr, model, grads);
+                state.iterations += 1;
+                progress.advance(bn, loss_sum / seen as f64);
+            }
+            let train_eval = evaluator.finish();
+            let train_metrics = EpochMetrics::new(loss_sum / seen as f64, &train_eval, cfg.loss, targets.is_sparse());
+            let valid_metrics = match vsrc {
+                Some(v) => {
+                    let (e, l) = evaluate(&model.valid(), v, Some(&vidx), &loss_fn, &eval_cfg, cfg.eval_batch_size, &plain)
+                        .map_err(|e| match e {
+                            Error::Batch { batch, source, .. } => Error::Batch { epoch, batch, source },
+                            e => e,
+                        })?;
+                    Some(EpochMetrics::new(l, &e, cfg.loss, v.targets().is_sparse()))
+                }
+                None => None,
+            };
+            let record = EpochRecord {
+                epoch,
+                seconds: started.elapsed().as_secs_f64(),
+                lr: cfg.optimizer.lr_at(lr_epoch, state.iterations - batches as u64),
+                train: train_metrics,
+                valid: valid_metrics,
+            };
+            if let LrSchedule::Plateau { monitor, .. } = cfg.schedule {
+                state.schedule.end_epoch(&cfg.schedule, monitor.value(&record));
+            }
+            if let Some(es) = &cfg.early_stopping {
+                let (improved, stop) = state.stop.update(es, epoch, es.monitor.value(&record));
+                if improved && restore {
+                    best = Some(model.clone());
+                }
+                state.stopped_early = stop;
+            }
+            progress.finish(&summary_line(&record));
+            state.history.push(record);
+            state.epoch = epoch;
+            if let (Some((run, _)), Some(c)) = (&self.run, &checkpoint) {
+                c.save(&model, &optim, best.as_ref().filter(|_| restore), &state)?;
+                artifacts::write_atomic(&run.file("history.jsonl"), history::to_jsonl(&state.history).as_bytes())?;
+            }
+            epochs_this_call += 1;
+        }
+
+        // ---- final model and metrics ----
+        let weights_epoch = match (&best, restore) {
+            (Some(_), true) => state.stop.best_epoch.unwrap_or(state.epoch),
+            _ => state.epoch,
+        };
+        if restore && let Some(b) = best {
+            model = b;
+        }
+        let final_model = model.valid();
+        let report = |src: &D, idx: &[usize]| -> Result<SplitReport> {
+            let (e, l) = evaluate(&final_model, src, Some(idx), &loss_fn, &eval_cfg, cfg.eval_batch_size, &plain)?;
+            let sparse = src.targets().is_sparse();
+            Ok(SplitReport {
+                summary: EpochMetrics::new(l, &e, cfg.loss, sparse),
+                keras_reported: KerasReported::from_evaluation(&e, sparse),
+                evaluation: e,
+            })
+        };
+        let metrics = FinalMetrics {
+            loss_config: cfg.loss,
+            loss_description: cfg.loss.describe().to_string(),
+            epochs_run: state.epoch,
+            weights_epoch,
+            stopped_early: state.stopped_early,
+            train: report(train, &train_idx)?,
+            valid: match vsrc {
+                Some(v) => Some(report(v, &vidx)?),
+                None => None,
+            },
+        };
+        if let Some((run, _)) = &self.run {
+            artifacts::write_json(&run.file("metrics.json"), &metrics)?;
+            let confusion = &metrics.valid.as_ref().unwrap_or(&metrics.train).evaluation.confusion_matrix;
+            if !confusion.is_empty() {
+                artifacts::write_confusion_csv(&run.file("confusion.csv"), confusion, &self.class_names)?;
+            }
+            let p = run.file("model.bpk");
+            let tmp = artifacts::tmp_sibling(&p);
+            final_model.clone().save_file(&tmp).map_err(|e| Error::Record { path: p.clone(), message: e.to_string() })?;
+            std::fs::rename(&tmp, &p).map_err(|e| Error::io(&p, e))?;
+        }
+        Ok(TrainOutcome { model: final_model, history: state.history, metrics: Some(metrics) })
+    }
+
+    fn class_name(&self, c: usize) -> String {
+        self.class_names.get(c).map_or_else(|| format!("class {c}"), |n| format!("class {c} ({n})"))
+    }
+}
+
+fn summary_line(r: &EpochRecord) -> String {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}%", 100.0 * v));
+    let mut s = format!(
+        "loss {:.4} acc {} (Keras 2 reports {:.2}%)",
+        r.train.loss,
+        pct(r.train.accuracy),
+        100.0 * r.train.keras2_reported_accuracy
+    );
+    if let Some(v) = &r.valid {
+        s.push_str(&format!(" | val loss {:.4} acc {}", v.loss, pct(v.accuracy)));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,480 @@
+//! Optimizers with Keras's update rules and Keras's default hyper-parameters.
+//!
+//! All three are Burn [`Optimizer`]s (Burn's "simple optimizer" trait: one tensor, its gradient
+//! and its state at a time), wrapped in Burn's [`ModuleOptimizer`], so Burn walks the module,
+//! keys the state by parameter id and saves it as a burnpack record. Burn's own `Sgd`/`Adam` are
+//! not used because their rules differ from Keras's in ways that change the numbers:
+//!
+//! - Burn's `MomentumConfig` defaults to dampening 0.1 and multiplies the learning rate *after*
+//!   the velocity; Keras keeps the learning rate *inside* the velocity (`v ← μv − ηg`, `w ← w + v`),
+//!   which differs as soon as the learning rate changes during training (schedules, `decay`);
+//! - Burn's Adam defaults to ε = 1e-5 and uses PyTorch's ε placement (`m̂ / (√v̂ + ε)`); Keras uses
+//!   ε = 1e-7 and the paper's "ε-hat" placement (`α_t m / (√v + ε)`, `α_t = η√(1−β₂ᵗ)/(1−β₁ᵗ)`);
+//! - Burn has no Adamax.
+//!
+//! Formulas (per parameter `w`, gradient `g`, step `t` starting at 1, learning rate `η` of that
+//! step):
+//!
+//! | optimizer | update |
+//! |---|---|
+//! | SGD | `v ← μv − ηg`; `w ← w + v` (Nesterov: `w ← w + μv − ηg`); μ = 0 ⇒ `w ← w − ηg` |
+//! | Adam | `m ← β₁m + (1−β₁)g`; `v ← β₂v + (1−β₂)g²`; `w ← w − η√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)` |
+//! | Adamax | `m ← β₁m + (1−β₁)g`; `u ← max(β₂u, |g|)`; `w ← w − η/(1−β₁ᵗ) · m/(u + ε)` |
+//!
+//! Keras's `decay` argument of the Keras-2 optimizers (inverse-time decay per iteration,
+//! `η_t = η / (1 + decay · iterations)`) is applied by the engine when it computes each step's
+//! learning rate ([`OptimizerConfig::lr_at`]).
+
+use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
+use burn::prelude::*;
+use burn_pack::Scalar;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Which optimizer trains the model, with its hyper-parameters. Defaults are Keras's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "name")]
+pub enum OptimizerConfig {
+    /// Stochastic gradient descent with optional (Nesterov) momentum.
+    Sgd {
+        /// Learning rate η. Keras default 0.01.
+        learning_rate: f64,
+        /// Momentum μ ∈ [0, 1). Keras default 0.
+        momentum: f64,
+        /// Nesterov momentum. Keras default false.
+        nesterov: bool,
+        /// Keras-2 inverse-time decay per iteration. Default 0.
+        decay: f64,
+    },
+    /// Adam (Kingma & Ba 2015) with Keras's ε placement.
+    Adam {
+        /// Learning rate η. Keras default 0.001.
+        learning_rate: f64,
+        /// β₁. Keras default 0.9.
+        beta_1: f64,
+        /// β₂. Keras default 0.999.
+        beta_2: f64,
+        /// ε. Keras default 1e-7.
+        epsilon: f64,
+        /// Keras-2 inverse-time decay per iteration. Default 0.
+        decay: f64,
+    },
+    /// Adamax, Adam's infinity-norm variant (Kingma & Ba 2015, §7.1).
+    Adamax {
+        /// Learning rate η. Keras default 0.001.
+        learning_rate: f64,
+        /// β₁. Keras default 0.9.
+        beta_1: f64,
+        /// β₂. Keras default 0.999.
+        beta_2: f64,
+        /// ε. Keras default 1e-7.
+        epsilon: f64,
+        /// Keras-2 inverse-time decay per iteration. Default 0.
+        decay: f64,
+    },
+}
+
+impl OptimizerConfig {
+    /// Keras's `SGD()` defaults: η 0.01, no momentum.
+    pub fn sgd() -> Self {
+        Self::Sgd { learning_rate: 0.01, momentum: 0.0, nesterov: false, decay: 0.0 }
+    }
+
+    /// Keras's `SGD(learning_rate, momentum, nesterov)`.
+    pub fn sgd_momentum(learning_rate: f64, momentum: f64, nesterov: bool) -> Self {
+        Self::Sgd { learning_rate, momentum, nesterov, decay: 0.0 }
+    }
+
+    /// Keras's `Adam()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
+    pub fn adam() -> Self {
+        Self::Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0 }
+    }
+
+    /// Keras's `Adamax()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
+    pub fn adamax() -> Self {
+        Self::Adamax { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0 }
+    }
+
+    /// The same optimizer with learning rate `lr`.
+    pub fn with_learning_rate(mut self, lr: f64) -> Self {
+        match &mut self {
+            Self::Sgd { learning_rate, .. }
+            | Self::Adam { learning_rate, .. }
+            | Self::Adamax { learning_rate, .. } => *learning_rate = lr,
+        }
+        self
+    }
+
+    /// The configured (initial) learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        match *self {
+            Self::Sgd { learning_rate, .. }
+            | Self::Adam { learning_rate, .. }
+            | Self::Adamax { learning_rate, .. } => learning_rate,
+        }
+    }
+
+    fn decay(&self) -> f64 {
+        match *self {
+            Self::Sgd { decay, .. } | Self::Adam { decay, .. } | Self::Adamax { decay, .. } => decay,
+        }
+    }
+
+    /// The learning rate of the step after `iterations` steps, for a base rate `base` (the
+    /// configured rate times the schedule's factor): `base / (1 + decay · iterations)`.
+    pub fn lr_at(&self, base: f64, iterations: u64) -> f64 {
+        base / (1.0 + self.decay() * iterations as f64)
+    }
+
+    /// A short name: `sgd`, `adam`, `adamax`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sgd { .. } => "sgd",
+            Self::Adam { .. } => "adam",
+            Self::Adamax { .. } => "adamax",
+        }
+    }
+
+    /// Checks the hyper-parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a non-positive learning rate, momentum or β outside [0, 1),
+    /// negative ε or decay.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |what: &str, v: f64| {
+            Err(Error::InvalidArgument(format!("{}: {what} = {v} is out of range", self.name())))
+        };
+        let lr = self.learning_rate();
+        if !(lr > 0.0 && lr.is_finite()) {
+            return bad("learning_rate", lr);
+        }
+        if self.decay().is_nan() || self.decay() < 0.0 {
+            return bad("decay", self.decay());
+        }
+        match *self {
+            Self::Sgd { momentum, .. } if !(0.0..1.0).contains(&momentum) => bad("momentum", momentum),
+            Self::Adam { beta_1, beta_2, epsilon, .. } | Self::Adamax { beta_1, beta_2, epsilon, .. } => {
+                if !(0.0..1.0).contains(&beta_1) {
+                    bad("beta_1", beta_1)
+                } else if !(0.0..1.0).contains(&beta_2) {
+                    bad("beta_2", beta_2)
+                } else if epsilon.is_nan() || epsilon < 0.0 {
+                    bad("epsilon", epsilon)
+                } else {
+                    Ok(())
+                }
+            }
+            Self::Sgd { .. } => Ok(()),
+        }
+    }
+
+    /// A Burn module optimizer implementing this configuration.
+    pub fn init(&self) -> ModuleOptimizer {
+        match *self {
+            Self::Sgd { momentum, nesterov, .. } => {
+                ModuleOptimizer::from(KerasSgd { momentum: momentum as f32, nesterov })
+            }
+            Self::Adam { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(KerasAdam {
+                beta_1: beta_1 as f32,
+                beta_2: beta_2 as f32,
+                epsilon: epsilon as f32,
+            }),
+            Self::Adamax { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(Adamax {
+                beta_1: beta_1 as f32,
+                beta_2: beta_2 as f32,
+                epsilon: epsilon as f32,
+            }),
+        }
+    }
+}
+
+/// Keras's SGD: `v ← μv − ηg`, `w ← w + v` (Nesterov `w ← w + μv − ηg`).
+#[derive(Debug, Clone, Copy)]
+pub struct KerasSgd {
+    /// μ.
+    pub momentum: f32,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+}
+
+/// [`KerasSgd`]'s state: the velocity (absent without momentum).
+#[derive(Clone)]
+pub struct SgdState<const D: usize> {
+    /// `v`.
+    pub velocity: Tensor<D>,
+}
+
+impl<const D: usize> RecordState for SgdState<D> {
+    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
+        out.push_tensor(prefix, "velocity", self.velocity.clone().into_data());
+    }
+
+    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
+        Some(Self { velocity: Tensor::from_data(src.take_tensor(prefix, "velocity")?, device) })
+    }
+}
+
+impl Optimizer for KerasSgd {
+    type State<const D: usize> = SgdState<D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<SgdState<D>>,
+    ) -> (Tensor<D>, Option<SgdState<D>>) {
+        let lr = lr as f32;
+        if self.momentum == 0.0 {
+            return (tensor - grad.mul_scalar(lr), None);
+        }
+        let step = grad.mul_scalar(-lr);
+        let velocity = match state {
+            Some(s) => s.velocity.mul_scalar(self.momentum) + step.clone(),
+            None => step.clone(),
+        };
+        let delta = if self.nesterov { velocity.clone().mul_scalar(self.momentum) + step } else { velocity.clone() };
+        (tensor + delta, Some(SgdState { velocity }))
+    }
+
+    fn to_device<const D: usize>(state: SgdState<D>, device: &Device) -> SgdState<D> {
+        SgdState { velocity: state.velocity.to_device(device) }
+    }
+}
+
+/// State of [`KerasAdam`] and [`Adamax`]: step count, first moment and second moment (Adam) or
+/// infinity norm (Adamax).
+#[derive(Clone)]
+pub struct MomentState<const D: usize> {
+    /// Steps taken, `t`.
+    pub time: usize,
+    /// First moment `m`.
+    pub moment_1: Tensor<D>,
+    /// `v` (Adam) or `u` (Adamax).
+    pub moment_2: Tensor<D>,
+}
+
+impl<const D: usize> RecordState for MomentState<D> {
+    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
+        out.push_scalar(prefix, "time", Scalar::from(self.time));
+        out.push_tensor(prefix, "moment_1", self.moment_1.clone().into_data());
+        out.push_tensor(prefix, "moment_2", self.moment_2.clone().into_data());
+    }
+
+    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
+        let time = usize::try_from(src.take_scalar(prefix, "time")?).ok()?;
+        let moment_1 = Tensor::from_data(src.take_tensor(prefix, "moment_1")?, device);
+        let moment_2 = Tensor::from_data(src.take_tensor(prefix, "moment_2")?, device);
+        Some(Self { time, moment_1, moment_2 })
+    }
+}
+
+impl<const D: usize> MomentState<D> {
+    fn moved(self, device: &Device) -> Self {
+        Self {
+            time: self.time,
+            moment_1: self.moment_1.to_device(device),
+            moment_2: self.moment_2.to_device(device),
+        }
+    }
+}
+
+/// Adam with Keras's ε placement: `w ← w − η√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`.
+#[derive(Debug, Clone, Copy)]
+pub struct KerasAdam {
+    /// β₁.
+    pub beta_1: f32,
+    /// β₂.
+    pub beta_2: f32,
+    /// ε.
+    pub epsilon: f32,
+}
+
+impl Optimizer for KerasAdam {
+    type State<const D: usize> = MomentState<D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<MomentState<D>>,
+    ) -> (Tensor<D>, Option<MomentState<D>>) {
+        let (b1, b2) = (self.beta_1, self.beta_2);
+        let (time, m, v) = match state {
+            Some(s) => (
+                s.time + 1,
+                s.moment_1.mul_scalar(b1) + grad.clone().mul_scalar(1.0 - b1),
+                s.moment_2.mul_scalar(b2) + grad.square().mul_scalar(1.0 - b2),
+            ),
+            None => (1, grad.clone().mul_scalar(1.0 - b1), grad.square().mul_scalar(1.0 - b2)),
+        };
+        let t = time as f64;
+        let alpha = lr * (1.0 - f64::from(b2).powf(t)).sqrt() / (1.0 - f64::from(b1).powf(t));
+        let delta = m.clone().div(v.clone().sqrt().add_scalar(self.epsilon)).mul_scalar(alpha as f32);
+        (tensor - delta, Some(MomentState { time, moment_1: m, moment_2: v }))
+    }
+
+    fn to_device<const D: usize>(state: MomentState<D>, device: &Device) -> MomentState<D> {
+        state.moved(device)
+    }
+}
+
+/// Adamax: `u ← max(β₂u, |g|)`, `w ← w − η/(1−β₁ᵗ) · m/(u + ε)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Adamax {
+    /// β₁.
+    pub beta_1: f32,
+    /// β₂.
+    pub beta_2: f32,
+    /// ε.
+    pub epsilon: f32,
+}
+
+impl Optimizer for Adamax {
+    type State<const D: usize> = MomentState<D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<MomentState<D>>,
+    ) -> (Tensor<D>, Option<MomentState<D>>) {
+        let (b1, b2) = (self.beta_1, self.beta_2);
+        let (time, m, u) = match state {
+            Some(s) => (
+                s.time + 1,
+                s.moment_1.mul_scalar(b1) + grad.clone().mul_scalar(1.0 - b1),
+                s.moment_2.mul_scalar(b2).max_pair(grad.abs()),
+            ),
+            None => (1, grad.clone().mul_scalar(1.0 - b1), grad.abs()),
+        };
+        let alpha = lr / (1.0 - f64::from(b1).powf(time as f64));
+        let delta = m.clone().div(u.clone().add_scalar(self.epsilon)).mul_scalar(alpha as f32);
+        (tensor - delta, Some(MomentState { time, moment_1: m, moment_2: u }))
+    }
+
+    fn to_device<const D: usize>(state: MomentState<D>, device: &Device) -> MomentState<D> {
+        state.moved(device)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::module::Param;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::GradientsParams;
+
+    /// A 1→1 linear layer `y = w x + b` with w = 0.5, b = 0, trained on loss `y` at x = `x`:
+    /// the gradient of w is x and of b is 1.
+    fn layer(device: &Device) -> Linear {
+        let mut l = LinearConfig::new(1, 1).init(device);
+        l.weight = Param::from_tensor(Tensor::from_floats([[0.5]], device));
+        l.bias = Some(Param::from_tensor(Tensor::from_floats([0.0], device)));
+        l
+    }
+
+    /// Runs steps with gradient sequence `xs` (gradient of w = x) and returns w after each step.
+    fn run(config: OptimizerConfig, xs: &[f32]) -> Vec<f64> {
+        let _rng = super::super::rng_lock();
+        let device = crate::default_device().autodiff();
+        let mut model = layer(&device);
+        let mut optim = config.init();
+        let mut out = Vec::new();
+        for &x in xs {
+            let y = model.forward(Tensor::<2>::from_floats([[x]], &device)).sum();
+            let grads = GradientsParams::from_grads(y.backward(), &model);
+            model = optim.step(config.learning_rate(), model, grads);
+            out.push(f64::from(model.weight.val().into_scalar::<f32>()));
+        }
+        out
+    }
+
+    fn close(got: &[f64], want: &[f64]) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn sgd_momentum_and_nesterov_match_hand_computation() {
+        let g = [1.0f32, 2.0, -1.0];
+        // Plain: w -= 0.1 g.
+        close(&run(OptimizerConfig::sgd().with_learning_rate(0.1), &g), &[0.4, 0.2, 0.3]);
+        // Momentum 0.7: v1 = -0.1, w = 0.4; v2 = -0.07 - 0.2 = -0.27, w = 0.13;
+        // v3 = -0.189 + 0.1 = -0.089, w = 0.041.
+        close(&run(OptimizerConfig::sgd_momentum(0.1, 0.7, false), &g), &[0.4, 0.13, 0.041]);
+        // Nesterov: w += μv − ηg: step1 0.5 + 0.7(−0.1) − 0.1 = 0.33; step2 0.33 + 0.7(−0.27) − 0.2
+        // = −0.059; step3 −0.059 + 0.7(−0.089) + 0.1 = −0.0213.
+        close(&run(OptimizerConfig::sgd_momentum(0.1, 0.7, true), &g), &[0.33, -0.059, -0.0213]);
+    }
+
+    #[test]
+    fn adam_first_steps_match_keras_rule() {
+        let g = [1.0f64, 2.0, -1.0];
+        let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-7);
+        let (mut m, mut v, mut w) = (0.0, 0.0, 0.5);
+        let mut want = Vec::new();
+        for (i, &gi) in g.iter().enumerate() {
+            let t = (i + 1) as f64;
+            m = b1 * m + (1.0 - b1) * gi;
+            v = b2 * v + (1.0 - b2) * gi * gi;
+            w -= lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t)) * m / (v.sqrt() + eps);
+            want.push(w);
+        }
+        // Step 1 by hand: m = 0.1, v = 0.001, α = 0.01·√0.001/0.1, w = 0.5 − α·0.1/√0.001 = 0.49.
+        assert!((want[0] - 0.49).abs() < 1e-6);
+        let gf: Vec<f32> = g.iter().map(|&x| x as f32).collect();
+        close(&run(OptimizerConfig::adam().with_learning_rate(lr), &gf), &want);
+    }
+
+    #[test]
+    fn adamax_first_steps_match_hand_computation() {
+        // η = 0.01, β₁ 0.9, β₂ 0.999, ε 1e-7, gradients 1, 2, −1:
+        // t1: m = 0.1, u = 1, w = 0.5 − 0.01/0.1 · 0.1/1 = 0.49
+        // t2: m = 0.09 + 0.2 = 0.29, u = max(0.999, 2) = 2, w = 0.49 − 0.01/0.19 · 0.145
+        // t3: m = 0.261 − 0.1 = 0.161, u = max(1.998, 1) = 1.998, w −= 0.01/0.271 · 0.161/1.998
+        let w1 = 0.49;
+        let w2 = w1 - 0.01 / 0.19 * (0.29 / (2.0 + 1e-7));
+        let w3 = w2 - 0.01 / (1.0 - 0.9f64.powi(3)) * (0.161 / (1.998 + 1e-7));
+        close(&run(OptimizerConfig::adamax().with_learning_rate(0.01), &[1.0, 2.0, -1.0]), &[w1, w2, w3]);
+    }
+
+    #[test]
+    fn optimizer_state_round_trips_through_bytes() {
+        let _rng = super::super::rng_lock();
+        let device = crate::default_device().autodiff();
+        for config in [OptimizerConfig::sgd_momentum(0.1, 0.9, true), OptimizerConfig::adam(), OptimizerConfig::adamax()] {
+            let mut model = layer(&device);
+            let mut optim = config.init();
+            let grads = |m: &Linear, x: f32| {
+                GradientsParams::from_grads(m.forward(Tensor::<2>::from_floats([[x]], &device)).sum().backward(), m)
+            };
+            for x in [1.0, -3.0] {
+                let g = grads(&model, x);
+                model = optim.step(0.1, model, g);
+            }
+            let bytes = optim.into_bytes().unwrap();
+            let mut restored = config.init().from_bytes(bytes).unwrap();
+            let a = optim.step(0.1, model.clone(), grads(&model, 0.5));
+            let b = restored.step(0.1, model.clone(), grads(&model, 0.5));
+            assert_eq!(
+                a.weight.val().into_data().try_to_vec::<f32>().unwrap(),
+                b.weight.val().into_data().try_to_vec::<f32>().unwrap(),
+                "{config:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decay_is_inverse_time_and_validation_rejects_bad_values() {
+        let c = OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, decay: 0.5 };
+        assert!((c.lr_at(0.1, 2) - 0.05).abs() < 1e-15);
+        assert!(OptimizerConfig::sgd_momentum(0.1, 1.0, false).validate().is_err());
+        assert!(OptimizerConfig::adam().with_learning_rate(0.0).validate().is_err());
+        assert!(OptimizerConfig::adamax().validate().is_ok());
+    }
+}

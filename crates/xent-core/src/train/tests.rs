@@ -1,0 +1,315 @@
+//! Engine tests on a tiny MLP and synthetic, separable data.
+
+use std::cell::Cell;
+
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::tensor::activation::relu;
+
+use super::*;
+
+#[derive(Module, Debug)]
+struct Mlp {
+    l1: Linear,
+    l2: Linear,
+    drop: Dropout,
+}
+
+impl Mlp {
+    fn new(inputs: usize, outputs: usize, dropout: f64, device: &Device) -> Self {
+        Self {
+            l1: LinearConfig::new(inputs, 8).init(device),
+            l2: LinearConfig::new(8, outputs).init(device),
+            drop: DropoutConfig::new(dropout).init(),
+        }
+    }
+}
+
+impl Classifier for Mlp {
+    type Batch = Tensor<2>;
+    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
+        self.l2.forward(self.drop.forward(relu(self.l1.forward(x.clone()))))
+    }
+}
+
+/// Rows of `dim` features; class = which third of the first feature's range.
+struct Rows {
+    dim: usize,
+    x: Vec<f32>,
+    targets: Targets,
+    /// Return NaN inputs once more than this many batches were requested.
+    nan_after: Option<usize>,
+    calls: Cell<usize>,
+}
+
+impl Rows {
+    fn new(n: usize, classes: u32, seed: u64) -> Self {
+        let dim = 4;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut x = Vec::with_capacity(n * dim);
+        let mut labels = Vec::with_capacity(n);
+        for i in 0..n {
+            let c = (i as u32) % classes;
+            labels.push(c);
+            for j in 0..dim {
+                let noise = (rng.next_u32() as f32 / u32::MAX as f32) - 0.5;
+                x.push(if j == 0 { c as f32 + noise * 0.5 } else { noise });
+            }
+        }
+        Self { dim, x, targets: Targets::Labels(labels), nan_after: None, calls: Cell::new(0) }
+    }
+}
+
+impl DataSource for Rows {
+    type Batch = Tensor<2>;
+    fn len(&self) -> usize {
+        self.targets.len()
+    }
+    fn targets(&self) -> &Targets {
+        &self.targets
+    }
+    fn batch(&self, indices: &[usize], device: &Device) -> Result<Tensor<2>> {
+        self.calls.set(self.calls.get() + 1);
+        let poison = self.nan_after.is_some_and(|a| self.calls.get() > a);
+        let mut v = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            v.extend_from_slice(&self.x[i * self.dim..(i + 1) * self.dim]);
+        }
+        if poison {
+            v[0] = f32::NAN;
+        }
+        Ok(Tensor::from_data(TensorData::new(v, [indices.len(), self.dim]), device))
+    }
+}
+
+fn config(loss: LossConfig, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        loss,
+        epochs,
+        batch_size: 8,
+        seed: 7,
+        optimizer: OptimizerConfig::adam().with_learning_rate(0.01),
+        ..Default::default()
+    }
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn shuffle_is_a_seeded_permutation() {
+    let idx: Vec<usize> = (0..50).collect();
+    let a = shuffled(&idx, 3);
+    assert_eq!(a, shuffled(&idx, 3));
+    assert_ne!(a, shuffled(&idx, 4));
+    let mut sorted = a.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, idx);
+    assert_ne!(epoch_seed(1, 1, 0), epoch_seed(1, 2, 0));
+    assert_ne!(epoch_seed(1, 1, 0), epoch_seed(1, 1, 1));
+}
+
+#[test]
+fn learns_separable_data_under_every_configuration() {
+    let train = Rows::new(96, 3, 1);
+    let valid = Rows::new(30, 3, 2);
+    for loss in LossConfig::DEFAULT_SET {
+        let out = Trainer::new(config(loss, 15)).quiet(true).fit(|d| Mlp::new(4, 3, 0.0, d), &train, Some(&valid)).unwrap();
+        let m = out.metrics.unwrap();
+        let acc = m.valid.as_ref().unwrap().summary.accuracy.unwrap();
+        assert!(acc > 0.8, "{loss}: validation accuracy {acc}");
+        assert_eq!(out.history.len(), 15);
+        // Keras 2 reports binary accuracy for BCE on K = 3: ≥ the true accuracy for confident models.
+        let s = &m.valid.unwrap().summary;
+        if loss.keras_loss() == crate::KerasLoss::BinaryCrossentropy {
+            assert_eq!(s.keras2_reported_accuracy, m.train.evaluation.binary_accuracy.max(s.keras2_reported_accuracy).min(s.keras2_reported_accuracy));
+        }
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_metrics_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = Rows::new(64, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let mut jsons = Vec::new();
+    for name in ["a", "b"] {
+        let run = RunDir::new(tmp.path(), "t", name);
+        Trainer::new(config(LossConfig::Binary, 3))
+            .quiet(true)
+            .with_run(run.clone(), OpenMode::New)
+            .fit(|d| Mlp::new(4, 3, 0.3, d), &train, Some(&valid))
+            .unwrap();
+        jsons.push(read(&run.file("metrics.json")));
+    }
+    assert_eq!(jsons[0], jsons[1]);
+}
+
+/// N epochs straight vs N/2, stop, resume: identical metrics.json, with dropout active.
+#[test]
+fn resume_is_exact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = Rows::new(64, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let mut cfg = config(LossConfig::Categorical, 4);
+    cfg.optimizer = OptimizerConfig::sgd_momentum(0.05, 0.9, true);
+    cfg.schedule = LrSchedule::Step { every: 1, gamma: 0.7 };
+    cfg.early_stopping = Some(EarlyStopping::new(Monitor::ValLoss, 10));
+    let straight = RunDir::new(tmp.path(), "t", "straight");
+    Trainer::new(cfg.clone())
+        .quiet(true)
+        .with_run(straight.clone(), OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.3, d), &train, Some(&valid))
+        .unwrap();
+
+    let resumed = RunDir::new(tmp.path(), "t", "resumed");
+    let paused = Trainer::new(cfg.clone())
+        .quiet(true)
+        .with_run(resumed.clone(), OpenMode::New)
+        .pause_after(2)
+        .fit(|d| Mlp::new(4, 3, 0.3, d), &train, Some(&valid))
+        .unwrap();
+    assert!(paused.metrics.is_none());
+    assert!(!resumed.file("metrics.json").exists());
+    // Burn's global RNG is in some other state now; resume must not depend on it.
+    drop((rng_lock(), crate::default_device().seed(12345)));
+    // Without resume/force the existing run is refused, and nothing is lost.
+    let err = Trainer::new(cfg.clone())
+        .quiet(true)
+        .with_run(resumed.clone(), OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.3, d), &train, Some(&valid))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already exists"), "{err}");
+    assert!(Checkpoint::of(&resumed).find().is_some());
+    let out = Trainer::new(cfg)
+        .quiet(true)
+        .with_run(resumed.clone(), OpenMode::Resume)
+        .fit(|d| Mlp::new(4, 3, 0.3, d), &train, Some(&valid))
+        .unwrap();
+    assert_eq!(out.history.len(), 4);
+    assert_eq!(read(&straight.file("metrics.json")), read(&resumed.file("metrics.json")));
+    // History matches too, except for the wall-clock seconds.
+    let strip = |s: String| -> Vec<EpochRecord> {
+        s.lines().map(|l| EpochRecord { seconds: 0.0, ..serde_json::from_str(l).unwrap() }).collect()
+    };
+    assert_eq!(strip(read(&straight.file("history.jsonl"))), strip(read(&resumed.file("history.jsonl"))));
+    for f in ["config.json", "confusion.csv", "model.bpk", "checkpoint/model.bpk", "checkpoint/optimizer.bpk"] {
+        assert!(resumed.file(f).is_file(), "{f}");
+    }
+}
+
+/// Dropout draws from Burn's global RNG: a model with dropout trained twice from different global
+/// RNG states ends identical because the engine seeds before init and every epoch. (That the
+/// per-epoch re-seed is what makes a resume exact is shown by `resume_is_exact`, which fails
+/// without it.)
+#[test]
+fn dropout_randomness_is_reseeded_per_epoch() {
+    let train = Rows::new(32, 3, 1);
+    let cfg = config(LossConfig::Categorical, 2);
+    let weights = |noise: u64| {
+        // Perturb the global RNG (under the lock, so that no concurrent fit is disturbed).
+        drop((rng_lock(), crate::default_device().seed(noise)));
+        let out = Trainer::new(cfg.clone()).quiet(true).fit(|d| Mlp::new(4, 3, 0.5, d), &train, None).unwrap();
+        out.model.l1.weight.val().into_data().try_to_vec::<f32>().unwrap()
+    };
+    assert_eq!(weights(1), weights(2));
+}
+
+#[test]
+fn non_finite_loss_stops_naming_epoch_and_batch_and_keeps_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut train = Rows::new(32, 3, 1);
+    // 1 probe call + 4 batches in epoch 1; the 2nd batch of epoch 2 is poisoned.
+    train.nan_after = Some(6);
+    let run = RunDir::new(tmp.path(), "t", "nan");
+    let err = Trainer::new(config(LossConfig::Categorical, 3))
+        .quiet(true)
+        .with_run(run.clone(), OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.0, d), &train, None)
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::NonFiniteLoss { epoch: 2, batch: 2, .. }), "{msg}");
+    assert!(msg.contains("epoch 2, batch 2") && msg.contains("checkpoint of epoch 1"), "{msg}");
+    let state: CheckpointState = artifacts::read_json(&run.file("checkpoint/state.json")).unwrap();
+    assert_eq!(state.epoch, 1);
+    assert!(!run.file("metrics.json").exists());
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    let train = Rows::new(48, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let run = RunDir::new(tmp.path(), "t", "es");
+    // A learning rate this large makes the validation loss bounce: the best epoch is not the last.
+    let mut cfg = config(LossConfig::Categorical, 12);
+    cfg.optimizer = OptimizerConfig::sgd_momentum(0.8, 0.9, false);
+    cfg.early_stopping = Some(EarlyStopping::new(Monitor::ValLoss, 2));
+    let out = Trainer::new(cfg)
+        .quiet(true)
+        .with_run(run, OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.0, d), &train, Some(&valid))
+        .unwrap();
+    let m = out.metrics.unwrap();
+    let losses: Vec<f64> = out.history.iter().map(|r| r.valid.as_ref().unwrap().loss).collect();
+    let (best_i, best) = losses.iter().enumerate().fold((0, f64::INFINITY), |a, (i, &l)| if l < a.1 { (i, l) } else { a });
+    assert_eq!(m.weights_epoch, best_i + 1, "losses {losses:?}");
+    // The restored model's validation loss is the best epoch's.
+    let final_loss = m.valid.unwrap().summary.loss;
+    assert!((final_loss - best).abs() < 1e-5, "{final_loss} vs best {best} ({losses:?})");
+    if m.stopped_early {
+        assert_eq!(out.history.len(), best_i + 1 + 2);
+    }
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(LossConfig::Categorical, 1);
+    let train = Rows::new(30, 3, 1);
+    let fit = |t: &Rows, v: Option<&Rows>, outputs: usize, cfg: &TrainConfig| {
+        Trainer::new(cfg.clone()).quiet(true).fit(|d| Mlp::new(4, outputs, 0.0, d), t, v).unwrap_err().to_string()
+    };
+    // Empty training set.
+    let empty = Rows { x: vec![], targets: Targets::Labels(vec![]), ..Rows::new(0, 3, 1) };
+    assert!(fit(&empty, None, 3, &cfg).contains("training set is empty"));
+    // K mismatch between model and data.
+    let e = fit(&train, None, 5, &cfg);
+    assert!(e.contains("5 outputs") && e.contains("3 classes"), "{e}");
+    // Validation classes unseen in training: train on classes 0/1 only (K declared by hot rows).
+    let two = Rows::new(30, 2, 1);
+    let hot = |r: Rows| {
+        let labels = r.targets.labels().unwrap();
+        Rows { targets: Targets::Hot(Matrix::one_hot(&labels, 3).unwrap()), ..r }
+    };
+    let e = fit(&hot(two), Some(&hot(Rows::new(9, 3, 2))), 3, &cfg);
+    assert!(e.contains("never seen in training") && e.contains("class 2 (3 samples)"), "{e}");
+    // Unwritable run directory.
+    let file = tmp.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let e = Trainer::new(cfg.clone())
+        .quiet(true)
+        .with_run(RunDir::new(&file, "p", "n"), OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.0, d), &train, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not-a-dir"), "{e}");
+    // A single sigmoid unit needs the binary configuration.
+    let e = fit(&Rows::new(20, 2, 1), None, 1, &cfg);
+    assert!(e.contains("binary configuration"), "{e}");
+    // Bad hyper-parameters.
+    let e = fit(&train, None, 3, &TrainConfig { epochs: 0, ..cfg.clone() });
+    assert!(e.contains("epochs"), "{e}");
+}
+
+#[test]
+fn validation_split_holds_out_the_tail_and_single_sigmoid_trains() {
+    let train = Rows::new(40, 2, 1);
+    let cfg = TrainConfig { validation_split: Some(0.25), ..config(LossConfig::Binary, 2) };
+    let out = Trainer::new(cfg).quiet(true).fit(|d| Mlp::new(4, 1, 0.0, d), &train, None).unwrap();
+    let m = out.metrics.unwrap();
+    assert_eq!(m.train.evaluation.n, 30);
+    assert_eq!(m.valid.as_ref().unwrap().evaluation.n, 10);
+    assert_eq!(m.train.evaluation.num_outputs, 1);
+}
