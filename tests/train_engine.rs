@@ -1,0 +1,153 @@
+//! End-to-end: the training engine on a small real sample of the Pima Indians diabetes data
+//! (`datasets/pima`), under every loss configuration, with its run artifacts checked.
+
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
+use xent_core::{DataInfo, LossConfig, OpenMode, RunDir, Targets};
+
+const PIMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/pima/pima-indians-diabetes.csv");
+
+/// Pima-sized MLP 8-12-8-K.
+#[derive(Module, Debug)]
+struct Mlp {
+    l1: Linear,
+    l2: Linear,
+    l3: Linear,
+}
+
+impl Mlp {
+    fn new(outputs: usize, device: &Device) -> Self {
+        Self {
+            l1: LinearConfig::new(8, 12).init(device),
+            l2: LinearConfig::new(12, 8).init(device),
+            l3: LinearConfig::new(8, outputs).init(device),
+        }
+    }
+}
+
+impl Classifier for Mlp {
+    type Batch = Tensor<2>;
+    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
+        self.l3.forward(relu(self.l2.forward(relu(self.l1.forward(x.clone())))))
+    }
+}
+
+/// Pima rows, standardised with the statistics of the training rows.
+struct Pima {
+    x: Vec<f32>,
+    targets: Targets,
+}
+
+impl DataSource for Pima {
+    type Batch = Tensor<2>;
+    fn len(&self) -> usize {
+        self.targets.len()
+    }
+    fn targets(&self) -> &Targets {
+        &self.targets
+    }
+    fn declared_classes(&self) -> Option<usize> {
+        Some(2)
+    }
+    fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> {
+        let mut v = Vec::with_capacity(idx.len() * 8);
+        for &i in idx {
+            v.extend_from_slice(&self.x[i * 8..i * 8 + 8]);
+        }
+        Ok(Tensor::from_data(TensorData::new(v, [idx.len(), 8]), device))
+    }
+}
+
+/// Rows `train` and `valid` of the file, standardised by the training rows' mean and sd.
+fn load(train: std::ops::Range<usize>, valid: std::ops::Range<usize>) -> (Pima, Pima) {
+    let text = std::fs::read_to_string(PIMA).unwrap();
+    let rows: Vec<Vec<f32>> =
+        text.lines().map(|l| l.split(',').map(|v| v.trim().parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 768);
+    let (mut mean, mut sd) = ([0f64; 8], [0f64; 8]);
+    for r in &rows[train.clone()] {
+        (0..8).for_each(|j| mean[j] += f64::from(r[j]) / train.len() as f64);
+    }
+    for r in &rows[train.clone()] {
+        (0..8).for_each(|j| sd[j] += (f64::from(r[j]) - mean[j]).powi(2) / train.len() as f64);
+    }
+    let part = |range: std::ops::Range<usize>| Pima {
+        x: rows[range.clone()]
+            .iter()
+            .flat_map(|r| (0..8).map(|j| ((f64::from(r[j]) - mean[j]) / sd[j].sqrt().max(1e-6)) as f32).collect::<Vec<_>>())
+            .collect(),
+        targets: Targets::Labels(rows[range].iter().map(|r| r[8] as u32).collect()),
+    };
+    (part(train), part(valid))
+}
+
+#[test]
+fn pima_under_every_configuration_writes_parseable_artifacts() {
+    let (train, valid) = load(0..192, 192..256);
+    let tmp = tempfile::tempdir().unwrap();
+    for loss in LossConfig::DEFAULT_SET {
+        // One sigmoid unit for binary cross-entropy (the Keras idiom for two classes), two
+        // outputs for the softmax configurations.
+        let outputs = if loss == LossConfig::Binary { 1 } else { 2 };
+        let config = TrainConfig {
+            loss,
+            epochs: 2,
+            batch_size: 16,
+            seed: 42,
+            optimizer: OptimizerConfig::adam().with_learning_rate(0.01),
+            ..Default::default()
+        };
+        let run = RunDir::new(tmp.path(), "pima", loss.name());
+        let outcome = Trainer::new(config)
+            .quiet(true)
+            .with_run(run.clone(), OpenMode::New)
+            .with_model_config(serde_json::json!({ "layers": [8, 12, 8, outputs] }))
+            .with_data_info(DataInfo { source: format!("{PIMA} rows 0..256"), sha256: "test".into() })
+            .with_class_names(vec!["negative".into(), "positive".into()])
+            .fit(|d| Mlp::new(outputs, d), &train, Some(&valid))
+            .unwrap();
+        assert_eq!(outcome.history.len(), 2);
+
+        for f in ["config.json", "history.jsonl", "metrics.json", "confusion.csv", "model.bpk", "checkpoint/state.json"] {
+            assert!(run.file(f).is_file(), "{loss}: {f} missing");
+        }
+        let read = |f: &str| std::fs::read_to_string(run.file(f)).unwrap();
+        let config: serde_json::Value = serde_json::from_str(&read("config.json")).unwrap();
+        assert_eq!(config["train"]["loss"], serde_json::to_value(loss).unwrap());
+        assert_eq!(config["train"]["optimizer"]["name"], "adam");
+        assert_eq!(config["train"]["optimizer"]["epsilon"], 1e-7);
+        assert_eq!(config["num_outputs"], outputs);
+        assert_eq!(config["n_train"], 192);
+        assert!(config["versions"]["burn"].is_string());
+
+        let history: Vec<serde_json::Value> = read("history.jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1]["epoch"], 2);
+        assert!(history[1]["valid"]["accuracy"].is_number());
+
+        let metrics: serde_json::Value = serde_json::from_str(&read("metrics.json")).unwrap();
+        let v = &metrics["valid"];
+        let acc = v["summary"]["accuracy"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&acc));
+        assert!(v["summary"]["keras2_reported_accuracy"].is_number());
+        assert!(v["summary"]["keras3_reported_accuracy"].is_number());
+        assert!(v["keras_reported"]["keras2"]["binary_crossentropy"].is_number());
+        assert!(v["keras_reported"]["keras3"]["categorical_crossentropy"].is_number());
+        assert_eq!(v["evaluation"]["n"], 64);
+        // With K = 2 outputs the Keras-2 binary-accuracy figure equals argmax accuracy only when
+        // the two scores are complementary (softmax); either way it is computed, not copied.
+        if outputs == 1 {
+            assert_eq!(v["summary"]["keras3_reported_accuracy"], v["evaluation"]["binary_accuracy"]);
+        }
+        let confusion = read("confusion.csv");
+        assert!(confusion.starts_with("true\\predicted,negative,positive\n"), "{confusion}");
+        let total: f64 = confusion
+            .lines()
+            .skip(1)
+            .flat_map(|l| l.split(',').skip(1).map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>())
+            .sum();
+        assert_eq!(total, 64.0);
+    }
+}
