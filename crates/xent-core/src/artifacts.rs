@@ -171,6 +171,28 @@ pub fn git_revision() -> Option<String> {
     Some(if dirty { format!("{rev}-dirty") } else { rev })
 }
 
+/// Writes a matrix as a little-endian `float32` `.npy` file (format 1.0, C order, shape
+/// `(rows, cols)`), atomically — the form `xent score --pred` reads.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_npy(path: &Path, m: &crate::Matrix) -> Result<()> {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows(), m.cols());
+    // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64
+    // including the final newline.
+    let total = (10 + header.len() + 1).div_ceil(64) * 64;
+    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
+    header.push('\n');
+    let mut bytes = Vec::with_capacity(total + 4 * m.as_slice().len());
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in m.as_slice() {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    write_atomic(path, &bytes)
+}
+
 /// Where the data came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataInfo {
@@ -244,6 +266,16 @@ mod tests {
         assert!(!run.prepare(OpenMode::Force).unwrap());
         assert!(!run.file("x.json").exists());
         assert!(!tmp_sibling(&run.file("x.json")).exists());
+    }
+
+    #[test]
+    fn npy_round_trips_through_the_reader() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("p.npy");
+        let m = crate::Matrix::from_rows(&[[0.25f32, 0.75], [1.0, 0.0], [0.5, 0.5]]).unwrap();
+        write_npy(&p, &m).unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().len() % 16, (128 + 24) % 16);
+        assert_eq!(crate::io::read_predictions(&p).unwrap(), m);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! # Own loop, not Burn's `SupervisedTraining`
 //!
-//! The engine is a custom loop over Burn's forward / `backward` / [`ModuleOptimizer::step`]
+//! The engine is a custom loop over Burn's forward / `backward` / [`ModuleOptimizer::step`](burn::optim::ModuleOptimizer::step)
 //! rather than `burn::train::SupervisedTraining`, because it must
 //! - compute the whole host-side metric set ([`crate::Evaluator`]: true accuracy, both Keras
 //!   `'accuracy'` rules, macro-F1, balanced accuracy, NLL, ECE, confusion) from the *same* logits
@@ -41,6 +41,7 @@ pub mod history;
 pub mod model;
 pub mod optim;
 pub mod progress;
+pub mod saved;
 pub mod schedule;
 
 use std::time::Instant;
@@ -58,6 +59,7 @@ pub use history::{EpochMetrics, EpochRecord};
 pub use model::{Classifier, DataSource};
 pub use optim::OptimizerConfig;
 pub use progress::Progress;
+pub use saved::SavedRun;
 pub use schedule::{LrSchedule, ScheduleState};
 
 use crate::artifacts::{self, DataInfo, OpenMode, RunDir, Versions};

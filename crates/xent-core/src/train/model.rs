@@ -16,7 +16,7 @@
 //!     type Batch = Tensor<2>;
 //!     fn len(&self) -> usize { self.targets.len() }
 //!     fn targets(&self) -> &Targets { &self.targets }
-//!     fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> { … }
+//!     fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> { todo!() }
 //! }
 //! ```
 //!

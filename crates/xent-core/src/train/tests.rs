@@ -313,3 +313,35 @@ fn validation_split_holds_out_the_tail_and_single_sigmoid_trains() {
     assert_eq!(m.valid.as_ref().unwrap().evaluation.n, 10);
     assert_eq!(m.train.evaluation.num_outputs, 1);
 }
+
+#[test]
+fn saved_run_reproduces_its_validation_metrics_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = Rows::new(48, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let run = RunDir::new(tmp.path(), "t", "saved");
+    let out = Trainer::new(config(LossConfig::SoftmaxBinary(crate::SoftmaxBinaryMode::Keras2Probabilities), 2))
+        .quiet(true)
+        .with_run(run.clone(), OpenMode::New)
+        .fit(|d| Mlp::new(4, 3, 0.2, d), &train, Some(&valid))
+        .unwrap();
+    let saved = SavedRun::open(run.clone()).unwrap();
+    let plain = crate::default_device();
+    let model = {
+        let _rng = rng_lock();
+        saved.load_model(Mlp::new(4, 3, 0.2, &plain)).unwrap()
+    };
+    let report = saved.evaluate(&model, &valid, &plain).unwrap();
+    assert_eq!(report, out.metrics.unwrap().valid.unwrap());
+    let probs = saved.predict(&model, &valid, &plain).unwrap();
+    assert_eq!((probs.rows(), probs.cols()), (24, 3));
+    let npy = tmp.path().join("preds.npy");
+    artifacts::write_npy(&npy, &probs).unwrap();
+    assert_eq!(crate::io::read_predictions(&npy).unwrap(), probs);
+    // K mismatch with the run is refused.
+    let two = Rows::new(10, 2, 3);
+    let e = saved.evaluate(&model, &two, &plain).unwrap_err().to_string();
+    assert!(e.contains("2 classes") && e.contains("trained on 3"), "{e}");
+    // A run without final weights is refused.
+    assert!(SavedRun::open(RunDir::new(tmp.path(), "t", "missing")).is_err());
+}
