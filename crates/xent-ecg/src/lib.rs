@@ -12,6 +12,8 @@
 //! # Ok::<(), xent_ecg::EcgError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod aami;
 pub mod annotation;
 pub mod error;
@@ -36,3 +38,7 @@ pub mod wav;
 pub mod csv_beats;
 pub mod dataset;
 pub use dataset::{BeatBatch, BeatBatcher, BeatDataset, BeatItem};
+pub mod cnn;
+pub mod source;
+pub use cnn::{Cnn1d, Cnn1dConfig};
+pub use source::BeatSource;

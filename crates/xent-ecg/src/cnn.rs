@@ -1,0 +1,221 @@
+//! The 1D-CNN for heartbeats: convolution blocks (optional batch norm, max-pooling), optional RR
+//! features concatenated before a dense head. It emits logits; the loss configuration of the
+//! training engine decides the head (softmax or sigmoids).
+
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::prelude::*;
+use xent_core::train::Classifier;
+
+use crate::dataset::BeatBatch;
+use crate::rr::RR_FEATURES;
+
+/// Configuration of [`Cnn1d`]. [`Cnn1dConfig::new`] gives the documented default, a network that
+/// does well on beats; [`Cnn1dConfig::plain`] the seed question's plain network.
+#[derive(Config, Debug, PartialEq)]
+pub struct Cnn1dConfig {
+    /// Input channels (ECG leads). Default 1.
+    #[config(default = 1)]
+    pub channels: usize,
+    /// Samples per beat window. Default 128 (180 Hz, 250 ms before to 461 ms after the R peak).
+    #[config(default = 128)]
+    pub length: usize,
+    /// Number of classes. Default 5 (AAMI N, S, V, F, Q).
+    #[config(default = 5)]
+    pub num_classes: usize,
+    /// Filters of each convolution block. Default `[16, 32, 64]`.
+    #[config(default = "vec![16, 32, 64]")]
+    pub filters: Vec<usize>,
+    /// Kernel width of each block (same length as `filters`). Default `[7, 5, 5]`.
+    #[config(default = "vec![7, 5, 5]")]
+    pub kernel_sizes: Vec<usize>,
+    /// "Same" padding (true) or "valid" (false). Default true.
+    #[config(default = true)]
+    pub same_padding: bool,
+    /// Batch normalisation after each convolution. Default true.
+    #[config(default = true)]
+    pub batch_norm: bool,
+    /// Max-pool width (and stride) after each block. Default 2.
+    #[config(default = 2)]
+    pub pool: usize,
+    /// Units of the hidden dense layer. Default 64.
+    #[config(default = 64)]
+    pub hidden: usize,
+    /// Dropout before the output layer. Default 0.3.
+    #[config(default = 0.3)]
+    pub dropout: f64,
+    /// Concatenate the 4 RR-interval features before the dense head. Default true.
+    #[config(default = true)]
+    pub rr_features: bool,
+}
+
+/// One convolution block: conv → (batch norm) → ReLU → max-pool.
+#[derive(Module, Debug)]
+pub struct ConvBlock {
+    conv: Conv1d,
+    norm: Option<BatchNorm>,
+    pool: MaxPool1d,
+    act: Relu,
+}
+
+impl ConvBlock {
+    /// # Shapes
+    /// - input: `[batch, c_in, length]`
+    /// - output: `[batch, c_out, length' / pool]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = self.conv.forward(x);
+        let x = match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        self.pool.forward(self.act.forward(x))
+    }
+}
+
+/// The heartbeat 1D-CNN.
+#[derive(Module, Debug)]
+pub struct Cnn1d {
+    blocks: Vec<ConvBlock>,
+    fc1: Linear,
+    dropout: Dropout,
+    fc2: Linear,
+    act: Relu,
+    rr_features: bool,
+}
+
+impl Cnn1dConfig {
+    /// The plain network of the seed question (and of `just bench`'s reference model):
+    /// Conv1D(32, 5, valid, ReLU) → MaxPool(2) → Conv1D(64, 5, valid, ReLU) → MaxPool(2) → Flatten →
+    /// Dense(128, ReLU) → Dense(5), on 187-sample windows, no batch norm, no dropout, no RR
+    /// features. The seed trained it with `SGD(lr=0.003, momentum=0.7)`, batch 16, 20 epochs.
+    pub fn plain() -> Self {
+        Self::new()
+            .with_length(187)
+            .with_filters(vec![32, 64])
+            .with_kernel_sizes(vec![5, 5])
+            .with_same_padding(false)
+            .with_batch_norm(false)
+            .with_hidden(128)
+            .with_dropout(0.0)
+            .with_rr_features(false)
+    }
+
+    /// Length of the flattened convolution output.
+    pub fn flat_len(&self) -> usize {
+        let mut len = self.length;
+        for &k in &self.kernel_sizes {
+            if !self.same_padding {
+                len = len.saturating_sub(k - 1);
+            }
+            len /= self.pool.max(1);
+        }
+        len * self.filters.last().copied().unwrap_or(self.channels)
+    }
+
+    /// Checks the configuration.
+    ///
+    /// # Errors
+    /// A message when block lists differ in length, a kernel is even with same padding, or the
+    /// window is too short for the blocks.
+    pub fn check(&self) -> Result<(), String> {
+        if self.filters.len() != self.kernel_sizes.len() || self.filters.is_empty() {
+            return Err("filters and kernel_sizes must be non-empty and of equal length".into());
+        }
+        if self.same_padding && self.kernel_sizes.iter().any(|k| k % 2 == 0) {
+            return Err("same padding needs odd kernel sizes".into());
+        }
+        if self.flat_len() == 0 {
+            return Err(format!("a {}-sample window is too short for {} blocks", self.length, self.filters.len()));
+        }
+        Ok(())
+    }
+
+    /// Builds the network on `device`.
+    ///
+    /// # Panics
+    /// When [`Cnn1dConfig::check`] fails (a programming error in the configuration).
+    pub fn init(&self, device: &Device) -> Cnn1d {
+        if let Err(e) = self.check() {
+            panic!("invalid Cnn1dConfig: {e}");
+        }
+        let mut c_in = self.channels;
+        let blocks = self
+            .filters
+            .iter()
+            .zip(&self.kernel_sizes)
+            .map(|(&f, &k)| {
+                let padding = if self.same_padding { PaddingConfig1d::Same } else { PaddingConfig1d::Valid };
+                let conv = Conv1dConfig::new(c_in, f, k).with_padding(padding).init(device);
+                c_in = f;
+                ConvBlock {
+                    conv,
+                    norm: self.batch_norm.then(|| BatchNormConfig::new(f).init(device)),
+                    pool: MaxPool1dConfig::new(self.pool.max(1)).init(),
+                    act: Relu::new(),
+                }
+            })
+            .collect();
+        let rr = if self.rr_features { RR_FEATURES } else { 0 };
+        Cnn1d {
+            blocks,
+            fc1: LinearConfig::new(self.flat_len() + rr, self.hidden).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            fc2: LinearConfig::new(self.hidden, self.num_classes).init(device),
+            act: Relu::new(),
+            rr_features: self.rr_features,
+        }
+    }
+}
+
+impl Cnn1d {
+    /// Logits of a batch of beats.
+    ///
+    /// # Shapes
+    /// - `signals`: `[batch, channels, length]`
+    /// - `rr`: `[batch, 4]` (used when the model was built with RR features)
+    /// - output: `[batch, num_classes]`
+    pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
+        let mut x = signals;
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let x: Tensor<2> = x.flatten(1, 2);
+        let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };
+        let x = self.act.forward(self.fc1.forward(x));
+        self.fc2.forward(self.dropout.forward(x))
+    }
+}
+
+impl Classifier for Cnn1d {
+    type Batch = BeatBatch;
+
+    fn forward(&self, batch: &BeatBatch) -> Tensor<2> {
+        Cnn1d::forward(self, batch.signals.clone(), batch.rr.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_of_default_and_plain() {
+        let device = xent_core::default_device();
+        for config in [Cnn1dConfig::new(), Cnn1dConfig::plain()] {
+            let model = config.init(&device);
+            let x = Tensor::<3>::zeros([3, 1, config.length], &device);
+            let rr = Tensor::<2>::zeros([3, RR_FEATURES], &device);
+            assert_eq!(model.forward(x, rr).dims(), [3, 5]);
+        }
+        // The plain network flattens 64 × 43 = 2752 values, as the Keras original.
+        assert_eq!(Cnn1dConfig::plain().flat_len(), 2752);
+    }
+
+    #[test]
+    fn bad_configurations_are_reported() {
+        assert!(Cnn1dConfig::new().with_kernel_sizes(vec![4, 5, 5]).check().is_err());
+        assert!(Cnn1dConfig::new().with_filters(vec![8]).check().is_err());
+        assert!(Cnn1dConfig::new().with_length(4).check().is_err());
+    }
+}
