@@ -21,6 +21,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod rule;
 pub mod score;
+pub mod stats;
 pub mod targets;
 pub mod train;
 
