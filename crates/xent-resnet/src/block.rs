@@ -1,0 +1,116 @@
+//! The basic residual block of He et al. (2016) in 1D: two convolutions and an identity (or
+//! projected) shortcut, in the original post-activation order or the pre-activation order of He et
+//! al.'s follow-up (used by Hannun et al. 2019).
+
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, PaddingConfig1d, Relu};
+use burn::prelude::*;
+
+/// Configuration of a [`BasicBlock`].
+#[derive(Config, Debug, PartialEq)]
+pub struct BasicBlockConfig {
+    /// Input channels.
+    pub channels_in: usize,
+    /// Output channels.
+    pub channels_out: usize,
+    /// Kernel width of both convolutions (odd, so padding keeps the length). Default 5.
+    #[config(default = 5)]
+    pub kernel_size: usize,
+    /// Stride of the first convolution (and of the shortcut): 2 halves the length. Default 1.
+    #[config(default = 1)]
+    pub stride: usize,
+    /// Pre-activation order (BN → ReLU → conv, twice, then add) instead of post-activation
+    /// (conv → BN → ReLU → conv → BN, add, ReLU). Default false.
+    #[config(default = false)]
+    pub pre_activation: bool,
+    /// Dropout between the two convolutions. Default 0.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+}
+
+/// Conv + BN projection for a shortcut whose channels or length change.
+#[derive(Module, Debug)]
+pub struct Projection {
+    conv: Conv1d,
+    norm: BatchNorm,
+}
+
+/// A basic residual block.
+#[derive(Module, Debug)]
+pub struct BasicBlock {
+    conv1: Conv1d,
+    norm1: BatchNorm,
+    conv2: Conv1d,
+    norm2: BatchNorm,
+    shortcut: Option<Projection>,
+    dropout: Dropout,
+    act: Relu,
+    pre_activation: bool,
+}
+
+impl BasicBlockConfig {
+    /// Builds the block on `device`.
+    pub fn init(&self, device: &Device) -> BasicBlock {
+        let k = self.kernel_size;
+        let pad = PaddingConfig1d::Explicit(k / 2, k / 2);
+        let conv1 = Conv1dConfig::new(self.channels_in, self.channels_out, k)
+            .with_stride(self.stride.max(1))
+            .with_padding(pad.clone())
+            .init(device);
+        let conv2 = Conv1dConfig::new(self.channels_out, self.channels_out, k).with_padding(pad).init(device);
+        // Pre-activation normalises the block's input, post-activation the first conv's output.
+        let norm1_features = if self.pre_activation { self.channels_in } else { self.channels_out };
+        let shortcut = (self.channels_in != self.channels_out || self.stride > 1).then(|| Projection {
+            conv: Conv1dConfig::new(self.channels_in, self.channels_out, 1).with_stride(self.stride.max(1)).init(device),
+            norm: BatchNormConfig::new(self.channels_out).init(device),
+        });
+        BasicBlock {
+            conv1,
+            norm1: BatchNormConfig::new(norm1_features).init(device),
+            conv2,
+            norm2: BatchNormConfig::new(self.channels_out).init(device),
+            shortcut,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            act: Relu::new(),
+            pre_activation: self.pre_activation,
+        }
+    }
+}
+
+impl BasicBlock {
+    /// # Shapes
+    /// - input: `[batch, channels_in, length]`
+    /// - output: `[batch, channels_out, ⌈length / stride⌉]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let identity = match &self.shortcut {
+            Some(p) => p.norm.forward(p.conv.forward(x.clone())),
+            None => x.clone(),
+        };
+        if self.pre_activation {
+            let h = self.conv1.forward(self.act.forward(self.norm1.forward(x)));
+            let h = self.dropout.forward(self.act.forward(self.norm2.forward(h)));
+            self.conv2.forward(h) + identity
+        } else {
+            let h = self.act.forward(self.norm1.forward(self.conv1.forward(x)));
+            let h = self.norm2.forward(self.conv2.forward(self.dropout.forward(h)));
+            self.act.forward(h + identity)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_with_and_without_projection() {
+        let device = xent_core::default_device();
+        let x = Tensor::<3>::ones([2, 8, 33], &device);
+        for pre in [false, true] {
+            let same = BasicBlockConfig::new(8, 8).with_pre_activation(pre).init(&device);
+            assert_eq!(same.forward(x.clone()).dims(), [2, 8, 33]);
+            let down = BasicBlockConfig::new(8, 16).with_stride(2).with_pre_activation(pre).init(&device);
+            assert_eq!(down.forward(x.clone()).dims(), [2, 16, 17]);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! xent-resnet: residual 1D networks on xent-ecg's beats.
+//!
+//! - [`block`]: the basic residual block (post- or pre-activation);
+//! - [`resnet`]: the network, its configuration and presets (a small net for short beat windows and
+//!   a deep Hannun-2019-style one).
+//!
+//! ```no_run
+//! use xent_resnet::ResNet1dConfig;
+//! let device = xent_core::default_device();
+//! let model = ResNet1dConfig::small().init(&device);
+//! println!("{} parameters", burn::module::Module::num_params(&model));
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod block;
+pub mod resnet;
+
+pub use block::{BasicBlock, BasicBlockConfig};
+pub use resnet::{ResNet1d, ResNet1dConfig};
