@@ -339,6 +339,7 @@ where
     };
     let targets = data.targets();
     let kind = targets.kind();
+    let classes = data.num_classes();
     let mut evaluator: Option<Evaluator> = None;
     let (mut rows, mut probs) = (Vec::new(), Vec::new());
     let mut loss_sum = 0.0f64;
@@ -349,7 +350,7 @@ where
         if n != chunk.len() {
             return Err(Error::Mismatch(format!("batch {}: the model returned {n} rows for {} samples", b + 1, chunk.len())));
         }
-        check_outputs(k, data.num_classes(), loss.config, kind)?;
+        check_outputs(k, classes, loss.config, kind)?;
         target_rows(targets, chunk, k, &mut rows);
         let y = Tensor::<2>::from_data(TensorData::new(rows.clone(), [n, k]), device);
         let l = loss.forward(logits.clone(), y, None).into_scalar::<f32>();
@@ -562,11 +563,11 @@ impl Trainer {
                 "the plateau schedule monitors {monitor:?} but there is no validation data"
             )));
         }
+        let sample_class = class_weights::sample_classes(targets);
         let class_weights = cfg.class_weight.weights(&class_weights::class_counts(
-            &train_idx.iter().map(|&i| class_weights::sample_classes(targets)[i]).collect::<Vec<_>>(),
+            &train_idx.iter().map(|&i| sample_class[i]).collect::<Vec<_>>(),
             classes,
         ))?;
-        let sample_class = class_weights::sample_classes(targets);
         let sample_weights = train.sample_weights();
         if let Some(w) = sample_weights
             && w.len() != n
