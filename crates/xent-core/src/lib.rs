@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod artifacts;
+pub mod calibrate;
 pub mod device;
 pub mod error;
 pub mod io;
