@@ -156,6 +156,9 @@ pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Re
     })
 }
 
+/// A per-sample loss of (row index, targets, predictions).
+type RowLoss<'a> = dyn Fn(usize, &[f32], &[f32]) -> f64 + Sync + 'a;
+
 fn losses(
     predictions: &Matrix,
     targets: &Targets,
@@ -174,7 +177,7 @@ fn losses(
             y[l[i] as usize] = 1.0;
         }
     };
-    let per_row = |f: &(dyn Fn(usize, &[f32], &[f32]) -> f64 + Sync)| -> Vec<f64> {
+    let per_row = |f: &RowLoss| -> Vec<f64> {
         predictions
             .as_slice()
             .par_chunks(k)
