@@ -1,0 +1,19 @@
+//! xent-text: topic classification of news text under every loss configuration.
+//!
+//! - [`corpus`]: AG News CSV, BBC News (CSV or folder-per-class tarball), Reuters-21578 SGML
+//!   (ModApte, R8, R52, Reuters-90), each document with label(s), a stable id and its origin;
+//! - [`tokenize`]: a Hugging Face `tokenizers` tokenizer trained on the training split,
+//!   saved as `tokenizer.json`, fixed-length ids;
+//! - [`model`]: the seed's small CNN and a Kim-2014 CNN, both emitting logits;
+//! - [`data`]: token ids as an engine [`xent_core::DataSource`];
+//! - [`pipeline`]: corpus → tokenizer → model × loss configurations × seeds → run artifacts.
+
+#![warn(missing_docs)]
+
+pub mod corpus;
+pub mod error;
+pub mod tokenize;
+
+pub use corpus::{Corpus, Document, Origin};
+pub use error::{Result, TextError};
+pub use tokenize::{TextTokenizer, TokenizerConfig, TokenizerKind};
