@@ -1,0 +1,181 @@
+//! `xent repro`: the published cases rerun — MNIST (reported vs true accuracy), Pima (1 sigmoid
+//! vs 2 softmax, repeated runs), softmax temperature — with one report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use xent_repro::cases::{mnist, pima, temperature};
+use xent_repro::models::MnistCnnConfig;
+
+/// Which case to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Case {
+    /// MNIST CNN under the three loss configurations plus the Adam variant.
+    Mnist,
+    /// Pima diabetes, 10 runs per configuration, seed setup and cross-validation.
+    Pima,
+    /// Fixed softmax temperature vs post-hoc temperature scaling.
+    Temperature,
+    /// All three.
+    All,
+}
+
+/// How much MNIST training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// `just repro`: the first 12,000 training images, 3 Adamax epochs (fits 20 minutes on 2 cores).
+    Quick,
+    /// `just repro-full`: all 60,000 training images, 10 Adamax epochs.
+    Full,
+}
+
+/// `xent repro [CASE]`.
+#[derive(Args, Debug)]
+pub struct ReproArgs {
+    /// The case to run.
+    #[arg(value_enum, default_value = "all")]
+    pub case: Case,
+    /// MNIST epoch count and training-set size preset.
+    #[arg(long, value_enum, default_value = "quick")]
+    pub profile: Profile,
+    /// Output folder: `<case>.json`, `<case>.md`, `report.md`, and MNIST run directories (resumable).
+    /// Default `runs/repro` (quick) or `runs/repro-full` (full).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Folder holding `mnist/`, `pima/` and `mitdb/`.
+    #[arg(long, default_value = "datasets")]
+    pub data: PathBuf,
+    /// MNIST: train on the first N images (overrides the profile; 0 = all 60,000).
+    #[arg(long)]
+    pub mnist_train: Option<usize>,
+    /// MNIST: Adamax epochs (overrides the profile).
+    #[arg(long)]
+    pub mnist_epochs: Option<usize>,
+    /// MNIST: epochs of the Adam variant.
+    #[arg(long, default_value_t = 2)]
+    pub mnist_adam_epochs: usize,
+    /// MNIST: batch size.
+    #[arg(long, default_value_t = 128)]
+    pub mnist_batch: usize,
+    /// Pima: runs (seeds) per configuration.
+    #[arg(long, default_value_t = 10)]
+    pub pima_runs: usize,
+    /// Pima: epochs.
+    #[arg(long, default_value_t = 150)]
+    pub pima_epochs: usize,
+    /// Temperature: seeds per temperature.
+    #[arg(long, default_value_t = 3)]
+    pub temperature_seeds: usize,
+    /// Temperature: the fixed temperature inside the softmax, compared with 1.
+    #[arg(long, default_value_t = 0.6)]
+    pub temperature: f64,
+    /// First seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+const CASES: [&str; 3] = ["mnist", "pima", "temperature"];
+
+fn write(out: &Path, name: &str, json: serde_json::Value, md: &str) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let p = out.join(format!("{name}.json"));
+    xent_core::artifacts::write_json(&p, &json)?;
+    xent_core::artifacts::write_atomic(&out.join(format!("{name}.md")), md.as_bytes())?;
+    println!("{md}");
+    Ok(())
+}
+
+/// Rebuilds `report.md` from every `<case>.md` present in `out`.
+fn combine(out: &Path, command: &str) -> Result<PathBuf> {
+    let mut s = format!("# xent repro: the published cases, measured\n\nReproduce: `{command}`\n\n");
+    for c in CASES {
+        if let Ok(md) = std::fs::read_to_string(out.join(format!("{c}.md"))) {
+            s.push_str(&md);
+            s.push('\n');
+        }
+    }
+    let p = out.join("report.md");
+    xent_core::artifacts::write_atomic(&p, s.as_bytes())?;
+    Ok(p)
+}
+
+/// Runs `xent repro`.
+///
+/// # Errors
+/// Data errors naming the file and offset or line; training errors.
+pub fn run(args: ReproArgs) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(match args.profile {
+            Profile::Quick => "runs/repro",
+            Profile::Full => "runs/repro-full",
+        })
+    });
+    let want = |c: Case| args.case == c || args.case == Case::All;
+    if want(Case::Mnist) {
+        let (limit, epochs) = match args.profile {
+            Profile::Quick => (Some(12_000), 3),
+            Profile::Full => (None, 10),
+        };
+        let limit = match args.mnist_train {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None => limit,
+        };
+        let opts = mnist::MnistOptions {
+            data_dir: args.data.join("mnist"),
+            train_limit: limit,
+            test_limit: None,
+            epochs: args.mnist_epochs.unwrap_or(epochs),
+            adam_epochs: args.mnist_adam_epochs,
+            batch_size: args.mnist_batch,
+            seed: args.seed,
+            runs_root: Some(out.join("runs")),
+            quiet: args.quiet,
+            model: MnistCnnConfig::default(),
+        };
+        let r = mnist::run(&opts)?;
+        write(&out, "mnist", serde_json::to_value(&r)?, &r.markdown())?;
+    }
+    if want(Case::Pima) {
+        let opts = pima::PimaOptions {
+            path: args.data.join("pima").join("pima-indians-diabetes.csv"),
+            runs: args.pima_runs,
+            epochs: args.pima_epochs,
+            batch_size: 32,
+            folds: 5,
+            seed: args.seed,
+            row_limit: None,
+        };
+        if !args.quiet {
+            eprintln!("pima: {} runs × 2 configurations × (1 + 5 folds) trainings of {} epochs", opts.runs, opts.epochs);
+        }
+        let r = pima::run(&opts)?;
+        write(&out, "pima", serde_json::to_value(&r)?, &r.markdown())?;
+    }
+    if want(Case::Temperature) {
+        let opts = temperature::TemperatureOptions {
+            temperatures: vec![args.temperature, 1.0],
+            seeds: args.temperature_seeds,
+            random_epochs: 100,
+            mitdb: Some(args.data.join("mitdb")),
+            ecg_epochs: 10,
+            ecg_train_limit: None,
+            ecg_test_limit: None,
+            seed: args.seed,
+        };
+        if !args.quiet {
+            eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);
+        }
+        let r = temperature::run(&opts)?;
+        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown())?;
+    }
+    let case = format!("{:?}", args.case).to_lowercase();
+    let profile = format!("{:?}", args.profile).to_lowercase();
+    let report = combine(&out, &format!("xent repro {case} --profile {profile}"))?;
+    eprintln!("report: {}", report.display());
+    Ok(())
+}
