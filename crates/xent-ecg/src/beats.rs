@@ -170,10 +170,14 @@ impl BeatSet {
             let sig = record.signals.get(c).ok_or_else(|| {
                 EcgError::invalid("channels", format!("record {} has {} signals, no signal {c}", record.name, record.signals.len()))
             })?;
-            let mut x = sig.physical();
-            if window.remove_baseline {
-                x = filter::remove_baseline(&x, fs);
-            }
+            let mut x = if window.remove_baseline {
+                // On the integer samples (fast histogram median); the median commutes with the
+                // increasing affine map to physical units.
+                let g = sig.spec.gain as f32;
+                filter::remove_baseline_int(&sig.samples, fs).into_iter().map(|d| d / g).collect()
+            } else {
+                sig.physical()
+            };
             if let Some((lo, hi)) = window.bandpass {
                 x = filter::bandpass(&x, fs, lo, hi);
             }
