@@ -15,7 +15,6 @@ pub mod mnist;
 pub mod models;
 
 pub use error::{ReproError, Result};
-pub mod calib;
 pub mod cases;
 pub mod pima;
 pub mod rows;

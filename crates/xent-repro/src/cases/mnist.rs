@@ -132,7 +132,7 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         }
         let config = TrainConfig {
             loss: plan.loss,
-            optimizer: plan.optimizer.clone(),
+            optimizer: plan.optimizer,
             epochs: plan.epochs,
             batch_size: plan.batch_size,
             seed: opts.seed,

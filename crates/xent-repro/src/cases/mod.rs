@@ -29,6 +29,8 @@ pub struct Accuracies {
     pub ece: Option<f64>,
     /// Samples evaluated.
     pub n: usize,
+    /// Macro-F1.
+    pub macro_f1: f64,
     /// Predicted count per class (columns of the confusion matrix).
     pub predicted_per_class: Vec<f64>,
 }
@@ -47,6 +49,7 @@ impl Accuracies {
             nll: eval.nll,
             ece: eval.ece,
             n: eval.n,
+            macro_f1: eval.macro_f1.unwrap_or(f64::NAN),
             predicted_per_class,
         }
     }
@@ -62,6 +65,7 @@ impl Accuracies {
             nll: r.summary.nll,
             ece: r.summary.ece,
             n: r.evaluation.n,
+            macro_f1: r.summary.macro_f1.unwrap_or(f64::NAN),
             predicted_per_class: (0..k).map(|c| r.evaluation.confusion_matrix.iter().map(|row| row[c]).sum()).collect(),
         }
     }

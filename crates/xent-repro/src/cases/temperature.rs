@@ -7,7 +7,8 @@
 //!   confidence, lower entropy) and scales the gradient reaching the logits by 1/T.
 //! - A real 3-class task (AAMI N / S / V beats of MIT-BIH, inter-patient split): the same network
 //!   under each fixed T, then post-hoc temperature scaling fitted on validation NLL: accuracy
-//!   unchanged (argmax is invariant under z ↦ z / T), NLL and ECE changed.
+//!   unchanged (argmax is invariant under z ↦ z / T), NLL and ECE changed. The post-hoc fit is
+//!   xent-core's [`xent_core::calibrate`].
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,13 +18,13 @@ use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use xent_core::stats::{Comparison, Summary};
 use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
-use xent_core::{Classifier, LossConfig};
+use xent_core::calibrate::{ViewMetrics, temperature_scale};
+use xent_core::{Classifier, LossConfig, Matrix};
 use xent_ecg::beats::BeatWindow;
 use xent_ecg::rr::RrScale;
 use xent_ecg::{AamiClass, Split};
 
-use super::{evaluate_probs, logits, pct, softmax_rows};
-use crate::calib::fit_temperature;
+use super::{logits, pct, softmax_rows};
 use crate::error::{ReproError, Result};
 use crate::models::MlpConfig;
 use crate::rows::Rows;
@@ -156,7 +157,7 @@ fn beats_as_rows(set: &xent_ecg::BeatSet, limit: Option<usize>) -> Rows {
 /// # Errors
 /// ECG data errors; engine errors; fewer than one temperature.
 pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
-    if opts.temperatures.is_empty() || opts.temperatures.iter().any(|&t| !(t > 0.0)) {
+    if opts.temperatures.is_empty() || opts.temperatures.iter().any(|&t| t.is_nan() || t <= 0.0) {
         return Err(ReproError::InvalidArgument(format!("temperatures must be positive, got {:?}", opts.temperatures)));
     }
     let started = Instant::now();
@@ -228,15 +229,15 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
                 let cfg = MlpConfig::temperature(train.d, t);
                 let out = Trainer::new(config(opts.ecg_epochs, 64, seed)).quiet(true).fit(|d| cfg.init(d), &train, None)?;
                 let scaled = post_hoc(&out.model, &valid, &test)?;
-                row.accuracy.push(scaled.before.accuracy.unwrap_or(f64::NAN));
-                row.accuracy_scaled.push(scaled.after.accuracy.unwrap_or(f64::NAN));
-                row.macro_f1 += scaled.before.macro_f1.unwrap_or(f64::NAN) / seeds.len() as f64;
+                row.accuracy.push(scaled.before.accuracy);
+                row.accuracy_scaled.push(scaled.after.accuracy);
+                row.macro_f1 += super::evaluate(&out.model, &test, LossConfig::Categorical)?.macro_f1 / seeds.len() as f64;
                 row.fitted_t.push(scaled.t);
                 let n = seeds.len() as f64;
-                row.nll.0 += scaled.before.nll.unwrap_or(f64::NAN) / n;
-                row.nll.1 += scaled.after.nll.unwrap_or(f64::NAN) / n;
-                row.ece.0 += scaled.before.ece.unwrap_or(f64::NAN) / n;
-                row.ece.1 += scaled.after.ece.unwrap_or(f64::NAN) / n;
+                row.nll.0 += scaled.before.nll / n;
+                row.nll.1 += scaled.after.nll / n;
+                row.ece.0 += scaled.before.ece / n;
+                row.ece.1 += scaled.after.ece / n;
                 row.confidence.0 += scaled.confidence.0 / n;
                 row.confidence.1 += scaled.confidence.1 / n;
             }
@@ -258,14 +259,15 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
     })
 }
 
-/// Test metrics before and after post-hoc temperature scaling fitted on `valid`.
+/// Test metrics before and after post-hoc temperature scaling fitted on `valid`
+/// ([`xent_core::calibrate::temperature_scale`], softmax view).
 pub struct PostHoc {
     /// The fitted temperature.
     pub t: f64,
     /// Test metrics of `softmax(z)`.
-    pub before: xent_core::Evaluation,
+    pub before: ViewMetrics,
     /// Test metrics of `softmax(z / t)`.
-    pub after: xent_core::Evaluation,
+    pub after: ViewMetrics,
     /// Mean test confidence before / after.
     pub confidence: (f64, f64),
 }
@@ -273,18 +275,15 @@ pub struct PostHoc {
 /// Fits T on `valid`'s logits and evaluates `test` with and without it.
 ///
 /// # Errors
-/// Batch errors of the data.
+/// Batch errors of the data; calibration errors (empty splits, non-finite logits).
 pub fn post_hoc<M: Classifier<Batch = burn::prelude::Tensor<2>>>(model: &M, valid: &Rows, test: &Rows) -> Result<PostHoc> {
     let (zv, k) = logits(model, valid)?;
-    let t = fit_temperature(&zv, k, &valid.labels);
-    let (zt, k) = logits(model, test)?;
-    let (p0, p1) = (softmax_rows(&zt, k, 1.0), softmax_rows(&zt, k, t));
-    Ok(PostHoc {
-        t,
-        before: evaluate_probs(&p0, k, &test.labels),
-        after: evaluate_probs(&p1, k, &test.labels),
-        confidence: (sharpness(&p0, k).0, sharpness(&p1, k).0),
-    })
+    let (zt, _) = logits(model, test)?;
+    let (mv, mt) = (Matrix::new(valid.len(), k, zv)?, Matrix::new(test.len(), k, zt.clone())?);
+    let report = temperature_scale(LossConfig::Categorical, (&mv, &valid.labels), (&mt, &test.labels), "test")?;
+    let v = report.views.into_iter().next().ok_or_else(|| ReproError::InvalidArgument("no calibration view".into()))?;
+    let (p0, p1) = (softmax_rows(&zt, k, 1.0), softmax_rows(&zt, k, v.temperature));
+    Ok(PostHoc { t: v.temperature, before: v.before, after: v.after, confidence: (sharpness(&p0, k).0, sharpness(&p1, k).0) })
 }
 
 impl TemperatureResult {
