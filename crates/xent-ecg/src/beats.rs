@@ -1,7 +1,7 @@
 //! R-peak-centred beat windows: channel choice, preprocessing, per-beat normalisation, AAMI labels
 //! and RR features, gathered in a [`BeatSet`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::aami::{AamiClass, AamiCounts};
 use crate::annotation;
@@ -11,7 +11,7 @@ use crate::record::Record;
 use crate::rr::{self, RrFeatures};
 
 /// Which signals of a record become the channels of a beat.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Channels {
     /// One channel: `MLII` when the record has it, else signal 0.
     Primary,
@@ -22,7 +22,7 @@ pub enum Channels {
 }
 
 /// Per-beat, per-channel amplitude normalisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Normalize {
     /// Keep physical units (mV after baseline removal).
     None,
@@ -33,7 +33,7 @@ pub enum Normalize {
 }
 
 /// How beats are cut from records.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BeatWindow {
     /// Samples before the R peak, at the output rate. Default: 90 (250 ms at 360 Hz).
     pub before: usize,

@@ -9,13 +9,13 @@
 //! search-back when no QRS was found for 166 % of the average RR. The R peak is then placed at the
 //! largest absolute band-passed value within ±75 ms of the integrated peak.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{EcgError, Result};
 use crate::filter;
 
 /// Detector settings. The defaults are the values of Pan & Tompkins (1985).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QrsConfig {
     /// Band-pass lower edge in Hz. Default: 5.
     pub low_hz: f64,
@@ -248,7 +248,7 @@ pub fn evaluate(reference: &[i64], detections: &[i64], tolerance: i64) -> QrsSco
 }
 
 /// Evaluation settings.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalConfig {
     /// Matching window half-width in seconds. Default: 0.150 (ANSI/AAMI EC57).
     pub tolerance_s: f64,

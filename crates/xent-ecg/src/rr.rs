@@ -1,7 +1,7 @@
 //! RR-interval features of de Chazal et al. (2004): pre-RR, post-RR, local average RR and the
 //! record's average RR, in seconds, computed over all beat annotations of a record.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Number of RR features per beat.
 pub const RR_FEATURES: usize = 4;
@@ -20,7 +20,7 @@ pub struct RrFeatures {
 }
 
 /// How RR features are presented to a model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RrScale {
     /// `[pre, post, local, average]` in seconds.
     Seconds,

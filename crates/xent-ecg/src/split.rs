@@ -3,14 +3,14 @@
 //! Every split but the intra-patient one keeps each record's beats on one side only, and the
 //! result says which paradigm was used.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::beats::BeatSet;
 use crate::error::{EcgError, Result};
 use crate::mitdb::{DS1, DS2};
 
 /// How to split beats into train and test.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Split {
     /// Train on DS1, test on DS2 (22 records each; paced records excluded).
     InterPatient,
@@ -40,7 +40,7 @@ pub enum Split {
 }
 
 /// The paradigm a split belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Paradigm {
     /// No record has beats on both sides.
     InterPatient,
