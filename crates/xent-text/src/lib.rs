@@ -11,9 +11,16 @@
 #![warn(missing_docs)]
 
 pub mod corpus;
+pub mod data;
 pub mod error;
+pub mod model;
+pub mod pipeline;
+pub mod predict;
 pub mod tokenize;
 
 pub use corpus::{Corpus, Document, Origin};
 pub use error::{Result, TextError};
 pub use tokenize::{TextTokenizer, TokenizerConfig, TokenizerKind};
+pub use data::TokenIds;
+pub use model::{KimCnn, ModelKind, SeedCnn, TextCnnConfig};
+pub use pipeline::{CorpusName, TextPlan, TextRunInfo, TextSummary};

@@ -1,0 +1,574 @@
+//! The text pipeline: corpus → tokenizer (trained on the training split) → token ids → the CNN
+//! under each loss configuration and seed, through xent-core's training engine, with run
+//! artifacts under `<runs>/text/<name>/`.
+//!
+//! Layout: `<runs>/text/<name>/[fold-F/]<config>-seed<S>/` holds the engine's files
+//! (`config.json`, `history.jsonl`, `metrics.json`, `confusion.csv`, `model.bpk`, `checkpoint/`)
+//! plus `tokenizer.json` and `text.json` (what `xent predict` needs); multi-label runs add
+//! `thresholds.json`. `<runs>/text/<name>/` gets `summary.json` and `report.md`.
+//!
+//! The test split is the engine's validation set (evaluated after every epoch, no early
+//! stopping, no model selection on it). Corpora without a test split (BBC, AG News test) use
+//! stratified k-fold cross-validation; BBC's exact duplicates stay in training folds.
+//! Multi-label tasks hold out a stratified 10 % of the training split to tune a per-label
+//! threshold; figures at 0.5 and at the tuned thresholds are both reported.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use xent_core::artifacts::{self, DataInfo, OpenMode, RunDir};
+use xent_core::metrics::multilabel::{MultiLabelCounts, MultiLabelMetrics};
+use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
+use xent_core::{LossConfig, Targets};
+
+use crate::corpus::{Corpus, Document, agnews, bbc, reuters};
+use crate::data::TokenIds;
+use crate::error::{Result, TextError};
+use crate::model::{ModelKind, TextCnnConfig};
+use crate::tokenize::{TextTokenizer, TokenizerConfig};
+
+/// The corpora the pipeline knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CorpusName {
+    /// Reuters R8 (single-label).
+    R8,
+    /// Reuters R52 (single-label).
+    R52,
+    /// Reuters-90 (multi-label).
+    R90,
+    /// BBC News (cross-validated).
+    Bbc,
+    /// AG News test file (cross-validated).
+    AgNews,
+}
+
+impl std::str::FromStr for CorpusName {
+    type Err = TextError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "r8" => Ok(Self::R8),
+            "r52" => Ok(Self::R52),
+            "r90" | "reuters90" | "reuters-90" => Ok(Self::R90),
+            "bbc" => Ok(Self::Bbc),
+            "ag-news" | "agnews" | "ag_news" => Ok(Self::AgNews),
+            _ => Err(TextError::InvalidArgument(format!("unknown corpus {s:?} (r8, r52, r90, bbc, ag-news)"))),
+        }
+    }
+}
+
+impl CorpusName {
+    /// Name in run paths.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::R8 => "r8",
+            Self::R52 => "r52",
+            Self::R90 => "r90",
+            Self::Bbc => "bbc",
+            Self::AgNews => "ag-news",
+        }
+    }
+
+    /// The source file(s) under `datasets`.
+    pub fn sources(self, datasets: &Path) -> Vec<PathBuf> {
+        match self {
+            Self::R8 | Self::R52 | Self::R90 => vec![reuters::default_archive(datasets)],
+            Self::Bbc => vec![datasets.join("bbc/bbc-fulltext.tar.gz")],
+            Self::AgNews => vec![datasets.join("ag_news/test.csv.gz"), datasets.join("ag_news/classes.txt")],
+        }
+    }
+
+    /// Loads the corpus from `datasets`.
+    ///
+    /// # Errors
+    /// As the loaders.
+    pub fn load(self, datasets: &Path) -> Result<Corpus> {
+        let s = self.sources(datasets);
+        match self {
+            Self::R8 => reuters::load(&s[0], reuters::Task::R8),
+            Self::R52 => reuters::load(&s[0], reuters::Task::R52),
+            Self::R90 => reuters::load(&s[0], reuters::Task::R90),
+            Self::Bbc => bbc::load_tar(&s[0]),
+            Self::AgNews => agnews::load(&s[0], &s[1]),
+        }
+    }
+
+    /// The configurations run by default: all three for single-label corpora; for Reuters-90
+    /// `Binary` (the right choice) and `Categorical` (softmax forced on multi-label targets).
+    pub fn default_configs(self) -> Vec<LossConfig> {
+        match self {
+            Self::R90 => vec![LossConfig::Binary, LossConfig::Categorical],
+            _ => LossConfig::DEFAULT_SET.to_vec(),
+        }
+    }
+}
+
+/// Everything a text experiment needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TextPlan {
+    /// Corpus.
+    pub corpus: CorpusName,
+    /// The datasets directory (`datasets/`).
+    pub datasets: PathBuf,
+    /// Network.
+    pub model: ModelKind,
+    /// Embedding width.
+    pub embed_dim: usize,
+    /// Loss configurations.
+    pub configs: Vec<LossConfig>,
+    /// Seeds.
+    pub seeds: Vec<u64>,
+    /// Epochs per run.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Tokenizer settings.
+    pub tokenizer: TokenizerConfig,
+    /// Folds of the cross-validation for corpora without a test split.
+    pub folds: usize,
+    /// How many of those folds to run (1 = the first only).
+    pub run_folds: usize,
+    /// Use only the first N training and N/3 test documents (after a seeded shuffle): for quick
+    /// checks and tests.
+    pub limit: Option<usize>,
+    /// Runs root (`runs`).
+    pub runs: PathBuf,
+    /// Experiment name (directory under `runs/text/`).
+    pub name: String,
+    /// Existing run directories: refuse, resume or replace.
+    pub mode: OpenMode,
+    /// Hide progress bars.
+    pub quiet: bool,
+}
+
+impl TextPlan {
+    /// The defaults for `corpus`: Kim CNN, the corpus's default configurations, seed 0, 6
+    /// epochs, batch 50, Adam 1e-3, word-level tokenizer (20,000 words, min frequency 2, 256 ids),
+    /// 5 folds of which 1 is run.
+    pub fn new(corpus: CorpusName) -> Self {
+        Self {
+            corpus,
+            datasets: PathBuf::from("datasets"),
+            model: ModelKind::Kim,
+            embed_dim: 128,
+            configs: corpus.default_configs(),
+            seeds: vec![0],
+            epochs: 6,
+            batch_size: 50,
+            learning_rate: 1e-3,
+            tokenizer: TokenizerConfig::default(),
+            folds: 5,
+            run_folds: 1,
+            limit: None,
+            runs: PathBuf::from("runs"),
+            name: corpus.name().to_string(),
+            mode: OpenMode::New,
+            quiet: false,
+        }
+    }
+
+    /// The experiment directory `<runs>/text/<name>`.
+    pub fn dir(&self) -> PathBuf {
+        self.runs.join("text").join(&self.name)
+    }
+}
+
+/// What `xent predict` needs besides the weights and the tokenizer (`text.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextRunInfo {
+    /// The network's shapes.
+    pub model: TextCnnConfig,
+    /// The loss configuration (it fixes the head).
+    pub loss: LossConfig,
+    /// Corpus name.
+    pub corpus: String,
+    /// Class names.
+    pub classes: Vec<String>,
+    /// Multi-label task.
+    pub multi_label: bool,
+    /// Per-label decision thresholds (multi-label; tuned on the held-out part of training).
+    pub thresholds: Option<Vec<f32>>,
+}
+
+/// One run's figures on the test split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Configuration.
+    pub config: LossConfig,
+    /// Seed.
+    pub seed: u64,
+    /// Fold (0 for a corpus with a test split).
+    pub fold: usize,
+    /// Run directory.
+    pub dir: PathBuf,
+    /// True (argmax) accuracy (single-label).
+    pub accuracy: Option<f64>,
+    /// What Keras 2 / tf.keras would have printed for `'accuracy'`.
+    pub keras2_reported: f64,
+    /// What Keras 3 would have printed for `'accuracy'`.
+    pub keras3_reported: f64,
+    /// Macro-F1 (single-label).
+    pub macro_f1: Option<f64>,
+    /// Multi-label figures at threshold 0.5.
+    pub multilabel: Option<MultiLabelMetrics>,
+    /// Multi-label figures at the per-label thresholds tuned on the held-out training part.
+    pub multilabel_tuned: Option<MultiLabelMetrics>,
+    /// Wall-clock seconds of training and evaluation.
+    pub seconds: f64,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextSummary {
+    /// The plan.
+    pub corpus: CorpusName,
+    /// Network.
+    pub model: ModelKind,
+    /// Classes.
+    pub classes: Vec<String>,
+    /// Training / test documents of the first split.
+    pub n_train: usize,
+    /// Test documents of the first split.
+    pub n_test: usize,
+    /// Held-out documents for threshold tuning (multi-label).
+    pub n_threshold: usize,
+    /// Tokenizer vocabulary of the first split.
+    pub vocab_size: usize,
+    /// Documents empty after tokenisation (all padding, kept), training + test of the first split.
+    pub empty_documents: usize,
+    /// Documents truncated to the sequence length, training + test of the first split.
+    pub truncated_documents: usize,
+    /// Seconds to train the tokenizer on the first split.
+    pub tokenizer_seconds: f64,
+    /// Loading notes.
+    pub warnings: Vec<String>,
+    /// Every run.
+    pub runs: Vec<RunRow>,
+}
+
+/// Runs the plan.
+///
+/// # Errors
+/// Corpus, tokenizer, engine or artifact failures.
+pub fn run(plan: &TextPlan) -> Result<TextSummary> {
+    if plan.configs.is_empty() || plan.seeds.is_empty() {
+        return Err(TextError::InvalidArgument("need at least one configuration and one seed".into()));
+    }
+    let corpus = plan.corpus.load(&plan.datasets)?;
+    let mut sha = String::new();
+    for s in plan.corpus.sources(&plan.datasets) {
+        sha.push_str(&artifacts::sha256_file(&s)?[..16]);
+    }
+    let data_info = DataInfo {
+        source: format!("{} ({})", plan.corpus.name(), plan.corpus.sources(&plan.datasets)[0].display()),
+        sha256: sha,
+    };
+    let splits: Vec<(usize, Vec<Document>, Vec<Document>)> = if corpus.test.is_empty() {
+        (0..plan.run_folds.clamp(1, plan.folds.max(2)))
+            .map(|f| {
+                let (tr, te) = corpus.fold(plan.folds, f, 12345)?;
+                Ok((f, tr.iter().map(|&i| corpus.train[i].clone()).collect(), te.iter().map(|&i| corpus.train[i].clone()).collect()))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        vec![(0, corpus.train.clone(), corpus.test.clone())]
+    };
+    let dir = plan.dir();
+    std::fs::create_dir_all(&dir).map_err(|e| TextError::io(&dir, e))?;
+    let mut summary: Option<TextSummary> = None;
+    let mut rows = Vec::new();
+    for (fold, mut train, mut test) in splits {
+        if let Some(n) = plan.limit {
+            train = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 7).into_iter().take(n).map(|i| train[i].clone()).collect();
+            test = xent_core::train::shuffled(&(0..test.len()).collect::<Vec<_>>(), 7).into_iter().take((n / 3).max(1)).map(|i| test[i].clone()).collect();
+            // A small slice may miss classes: keep only test documents whose labels training has.
+            let mut seen = vec![false; corpus.num_classes()];
+            train.iter().flat_map(|d| &d.labels).for_each(|&l| seen[l as usize] = true);
+            test.retain(|d| d.labels.iter().all(|&l| seen[l as usize]));
+        }
+        crate::corpus::check_labels(&corpus.classes, &train, &test)?;
+        // Multi-label: hold out every 10th training document (seeded order) for thresholds.
+        let (fit_docs, hold): (Vec<&Document>, Vec<&Document>) = if corpus.multi_label {
+            // Every 10th document of a seeded order, unless that would take away the last
+            // training document of one of its labels (Reuters-90 has labels with one).
+            let order = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 99);
+            let mut left = corpus.class_counts(&train);
+            let mut is_hold = vec![false; train.len()];
+            for &i in order.iter().step_by(10) {
+                if train[i].labels.iter().all(|&l| left[l as usize] > 1) {
+                    train[i].labels.iter().for_each(|&l| left[l as usize] -= 1);
+                    is_hold[i] = true;
+                }
+            }
+            (
+                train.iter().zip(&is_hold).filter(|(_, h)| !**h).map(|(d, _)| d).collect(),
+                train.iter().zip(&is_hold).filter(|(_, h)| **h).map(|(d, _)| d).collect(),
+            )
+        } else {
+            (train.iter().collect(), Vec::new())
+        };
+        let started = Instant::now();
+        let tok = TextTokenizer::train(&plan.tokenizer, fit_docs.iter().map(|d| d.text.as_str()))?;
+        let tok_seconds = started.elapsed().as_secs_f64();
+        let k = corpus.num_classes();
+        let test_refs: Vec<&Document> = test.iter().collect();
+        let tr = TokenIds::encode(&tok, &fit_docs, k, corpus.multi_label)?;
+        let te = TokenIds::encode(&tok, &test_refs, k, corpus.multi_label)?;
+        let ho = if hold.is_empty() { None } else { Some(TokenIds::encode(&tok, &hold, k, corpus.multi_label)?) };
+        if summary.is_none() {
+            summary = Some(TextSummary {
+                corpus: plan.corpus,
+                model: plan.model,
+                classes: corpus.classes.clone(),
+                n_train: fit_docs.len(),
+                n_test: test.len(),
+                n_threshold: hold.len(),
+                vocab_size: tok.vocab_size(),
+                empty_documents: tr.empty + te.empty,
+                truncated_documents: tr.truncated + te.truncated,
+                tokenizer_seconds: tok_seconds,
+                warnings: corpus.warnings.clone(),
+                runs: Vec::new(),
+            });
+        }
+        let model_cfg = TextCnnConfig { embed_dim: plan.embed_dim, ..TextCnnConfig::new(plan.model, tok.vocab_size(), tok.max_len(), k) };
+        model_cfg.validate()?;
+        for &config in &plan.configs {
+            for &seed in &plan.seeds {
+                let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
+                let run_dir = RunDir::at(sub.join(format!("{}-seed{seed}", config.name())));
+                let started = Instant::now();
+                let train_cfg = TrainConfig {
+                    loss: config,
+                    epochs: plan.epochs,
+                    batch_size: plan.batch_size,
+                    seed,
+                    optimizer: OptimizerConfig::adam().with_learning_rate(plan.learning_rate),
+                    ..Default::default()
+                };
+                let trainer = Trainer::new(train_cfg)
+                    .quiet(plan.quiet)
+                    .with_run(run_dir.clone(), plan.mode)
+                    .with_model_config(&model_cfg)
+                    .with_data_info(data_info.clone())
+                    .with_class_names(corpus.classes.clone());
+                if !plan.quiet {
+                    eprintln!("{} fold {fold} {config} seed {seed} → {}", plan.corpus.name(), run_dir.path().display());
+                }
+                let row = match plan.model {
+                    ModelKind::Seed => fit_one(&trainer, |d| model_cfg.init_seed(d), &tr, &te, ho.as_ref(), config)?,
+                    ModelKind::Kim => fit_one(&trainer, |d| model_cfg.init_kim(d), &tr, &te, ho.as_ref(), config)?,
+                };
+                let (metrics, ml, ml_tuned, thresholds) = row;
+                tok.save(&run_dir.file("tokenizer.json"))?;
+                let info = TextRunInfo {
+                    model: model_cfg.clone(),
+                    loss: config,
+                    corpus: plan.corpus.name().into(),
+                    classes: corpus.classes.clone(),
+                    multi_label: corpus.multi_label,
+                    thresholds,
+                };
+                artifacts::write_json(&run_dir.file("text.json"), &info)?;
+                let v = metrics.valid.as_ref().expect("the test split is the validation set");
+                rows.push(RunRow {
+                    config,
+                    seed,
+                    fold,
+                    dir: run_dir.path().to_path_buf(),
+                    accuracy: v.summary.accuracy,
+                    keras2_reported: v.summary.keras2_reported_accuracy,
+                    keras3_reported: v.summary.keras3_reported_accuracy,
+                    macro_f1: v.summary.macro_f1,
+                    multilabel: ml,
+                    multilabel_tuned: ml_tuned,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+        }
+    }
+    let mut summary = summary.expect("at least one split");
+    summary.runs = rows;
+    artifacts::write_json(&dir.join("summary.json"), &summary)?;
+    artifacts::write_atomic(&dir.join("report.md"), report_markdown(plan, &summary).as_bytes())?;
+    Ok(summary)
+}
+
+type FitResult = (xent_core::train::FinalMetrics, Option<MultiLabelMetrics>, Option<MultiLabelMetrics>, Option<Vec<f32>>);
+
+fn fit_one<M: Classifier<Batch = Tensor<2, Int>>>(
+    trainer: &Trainer,
+    init: impl FnOnce(&Device) -> M,
+    train: &TokenIds,
+    test: &TokenIds,
+    hold: Option<&TokenIds>,
+    config: LossConfig,
+) -> Result<FitResult> {
+    let outcome = trainer.fit(init, train, Some(test))?;
+    let metrics = outcome.metrics.expect("not paused");
+    let Some(hold) = hold else {
+        return Ok((metrics, None, None, None));
+    };
+    let device = xent_core::default_device();
+    let hs = scores(&outcome.model, hold, config, &device)?;
+    let ts = scores(&outcome.model, test, config, &device)?;
+    let k = test.num_classes();
+    let thresholds = tune_thresholds(&hs, hot(hold), k);
+    let at = |t: &[f32]| {
+        let mut c = MultiLabelCounts::new(k, 0.5);
+        let y = hot(test);
+        for i in 0..test.len() {
+            // Shifting each score by (0.5 − tₖ) turns "score > tₖ" into "score' > 0.5".
+            let s: Vec<f32> = (0..k).map(|j| ts[i * k + j] - t[j] + 0.5).collect();
+            c.update(&y[i * k..(i + 1) * k], &s, 1.0);
+        }
+        c.metrics()
+    };
+    let plain = at(&vec![0.5; k]);
+    let mut tuned = at(&thresholds);
+    tuned.threshold = f32::NAN;
+    Ok((metrics, Some(plain), Some(tuned), Some(thresholds)))
+}
+
+fn hot(d: &TokenIds) -> &[f32] {
+    match d.targets() {
+        Targets::Hot(m) => m.as_slice(),
+        Targets::Labels(_) => &[],
+    }
+}
+
+/// The model's reported outputs (after its head) for every sample, row-major `n × K`.
+///
+/// # Errors
+/// A batch that fails to build.
+pub fn scores<M: Classifier<Batch = Tensor<2, Int>>>(model: &M, data: &TokenIds, config: LossConfig, device: &Device) -> Result<Vec<f32>> {
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let mut out = Vec::with_capacity(data.len() * data.num_classes());
+    let head = config.head();
+    for chunk in idx.chunks(256) {
+        let logits = model.forward(&data.batch(chunk, device)?);
+        let k = logits.dims()[1];
+        let z: Vec<f32> = logits.into_data().try_to_vec::<f32>().map_err(|e| TextError::InvalidArgument(format!("logits: {e:?}")))?;
+        let mut row = vec![0f32; k];
+        for r in z.chunks(k) {
+            head.apply_row(r, &mut row);
+            out.extend_from_slice(&row);
+        }
+    }
+    Ok(out)
+}
+
+/// Per-label thresholds maximising each label's F1 on held-out data, over 0.05, 0.10, …, 0.95;
+/// 0.5 for a label without positives there.
+pub fn tune_thresholds(scores: &[f32], truth: &[f32], k: usize) -> Vec<f32> {
+    let n = truth.len() / k.max(1);
+    (0..k)
+        .map(|j| {
+            if (0..n).all(|i| truth[i * k + j] != 1.0) {
+                return 0.5;
+            }
+            let mut best = (f64::MIN, 0.5f32);
+            for step in 1..20 {
+                let t = step as f32 * 0.05;
+                let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+                for i in 0..n {
+                    match (truth[i * k + j] == 1.0, scores[i * k + j] > t) {
+                        (true, true) => tp += 1.0,
+                        (false, true) => fp += 1.0,
+                        (true, false) => fneg += 1.0,
+                        _ => {}
+                    }
+                }
+                let f1 = 2.0 * tp / (2.0 * tp + fp + fneg);
+                if f1 > best.0 {
+                    best = (f1, t);
+                }
+            }
+            best.1
+        })
+        .collect()
+}
+
+fn mean_sd(v: &[f64]) -> String {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    if v.len() < 2 {
+        return format!("{:.2}", 100.0 * m);
+    }
+    let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    format!("{:.2} ± {:.2}", 100.0 * m, 100.0 * sd)
+}
+
+/// `report.md`: per configuration, mean ± sd (sample sd, over seeds and folds) in percent.
+pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
+    let mut md = format!(
+        "# Text: {} with the {} CNN\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, max length {}, \
+         truncation keeps the beginning); empty after tokenisation: {}; truncated: {}.\n\
+         Epochs {}, batch {}, Adam {}, seeds {:?}{}.\n\n",
+        plan.corpus.name(),
+        plan.model.name(),
+        s.n_train,
+        s.n_test,
+        if s.n_threshold > 0 { format!(", held out for thresholds {}", s.n_threshold) } else { String::new() },
+        s.vocab_size,
+        plan.tokenizer.kind,
+        plan.tokenizer.max_len,
+        s.empty_documents,
+        s.truncated_documents,
+        plan.epochs,
+        plan.batch_size,
+        plan.learning_rate,
+        plan.seeds,
+        if s.runs.iter().any(|r| r.fold > 0) || matches!(plan.corpus, CorpusName::Bbc | CorpusName::AgNews) {
+            format!(", {} of {} folds", plan.run_folds, plan.folds)
+        } else {
+            String::new()
+        },
+    );
+    let multi = s.runs.iter().any(|r| r.multilabel.is_some());
+    if multi {
+        md.push_str("| configuration | runs | micro-F1 @0.5 | macro-F1 @0.5 | subset acc @0.5 | Hamming loss @0.5 | micro-F1 tuned | macro-F1 tuned | Keras 2 reports |\n|---|---|---|---|---|---|---|---|---|\n");
+    } else {
+        md.push_str("| configuration | runs | true accuracy % | Keras 2 reports % | Keras 3 reports % | macro-F1 % |\n|---|---|---|---|---|---|\n");
+    }
+    for &c in &plan.configs {
+        let r: Vec<&RunRow> = s.runs.iter().filter(|r| r.config == c).collect();
+        if r.is_empty() {
+            continue;
+        }
+        let col = |f: &dyn Fn(&RunRow) -> Option<f64>| mean_sd(&r.iter().filter_map(|x| f(x)).collect::<Vec<_>>());
+        if multi {
+            md.push_str(&format!(
+                "| {c} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                r.len(),
+                col(&|x| x.multilabel.as_ref().map(|m| m.micro_f1)),
+                col(&|x| x.multilabel.as_ref().map(|m| m.macro_f1)),
+                col(&|x| x.multilabel.as_ref().map(|m| m.subset_accuracy)),
+                col(&|x| x.multilabel.as_ref().map(|m| m.hamming_loss)),
+                col(&|x| x.multilabel_tuned.as_ref().map(|m| m.micro_f1)),
+                col(&|x| x.multilabel_tuned.as_ref().map(|m| m.macro_f1)),
+                col(&|x| Some(x.keras2_reported)),
+            ));
+        } else {
+            md.push_str(&format!(
+                "| {c} | {} | {} | {} | {} | {} |\n",
+                r.len(),
+                col(&|x| x.accuracy),
+                col(&|x| Some(x.keras2_reported)),
+                col(&|x| Some(x.keras3_reported)),
+                col(&|x| x.macro_f1),
+            ));
+        }
+    }
+    if !s.warnings.is_empty() {
+        md.push_str("\nLoading notes:\n\n");
+        for w in &s.warnings {
+            md.push_str(&format!("- {w}\n"));
+        }
+    }
+    md
+}

@@ -1,0 +1,109 @@
+//! Classifying new text with a finished run: its `text.json`, `tokenizer.json` and `model.bpk`.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use serde::Serialize;
+
+use crate::data::TokenIds;
+use crate::error::{Result, TextError};
+use crate::model::{KimCnn, ModelKind, SeedCnn};
+use crate::pipeline::{TextRunInfo, scores};
+use crate::tokenize::TextTokenizer;
+
+enum Net {
+    Seed(SeedCnn),
+    Kim(KimCnn),
+}
+
+/// A trained text classifier loaded from a run directory.
+pub struct Predictor {
+    info: TextRunInfo,
+    tokenizer: TextTokenizer,
+    net: Net,
+    device: Device,
+}
+
+/// The prediction for one text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Predicted class names: the argmax class (single-label), or every label above its
+    /// threshold (multi-label).
+    pub labels: Vec<String>,
+    /// The model's reported outputs (softmax rows or sigmoids), one per class.
+    pub scores: Vec<f32>,
+    /// The text had no token at all.
+    pub empty: bool,
+}
+
+impl Predictor {
+    /// Opens `run` (a directory holding `text.json`, `tokenizer.json` and `model.bpk`).
+    ///
+    /// # Errors
+    /// A missing or malformed file, naming it; weights that do not fit the recorded shapes.
+    pub fn open(run: &Path) -> Result<Self> {
+        let info_path = run.join("text.json");
+        if !info_path.is_file() {
+            let subs: Vec<String> = std::fs::read_dir(run)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| e.path().join("text.json").is_file())
+                        .map(|e| e.path().display().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let hint = if subs.is_empty() { String::new() } else { format!("; runs inside it: {}", subs.join(", ")) };
+            return Err(TextError::InvalidArgument(format!("{}: not a text run (no text.json){hint}", run.display())));
+        }
+        let info: TextRunInfo = xent_core::artifacts::read_json(&info_path)?;
+        let tokenizer = TextTokenizer::load(&run.join("tokenizer.json"))?;
+        let device = xent_core::default_device();
+        let weights: PathBuf = run.join("model.bpk");
+        let load_err = |e: burn::store::RecordError| {
+            TextError::InvalidArgument(format!("{}: {e:?}", weights.display()))
+        };
+        let net = match info.model.kind {
+            ModelKind::Seed => Net::Seed(info.model.init_seed(&device).try_load_file(&weights).map_err(load_err)?),
+            ModelKind::Kim => Net::Kim(info.model.init_kim(&device).try_load_file(&weights).map_err(load_err)?),
+        };
+        Ok(Self { info, tokenizer, net, device })
+    }
+
+    /// What the run recorded.
+    pub fn info(&self) -> &TextRunInfo {
+        &self.info
+    }
+
+    /// Classifies texts.
+    ///
+    /// # Errors
+    /// A tokenisation failure.
+    pub fn predict<S: AsRef<str> + Send + Sync>(&self, texts: &[S]) -> Result<Vec<Prediction>> {
+        let enc = self.tokenizer.encode(texts)?;
+        let empty = enc.empty.clone();
+        let n = texts.len();
+        let docs: Vec<crate::Document> = (0..n)
+            .map(|_| crate::Document { id: String::new(), text: String::new(), labels: vec![0], origin: crate::Origin { file: PathBuf::new(), line: 0 } })
+            .collect();
+        let refs: Vec<&crate::Document> = docs.iter().collect();
+        let k = self.info.classes.len();
+        let data = TokenIds::from_encoded(enc, &refs, k, false);
+        let s = match &self.net {
+            Net::Seed(m) => scores(m, &data, self.info.loss, &self.device)?,
+            Net::Kim(m) => scores(m, &data, self.info.loss, &self.device)?,
+        };
+        Ok((0..n)
+            .map(|i| {
+                let row = s[i * k..(i + 1) * k].to_vec();
+                let labels = if self.info.multi_label {
+                    let t = self.info.thresholds.clone().unwrap_or_else(|| vec![0.5; k]);
+                    (0..k).filter(|&j| row[j] > t[j]).map(|j| self.info.classes[j].clone()).collect()
+                } else {
+                    let best = (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+                    vec![self.info.classes[best].clone()]
+                };
+                Prediction { labels, scores: row, empty: empty.contains(&i) }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,99 @@
+//! End-to-end: the text pipeline through the `xent train text` / `xent predict` command code on a
+//! small slice of R8 and of Reuters-90, one short epoch per configuration, artifacts checked.
+//! No accuracy thresholds: the figures of a one-epoch slice mean nothing.
+
+#[allow(dead_code)]
+#[path = "../src/cmd/text.rs"]
+mod text;
+
+use clap::Parser;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Subcommand)]
+enum Cmd {
+    Train(text::TrainTextArgs),
+    Predict(text::PredictArgs),
+}
+
+fn read(p: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}
+
+fn train(args: &[&str]) {
+    let datasets = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets");
+    let mut v = vec!["xent", "train", "--datasets", datasets, "--quiet", "--epochs", "1", "--max-len", "48", "--embed-dim", "16"];
+    v.extend_from_slice(args);
+    match Cli::parse_from(v).cmd {
+        Cmd::Train(a) => text::run_train(a).unwrap(),
+        Cmd::Predict(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn r8_slice_under_every_configuration_then_predict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    train(&["--corpus", "r8", "--model", "seed", "--limit", "300", "--runs", runs, "--name", "r8-e2e"]);
+    let dir = tmp.path().join("text/r8-e2e");
+    let summary = read(&dir.join("summary.json"));
+    assert_eq!(summary["n_train"], 300);
+    assert_eq!(summary["runs"].as_array().unwrap().len(), 3);
+    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("| softmax-binary | 1 |"));
+    for c in ["categorical", "binary", "softmax-binary"] {
+        let run = dir.join(format!("{c}-seed0"));
+        for f in ["config.json", "history.jsonl", "metrics.json", "confusion.csv", "model.bpk", "tokenizer.json", "text.json"] {
+            assert!(run.join(f).is_file(), "{c}: {f} missing");
+        }
+        let m = read(&run.join("metrics.json"));
+        let acc = m["valid"]["summary"]["accuracy"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&acc));
+        assert!(m["valid"]["summary"]["keras2_reported_accuracy"].is_number());
+        let info = read(&run.join("text.json"));
+        assert_eq!(info["classes"].as_array().unwrap().len(), 8);
+        assert_eq!(read(&run.join("config.json"))["model"]["kind"], "seed");
+    }
+    // Predict with the saved tokenizer and weights, from --text and from --file.
+    let file = tmp.path().join("docs.txt");
+    std::fs::write(&file, "Oil prices rose sharply\n\nQuarterly profit up 10 pct\n").unwrap();
+    let run = dir.join("categorical-seed0");
+    let p = xent_text::predict::Predictor::open(&run).unwrap();
+    let out = p.predict(&["Company X acquires company Y for 10 mln dlrs", ""]).unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(out[1].empty && out[0].labels.len() == 1);
+    assert!((out[0].scores.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    let run_s = run.to_str().unwrap();
+    let f = file.to_str().unwrap();
+    match Cli::parse_from(["xent", "predict", run_s, "--file", f, "--json"]).cmd {
+        Cmd::Predict(a) => text::run_predict(a).unwrap(),
+        Cmd::Train(_) => unreachable!(),
+    }
+    // The experiment directory is not a run: the error lists the runs inside.
+    let e = xent_text::predict::Predictor::open(&dir).err().unwrap().to_string();
+    assert!(e.contains("not a text run") && e.contains("binary-seed0"), "{e}");
+}
+
+#[test]
+fn r90_slice_binary_and_forced_categorical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    train(&["--corpus", "r90", "--model", "kim", "--limit", "300", "--runs", runs, "--name", "r90-e2e"]);
+    let dir = tmp.path().join("text/r90-e2e");
+    let summary = read(&dir.join("summary.json"));
+    let rows = summary["runs"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(summary["n_threshold"].as_u64().unwrap() > 20);
+    for r in rows {
+        assert!(r["multilabel"]["micro_f1"].is_number());
+        assert!(r["multilabel_tuned"]["macro_f1"].is_number());
+        assert_eq!(r["multilabel"]["per_label"].as_array().unwrap().len(), 90);
+        let info = read(&std::path::PathBuf::from(r["dir"].as_str().unwrap()).join("text.json"));
+        assert_eq!(info["thresholds"].as_array().unwrap().len(), 90);
+        assert_eq!(info["multi_label"], true);
+    }
+    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("micro-F1 @0.5"));
+}
