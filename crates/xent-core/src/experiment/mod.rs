@@ -1,0 +1,256 @@
+//! Multi-seed experiments: the same network under several loss configurations, N seeds each,
+//! and the statistics that say whether a difference between configurations is real.
+//!
+//! A domain crate provides two things:
+//! - a model configuration implementing [`ModelConfig`] (serialisable; builds its
+//!   [`crate::Classifier`] with a given number of outputs on a device);
+//! - a [`Split`]: training, validation and (optionally) test [`crate::DataSource`]s plus the
+//!   data's description and SHA-256 ([`crate::DataInfo`]).
+//!
+//! ```ignore
+//! let split = Split::new(train, valid, DataInfo { source: "datasets/mitdb".into(), sha256 })
+//!     .with_test(test)
+//!     .with_class_names(vec!["N".into(), "S".into(), "V".into(), "F".into(), "Q".into()]);
+//! let plan = Plan::seeds(5).with_train(TrainConfig { epochs: 20, ..Default::default() }).in_dir("runs/ecg-cnn");
+//! let experiment = xent_core::experiment::compare_losses(&Cnn1dConfig::default(), &split, &plan)?;
+//! println!("{}", experiment.comparisons[0].verdict);   // report.md and the SVGs are written too
+//! ```
+//!
+//! Each run is an ordinary run directory `<dir>/<loss>/seed-<seed>/` (see [`crate::artifacts`])
+//! with, in addition, the logits and targets of the validation and test splits
+//! (`logits_valid.npy`, `targets_valid.npy`, `logits_test.npy`, `targets_test.npy`, `f4`, `N × K`)
+//! and `calibration.json` (temperature scaling fitted on validation, measured on test), written
+//! last: a run with `calibration.json` is finished and skipped when the plan is run again; a run
+//! without it is resumed from its checkpoint. `experiment.json` records the plan, the model and
+//! the data; runs whose data checksums differ are never compared.
+
+pub mod plan;
+pub mod results;
+
+use std::time::Instant;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use plan::Plan;
+pub use results::{ConfigStats, Experiment, Figures, RunArtifacts};
+
+use crate::artifacts::{self, DataInfo, OpenMode, RunDir};
+use crate::calibrate::temperature_scale;
+use crate::error::{Error, Result};
+use crate::loss::LossConfig;
+use crate::matrix::Matrix;
+use crate::train::{Classifier, DataSource, TrainConfig, Trainer};
+
+/// A model configuration an experiment can instantiate for every loss configuration.
+pub trait ModelConfig: Serialize {
+    /// The model it builds.
+    type Model: Classifier;
+
+    /// A fresh model with `outputs` logits (K, or 1 for a single sigmoid unit) on `device`.
+    /// Called after Burn's RNG is seeded with the run's seed.
+    fn init(&self, outputs: usize, device: &Device) -> Self::Model;
+}
+
+/// One data split of an experiment: the data every run of the plan trains and is measured on.
+#[derive(Debug, Clone)]
+pub struct Split<D> {
+    /// Training samples.
+    pub train: D,
+    /// Validation samples: early stopping, and the temperature fit.
+    pub valid: D,
+    /// Test samples, measured once per run with the final weights. Without one, the headline
+    /// figures and the calibration "after" figures are on the validation split (optimistic).
+    pub test: Option<D>,
+    /// The data's source and SHA-256 (recorded in every run; runs that disagree are never compared).
+    pub data: DataInfo,
+    /// Class names for tables and plots.
+    pub class_names: Vec<String>,
+}
+
+impl<D> Split<D> {
+    /// A split without test data or class names.
+    pub fn new(train: D, valid: D, data: DataInfo) -> Self {
+        Self { train, valid, test: None, data, class_names: Vec::new() }
+    }
+
+    /// Adds a test split.
+    pub fn with_test(mut self, test: D) -> Self {
+        self.test = Some(test);
+        self
+    }
+
+    /// Names the classes.
+    pub fn with_class_names(mut self, names: Vec<String>) -> Self {
+        self.class_names = names;
+        self
+    }
+}
+
+/// `experiment.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The seeds.
+    pub seeds: Vec<u64>,
+    /// The loss configurations.
+    pub losses: Vec<LossConfig>,
+    /// The shared training configuration (`loss` and `seed` vary per run).
+    pub train: TrainConfig,
+    /// The model configuration as serialised.
+    pub model: serde_json::Value,
+    /// The data.
+    pub data: DataInfo,
+    /// Class names.
+    pub class_names: Vec<String>,
+    /// Whether there is a test split.
+    pub has_test: bool,
+    /// Model outputs per configuration name.
+    pub outputs: Vec<(LossConfig, usize)>,
+}
+
+impl Manifest {
+    /// Run directories relative to the experiment directory, in plan order (configuration-major).
+    pub fn runs(&self) -> Vec<(LossConfig, u64, std::path::PathBuf)> {
+        self.losses
+            .iter()
+            .flat_map(|&l| self.seeds.iter().map(move |&s| (l, s, Plan::run_path(l, s))))
+            .collect()
+    }
+}
+
+/// The logits `N × outputs` of every sample of `data`, one batch at a time on `device` (plain).
+///
+/// # Errors
+/// Batch errors naming the batch.
+pub fn logits<M, D>(model: &M, data: &D, batch_size: usize, device: &Device) -> Result<Matrix>
+where
+    M: Classifier,
+    D: DataSource<Batch = M::Batch>,
+{
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let (mut all, mut k) = (Vec::new(), 0);
+    for (b, chunk) in idx.chunks(batch_size.max(1)).enumerate() {
+        let input = data.batch(chunk, device).map_err(|e| Error::Batch { epoch: 0, batch: b + 1, source: Box::new(e) })?;
+        let z = model.forward(&input);
+        k = z.dims()[1];
+        all.extend(z.into_data().try_into_vec::<f32>().map_err(|e| Error::Mismatch(format!("logits: {e:?}")))?);
+    }
+    Matrix::new(data.len(), k, all)
+}
+
+/// Writes a matrix as a little-endian `f4` `.npy` file, atomically.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_npy(path: &std::path::Path, m: &Matrix) -> Result<()> {
+    use npyz::WriterBuilder;
+    let mut buf = Vec::new();
+    let io = |e: std::io::Error| Error::io(path, e);
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[m.rows() as u64, m.cols() as u64])
+        .writer(&mut buf)
+        .begin_nd()
+        .map_err(io)?;
+    w.extend(m.as_slice().iter().copied()).map_err(io)?;
+    w.finish().map_err(io)?;
+    artifacts::write_atomic(path, &buf)
+}
+
+/// Trains every run of `plan` that is not finished yet — `N seeds × loss configurations` of the
+/// model `model` on `split` — then loads the whole experiment from its artifacts, computes the
+/// statistics and writes `report.md` and the plots. Prints one line per run.
+///
+/// # Errors
+/// An invalid plan (no directory, no seeds, duplicates); an `experiment.json` made with another
+/// model, training configuration or data; any training error (naming the run); runs that disagree
+/// on the data checksum.
+pub fn compare_losses<C, D>(model: &C, split: &Split<D>, plan: &Plan) -> Result<Experiment>
+where
+    C: ModelConfig,
+    D: DataSource<Batch = <C::Model as Classifier>::Batch>,
+{
+    let dir = plan.validate()?;
+    let classes = split.train.num_classes();
+    let manifest = Manifest {
+        seeds: plan.seeds.clone(),
+        losses: plan.losses.clone(),
+        train: TrainConfig { seed: 0, loss: LossConfig::Categorical, ..plan.train.clone() },
+        model: serde_json::to_value(model).map_err(|e| Error::Mismatch(format!("the model configuration: {e}")))?,
+        data: split.data.clone(),
+        class_names: split.class_names.clone(),
+        has_test: split.test.is_some(),
+        outputs: plan.losses.iter().map(|&l| (l, plan.outputs(l, classes))).collect(),
+    };
+    let path = dir.join("experiment.json");
+    if path.is_file() {
+        let old: Manifest = artifacts::read_json(&path)?;
+        if old.train != manifest.train || old.model != manifest.model || old.data != manifest.data {
+            return Err(Error::Mismatch(format!(
+                "{}: the experiment was started with a different model, training configuration or data \
+                 (data SHA-256 {} vs {}); use another directory",
+                path.display(),
+                old.data.sha256,
+                manifest.data.sha256
+            )));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    artifacts::write_json(&path, &manifest)?;
+
+    let total = plan.len();
+    let device = crate::default_device();
+    for (i, (loss, seed, rel)) in manifest.runs().into_iter().enumerate() {
+        let run = RunDir::at(dir.join(&rel));
+        let tag = format!("[{}/{total}] {loss} seed {seed}", i + 1);
+        if run.file("calibration.json").is_file() {
+            println!("{tag}: finished earlier, skipped ({})", run.path().display());
+            continue;
+        }
+        let started = Instant::now();
+        let outputs = plan.outputs(loss, classes);
+        let cfg = plan.run_config(loss, seed);
+        let eval_batch = cfg.eval_batch_size;
+        let outcome = Trainer::new(cfg)
+            .quiet(plan.quiet)
+            .with_run(run.clone(), OpenMode::Resume)
+            .with_model_config(model)
+            .with_data_info(split.data.clone())
+            .with_class_names(split.class_names.clone())
+            .fit(|d| model.init(outputs, d), &split.train, Some(&split.valid))
+            .map_err(|e| Error::Mismatch(format!("{tag} ({}): {e}", run.path().display())))?;
+        let mut parts = vec![("valid", &split.valid)];
+        if let Some(t) = &split.test {
+            parts.push(("test", t));
+        }
+        let mut saved = Vec::new();
+        for (name, data) in parts {
+            let z = logits(&outcome.model, data, eval_batch, &device)?;
+            let y = data.targets().to_dense(classes)?;
+            write_npy(&run.file(&format!("logits_{name}.npy")), &z)?;
+            write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
+            saved.push((z, data.targets().labels()));
+        }
+        let eval_name = if split.test.is_some() { "test" } else { "validation" };
+        if let (Some(vl), Some(el)) = (&saved[0].1, &saved[saved.len() - 1].1) {
+            let cal = temperature_scale(loss, (&saved[0].0, vl), (&saved[saved.len() - 1].0, el), eval_name)?;
+            artifacts::write_json(&run.file("calibration.json"), &cal)?;
+        } else {
+            // Multi-label targets: no temperature scaling; the marker still says the run finished.
+            artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
+        }
+        let art = RunArtifacts::load(run.path())?;
+        crate::report::write_run_report(&art)?;
+        let f = art.figures();
+        println!(
+            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {:.1} s",
+            100.0 * f.accuracy,
+            100.0 * f.keras2,
+            100.0 * f.keras3,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let experiment = Experiment::load(dir)?;
+    crate::report::write_experiment_report(&experiment)?;
+    Ok(experiment)
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by end-to-end tests.
+
+pub mod pima;
