@@ -7,6 +7,12 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// mimalloc instead of glibc's allocator: Burn's CPU backend allocates and frees large buffers on
+/// every op, and glibc hands them back to the kernel each time (page faults, TLB shootdowns);
+/// `docs/performance.md` has the measurements.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(name = "xent", version, about, propagate_version = true)]
 struct Cli {
@@ -18,6 +24,15 @@ struct Cli {
 enum Command {
     /// Audit predictions made by any framework: true accuracy beside what Keras would have reported.
     Score(cmd::score::ScoreArgs),
+    /// Train every loss configuration over several seeds and compare them (ECG or text).
+    #[command(subcommand)]
+    Train(cmd::train::TrainCommand),
+    /// Regenerate report.md and the SVG plots of a run or an experiment from its artifacts.
+    Report(cmd::report::ReportArgs),
+    /// Classify new text with a saved text run.
+    Predict(cmd::text::PredictArgs),
+    /// Rerun the published cases: MNIST CNN, Pima diabetes, softmax temperature.
+    Repro(cmd::repro::ReproArgs),
     /// ECG records: header and annotation facts, WAV export, QRS detection.
     #[command(subcommand)]
     Ecg(cmd::ecg::EcgCommand),
@@ -27,6 +42,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => cmd::score::run(args),
+        Command::Train(command) => cmd::train::run(command),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Predict(args) => cmd::text::run_predict(args),
+        Command::Repro(args) => cmd::repro::run(args),
         Command::Ecg(command) => cmd::ecg::run(command),
     };
     match result {

@@ -1,4 +1,8 @@
 //! One module per subcommand.
 
 pub mod ecg;
+pub mod report;
+pub mod repro;
 pub mod score;
+pub mod text;
+pub mod train;

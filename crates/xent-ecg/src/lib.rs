@@ -42,3 +42,5 @@ pub mod cnn;
 pub mod source;
 pub use cnn::{Cnn1d, Cnn1dConfig};
 pub use source::BeatSource;
+pub mod pipeline;
+pub use pipeline::{EcgDataConfig, EcgSplit, Patients};

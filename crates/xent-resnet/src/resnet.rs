@@ -207,3 +207,11 @@ mod tests {
         assert!(ResNet1dConfig::new().with_length(4).check().is_err());
     }
 }
+
+impl xent_core::experiment::ModelConfig for ResNet1dConfig {
+    type Model = ResNet1d;
+
+    fn init(&self, outputs: usize, device: &Device) -> ResNet1d {
+        self.clone().with_num_classes(outputs).init(device)
+    }
+}
