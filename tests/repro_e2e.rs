@@ -51,6 +51,8 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
         // Run directories with checkpoints, so `just repro` resumes.
         assert!(tmp.path().join("mnist").join(&row.plan.name).join("metrics.json").is_file());
     }
+    let svg = r.svg();
+    assert!(svg.contains("MNIST test accuracy") && svg.matches("<rect x=").count() >= 12, "{svg}");
     let md = r.markdown();
     assert!(md.contains("| softmax-binary-adam |"), "{md}");
     // A second call resumes the finished runs (no retraining) and gives the same figures.
@@ -136,7 +138,7 @@ fn repro_command_writes_case_files_and_report() {
     ])
     .unwrap();
     repro::run(cli.args).unwrap();
-    for f in ["pima.json", "pima.md", "report.md"] {
+    for f in ["pima.json", "pima.md", "pima.svg", "report.md"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("pima.json")).unwrap()).unwrap();
@@ -145,6 +147,8 @@ fn repro_command_writes_case_files_and_report() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Pima diabetes"), "{report}");
     assert!(report.contains("xent repro pima"), "{report}");
+    let svg = std::fs::read_to_string(out.join("pima.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>") && svg.contains("Pima: true accuracy"), "{svg}");
 
     // Bad input reaches the user as an error naming the file.
     let bad = tmp.path().join("data");

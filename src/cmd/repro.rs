@@ -39,7 +39,7 @@ pub struct ReproArgs {
     /// MNIST epoch count and training-set size preset.
     #[arg(long, value_enum, default_value = "quick")]
     pub profile: Profile,
-    /// Output folder: `<case>.json`, `<case>.md`, `report.md`, and MNIST run directories (resumable).
+    /// Output folder: `<case>.json`, `<case>.md`, `<case>.svg`, `report.md`, and MNIST run directories (resumable).
     /// Default `runs/repro` (quick) or `runs/repro-full` (full).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -80,8 +80,11 @@ pub struct ReproArgs {
 
 const CASES: [&str; 3] = ["mnist", "pima", "temperature"];
 
-fn write(out: &Path, name: &str, json: serde_json::Value, md: &str) -> Result<()> {
+fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, svg: Option<String>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    if let Some(svg) = svg {
+        xent_core::artifacts::write_atomic(&out.join(format!("{name}.svg")), svg.as_bytes())?;
+    }
     let p = out.join(format!("{name}.json"));
     xent_core::artifacts::write_json(&p, &json)?;
     xent_core::artifacts::write_atomic(&out.join(format!("{name}.md")), md.as_bytes())?;
@@ -138,7 +141,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             model: MnistCnnConfig::default(),
         };
         let r = mnist::run(&opts)?;
-        write(&out, "mnist", serde_json::to_value(&r)?, &r.markdown())?;
+        write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), Some(r.svg()))?;
     }
     if want(Case::Pima) {
         let opts = pima::PimaOptions {
@@ -154,7 +157,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("pima: {} runs × 2 configurations × (1 + 5 folds) trainings of {} epochs", opts.runs, opts.epochs);
         }
         let r = pima::run(&opts)?;
-        write(&out, "pima", serde_json::to_value(&r)?, &r.markdown())?;
+        write(&out, "pima", serde_json::to_value(&r)?, &format!("{}\n![](pima.svg)\n", r.markdown()), Some(r.svg()))?;
     }
     if want(Case::Temperature) {
         let opts = temperature::TemperatureOptions {
@@ -171,7 +174,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);
         }
         let r = temperature::run(&opts)?;
-        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown())?;
+        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown(), None)?;
     }
     let case = format!("{:?}", args.case).to_lowercase();
     let profile = format!("{:?}", args.profile).to_lowercase();

@@ -18,5 +18,6 @@ pub use error::{ReproError, Result};
 pub mod cases;
 pub mod pima;
 pub mod rows;
+pub mod svg;
 
 pub use rows::Rows;

@@ -278,6 +278,18 @@ impl PimaSetup {
 }
 
 impl PimaResult {
+    /// Per-run true accuracy of both configurations in both setups, as SVG.
+    pub fn svg(&self) -> String {
+        let mut cols = Vec::new();
+        for (tag, setup) in [("seed setup", &self.seed_setup), ("5-fold CV", &self.cross_validated)] {
+            for s in &setup.series {
+                cols.push((format!("{} ({tag})", s.name), s.accuracy.clone()));
+            }
+        }
+        let y = crate::svg::range_of(cols.iter().flat_map(|c| c.1.iter().copied()));
+        crate::svg::dots("Pima: true accuracy of each run (bar = mean)", &cols, y)
+    }
+
     /// The case's report section.
     pub fn markdown(&self) -> String {
         format!(
