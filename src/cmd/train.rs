@@ -99,6 +99,9 @@ pub struct TrainEcgArgs {
     /// Only these MIT-BIH records (comma-separated), e.g. for a quick look.
     #[arg(long, value_delimiter = ',')]
     records: Vec<String>,
+    /// Only the first N beats of each record (a quick look).
+    #[arg(long, value_name = "N")]
+    beats_per_record: Option<usize>,
     /// The MIT-BIH folder.
     #[arg(long, default_value = "datasets/mitdb")]
     data: PathBuf,
@@ -127,6 +130,7 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     let data = EcgDataConfig {
         dir: args.data.clone(),
         records: (!args.records.is_empty()).then(|| args.records.clone()),
+        beats_per_record: args.beats_per_record,
         window: window.clone(),
         paradigm: match args.split {
             ParadigmArg::Inter => Patients::Inter,

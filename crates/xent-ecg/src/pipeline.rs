@@ -50,6 +50,9 @@ pub struct EcgDataConfig {
     pub validation_folds: usize,
     /// Seed of the intra-patient split and of the validation fold. Default 0.
     pub split_seed: u64,
+    /// Keep only the first this many beats of each record (a quick look, or a test). Default
+    /// `None`: every beat.
+    pub beats_per_record: Option<usize>,
 }
 
 impl Default for EcgDataConfig {
@@ -62,6 +65,7 @@ impl Default for EcgDataConfig {
             test_fraction: 0.2,
             validation_folds: 5,
             split_seed: 0,
+            beats_per_record: None,
         }
     }
 }
@@ -95,7 +99,10 @@ impl EcgDataConfig {
             }
             None => mitdb::load(&self.dir)?,
         };
-        let beats = db.beats(&self.window)?;
+        let mut beats = db.beats(&self.window)?;
+        if let Some(limit) = self.beats_per_record {
+            beats = first_beats_per_record(&beats, limit);
+        }
         let (train_all, test, test_desc) = match self.paradigm {
             Patients::Inter => {
                 let (ds1, ds2) = side_records(&beats);
@@ -130,6 +137,19 @@ impl EcgDataConfig {
             .with_class_names(BeatSource::class_names());
         Ok(EcgSplit { split, description })
     }
+}
+
+/// The first `limit` beats of every record, in order.
+fn first_beats_per_record(beats: &BeatSet, limit: usize) -> BeatSet {
+    let mut seen = vec![0usize; beats.records.len()];
+    let keep: Vec<usize> = (0..beats.len())
+        .filter(|&i| {
+            let r = beats.beats[i].record as usize;
+            seen[r] += 1;
+            seen[r] <= limit
+        })
+        .collect();
+    beats.subset(&keep)
 }
 
 /// DS1 records present → train, DS2 records present → test.
