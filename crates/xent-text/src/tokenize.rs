@@ -93,7 +93,7 @@ pub struct Encoded {
     pub n: usize,
     /// Indices of texts with no token at all (all padding).
     pub empty: Vec<usize>,
-    /// Indices of texts that were truncated.
+    /// Number of texts that were truncated.
     pub truncated: usize,
     /// Real (non-padding) tokens in total.
     pub tokens: usize,
