@@ -10,7 +10,27 @@ default:
 test:
     cargo test --workspace
 
-# The main job on carried data: audit real Keras MNIST predictions (true vs reported accuracy).
+# The main job: the 1D-CNN on MIT-BIH beats (inter-patient DS1 → DS2) under categorical, binary and
+# softmax + binary cross-entropy, 2 seeds each; prints the verdicts and where report.md is.
+# Extra arguments go to `xent train ecg` (see `cargo run -- train ecg --help`).
+train-ecg *args:
+    cargo run --quiet -- train ecg {{args}}
+
+# The multi-seed study: both networks, both paradigms, 5 seeds, up to 10 epochs (hours on 2 cores).
+train-ecg-full:
+    for model in cnn resnet; do for split in inter intra; do \
+        cargo run --quiet -- train ecg --model $model --split $split --seeds 5 --epochs 10 --patience 3 --quiet \
+            --out runs/ecg-full/$model-$split; done; done
+
+# The seed question's situation: the plain CNN and the residual network under categorical and binary
+# cross-entropy with `metrics=['accuracy']` semantics, 5 seeds each (see docs/ecg-results.md).
+train-ecg-seed:
+    cargo run --quiet -- train ecg --model cnn-plain --seed-setup --losses categorical,binary --seeds 5 --epochs 4 --quiet \
+        --out runs/ecg-seed/cnn-plain
+    cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 5 --epochs 4 --quiet \
+        --out runs/ecg-seed/resnet
+
+# Audit real Keras MNIST predictions with `xent score` (true vs reported accuracy).
 score-example:
     cargo run --quiet -- score \
         --pred datasets/predictions/mnist_cnn_keras_bce/pred.npy \

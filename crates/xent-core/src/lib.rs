@@ -8,7 +8,9 @@
 //! - [`score`]: auditing a prediction matrix from any framework (`xent score`);
 //! - [`io`]: reading prediction, target and weight files (CSV and `.npy`);
 //! - [`train`]: the training engine (model contract, optimizers, schedules, checkpoints);
-//! - [`artifacts`]: run directories and atomic writes.
+//! - [`artifacts`]: run directories and atomic writes;
+//! - [`experiment`]: seeds × loss configurations ([`compare_losses`]) and their statistics
+//!   ([`stats`]); [`calibrate`]: temperature scaling; [`report`]: `report.md` and SVG plots.
 
 #![warn(missing_docs)]
 
@@ -36,4 +38,5 @@ pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};
 pub use rule::{AccuracyRule, KerasReported};
 pub use targets::{LabelKind, Targets};
 pub use artifacts::{DataInfo, OpenMode, RunDir};
+pub use experiment::{ModelConfig, Plan, Split, compare_losses};
 pub use train::{Classifier, DataSource, OptimizerConfig, TrainConfig, TrainOutcome, Trainer};
