@@ -16,7 +16,7 @@ struct Cli {
 
 #[derive(clap::Subcommand)]
 enum Cmd {
-    Train(text::TrainTextArgs),
+    Train(Box<text::TrainTextArgs>),
     Predict(text::PredictArgs),
 }
 
@@ -29,7 +29,7 @@ fn train(args: &[&str]) {
     let mut v = vec!["xent", "train", "--datasets", datasets, "--quiet", "--epochs", "1", "--max-len", "48", "--embed-dim", "16"];
     v.extend_from_slice(args);
     match Cli::parse_from(v).cmd {
-        Cmd::Train(a) => text::run_train(a).unwrap(),
+        Cmd::Train(a) => text::run_train(*a).unwrap(),
         Cmd::Predict(_) => unreachable!(),
     }
 }

@@ -70,10 +70,10 @@ pub struct TrainTextArgs {
     /// Datasets directory.
     #[arg(long, default_value = "datasets")]
     pub datasets: PathBuf,
-    /// Replace existing run directories.
-    #[arg(long, conflicts_with = "resume")]
+    /// Replace existing run directories (wins over --resume).
+    #[arg(long)]
     pub force: bool,
-    /// Continue existing runs from their checkpoints.
+    /// Continue existing runs from their checkpoints (a finished run is only re-evaluated).
     #[arg(long)]
     pub resume: bool,
     /// No progress bars.
