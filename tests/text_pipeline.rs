@@ -97,3 +97,26 @@ fn r90_slice_binary_and_forced_categorical() {
     }
     assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("micro-F1 @0.5"));
 }
+
+#[test]
+fn bbc_fold_through_the_experiment_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    train(&["--corpus", "bbc", "--model", "seed", "--limit", "200", "--seeds", "0,1", "--configs", "categorical,binary",
+        "--experiment", "--runs", runs, "--name", "bbc-x"]);
+    let dir = tmp.path().join("text/bbc-x");
+    let summary = read(&dir.join("summary.json"));
+    assert_eq!(summary["runs"].as_array().unwrap().len(), 4);
+    let fold = dir.join("fold-0");
+    assert!(fold.join("experiment.json").is_file() && fold.join("report.md").is_file());
+    for c in ["categorical", "binary"] {
+        for s in ["seed-0", "seed-1"] {
+            let run = fold.join(c).join(s);
+            for f in ["metrics.json", "calibration.json", "logits_test.npy", "model.bpk", "tokenizer.json", "text.json"] {
+                assert!(run.join(f).is_file(), "{c}/{s}: {f} missing");
+            }
+        }
+    }
+    let p = xent_text::predict::Predictor::open(&fold.join("binary/seed-1")).unwrap();
+    assert_eq!(p.predict(&["Shares fell on the stock market"]).unwrap()[0].labels.len(), 1);
+}

@@ -79,6 +79,11 @@ pub struct TrainTextArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Single-label corpora: run through xent-core's experiments (held-out validation, test
+    /// measured once, statistics across seeds, temperature scaling, report.md with SVG plots);
+    /// runs go to RUNS/text/NAME/[fold-F/]CONFIG/seed-S/.
+    #[arg(long)]
+    pub experiment: bool,
 }
 
 /// Arguments of `xent predict`.
@@ -127,6 +132,7 @@ impl TrainTextArgs {
             _ => OpenMode::New,
         };
         plan.quiet = self.quiet;
+        plan.experiment = self.experiment;
         Ok(plan)
     }
 }

@@ -143,6 +143,11 @@ pub struct TextPlan {
     pub mode: OpenMode,
     /// Hide progress bars.
     pub quiet: bool,
+    /// Single-label corpora only: run through xent-core's experiments
+    /// ([`xent_core::experiment::compare_losses`]) — a stratified 10 % of the training split
+    /// as validation, the test split measured once per run, statistics across seeds, temperature
+    /// scaling, `report.md` and SVG plots — instead of the plain engine loop.
+    pub experiment: bool,
 }
 
 impl TextPlan {
@@ -168,6 +173,7 @@ impl TextPlan {
             name: corpus.name().to_string(),
             mode: OpenMode::New,
             quiet: false,
+            experiment: false,
         }
     }
 
@@ -291,6 +297,18 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
             test.retain(|d| d.labels.iter().all(|&l| seen[l as usize]));
         }
         crate::corpus::check_labels(&corpus.classes, &train, &test)?;
+        if plan.experiment {
+            let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
+            let (row_set, first) = run_experiment(plan, &corpus, &train, &test, &data_info, &sub)?;
+            if summary.is_none() {
+                summary = Some(TextSummary { warnings: corpus.warnings.clone(), runs: Vec::new(), ..first });
+            }
+            rows.extend(row_set.into_iter().map(|mut r| {
+                r.fold = fold;
+                r
+            }));
+            continue;
+        }
         // Multi-label: hold out every 10th training document (seeded order) for thresholds.
         let (fit_docs, hold): (Vec<&Document>, Vec<&Document>) = if corpus.multi_label {
             // Every 10th document of a seeded order, unless that would take away the last
@@ -396,6 +414,133 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
     artifacts::write_json(&dir.join("summary.json"), &summary)?;
     artifacts::write_atomic(&dir.join("report.md"), report_markdown(plan, &summary).as_bytes())?;
     Ok(summary)
+}
+
+/// A [`TextCnnConfig`] for xent-core's experiments, building the seed network.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedNet(pub TextCnnConfig);
+
+impl xent_core::experiment::ModelConfig for SeedNet {
+    type Model = crate::model::SeedCnn;
+    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
+        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_seed(device)
+    }
+}
+
+/// A [`TextCnnConfig`] for xent-core's experiments, building Kim's network.
+#[derive(Debug, Clone, Serialize)]
+pub struct KimNet(pub TextCnnConfig);
+
+impl xent_core::experiment::ModelConfig for KimNet {
+    type Model = crate::model::KimCnn;
+    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
+        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_kim(device)
+    }
+}
+
+/// One split through [`xent_core::experiment::compare_losses`]: validation = every 10th
+/// training document of each class in a seeded order (a class keeps at least one training
+/// document); the tokenizer is trained on the rest. Runs land in `<sub>/<loss>/seed-<seed>/`,
+/// each with `tokenizer.json` and `text.json` added.
+fn run_experiment(
+    plan: &TextPlan,
+    corpus: &Corpus,
+    train: &[Document],
+    test: &[Document],
+    data_info: &DataInfo,
+    sub: &Path,
+) -> Result<(Vec<RunRow>, TextSummary)> {
+    if corpus.multi_label {
+        return Err(TextError::InvalidArgument(format!(
+            "{}: experiments are for single-label corpora; the multi-label pipeline (tuned thresholds) runs without --experiment",
+            corpus.name
+        )));
+    }
+    let order = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 98);
+    let mut left = corpus.class_counts(train);
+    let mut seen = vec![0usize; corpus.num_classes()];
+    let (mut fit, mut valid): (Vec<&Document>, Vec<&Document>) = (Vec::new(), Vec::new());
+    for i in order {
+        let c = train[i].labels[0] as usize;
+        seen[c] += 1;
+        if seen[c] % 10 == 0 && left[c] > 1 {
+            left[c] -= 1;
+            valid.push(&train[i]);
+        } else {
+            fit.push(&train[i]);
+        }
+    }
+    let started = Instant::now();
+    let tok = TextTokenizer::train(&plan.tokenizer, fit.iter().map(|d| d.text.as_str()))?;
+    let tok_seconds = started.elapsed().as_secs_f64();
+    let k = corpus.num_classes();
+    let test_refs: Vec<&Document> = test.iter().collect();
+    let tr = TokenIds::encode(&tok, &fit, k, false)?;
+    let va = TokenIds::encode(&tok, &valid, k, false)?;
+    let te = TokenIds::encode(&tok, &test_refs, k, false)?;
+    let first = TextSummary {
+        corpus: plan.corpus,
+        model: plan.model,
+        classes: corpus.classes.clone(),
+        n_train: fit.len(),
+        n_test: test.len(),
+        n_threshold: 0,
+        vocab_size: tok.vocab_size(),
+        empty_documents: tr.empty + va.empty + te.empty,
+        truncated_documents: tr.truncated + va.truncated + te.truncated,
+        tokenizer_seconds: tok_seconds,
+        warnings: Vec::new(),
+        runs: Vec::new(),
+    };
+    let split = xent_core::experiment::Split::new(tr, va, data_info.clone()).with_test(te).with_class_names(corpus.classes.clone());
+    let model_cfg = TextCnnConfig { embed_dim: plan.embed_dim, ..TextCnnConfig::new(plan.model, tok.vocab_size(), tok.max_len(), k) };
+    model_cfg.validate()?;
+    let xplan = xent_core::experiment::Plan::seeds(1)
+        .with_losses(plan.configs.clone())
+        .with_train(TrainConfig {
+            epochs: plan.epochs,
+            batch_size: plan.batch_size,
+            optimizer: OptimizerConfig::adam().with_learning_rate(plan.learning_rate),
+            ..Default::default()
+        })
+        .in_dir(sub)
+        .quiet(plan.quiet);
+    let xplan = xent_core::experiment::Plan { seeds: plan.seeds.clone(), ..xplan };
+    let started = Instant::now();
+    let experiment = match plan.model {
+        ModelKind::Seed => xent_core::experiment::compare_losses(&SeedNet(model_cfg.clone()), &split, &xplan)?,
+        ModelKind::Kim => xent_core::experiment::compare_losses(&KimNet(model_cfg.clone()), &split, &xplan)?,
+    };
+    let per_run = started.elapsed().as_secs_f64() / experiment.runs.len().max(1) as f64;
+    let mut rows = Vec::new();
+    for run in &experiment.runs {
+        let loss = run.config.train.loss;
+        tok.save(&run.dir.join("tokenizer.json"))?;
+        let info = TextRunInfo {
+            model: model_cfg.clone(),
+            loss,
+            corpus: plan.corpus.name().into(),
+            classes: corpus.classes.clone(),
+            multi_label: false,
+            thresholds: None,
+        };
+        artifacts::write_json(&run.dir.join("text.json"), &info)?;
+        let f = run.figures();
+        rows.push(RunRow {
+            config: loss,
+            seed: run.config.train.seed,
+            fold: 0,
+            dir: run.dir.clone(),
+            accuracy: Some(f.accuracy),
+            keras2_reported: f.keras2,
+            keras3_reported: f.keras3,
+            macro_f1: f.macro_f1,
+            multilabel: None,
+            multilabel_tuned: None,
+            seconds: per_run,
+        });
+    }
+    Ok((rows, first))
 }
 
 type FitResult = (xent_core::train::FinalMetrics, Option<MultiLabelMetrics>, Option<MultiLabelMetrics>, Option<Vec<f32>>);
