@@ -463,7 +463,7 @@ fn run_experiment(
     for i in order {
         let c = train[i].labels[0] as usize;
         seen[c] += 1;
-        if seen[c] % 10 == 0 && left[c] > 1 {
+        if seen[c].is_multiple_of(10) && left[c] > 1 {
             left[c] -= 1;
             valid.push(&train[i]);
         } else {
