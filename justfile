@@ -37,17 +37,22 @@ score-example:
         --target datasets/predictions/mnist_cnn_keras_bce/labels.npy \
         --top-k 2,3
 
-# Benchmarks (never timed tests): `just bench`, or one of: score, wfdb, engine.
+# Benchmarks (never timed tests). `just bench` runs all; `just bench MODEL` one of ecg_cnn, ecg_resnet,
+# text_cnn, mnist_cnn, pima_mlp (table + bench/results.json), or one of score, wfdb, engine, text, repro.
 bench what="all":
     #!/usr/bin/env bash
     set -euo pipefail
-    run() { echo "== $1"; shift; "$@"; }
     case "{{what}}" in
-      all|score)  run score  cargo run --quiet -p xent-core --example bench_score ;;&
-      all|wfdb)   run wfdb   cargo run --quiet -p xent-ecg --example bench_wfdb ;;&
-      all|engine) run engine cargo run --quiet -p xent-core --example bench_engine ;;&
-      all|score|wfdb|engine) ;;
-      *) echo "unknown benchmark {{what}}; expected all, score, wfdb or engine" >&2; exit 2 ;;
+      all) cargo run --quiet --bin xent-bench
+           for ex in "xent-core bench_score" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text"; do
+             set -- $ex; echo "== $2"; cargo run --quiet -p "$1" --example "$2"; done ;;
+      ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp) cargo run --quiet --bin xent-bench -- {{what}} ;;
+      score)  cargo run --quiet -p xent-core --example bench_score ;;
+      wfdb)   cargo run --quiet -p xent-ecg --example bench_wfdb ;;
+      engine) cargo run --quiet -p xent-core --example bench_engine ;;
+      text)   cargo run --quiet -p xent-text --example bench_text ;;
+      repro)  cargo run --quiet -p xent-repro --example bench_repro ;;
+      *) echo "unknown benchmark {{what}}" >&2; exit 2 ;;
     esac
 
 # Lints: clippy on every target, docs without warnings.

@@ -1,0 +1,278 @@
+//! `xent-bench [MODEL…]`: training and inference throughput of the five reference models, as a table
+//! and as `bench/results.json`. Run through `just bench [MODEL]`.
+//!
+//! Models (Keras spellings): `ecg_cnn` Conv1D(32,5)→MaxPool(2)→Conv1D(64,5)→MaxPool(2)→Dense(128)→Dense(5),
+//! Adam, batch 64, input 187×1; `ecg_resnet` the small residual net (stem + 3 basic blocks of 32,
+//! global average pool, Dense(5)), Adam, batch 64; `text_cnn` the seed's text CNN (vocabulary 20,000,
+//! length 200, Embedding(128)), Adam, batch 32; `mnist_cnn` the seed's MNIST CNN (100 + 100 filters),
+//! Adamax, batch 128; `pima_mlp` 8-12-8-1 with one sigmoid, Adam, batch 32.
+//!
+//! Method: random inputs of the right shape, generated once (8 distinct batches, cycled) so the
+//! timing is the training step itself: forward, loss, backward, optimizer step, with the loss read
+//! back every step (as a training loop must, to stop on NaN). One warm-up epoch, then the median
+//! of three timed epochs. Inference: the validation-mode model on the plain device, batch 256, one
+//! warm-up pass, median of three. Each model runs in its own process so that `peak_rss_mb` (the
+//! kernel's high-water mark, VmHWM) is that model's alone. Never a test: numbers depend on the
+//! machine and on what else runs on it.
+
+use std::process::Command;
+use std::time::Instant;
+
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use serde_json::{Value, json};
+use xent_core::train::{Classifier, OptimizerConfig};
+use xent_core::{LossConfig, TrainingLoss};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const MODELS: [&str; 5] = ["ecg_cnn", "ecg_resnet", "text_cnn", "mnist_cnn", "pima_mlp"];
+const DISTINCT: usize = 8;
+
+/// Median of the timings, as samples per second.
+fn median_rate(samples: usize, mut secs: Vec<f64>) -> f64 {
+    secs.sort_by(f64::total_cmp);
+    samples as f64 / secs[secs.len() / 2]
+}
+
+struct Spec<M: Classifier> {
+    init: Box<dyn Fn(&Device) -> M>,
+    batch: Box<dyn Fn(usize, &Device, u64) -> M::Batch>,
+    outputs: usize,
+    loss: LossConfig,
+    optimizer: OptimizerConfig,
+    batch_size: usize,
+    epoch_samples: usize,
+    infer_samples: usize,
+}
+
+fn random_targets(n: usize, k: usize, seed: u64, device: &Device) -> Tensor<2> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut data = vec![0.0f32; n * k.max(1)];
+    for i in 0..n {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let c = if k == 1 { 0 } else { (state % k as u64) as usize };
+        data[i * k.max(1) + c] = if k == 1 { (state >> 40 & 1) as f32 } else { 1.0 };
+    }
+    Tensor::from_data(TensorData::new(data, [n, k.max(1)]), device)
+}
+
+fn run<M: Classifier>(spec: Spec<M>) -> Value {
+    let device = xent_core::default_device().autodiff();
+    device.seed(0);
+    let mut model = (spec.init)(&device);
+    let mut optim = spec.optimizer.init();
+    let lr = spec.optimizer.learning_rate();
+    let loss_fn = TrainingLoss::new(spec.loss);
+    let b = spec.batch_size;
+    let batches: Vec<(M::Batch, Tensor<2>)> = (0..DISTINCT as u64)
+        .map(|s| ((spec.batch)(b, &device, s), random_targets(b, spec.outputs, s, &device)))
+        .collect();
+    let steps = spec.epoch_samples.div_ceil(b);
+    let mut epoch = |model: M| -> (M, f64) {
+        let start = Instant::now();
+        let mut model = model;
+        for step in 0..steps {
+            let (x, y) = &batches[step % DISTINCT];
+            let loss = loss_fn.forward(model.forward(x), y.clone(), None);
+            let value: f32 = loss.clone().into_scalar();
+            assert!(value.is_finite(), "benchmark loss became {value}");
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+        }
+        (model, start.elapsed().as_secs_f64())
+    };
+    let (m, _) = epoch(model);
+    model = m;
+    let mut train_secs = Vec::new();
+    for _ in 0..3 {
+        let (m, s) = epoch(model);
+        model = m;
+        train_secs.push(s);
+    }
+    let train = median_rate(steps * b, train_secs);
+
+    let plain = device.without_autodiff();
+    let infer_model = model.valid();
+    let ib = 256;
+    let infer_batches: Vec<M::Batch> = (0..2).map(|s| (spec.batch)(ib, &plain, 100 + s)).collect();
+    let passes = spec.infer_samples.div_ceil(ib);
+    let pass = || {
+        let start = Instant::now();
+        for i in 0..passes {
+            let out: f32 = infer_model.forward(&infer_batches[i % 2]).sum().into_scalar();
+            assert!(out.is_finite());
+        }
+        start.elapsed().as_secs_f64()
+    };
+    pass();
+    let infer = median_rate(passes * ib, (0..3).map(|_| pass()).collect());
+    json!({
+        "train_samples_per_s": train.round(),
+        "infer_samples_per_s": infer.round(),
+        "peak_rss_mb": peak_rss_mb(),
+        "batch_size": b,
+        "optimizer": spec.optimizer.name(),
+        "params": model.num_params(),
+    })
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn uniform(shape: &[usize], seed: u64, device: &Device) -> Vec<f32> {
+    let n: usize = shape.iter().product();
+    let mut state = seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1;
+    let _ = device;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        })
+        .collect()
+}
+
+fn one(model: &str) -> Value {
+    use xent_ecg::dataset::BeatBatch;
+    match model {
+        "ecg_cnn" | "ecg_resnet" => {
+            let beat = |n: usize, d: &Device, s: u64| BeatBatch {
+                signals: Tensor::from_data(TensorData::new(uniform(&[n, 1, 187], s, d), [n, 1, 187]), d),
+                rr: Tensor::zeros([n, 4], d),
+                targets: Tensor::zeros([n], d),
+            };
+            if model == "ecg_cnn" {
+                run(Spec {
+                    init: Box::new(|d| xent_ecg::Cnn1dConfig::plain().init(d)),
+                    batch: Box::new(beat),
+                    outputs: 5,
+                    loss: LossConfig::Categorical,
+                    optimizer: OptimizerConfig::adam(),
+                    batch_size: 64,
+                    epoch_samples: 8192,
+                    infer_samples: 16384,
+                })
+            } else {
+                run(Spec {
+                    init: Box::new(|d| {
+                        xent_resnet::ResNet1dConfig::small()
+                            .with_length(187)
+                            .with_rr_features(false)
+                            .with_dropout(0.0)
+                            .init(d)
+                    }),
+                    batch: Box::new(beat),
+                    outputs: 5,
+                    loss: LossConfig::Categorical,
+                    optimizer: OptimizerConfig::adam(),
+                    batch_size: 64,
+                    epoch_samples: 4096,
+                    infer_samples: 8192,
+                })
+            }
+        }
+        "text_cnn" => run(Spec {
+            init: Box::new(|d| {
+                xent_text::model::TextCnnConfig::new(xent_text::ModelKind::Seed, 20_000, 200, 4).init_seed(d)
+            }),
+            batch: Box::new(|n, d, s| {
+                let ids: Vec<i64> = uniform(&[n, 200], s, d).iter().map(|v| (v * 19_999.0) as i64).collect();
+                Tensor::from_data(TensorData::new(ids, [n, 200]), d)
+            }),
+            outputs: 4,
+            loss: LossConfig::Categorical,
+            optimizer: OptimizerConfig::adam(),
+            batch_size: 32,
+            epoch_samples: 2048,
+            infer_samples: 4096,
+        }),
+        "mnist_cnn" => run(Spec {
+            init: Box::new(|d| xent_repro::models::MnistCnnConfig::default().init(d)),
+            batch: Box::new(|n, d, s| Tensor::from_data(TensorData::new(uniform(&[n, 1, 28, 28], s, d), [n, 1, 28, 28]), d)),
+            outputs: 10,
+            loss: LossConfig::Categorical,
+            optimizer: OptimizerConfig::adamax(),
+            batch_size: 128,
+            epoch_samples: 2048,
+            infer_samples: 4096,
+        }),
+        "pima_mlp" => run(Spec {
+            init: Box::new(|d| xent_repro::models::MlpConfig::pima(1).init(d)),
+            batch: Box::new(|n, d, s| Tensor::from_data(TensorData::new(uniform(&[n, 8], s, d), [n, 8]), d)),
+            outputs: 1,
+            loss: LossConfig::Binary,
+            optimizer: OptimizerConfig::adam(),
+            batch_size: 32,
+            epoch_samples: 24_576,
+            infer_samples: 65_536,
+        }),
+        other => panic!("unknown model {other}"),
+    }
+}
+
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(str::trim);
+    json!({
+        "cpu": cpu,
+        "threads": std::thread::available_parallelism().map(|n| n.get()).ok(),
+        "backend": format!("{:?}", xent_core::default_device()),
+        "burn": "0.22.1",
+        "profile": if cfg!(debug_assertions) { "dev (opt-level 2/3, debug assertions)" } else { "release" },
+        "date_unix": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // A child process measures one model and prints its JSON.
+    if args.first().map(String::as_str) == Some("--one") {
+        let model = args.get(1).map(String::as_str).unwrap_or("");
+        println!("{}", one(model));
+        return;
+    }
+    let wanted: Vec<&str> = if args.is_empty() || args == ["all"] {
+        MODELS.to_vec()
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    if let Some(bad) = wanted.iter().find(|m| !MODELS.contains(m)) {
+        eprintln!("unknown model {bad}; expected one of {}", MODELS.join(", "));
+        std::process::exit(2);
+    }
+    let exe = std::env::current_exe().expect("own path");
+    let mut models = serde_json::Map::new();
+    println!("{:<11} {:>14} {:>14} {:>10}", "model", "train samp/s", "infer samp/s", "peak MB");
+    for m in wanted {
+        let out = Command::new(&exe).args(["--one", m]).output().expect("run benchmark child");
+        if !out.status.success() {
+            eprintln!("{m}: {}", String::from_utf8_lossy(&out.stderr));
+            std::process::exit(1);
+        }
+        let v: Value = serde_json::from_slice(&out.stdout).expect("child JSON");
+        let num = |k: &str| v[k].as_f64().map_or_else(|| "n/a".to_owned(), |x| format!("{x:.0}"));
+        println!("{:<11} {:>14} {:>14} {:>10}", m, num("train_samples_per_s"), num("infer_samples_per_s"), num("peak_rss_mb"));
+        models.insert(m.to_owned(), v);
+    }
+    // Keep other models' figures from an earlier run when only some were measured now.
+    let path = std::path::Path::new("bench/results.json");
+    let mut all = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("models").and_then(Value::as_object).cloned())
+        .unwrap_or_default();
+    all.extend(models);
+    let results = json!({ "machine": machine(), "models": all });
+    std::fs::create_dir_all("bench").expect("bench/");
+    std::fs::write(path, serde_json::to_string_pretty(&results).expect("json") + "\n").expect("write results");
+    println!("written: {}", path.display());
+}
