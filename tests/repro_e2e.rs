@@ -29,6 +29,7 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
         runs_root: Some(tmp.path().to_path_buf()),
         quiet: true,
         model: MnistCnnConfig { filters1: 8, filters2: 8, hidden: 16, ..Default::default() },
+        only: vec![],
     };
     let r = mnist::run(&opts).unwrap();
     assert_eq!((r.n_train, r.n_test), (256, 200));
@@ -58,6 +59,11 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
     // A second call resumes the finished runs (no retraining) and gives the same figures.
     let again = mnist::run(&opts).unwrap();
     assert_eq!(again.rows.iter().map(|x| &x.test).collect::<Vec<_>>(), r.rows.iter().map(|x| &x.test).collect::<Vec<_>>());
+    // A filter selects runs; an unknown name is a clear error.
+    let one = mnist::run(&mnist::MnistOptions { only: vec!["binary".into()], ..opts.clone() }).unwrap();
+    assert_eq!(one.rows.len(), 1);
+    let e = mnist::run(&mnist::MnistOptions { only: vec!["nope".into()], ..opts }).unwrap_err().to_string();
+    assert!(e.contains("no MNIST run named [\"nope\"]; the runs are categorical, binary"), "{e}");
 }
 
 #[test]
@@ -146,7 +152,8 @@ fn repro_command_writes_case_files_and_report() {
     assert_eq!(json["runs"], 2);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Pima diabetes"), "{report}");
-    assert!(report.contains("xent repro pima"), "{report}");
+    assert!(report.contains("Reproduce all: `xent repro all --profile quick --pima-runs 2 --pima-epochs 2`"), "{report}");
+    assert!(report.contains("Reproduce: `xent repro pima --profile quick --pima-runs 2 --pima-epochs 2`"), "{report}");
     let svg = std::fs::read_to_string(out.join("pima.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>") && svg.contains("Pima: true accuracy"), "{svg}");
 

@@ -55,6 +55,9 @@ pub struct ReproArgs {
     /// MNIST: epochs of the Adam variant.
     #[arg(long, default_value_t = 2)]
     pub mnist_adam_epochs: usize,
+    /// MNIST: only these runs (comma-separated: categorical, binary, softmax-binary, softmax-binary-adam).
+    #[arg(long, value_delimiter = ',')]
+    pub mnist_runs: Vec<String>,
     /// MNIST: batch size.
     #[arg(long, default_value_t = 128)]
     pub mnist_batch: usize,
@@ -80,7 +83,53 @@ pub struct ReproArgs {
 
 const CASES: [&str; 3] = ["mnist", "pima", "temperature"];
 
-fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, svg: Option<String>) -> Result<()> {
+/// The command that reproduces `case` with these arguments: the case, the profile and every
+/// option that differs from its default (the output and data folders excepted).
+pub fn command_line(args: &ReproArgs, case: &str) -> String {
+    let mut s = format!("xent repro {case} --profile {}", format!("{:?}", args.profile).to_lowercase());
+    let mut opt = |name: &str, value: String| s.push_str(&format!(" --{name} {value}"));
+    let mine = |c: &str| case == "all" || case == c;
+    if mine("mnist") {
+        if let Some(n) = args.mnist_train {
+            opt("mnist-train", n.to_string());
+        }
+        if let Some(n) = args.mnist_epochs {
+            opt("mnist-epochs", n.to_string());
+        }
+        if args.mnist_adam_epochs != 2 {
+            opt("mnist-adam-epochs", args.mnist_adam_epochs.to_string());
+        }
+        if args.mnist_batch != 128 {
+            opt("mnist-batch", args.mnist_batch.to_string());
+        }
+        if !args.mnist_runs.is_empty() {
+            opt("mnist-runs", args.mnist_runs.join(","));
+        }
+    }
+    if mine("pima") {
+        if args.pima_runs != 10 {
+            opt("pima-runs", args.pima_runs.to_string());
+        }
+        if args.pima_epochs != 150 {
+            opt("pima-epochs", args.pima_epochs.to_string());
+        }
+    }
+    if mine("temperature") {
+        if args.temperature_seeds != 3 {
+            opt("temperature-seeds", args.temperature_seeds.to_string());
+        }
+        if args.temperature != 0.6 {
+            opt("temperature", args.temperature.to_string());
+        }
+    }
+    if args.seed != 0 {
+        opt("seed", args.seed.to_string());
+    }
+    s
+}
+
+fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, svg: Option<String>, args: &ReproArgs) -> Result<()> {
+    let md = &format!("{md}\nReproduce: `{}`\n", command_line(args, name));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     if let Some(svg) = svg {
         xent_core::artifacts::write_atomic(&out.join(format!("{name}.svg")), svg.as_bytes())?;
@@ -94,7 +143,7 @@ fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, svg: Option<
 
 /// Rebuilds `report.md` from every `<case>.md` present in `out`.
 fn combine(out: &Path, command: &str) -> Result<PathBuf> {
-    let mut s = format!("# xent repro: the published cases, measured\n\nReproduce: `{command}`\n\n");
+    let mut s = format!("# xent repro: the published cases, measured\n\nReproduce all: `{command}`; each section names its own command.\n\n");
     for c in CASES {
         if let Ok(md) = std::fs::read_to_string(out.join(format!("{c}.md"))) {
             s.push_str(&md);
@@ -139,9 +188,10 @@ pub fn run(args: ReproArgs) -> Result<()> {
             runs_root: Some(out.join("runs")),
             quiet: args.quiet,
             model: MnistCnnConfig::default(),
+            only: args.mnist_runs.clone(),
         };
         let r = mnist::run(&opts)?;
-        write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), Some(r.svg()))?;
+        write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), Some(r.svg()), &args)?;
     }
     if want(Case::Pima) {
         let opts = pima::PimaOptions {
@@ -157,7 +207,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("pima: {} runs × 2 configurations × (1 + 5 folds) trainings of {} epochs", opts.runs, opts.epochs);
         }
         let r = pima::run(&opts)?;
-        write(&out, "pima", serde_json::to_value(&r)?, &format!("{}\n![](pima.svg)\n", r.markdown()), Some(r.svg()))?;
+        write(&out, "pima", serde_json::to_value(&r)?, &format!("{}\n![](pima.svg)\n", r.markdown()), Some(r.svg()), &args)?;
     }
     if want(Case::Temperature) {
         let opts = temperature::TemperatureOptions {
@@ -174,11 +224,9 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);
         }
         let r = temperature::run(&opts)?;
-        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown(), None)?;
+        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown(), None, &args)?;
     }
-    let case = format!("{:?}", args.case).to_lowercase();
-    let profile = format!("{:?}", args.profile).to_lowercase();
-    let report = combine(&out, &format!("xent repro {case} --profile {profile}"))?;
+    let report = combine(&out, &command_line(&args, "all"))?;
     eprintln!("report: {}", report.display());
     Ok(())
 }

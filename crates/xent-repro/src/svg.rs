@@ -40,6 +40,20 @@ fn frame(title: &str, y: (f64, f64), out: &mut String) -> impl Fn(f64) -> f64 + 
     yof
 }
 
+/// An x-axis label, split before " (" onto a second line so long names do not overlap.
+fn xlabel(x: f64, label: &str) -> String {
+    let (a, b) = match label.find(" (") {
+        Some(i) => (&label[..i], &label[i + 1..]),
+        None => (label, ""),
+    };
+    format!(
+        "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}<tspan x=\"{x:.1}\" dy=\"15\">{}</tspan></text>\n",
+        H - BOTTOM + 18.0,
+        esc(a),
+        esc(b)
+    )
+}
+
 fn legend(names: &[&str], out: &mut String) {
     for (i, n) in names.iter().enumerate() {
         let x = LEFT + 10.0 + 190.0 * i as f64;
@@ -75,22 +89,29 @@ pub fn grouped_bars(title: &str, groups: &[(String, Vec<f64>)], series: &[&str],
                 100.0 * v
             ));
         }
-        s.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-            x0 + gw * 0.4,
-            H - BOTTOM + 18.0,
-            esc(label)
-        ));
+        s.push_str(&xlabel(x0 + gw * 0.4, label));
     }
     legend(series, &mut s);
     s.push_str("</svg>\n");
     s
 }
 
-/// One column of dots per `(label, values)` (e.g. one dot per run), with the mean as a bar.
-pub fn dots(title: &str, columns: &[(String, Vec<f64>)], y: (f64, f64)) -> String {
+/// One column of dots per `(label, values)` (e.g. one dot per run), with the mean as a bar and
+/// an optional dashed reference line `(value, label)`.
+pub fn dots(title: &str, columns: &[(String, Vec<f64>)], y: (f64, f64), reference: Option<(f64, &str)>) -> String {
     let mut s = String::new();
     let yof = frame(title, y, &mut s);
+    if let Some((v, label)) = reference {
+        let yy = yof(v);
+        s.push_str(&format!(
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>\n\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">{}</text>\n",
+            W - RIGHT,
+            W - RIGHT - 4.0,
+            yy - 5.0,
+            esc(label)
+        ));
+    }
     let cw = (W - LEFT - RIGHT) / columns.len().max(1) as f64;
     for (c, (label, vals)) in columns.iter().enumerate() {
         let xc = LEFT + cw * (c as f64 + 0.5);
@@ -114,7 +135,7 @@ pub fn dots(title: &str, columns: &[(String, Vec<f64>)], y: (f64, f64)) -> Strin
                 yof(m)
             ));
         }
-        s.push_str(&format!("<text x=\"{xc:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", H - BOTTOM + 18.0, esc(label)));
+        s.push_str(&xlabel(xc, label));
     }
     s.push_str("</svg>\n");
     s

@@ -8,7 +8,7 @@ use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
 use xent_core::{DataInfo, LossConfig, OpenMode, RunDir, SoftmaxBinaryMode};
 
 use super::{Accuracies, evaluate, pct};
-use crate::error::Result;
+use crate::error::{ReproError, Result};
 use crate::mnist::MnistSplits;
 use crate::models::MnistCnnConfig;
 
@@ -53,6 +53,8 @@ pub struct MnistOptions {
     pub quiet: bool,
     /// The network (the seed's preset by default; tests shrink it).
     pub model: MnistCnnConfig,
+    /// Run only the plans with these names (all when empty).
+    pub only: Vec<String>,
 }
 
 impl MnistOptions {
@@ -132,7 +134,13 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         None => data.test,
     };
     let mut rows = Vec::new();
-    for plan in opts.plans() {
+    let plans: Vec<MnistPlan> =
+        opts.plans().into_iter().filter(|p| opts.only.is_empty() || opts.only.contains(&p.name)).collect();
+    if plans.is_empty() {
+        let names: Vec<String> = opts.plans().into_iter().map(|p| p.name).collect();
+        return Err(ReproError::InvalidArgument(format!("no MNIST run named {:?}; the runs are {}", opts.only, names.join(", "))));
+    }
+    for plan in plans {
         if !opts.quiet {
             eprintln!("mnist: {} ({}, {} epochs, {} training images)", plan.name, plan.optimizer.name(), plan.epochs, train.len());
         }

@@ -286,8 +286,10 @@ impl PimaResult {
                 cols.push((format!("{} ({tag})", s.name), s.accuracy.clone()));
             }
         }
-        let y = crate::svg::range_of(cols.iter().flat_map(|c| c.1.iter().copied()));
-        crate::svg::dots("Pima: true accuracy of each run (bar = mean)", &cols, y)
+        let majority = self.class_counts.iter().copied().max().unwrap_or(0) as f64 / self.n.max(1) as f64;
+        let y = crate::svg::range_of(cols.iter().flat_map(|c| c.1.iter().copied()).chain([majority]));
+        let label = format!("always the majority class: {:.1} %", 100.0 * majority);
+        crate::svg::dots("Pima: true accuracy of each run (bar = mean)", &cols, y, Some((majority, &label)))
     }
 
     /// The case's report section.
