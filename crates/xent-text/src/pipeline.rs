@@ -506,6 +506,14 @@ fn run_experiment(
         .in_dir(sub)
         .quiet(plan.quiet);
     let xplan = xent_core::experiment::Plan { seeds: plan.seeds.clone(), ..xplan };
+    // Experiments resume by themselves (finished runs are skipped); --force starts afresh.
+    if plan.mode == OpenMode::Force && sub.join("experiment.json").is_file() {
+        for entry in std::fs::read_dir(sub).map_err(|e| TextError::io(sub, e))?.flatten() {
+            let p = entry.path();
+            let r = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+            r.map_err(|e| TextError::io(&p, e))?;
+        }
+    }
     let started = Instant::now();
     let experiment = match plan.model {
         ModelKind::Seed => xent_core::experiment::compare_losses(&SeedNet(model_cfg.clone()), &split, &xplan)?,
