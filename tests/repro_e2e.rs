@@ -30,6 +30,7 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
         quiet: true,
         model: MnistCnnConfig { filters1: 8, filters2: 8, hidden: 16, ..Default::default() },
         only: vec![],
+        fresh: false,
     };
     let r = mnist::run(&opts).unwrap();
     assert_eq!((r.n_train, r.n_test), (256, 200));
@@ -62,6 +63,11 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
     // A filter selects runs; an unknown name is a clear error.
     let one = mnist::run(&mnist::MnistOptions { only: vec!["binary".into()], ..opts.clone() }).unwrap();
     assert_eq!(one.rows.len(), 1);
+    // Changed hyper-parameters refuse to resume; `fresh` (`--force`) retrains.
+    let changed = mnist::MnistOptions { only: vec!["binary".into()], epochs: 2, ..opts.clone() };
+    let e = mnist::run(&changed).unwrap_err().to_string();
+    assert!(e.contains("different hyper-parameters"), "{e}");
+    assert_eq!(mnist::run(&mnist::MnistOptions { fresh: true, ..changed }).unwrap().rows[0].plan.epochs, 2);
     let e = mnist::run(&mnist::MnistOptions { only: vec!["nope".into()], ..opts }).unwrap_err().to_string();
     assert!(e.contains("no MNIST run named [\"nope\"]; the runs are categorical, binary"), "{e}");
 }

@@ -79,6 +79,9 @@ pub struct ReproArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Retrain the MNIST runs from scratch instead of resuming their run directories.
+    #[arg(long)]
+    pub force: bool,
 }
 
 const CASES: [&str; 3] = ["mnist", "pima", "temperature"];
@@ -189,6 +192,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             quiet: args.quiet,
             model: MnistCnnConfig::default(),
             only: args.mnist_runs.clone(),
+            fresh: args.force,
         };
         let r = mnist::run(&opts)?;
         write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), Some(r.svg()), &args)?;

@@ -55,6 +55,9 @@ pub struct MnistOptions {
     pub model: MnistCnnConfig,
     /// Run only the plans with these names (all when empty).
     pub only: Vec<String>,
+    /// Start the run directories afresh instead of resuming them (needed when their
+    /// hyper-parameters changed).
+    pub fresh: bool,
 }
 
 impl MnistOptions {
@@ -158,7 +161,10 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
             .with_data_info(DataInfo { source: train.source.clone(), sha256: format!("{} images", train.len()) })
             .with_class_names((0..10).map(|d| d.to_string()).collect());
         if let Some(root) = &opts.runs_root {
-            trainer = trainer.with_run(RunDir::new(root, "mnist", &plan.name), OpenMode::Resume);
+            trainer = trainer.with_run(
+                RunDir::new(root, "mnist", &plan.name),
+                if opts.fresh { OpenMode::Force } else { OpenMode::Resume },
+            );
         }
         let model_cfg = opts.model.clone();
         let outcome = trainer.fit(|d| model_cfg.init(d), &train, None)?;
