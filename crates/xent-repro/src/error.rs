@@ -6,12 +6,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ReproError {
     /// The file could not be opened or read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (shown in the message, not chained again).
+        error: std::io::Error,
     },
     /// An idx file (after gunzip) is malformed.
     #[error("{}: byte offset {offset}: {message}", path.display())]
@@ -61,6 +61,6 @@ pub type Result<T> = std::result::Result<T, ReproError>;
 
 impl ReproError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io { path: path.into(), error: source }
     }
 }
