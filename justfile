@@ -23,11 +23,11 @@ train-ecg-full:
             --out runs/ecg-full/$model-$split; done; done
 
 # The seed question's situation: the plain CNN and the residual network under categorical and binary
-# cross-entropy with `metrics=['accuracy']` semantics, 5 seeds each (see docs/ecg-results.md).
+# cross-entropy with `metrics=['accuracy']` semantics, 5 seeds (plain CNN) and 3 (ResNet, slower).
 train-ecg-seed:
     cargo run --quiet -- train ecg --model cnn-plain --seed-setup --losses categorical,binary --seeds 5 --epochs 4 --quiet \
         --out runs/ecg-seed/cnn-plain
-    cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 5 --epochs 4 --quiet \
+    cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 3 --epochs 4 --quiet \
         --out runs/ecg-seed/resnet
 
 # Audit real Keras MNIST predictions with `xent score` (true vs reported accuracy).
@@ -66,3 +66,19 @@ golden:
     .venv/bin/pip install --quiet numpy scikit-learn scipy keras tensorflow-cpu tf_keras
     for s in keras_vectors keras_rules sklearn_metrics scipy_stats mnist_predictions; do \
         TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tests/golden/$s.py; done
+
+# PyTorch is the default wheel from PyPI (it runs on the CPU). Creates .venv when missing.
+# The Python side of `just bench-compare`: .venv with PyTorch, TensorFlow (CPU), Keras 3, NumPy.
+bench-venv:
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet numpy torch tensorflow-cpu keras
+
+# Runs bench/reference/*.py model by model (all, or one of ecg_cnn, ecg_resnet, text_cnn, mnist_cnn,
+# pima_mlp); a framework not importable from .venv is skipped with a message. Writes bench/compare.json.
+# xent against PyTorch and Keras in the same run on the same machine: one table with the ratios.
+bench-compare model="all":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    py=.venv/bin/python
+    if [ ! -x "$py" ]; then echo "no .venv: PyTorch and Keras skipped (run just bench-venv)" >&2; py=python3; fi
+    "$py" bench/compare.py {{model}}

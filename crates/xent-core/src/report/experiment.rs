@@ -274,11 +274,28 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
         let runs = by_loss(l);
         let evs: Vec<_> = runs.iter().map(|r| r.figures().evaluation).collect();
         let Some(k) = evs.first().map(|e| e.per_class.len()).filter(|&k| k > 0) else { continue };
-        let _ = writeln!(md, "**{l}**\n\n| class | precision | recall | F1 |\n|---|---|---|---|");
+        let _ = writeln!(
+            md,
+            "**{l}**\n\n| class | precision (PPV) | recall (sensitivity) | specificity | F1 | support |\n|---|---|---|---|---|---|"
+        );
         for cl in 0..k {
             let avg = |f: fn(&crate::metrics::ClassStats) -> f64| evs.iter().map(|e| f(&e.per_class[cl])).sum::<f64>() / evs.len() as f64;
             let name = names.get(cl).cloned().unwrap_or_else(|| cl.to_string());
-            let _ = writeln!(md, "| {} | {} | {} | {} |", cell(&name), pct(avg(|s| s.precision)), pct(avg(|s| s.recall)), pct(avg(|s| s.f1)));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {:.0} |",
+                cell(&name),
+                pct(avg(|s| s.precision)),
+                pct(avg(|s| s.recall)),
+                pct(avg(|s| s.specificity)),
+                pct(avg(|s| s.f1)),
+                avg(|s| s.support)
+            );
+        }
+        let kappas: Vec<f64> = evs.iter().filter_map(|e| e.cohen_kappa).collect();
+        if !kappas.is_empty() {
+            let mean = kappas.iter().sum::<f64>() / kappas.len() as f64;
+            let _ = writeln!(md, "\nCohen's κ (mean over seeds): {mean:.3}");
         }
         md.push('\n');
     }
