@@ -29,8 +29,10 @@ enum Command {
     Train(cmd::train::TrainCommand),
     /// Regenerate report.md and the SVG plots of a run or an experiment from its artifacts.
     Report(cmd::report::ReportArgs),
-    /// Classify new text with a saved text run.
-    Predict(cmd::text::PredictArgs),
+    /// Evaluate a finished ECG run on other records.
+    Eval(cmd::run::EvalArgs),
+    /// Predict with a finished run: text for text runs, beat probabilities (.npy) for ECG runs.
+    Predict(cmd::run::PredictArgs),
     /// Rerun the published cases: MNIST CNN, Pima diabetes, softmax temperature.
     Repro(cmd::repro::ReproArgs),
     /// ECG records: header and annotation facts, WAV export, QRS detection.
@@ -44,7 +46,8 @@ fn main() -> ExitCode {
         Command::Score(args) => cmd::score::run(args),
         Command::Train(command) => cmd::train::run(command),
         Command::Report(args) => cmd::report::run(args),
-        Command::Predict(args) => cmd::text::run_predict(args),
+        Command::Eval(args) => cmd::run::run_eval(args),
+        Command::Predict(args) => cmd::run::run_predict(args),
         Command::Repro(args) => cmd::repro::run(args),
         Command::Ecg(command) => cmd::ecg::run(command),
     };

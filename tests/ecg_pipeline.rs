@@ -67,6 +67,33 @@ fn train_ecg_on_a_few_records_writes_every_artifact() {
         }
     }
 
+    // A finished run evaluates on, and predicts for, other records; the predictions feed `xent score`.
+    let run = out.join("resnet/binary/seed-1");
+    let o = xent(&["eval", run.to_str().unwrap(), "--records", "105"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["summary"]["accuracy"].is_number() && report["keras_reported"]["keras2"].is_object());
+    let preds = dir.path().join("preds.npy");
+    let o = xent(&["predict", run.to_str().unwrap(), "--records", "105", "--out", preds.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // predict and eval agree: the argmax of every predicted row, counted per class, equals the
+    // column sums (predicted classes) of eval's confusion matrix.
+    let p = xent_core::io::read_predictions(&preds).unwrap();
+    let n = report["evaluation"]["n"].as_u64().unwrap() as usize;
+    assert_eq!((p.rows(), p.cols()), (n, 5));
+    assert!(p.as_slice().iter().all(|v| (0.0..=1.0).contains(v)));
+    let mut predicted = [0.0f64; 5];
+    for row in p.iter_rows() {
+        predicted[xent_core::targets::argmax(row)] += 1.0;
+    }
+    let cm = report["evaluation"]["confusion_matrix"].as_array().unwrap();
+    for (c, count) in predicted.iter().enumerate() {
+        let col: f64 = cm.iter().map(|r| r[c].as_f64().unwrap()).sum();
+        assert_eq!(*count, col, "class {c}");
+    }
+    let o = xent(&["eval", out.join("cnn").to_str().unwrap(), "--records", "105"]);
+    assert_eq!(o.status.code(), Some(2), "an experiment directory is not a run");
+
     // The report regenerates from the artifacts alone.
     std::fs::remove_file(out.join("cnn/report.md")).unwrap();
     let o = xent(&["report", &format!("{out_s}/cnn")]);

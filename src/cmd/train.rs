@@ -165,6 +165,10 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     let model_name = args.model.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/ecg/{model_name}-{split_name}")));
     let plan = Plan::seeds(args.seeds).with_losses(losses).with_train(train).in_dir(&out).quiet(args.quiet);
+    // What `xent eval` / `xent predict` need to cut new beats as these were cut.
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let side = super::run::EcgExperimentData { model: model_name.clone(), data: data.clone() };
+    xent_core::artifacts::write_json(&out.join(super::run::ECG_SIDECAR), &side)?;
     let length = window.length();
     let experiment = match args.model {
         EcgModel::Cnn => compare_losses(&Cnn1dConfig::new().with_length(length), &loaded.split, &plan),

@@ -31,7 +31,7 @@ pub enum Patients {
 }
 
 /// Where the beats come from and how they are cut and split.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EcgDataConfig {
     /// The MIT-BIH folder. Default `datasets/mitdb`.
     pub dir: PathBuf,

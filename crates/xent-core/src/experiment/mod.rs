@@ -138,24 +138,6 @@ where
     Matrix::new(data.len(), k, all)
 }
 
-/// Writes a matrix as a little-endian `f4` `.npy` file, atomically.
-///
-/// # Errors
-/// [`Error::Io`] naming the file.
-pub fn write_npy(path: &std::path::Path, m: &Matrix) -> Result<()> {
-    use npyz::WriterBuilder;
-    let mut buf = Vec::new();
-    let io = |e: std::io::Error| Error::io(path, e);
-    let mut w = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[m.rows() as u64, m.cols() as u64])
-        .writer(&mut buf)
-        .begin_nd()
-        .map_err(io)?;
-    w.extend(m.as_slice().iter().copied()).map_err(io)?;
-    w.finish().map_err(io)?;
-    artifacts::write_atomic(path, &buf)
-}
 
 /// Trains every run of `plan` that is not finished yet — `N seeds × loss configurations` of the
 /// model `model` on `split` — then loads the whole experiment from its artifacts, computes the
@@ -227,8 +209,8 @@ where
         for (name, data) in parts {
             let z = logits(&outcome.model, data, eval_batch, &device)?;
             let y = data.targets().to_dense(classes)?;
-            write_npy(&run.file(&format!("logits_{name}.npy")), &z)?;
-            write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
+            artifacts::write_npy(&run.file(&format!("logits_{name}.npy")), &z)?;
+            artifacts::write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
             saved.push((z, data.targets().labels()));
         }
         let eval_name = if split.test.is_some() { "test" } else { "validation" };

@@ -1,0 +1,147 @@
+//! `xent eval RUN …` and `xent predict RUN …`: use a finished run on new data. Text runs (with
+//! `text.json`) classify text; ECG runs classify the beats of MIT-BIH-format records with the
+//! beat window their experiment was trained on (`ecg-data.json` in the experiment directory).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use xent_core::train::SavedRun;
+use xent_core::{ModelConfig, RunDir};
+use xent_ecg::{BeatSource, Cnn1dConfig, EcgDataConfig};
+use xent_resnet::ResNet1dConfig;
+
+use super::text;
+
+/// What an ECG experiment directory records about its data, so its runs can be used later.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EcgExperimentData {
+    /// The network's name (`cnn`, `cnn-plain`, `resnet`, `resnet-deep`).
+    pub model: String,
+    /// How beats were cut and split.
+    pub data: EcgDataConfig,
+}
+
+/// The sidecar file name in an ECG experiment directory.
+pub const ECG_SIDECAR: &str = "ecg-data.json";
+
+/// Arguments of `xent eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A finished ECG run directory (`<experiment>/<config>/seed-<n>`).
+    run: PathBuf,
+    /// Records to evaluate on (names in --data), e.g. 100,101.
+    #[arg(long, value_delimiter = ',', required = true)]
+    records: Vec<String>,
+    /// Folder holding the records.
+    #[arg(long, default_value = "datasets/mitdb")]
+    data: PathBuf,
+}
+
+/// Arguments of `xent predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A finished run directory: a text run, or an ECG run (`<experiment>/<config>/seed-<n>`).
+    run: PathBuf,
+    /// Text run: text(s) to classify.
+    #[arg(long)]
+    text: Vec<String>,
+    /// Text run: a file with one document per line.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Text run: print JSON lines.
+    #[arg(long)]
+    json: bool,
+    /// ECG run: records whose annotated beats to classify.
+    #[arg(long, value_delimiter = ',')]
+    records: Vec<String>,
+    /// ECG run: folder holding the records.
+    #[arg(long, default_value = "datasets/mitdb")]
+    data: PathBuf,
+    /// ECG run: where to write the probabilities (`N × K` f4 `.npy`, readable by `xent score`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// The ECG experiment data of a run directory.
+fn ecg_sidecar(run: &Path) -> Result<EcgExperimentData> {
+    let exp = run.parent().and_then(Path::parent).context("a run directory is <experiment>/<config>/seed-<n>")?;
+    let path = exp.join(ECG_SIDECAR);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: not an ECG experiment run (no {ECG_SIDECAR})", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// Beats of `records` cut as the experiment cut them (no split).
+fn ecg_beats(side: &EcgExperimentData, dir: &Path, records: &[String]) -> Result<BeatSource> {
+    let names: Vec<&str> = records.iter().map(String::as_str).collect();
+    let db = xent_ecg::mitdb::load_records(dir, &names, &xent_ecg::ReadConfig::default())?;
+    Ok(BeatSource::new(db.beats(&side.data.window)?))
+}
+
+/// A loaded ECG network.
+enum EcgNet {
+    Cnn(xent_ecg::Cnn1d),
+    Resnet(xent_resnet::ResNet1d),
+}
+
+impl EcgNet {
+    /// Builds the run's network from its `config.json` and loads its final weights.
+    fn load(saved: &SavedRun, side: &EcgExperimentData) -> Result<Self> {
+        let device = xent_core::default_device();
+        let outputs = saved.config.num_outputs;
+        let json = saved.config.model.clone();
+        Ok(match side.model.as_str() {
+            "resnet" | "resnet-deep" => {
+                let cfg: ResNet1dConfig = serde_json::from_value(json).context("the run's model configuration")?;
+                Self::Resnet(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?)
+            }
+            _ => {
+                let cfg: Cnn1dConfig = serde_json::from_value(json).context("the run's model configuration")?;
+                Self::Cnn(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?)
+            }
+        })
+    }
+}
+
+/// Runs `xent eval` on an ECG run: the full metric set of the run's configuration on new records.
+pub fn run_eval(args: EvalArgs) -> Result<()> {
+    let side = ecg_sidecar(&args.run)?;
+    let saved = SavedRun::open(RunDir::at(&args.run))?;
+    let data = ecg_beats(&side, &args.data, &args.records)?;
+    let device = xent_core::default_device();
+    let report = match EcgNet::load(&saved, &side)? {
+        EcgNet::Cnn(m) => saved.evaluate(&m, &data, &device)?,
+        EcgNet::Resnet(m) => saved.evaluate(&m, &data, &device)?,
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// Runs `xent predict`: text runs classify text; ECG runs write beat probabilities to `--out`.
+pub fn run_predict(args: PredictArgs) -> Result<()> {
+    if args.run.join("text.json").is_file() {
+        return text::run_predict(text::PredictArgs {
+            run: args.run,
+            text: args.text,
+            file: args.file,
+            json: args.json,
+        });
+    }
+    let side = ecg_sidecar(&args.run)?;
+    if args.records.is_empty() {
+        bail!("an ECG run predicts the beats of --records (e.g. --records 100,101)");
+    }
+    let Some(out) = args.out else { bail!("an ECG run needs --out FILE.npy for the probabilities") };
+    let saved = SavedRun::open(RunDir::at(&args.run))?;
+    let data = ecg_beats(&side, &args.data, &args.records)?;
+    let device = xent_core::default_device();
+    let probabilities = match EcgNet::load(&saved, &side)? {
+        EcgNet::Cnn(m) => saved.predict(&m, &data, &device)?,
+        EcgNet::Resnet(m) => saved.predict(&m, &data, &device)?,
+    };
+    xent_core::artifacts::write_npy(&out, &probabilities)?;
+    println!("{} beats x {} outputs written to {}", probabilities.rows(), probabilities.cols(), out.display());
+    Ok(())
+}
