@@ -30,6 +30,15 @@ train-ecg-seed:
     cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 3 --epochs 4 --quiet \
         --out runs/ecg-seed/resnet
 
+# The three published cases (MNIST: first 12,000 training images × 3 Adamax epochs + 2 Adam epochs):
+# 10–16 min on 2 cores; writes runs/repro/report.md (see docs/repro.md).
+repro:
+    cargo run --quiet -- repro all --profile quick
+
+# The same with all 60,000 MNIST training images and 10 Adamax epochs (~1.5 h on 2 cores; resumable).
+repro-full:
+    cargo run --quiet -- repro all --profile full
+
 # Audit real Keras MNIST predictions with `xent score` (true vs reported accuracy).
 score-example:
     cargo run --quiet -- score \
@@ -44,7 +53,7 @@ bench what="all":
     set -euo pipefail
     case "{{what}}" in
       all) cargo run --quiet --bin xent-bench
-           for ex in "xent-core bench_score" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text"; do
+           for ex in "xent-core bench_score" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
              set -- $ex; echo "== $2"; cargo run --quiet -p "$1" --example "$2"; done ;;
       ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp) cargo run --quiet --bin xent-bench -- {{what}} ;;
       score)  cargo run --quiet -p xent-core --example bench_score ;;

@@ -36,9 +36,12 @@ fn median_rate(samples: usize, mut secs: Vec<f64>) -> f64 {
     samples as f64 / secs[secs.len() / 2]
 }
 
+/// Makes a batch of `n` random inputs on a device from a seed.
+type MakeBatch<B> = Box<dyn Fn(usize, &Device, u64) -> B>;
+
 struct Spec<M: Classifier> {
     init: Box<dyn Fn(&Device) -> M>,
-    batch: Box<dyn Fn(usize, &Device, u64) -> M::Batch>,
+    batch: MakeBatch<M::Batch>,
     outputs: usize,
     loss: LossConfig,
     optimizer: OptimizerConfig,

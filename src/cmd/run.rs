@@ -80,10 +80,10 @@ fn ecg_beats(side: &EcgExperimentData, dir: &Path, records: &[String]) -> Result
     Ok(BeatSource::new(db.beats(&side.data.window)?))
 }
 
-/// A loaded ECG network.
+/// A loaded ECG network (boxed: the two differ much in size).
 enum EcgNet {
-    Cnn(xent_ecg::Cnn1d),
-    Resnet(xent_resnet::ResNet1d),
+    Cnn(Box<xent_ecg::Cnn1d>),
+    Resnet(Box<xent_resnet::ResNet1d>),
 }
 
 impl EcgNet {
@@ -95,11 +95,11 @@ impl EcgNet {
         Ok(match side.model.as_str() {
             "resnet" | "resnet-deep" => {
                 let cfg: ResNet1dConfig = serde_json::from_value(json).context("the run's model configuration")?;
-                Self::Resnet(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?)
+                Self::Resnet(Box::new(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?))
             }
             _ => {
                 let cfg: Cnn1dConfig = serde_json::from_value(json).context("the run's model configuration")?;
-                Self::Cnn(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?)
+                Self::Cnn(Box::new(saved.load_model(ModelConfig::init(&cfg, outputs, &device))?))
             }
         })
     }
@@ -112,8 +112,8 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
     let data = ecg_beats(&side, &args.data, &args.records)?;
     let device = xent_core::default_device();
     let report = match EcgNet::load(&saved, &side)? {
-        EcgNet::Cnn(m) => saved.evaluate(&m, &data, &device)?,
-        EcgNet::Resnet(m) => saved.evaluate(&m, &data, &device)?,
+        EcgNet::Cnn(m) => saved.evaluate(m.as_ref(), &data, &device)?,
+        EcgNet::Resnet(m) => saved.evaluate(m.as_ref(), &data, &device)?,
     };
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
@@ -138,8 +138,8 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
     let data = ecg_beats(&side, &args.data, &args.records)?;
     let device = xent_core::default_device();
     let probabilities = match EcgNet::load(&saved, &side)? {
-        EcgNet::Cnn(m) => saved.predict(&m, &data, &device)?,
-        EcgNet::Resnet(m) => saved.predict(&m, &data, &device)?,
+        EcgNet::Cnn(m) => saved.predict(m.as_ref(), &data, &device)?,
+        EcgNet::Resnet(m) => saved.predict(m.as_ref(), &data, &device)?,
     };
     xent_core::artifacts::write_npy(&out, &probabilities)?;
     println!("{} beats x {} outputs written to {}", probabilities.rows(), probabilities.cols(), out.display());

@@ -94,7 +94,7 @@ impl ResNet1dConfig {
         if self.widths.is_empty() || self.widths.len() != self.strides.len() {
             return Err("widths and strides must be non-empty and of equal length".into());
         }
-        if self.kernel_size % 2 == 0 {
+        if self.kernel_size.is_multiple_of(2) {
             return Err("kernel_size must be odd".into());
         }
         let mut len = self.length;
@@ -185,6 +185,14 @@ impl Classifier for ResNet1d {
     }
 }
 
+impl xent_core::experiment::ModelConfig for ResNet1dConfig {
+    type Model = ResNet1d;
+
+    fn init(&self, outputs: usize, device: &Device) -> ResNet1d {
+        self.clone().with_num_classes(outputs).init(device)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,13 +213,5 @@ mod tests {
         assert!(ResNet1dConfig::new().with_kernel_size(4).check().is_err());
         assert!(ResNet1dConfig::new().with_strides(vec![1]).check().is_err());
         assert!(ResNet1dConfig::new().with_length(4).check().is_err());
-    }
-}
-
-impl xent_core::experiment::ModelConfig for ResNet1dConfig {
-    type Model = ResNet1d;
-
-    fn init(&self, outputs: usize, device: &Device) -> ResNet1d {
-        self.clone().with_num_classes(outputs).init(device)
     }
 }
