@@ -4,8 +4,9 @@
 //!
 //! Layout: `<runs>/text/<name>/[fold-F/]<config>-seed<S>/` holds the engine's files
 //! (`config.json`, `history.jsonl`, `metrics.json`, `confusion.csv`, `model.bpk`, `checkpoint/`)
-//! plus `tokenizer.json` and `text.json` (what `xent predict` needs); multi-label runs add
-//! `thresholds.json`. `<runs>/text/<name>/` gets `summary.json` and `report.md`.
+//! plus `tokenizer.json` and `text.json` (what `xent predict` needs; multi-label runs record
+//! their tuned thresholds there). `<runs>/text/<name>/` gets `summary.json` and `report.md`
+//! (`summary.md` under `--experiment`, whose `report.md` is the experiment's own).
 //!
 //! The test split is the engine's validation set (evaluated after every epoch, no early
 //! stopping, no model selection on it). Corpora without a test split (BBC, AG News test) use
@@ -412,7 +413,9 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
     let mut summary = summary.expect("at least one split");
     summary.runs = rows;
     artifacts::write_json(&dir.join("summary.json"), &summary)?;
-    artifacts::write_atomic(&dir.join("report.md"), report_markdown(plan, &summary).as_bytes())?;
+    // Under --experiment, report.md is the experiment's own (statistics, plots): keep it.
+    let table = if plan.experiment { "summary.md" } else { "report.md" };
+    artifacts::write_atomic(&dir.join(table), report_markdown(plan, &summary).as_bytes())?;
     Ok(summary)
 }
 
