@@ -1,0 +1,177 @@
+"""Shared protocol of the reference benchmarks (`torch_bench.py`, `keras_bench.py`).
+
+It mirrors `src/bin/xent-bench.rs` exactly:
+
+- random inputs of the right shape, generated once: 8 distinct training batches, cycled;
+- one training step = forward, loss, backward, optimizer step, with the loss read back to the host
+  every step (and checked to be finite), as a training loop that stops on NaN must;
+- one warm-up epoch, then the median of 3 timed epochs; `steps = ceil(epoch_samples / batch)`;
+- inference: the model in eval mode, no gradients, batch 256 (2 distinct batches, cycled),
+  `ceil(infer_samples / 256)` batches per pass with the sum of the outputs read back each batch;
+  one warm-up pass, then the median of 3;
+- each model runs in its own process, so `peak_rss_mb` (`ru_maxrss`, the kernel's high-water
+  mark, the same figure as xent's VmHWM) is that model's alone.
+
+Each script prints one JSON object per model, in the shape of `bench/results.json`:
+`{"machine": {...}, "models": {"ecg_cnn": {"train_samples_per_s": ..., "infer_samples_per_s": ...,
+"peak_rss_mb": ...}}}`.
+"""
+
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+MODELS = ["ecg_cnn", "ecg_resnet", "text_cnn", "mnist_cnn", "pima_mlp"]
+DISTINCT = 8
+INFER_BATCH = 256
+
+# model: (batch size, optimizer, outputs, train samples per epoch, inference samples per pass)
+SPECS = {
+    "ecg_cnn": dict(batch=64, optimizer="adam", outputs=5, epoch_samples=8192, infer_samples=16384),
+    "ecg_resnet": dict(batch=64, optimizer="adam", outputs=5, epoch_samples=4096, infer_samples=8192),
+    "text_cnn": dict(batch=32, optimizer="adam", outputs=4, epoch_samples=2048, infer_samples=4096),
+    "mnist_cnn": dict(batch=128, optimizer="adamax", outputs=10, epoch_samples=2048, infer_samples=4096),
+    "pima_mlp": dict(batch=32, optimizer="adam", outputs=1, epoch_samples=24576, infer_samples=65536),
+}
+
+
+def inputs(model, n, seed, channels_last):
+    """A batch of random inputs of the model's shape (uniform [0, 1); token ids in [0, 19999))."""
+    rng = np.random.default_rng(seed)
+    if model in ("ecg_cnn", "ecg_resnet"):
+        shape = (n, 187, 1) if channels_last else (n, 1, 187)
+        return rng.random(shape, dtype=np.float32)
+    if model == "text_cnn":
+        return (rng.random((n, 200)) * 19_999.0).astype(np.int64)
+    if model == "mnist_cnn":
+        shape = (n, 28, 28, 1) if channels_last else (n, 1, 28, 28)
+        return rng.random(shape, dtype=np.float32)
+    if model == "pima_mlp":
+        return rng.random((n, 8), dtype=np.float32)
+    raise ValueError(model)
+
+
+def targets(model, n, seed):
+    """Random class indices (one per sample); for the one-output Pima model, random 0/1 labels."""
+    rng = np.random.default_rng(1000 + seed)
+    k = SPECS[model]["outputs"]
+    return rng.integers(0, 2 if k == 1 else k, size=n)
+
+
+def one_hot(classes, k):
+    out = np.zeros((len(classes), k), dtype=np.float32)
+    out[np.arange(len(classes)), classes] = 1.0
+    return out
+
+
+def median_rate(samples, secs):
+    return samples / sorted(secs)[len(secs) // 2]
+
+
+def steps_per_epoch(model):
+    spec = SPECS[model]
+    return math.ceil(spec["epoch_samples"] / spec["batch"])
+
+
+def step_epoch(model, train_step):
+    """An epoch as a loop of `train_step(i)` (trains on batch i mod 8, returns the loss as a float)."""
+    steps = steps_per_epoch(model)
+
+    def epoch():
+        for step in range(steps):
+            loss = train_step(step % DISTINCT)
+            if not math.isfinite(loss):
+                raise RuntimeError(f"benchmark loss became {loss}")
+
+    return epoch
+
+
+def measure(model, train_epoch, infer_step, before_infer=None):
+    """Runs the protocol. `train_epoch()` runs one training epoch of `steps_per_epoch(model)` steps;
+    `infer_step(i)` runs inference on batch i mod 2 and returns the output sum as a float;
+    `before_infer()` (optional) switches the model to eval mode."""
+    spec = SPECS[model]
+    steps = steps_per_epoch(model)
+
+    def timed_epoch():
+        start = time.perf_counter()
+        train_epoch()
+        return time.perf_counter() - start
+
+    timed_epoch()
+    train = median_rate(steps * spec["batch"], [timed_epoch() for _ in range(3)])
+
+    if before_infer is not None:
+        before_infer()
+    passes = math.ceil(spec["infer_samples"] / INFER_BATCH)
+
+    def infer_pass():
+        start = time.perf_counter()
+        for i in range(passes):
+            if not math.isfinite(infer_step(i % 2)):
+                raise RuntimeError("non-finite inference output")
+        return time.perf_counter() - start
+
+    infer_pass()
+    infer = median_rate(passes * INFER_BATCH, [infer_pass() for _ in range(3)])
+    return {
+        "train_samples_per_s": round(train),
+        "infer_samples_per_s": round(infer),
+        "peak_rss_mb": peak_rss_mb(),
+        "batch_size": spec["batch"],
+        "optimizer": spec["optimizer"],
+    }
+
+
+def peak_rss_mb():
+    # Linux reports ru_maxrss in KiB.
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024.0, 1)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def base_machine():
+    return {
+        "cpu": cpu_model(),
+        "threads": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "date_unix": int(time.time()),
+    }
+
+
+def main(script, run_one, machine):
+    """`script [MODEL…]`: each model in a child process (`script --one MODEL`), one JSON line each."""
+    args = sys.argv[1:]
+    if args[:1] == ["--one"]:
+        model = args[1]
+        result = run_one(model)
+        print(json.dumps({"machine": machine(), "models": {model: result}}), flush=True)
+        return
+    wanted = MODELS if not args or args == ["all"] else args
+    bad = [m for m in wanted if m not in MODELS]
+    if bad:
+        sys.exit(f"unknown model {bad[0]}; expected one of {', '.join(MODELS)}")
+    for model in wanted:
+        out = subprocess.run([sys.executable, script, "--one", model], stdout=subprocess.PIPE)
+        if out.returncode != 0:
+            sys.exit(f"{model}: child failed with status {out.returncode}")
+        # The last line is the JSON (frameworks may print banners before it).
+        print(out.stdout.decode().strip().splitlines()[-1], flush=True)
