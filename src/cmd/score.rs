@@ -23,8 +23,8 @@ pub struct ScoreArgs {
     /// The predictions are logits, not probabilities.
     #[arg(long)]
     from_logits: bool,
-    /// Activation that turns logits into probabilities for the metrics [default: softmax for K > 1,
-    /// sigmoid for one output].
+    /// Activation that turns logits into probabilities for the metrics (default: softmax for K > 1,
+    /// sigmoid for one output).
     #[arg(long, value_enum, requires = "from_logits")]
     activation: Option<Activation>,
     /// One weight per row (CSV column or .npy); weights every metric and the losses.

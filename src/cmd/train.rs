@@ -84,10 +84,10 @@ pub struct TrainEcgArgs {
     /// Early-stopping patience in epochs (0 turns early stopping off).
     #[arg(long, default_value_t = 2)]
     patience: usize,
-    /// Mini-batch size [default: 64; 16 with --seed-setup].
+    /// Mini-batch size (default: 64; 16 with --seed-setup).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Learning rate [default: Adam 1e-3; SGD 0.003 with --seed-setup].
+    /// Learning rate (default: Adam 1e-3; SGD 0.003 with --seed-setup).
     #[arg(long)]
     lr: Option<f64>,
     /// Train as the seed question did: SGD(lr=0.003, momentum=0.7), batch 16.
@@ -105,7 +105,7 @@ pub struct TrainEcgArgs {
     /// The MIT-BIH folder.
     #[arg(long, default_value = "datasets/mitdb")]
     data: PathBuf,
-    /// Experiment directory [default: runs/ecg/<model>-<split>].
+    /// Experiment directory (default: runs/ecg/MODEL-SPLIT).
     #[arg(long)]
     out: Option<PathBuf>,
     /// No per-epoch progress bars.
