@@ -30,6 +30,11 @@ train-ecg-seed:
     cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 3 --epochs 4 --quiet \
         --out runs/ecg-seed/resnet
 
+# Text topic CNNs: R8, the seed question's CNN, all three configurations, 1 seed (about 6 min on 2
+# cores). Arguments pick the rest, e.g. `just train-text --corpus bbc --model kim --seeds 0,1,2 --experiment`.
+train-text *args:
+    cargo run --quiet -- train text --resume {{args}}
+
 # The three published cases (MNIST: first 12,000 training images × 3 Adamax epochs + 2 Adam epochs):
 # 10–16 min on 2 cores; writes runs/repro/report.md (see docs/repro.md).
 repro:
