@@ -10,9 +10,8 @@ default:
 test:
     cargo test --workspace
 
-# The main job: the 1D-CNN on MIT-BIH beats (inter-patient DS1 → DS2) under categorical, binary and
-# softmax + binary cross-entropy, 2 seeds each; prints the verdicts and where report.md is.
 # Extra arguments go to `xent train ecg` (see `cargo run -- train ecg --help`).
+# The main job: 1D-CNN on MIT-BIH beats (DS1 → DS2), three loss configurations × 2 seeds, report.
 train-ecg *args:
     cargo run --quiet -- train ecg {{args}}
 
@@ -22,21 +21,21 @@ train-ecg-full:
         cargo run --quiet -- train ecg --model $model --split $split --seeds 5 --epochs 10 --patience 3 --quiet \
             --out runs/ecg-full/$model-$split; done; done
 
-# The seed question's situation: the plain CNN and the residual network under categorical and binary
-# cross-entropy with `metrics=['accuracy']` semantics, 5 seeds (plain CNN) and 3 (ResNet, slower).
+# Plain CNN (5 seeds, the seed's SGD) and ResNet (3 seeds), categorical vs binary cross-entropy.
+# The seed question reproduced on MIT-BIH (docs/ecg-results.md).
 train-ecg-seed:
     cargo run --quiet -- train ecg --model cnn-plain --seed-setup --losses categorical,binary --seeds 5 --epochs 4 --quiet \
         --out runs/ecg-seed/cnn-plain
     cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 3 --epochs 4 --quiet \
         --out runs/ecg-seed/resnet
 
-# Text topic CNNs: R8, the seed question's CNN, all three configurations, 1 seed (about 6 min on 2
-# cores). Arguments pick the rest, e.g. `just train-text --corpus bbc --model kim --seeds 0,1,2 --experiment`.
+# Arguments pick the rest, e.g. `just train-text --corpus bbc --model kim --seeds 0,1,2 --experiment`.
+# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (about 6 minutes).
 train-text *args:
     cargo run --quiet -- train text --resume {{args}}
 
-# The three published cases (MNIST: first 12,000 training images × 3 Adamax epochs + 2 Adam epochs):
-# 10–16 min on 2 cores; writes runs/repro/report.md (see docs/repro.md).
+# MNIST uses the first 12,000 training images × 3 Adamax epochs (+ 2 Adam epochs); see docs/repro.md.
+# The three published cases: MNIST CNN, Pima, softmax temperature (10–16 min); runs/repro/report.md.
 repro:
     cargo run --quiet -- repro all --profile quick
 
