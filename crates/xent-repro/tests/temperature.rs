@@ -35,11 +35,13 @@ fn a_fixed_temperature_below_one_sharpens_the_same_weights() {
     let data = random_data(3);
     let device = xent_core::default_device();
     let confidence = |t: f64| {
+        // Burn initialises parameters lazily, on first use: hold the process-wide RNG lock until
+        // the first forward pass has drawn the weights, or a concurrent test's draws interleave.
         let _g = xent_core::train::rng_lock();
         device.seed(11);
         let m = MlpConfig::temperature(10, t).init(&device);
-        drop(_g);
         let (z, k) = logits(&m, &data).unwrap();
+        drop(_g);
         let p = softmax_rows(&z, k, 1.0);
         p.chunks_exact(k).map(|r| f64::from(r.iter().copied().fold(0.0, f32::max))).sum::<f64>() / 100.0
     };

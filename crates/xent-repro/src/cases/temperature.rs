@@ -169,14 +169,14 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
         for &seed in &seeds {
             let data = random_data(seed);
             let cfg = MlpConfig::temperature(10, t);
-            // Same initial weights for every T: the initialiser is seeded identically.
-            let init = {
+            // Same initial weights for every T: the initialiser is seeded identically. Burn draws
+            // parameters lazily, at the first forward pass, so the RNG lock covers that pass too.
+            let (z0, k) = {
                 let _g = xent_core::train::rng_lock();
                 let d = xent_core::default_device();
                 d.seed(seed);
-                cfg.init(&d)
+                logits(&cfg.init(&d), &data)?
             };
-            let (z0, k) = logits(&init, &data)?;
             let (c, e) = sharpness(&softmax_rows(&z0, k, 1.0), k);
             ic += c;
             ie += e;
