@@ -4,10 +4,11 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
-use xent_core::{DataInfo, LossConfig, OpenMode, RunDir, Targets};
+use common::pima::{PIMA, Pima};
+use xent_core::train::{Classifier, OptimizerConfig, TrainConfig, Trainer};
+use xent_core::{DataInfo, LossConfig, OpenMode, RunDir};
 
-const PIMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/pima/pima-indians-diabetes.csv");
+mod common;
 
 /// Pima-sized MLP 8-12-8-K.
 #[derive(Module, Debug)]
@@ -34,53 +35,10 @@ impl Classifier for Mlp {
     }
 }
 
-/// Pima rows, standardised with the statistics of the training rows.
-struct Pima {
-    x: Vec<f32>,
-    targets: Targets,
-}
-
-impl DataSource for Pima {
-    type Batch = Tensor<2>;
-    fn len(&self) -> usize {
-        self.targets.len()
-    }
-    fn targets(&self) -> &Targets {
-        &self.targets
-    }
-    fn declared_classes(&self) -> Option<usize> {
-        Some(2)
-    }
-    fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> {
-        let mut v = Vec::with_capacity(idx.len() * 8);
-        for &i in idx {
-            v.extend_from_slice(&self.x[i * 8..i * 8 + 8]);
-        }
-        Ok(Tensor::from_data(TensorData::new(v, [idx.len(), 8]), device))
-    }
-}
-
 /// Rows `train` and `valid` of the file, standardised by the training rows' mean and sd.
 fn load(train: std::ops::Range<usize>, valid: std::ops::Range<usize>) -> (Pima, Pima) {
-    let text = std::fs::read_to_string(PIMA).unwrap();
-    let rows: Vec<Vec<f32>> =
-        text.lines().map(|l| l.split(',').map(|v| v.trim().parse().unwrap()).collect()).collect();
-    assert_eq!(rows.len(), 768);
-    let (mut mean, mut sd) = ([0f64; 8], [0f64; 8]);
-    for r in &rows[train.clone()] {
-        (0..8).for_each(|j| mean[j] += f64::from(r[j]) / train.len() as f64);
-    }
-    for r in &rows[train.clone()] {
-        (0..8).for_each(|j| sd[j] += (f64::from(r[j]) - mean[j]).powi(2) / train.len() as f64);
-    }
-    let part = |range: std::ops::Range<usize>| Pima {
-        x: rows[range.clone()]
-            .iter()
-            .flat_map(|r| (0..8).map(|j| ((f64::from(r[j]) - mean[j]) / sd[j].sqrt().max(1e-6)) as f32).collect::<Vec<_>>())
-            .collect(),
-        targets: Targets::Labels(rows[range].iter().map(|r| r[8] as u32).collect()),
-    };
-    (part(train), part(valid))
+    let mut parts = common::pima::load(&[train, valid]).into_iter();
+    (parts.next().unwrap(), parts.next().unwrap())
 }
 
 #[test]
