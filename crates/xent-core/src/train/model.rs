@@ -16,7 +16,10 @@
 //!     type Batch = Tensor<2>;
 //!     fn len(&self) -> usize { self.targets.len() }
 //!     fn targets(&self) -> &Targets { &self.targets }
-//!     fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> { todo!() }
+//!     fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> {
+//!         let rows: Vec<f32> = idx.iter().flat_map(|&i| self.x[i * 8..i * 8 + 8].iter().copied()).collect();
+//!         Ok(Tensor::from_data(TensorData::new(rows, [idx.len(), 8]), device))
+//!     }
 //! }
 //! ```
 //!
