@@ -165,14 +165,7 @@ pub fn binary_crossentropy(
     opts: &KerasLossOptions,
     sample_weight: Option<&[f32]>,
 ) -> Result<f64> {
-    opts.validate()?;
-    check_shapes(y_true, y_pred, sample_weight)?;
-    let per: Vec<f64> = y_true
-        .iter_rows()
-        .zip(y_pred.iter_rows())
-        .map(|(y, p)| binary_crossentropy_row(y, p, opts))
-        .collect();
-    Ok(reduce_sum_over_batch_size(&per, sample_weight))
+    reduce_rows(y_true, y_pred, opts, sample_weight, binary_crossentropy_row)
 }
 
 /// `keras.losses.CategoricalCrossentropy(from_logits, label_smoothing)(y_true, y_pred, sample_weight)`.
@@ -185,13 +178,21 @@ pub fn categorical_crossentropy(
     opts: &KerasLossOptions,
     sample_weight: Option<&[f32]>,
 ) -> Result<f64> {
+    reduce_rows(y_true, y_pred, opts, sample_weight, categorical_crossentropy_row)
+}
+
+/// Validates, applies a per-sample loss to every (targets, predictions) row pair and reduces with
+/// [`reduce_sum_over_batch_size`].
+fn reduce_rows(
+    y_true: &Matrix,
+    y_pred: &Matrix,
+    opts: &KerasLossOptions,
+    sample_weight: Option<&[f32]>,
+    row: fn(&[f32], &[f32], &KerasLossOptions) -> f64,
+) -> Result<f64> {
     opts.validate()?;
     check_shapes(y_true, y_pred, sample_weight)?;
-    let per: Vec<f64> = y_true
-        .iter_rows()
-        .zip(y_pred.iter_rows())
-        .map(|(y, p)| categorical_crossentropy_row(y, p, opts))
-        .collect();
+    let per: Vec<f64> = y_true.iter_rows().zip(y_pred.iter_rows()).map(|(y, p)| row(y, p, opts)).collect();
     Ok(reduce_sum_over_batch_size(&per, sample_weight))
 }
 
