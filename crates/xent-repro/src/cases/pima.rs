@@ -56,6 +56,30 @@ pub struct PimaSeries {
     pub summary: Summary,
 }
 
+/// The figures of one run of one configuration.
+struct RunFigures {
+    true_accuracy: f64,
+    keras2: f64,
+    keras3: f64,
+    collapsed: bool,
+}
+
+impl PimaSeries {
+    /// The series of configuration `name` from its runs (seed order), with the summary of the true
+    /// accuracy.
+    fn from_runs(name: &str, runs: &[RunFigures]) -> Result<Self> {
+        let accuracy: Vec<f64> = runs.iter().map(|r| r.true_accuracy).collect();
+        Ok(Self {
+            name: name.into(),
+            summary: Summary::of(&accuracy)?,
+            accuracy,
+            keras2_reported: runs.iter().map(|r| r.keras2).collect(),
+            keras3_reported: runs.iter().map(|r| r.keras3).collect(),
+            collapsed_runs: runs.iter().filter(|r| r.collapsed).count(),
+        })
+    }
+}
+
 /// One setup (seed-style or cross-validated).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PimaSetup {
@@ -135,26 +159,22 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
     // The seed's setup: raw features, all rows, evaluated on the same rows.
     let mut seed_series = Vec::new();
     for (name, loss, outputs) in CONFIGS {
-        let mut s = PimaSeries {
-            name: name.into(),
-            accuracy: vec![],
-            keras2_reported: vec![],
-            keras3_reported: vec![],
-            collapsed_runs: 0,
-            summary: Summary::of(&[0.0])?,
-        };
-        for &seed in &seeds {
-            let out = Trainer::new(train_config(loss, opts, seed))
-                .quiet(true)
-                .fit(|d| MlpConfig::pima(outputs).init(d), &data, None)?;
-            let acc = super::Accuracies::of_split(&out.metrics.expect("complete fit").train);
-            s.accuracy.push(acc.true_accuracy);
-            s.keras2_reported.push(acc.keras2_reported);
-            s.keras3_reported.push(acc.keras3_reported);
-            s.collapsed_runs += usize::from(collapsed(&acc.predicted_per_class));
-        }
-        s.summary = Summary::of(&s.accuracy)?;
-        seed_series.push(s);
+        let runs = seeds
+            .iter()
+            .map(|&seed| {
+                let out = Trainer::new(train_config(loss, opts, seed))
+                    .quiet(true)
+                    .fit(|d| MlpConfig::pima(outputs).init(d), &data, None)?;
+                let acc = super::Accuracies::of_split(&out.metrics.expect("complete fit").train);
+                Ok(RunFigures {
+                    true_accuracy: acc.true_accuracy,
+                    keras2: acc.keras2_reported,
+                    keras3: acc.keras3_reported,
+                    collapsed: collapsed(&acc.predicted_per_class),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        seed_series.push(PimaSeries::from_runs(name, &runs)?);
     }
     let seed_setup = setup(
         format!(
@@ -169,43 +189,39 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
     // Honest: stratified k-fold, standardised by the training folds; accuracy pooled over folds.
     let mut cv_series = Vec::new();
     for (name, loss, outputs) in CONFIGS {
-        let mut s = PimaSeries {
-            name: name.into(),
-            accuracy: vec![],
-            keras2_reported: vec![],
-            keras3_reported: vec![],
-            collapsed_runs: 0,
-            summary: Summary::of(&[0.0])?,
-        };
-        for &seed in &seeds {
-            let folds = stratified_folds(&data.labels, 2, opts.folds, seed);
-            let (mut correct, mut k2, mut k3, mut n) = (0.0, 0.0, 0.0, 0usize);
-            let mut pred = vec![0.0; 2];
-            for test_idx in &folds {
-                let train_idx: Vec<usize> = (0..data.len()).filter(|i| test_idx.binary_search(i).is_err()).collect();
-                let train = data.subset(&train_idx);
-                let (mean, sd) = train.moments();
-                let (train, test) = (train.standardised(&mean, &sd), data.subset(test_idx).standardised(&mean, &sd));
-                let out = Trainer::new(train_config(loss, opts, seed))
-                    .quiet(true)
-                    .fit(|d| MlpConfig::pima(outputs).init(d), &train, None)?;
-                let a = evaluate(&out.model, &test, loss)?;
-                let m = test.len() as f64;
-                correct += a.true_accuracy * m;
-                k2 += a.keras2_reported * m;
-                k3 += a.keras3_reported * m;
-                n += test.len();
-                for (p, q) in pred.iter_mut().zip(&a.predicted_per_class) {
-                    *p += q;
+        let runs = seeds
+            .iter()
+            .map(|&seed| {
+                let folds = stratified_folds(&data.labels, 2, opts.folds, seed);
+                let (mut correct, mut k2, mut k3, mut n) = (0.0, 0.0, 0.0, 0usize);
+                let mut pred = vec![0.0; 2];
+                for test_idx in &folds {
+                    let train_idx: Vec<usize> = (0..data.len()).filter(|i| test_idx.binary_search(i).is_err()).collect();
+                    let train = data.subset(&train_idx);
+                    let (mean, sd) = train.moments();
+                    let (train, test) = (train.standardised(&mean, &sd), data.subset(test_idx).standardised(&mean, &sd));
+                    let out = Trainer::new(train_config(loss, opts, seed))
+                        .quiet(true)
+                        .fit(|d| MlpConfig::pima(outputs).init(d), &train, None)?;
+                    let a = evaluate(&out.model, &test, loss)?;
+                    let m = test.len() as f64;
+                    correct += a.true_accuracy * m;
+                    k2 += a.keras2_reported * m;
+                    k3 += a.keras3_reported * m;
+                    n += test.len();
+                    for (p, q) in pred.iter_mut().zip(&a.predicted_per_class) {
+                        *p += q;
+                    }
                 }
-            }
-            s.accuracy.push(correct / n as f64);
-            s.keras2_reported.push(k2 / n as f64);
-            s.keras3_reported.push(k3 / n as f64);
-            s.collapsed_runs += usize::from(collapsed(&pred));
-        }
-        s.summary = Summary::of(&s.accuracy)?;
-        cv_series.push(s);
+                Ok(RunFigures {
+                    true_accuracy: correct / n as f64,
+                    keras2: k2 / n as f64,
+                    keras3: k3 / n as f64,
+                    collapsed: collapsed(&pred),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        cv_series.push(PimaSeries::from_runs(name, &runs)?);
     }
     let cross_validated = setup(
         format!(
