@@ -7,6 +7,8 @@
 //! - [`rule`]: [`AccuracyRule`], what `metrics=['accuracy']` would have reported;
 //! - [`score`]: auditing a prediction matrix from any framework (`xent score`);
 //! - [`io`]: reading prediction, target and weight files (CSV and `.npy`);
+//! - [`kernels`]: xent's CPU kernels for 1-D convolution and max pooling (Burn backend extension);
+//! - [`nn`]: layers on those kernels (drop-in for `burn::nn`'s `Conv1d` and `MaxPool1d`);
 //! - [`train`]: the training engine (model contract, optimizers, schedules, checkpoints);
 //! - [`artifacts`]: run directories and atomic writes;
 //! - [`experiment`]: seeds × loss configurations ([`compare_losses`]) and their statistics
@@ -20,9 +22,11 @@ pub mod device;
 pub mod error;
 pub mod experiment;
 pub mod io;
+pub mod kernels;
 pub mod loss;
 pub mod matrix;
 pub mod metrics;
+pub mod nn;
 pub mod report;
 pub mod rule;
 pub mod score;

@@ -1,0 +1,115 @@
+//! xent's kernels against Burn's built-in operations, on values and gradients, through the
+//! public functions (so the dispatch to flex and to autodiff-on-flex is exercised too).
+
+use burn::tensor::module::{conv1d as burn_conv1d, max_pool1d as burn_max_pool1d};
+use burn::tensor::ops::MaxPoolOptions;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{conv1d, conv_options, max_pool1d};
+
+fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
+    assert_eq!(got.dims(), want.dims(), "{what}: shapes");
+    let (got, want) = (got.into_data().try_into_vec::<f32>().unwrap(), want.into_data().try_into_vec::<f32>().unwrap());
+    let scale = want.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() <= 2e-5 * scale, "{what}[{i}]: {g} vs {w} (scale {scale})");
+    }
+}
+
+/// Deterministic pseudo-random values (the global RNG is left alone: other tests seed it).
+fn pool_options(kernel: usize, stride: usize, padding: usize) -> MaxPoolOptions<1> {
+    MaxPoolOptions::new([kernel]).with_stride([stride]).with_padding([padding])
+}
+
+fn random<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+    let n: usize = shape.iter().product();
+    let salt = shape.iter().fold(0.0f32, |a, &d| a * 1.3 + d as f32);
+    let values: Vec<f32> = (0..n).map(|i| ((i as f32 * 12.9898 + salt).sin() * 43_758.547).fract() * 2.0).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// (batch, channels_in, channels_out, length, kernel, stride, padding) as in the models:
+/// ECG conv1 (one channel), ECG conv2, ResNet "same" (even and odd kernels), the text CNN, a
+/// strided shortcut, and a tiny odd case.
+/// `(batch, channels_in, channels_out, length, kernel, stride, (pad_left, pad_right))`.
+type ConvCase = (usize, usize, usize, usize, usize, usize, (usize, usize));
+
+const CONVS: [ConvCase; 7] = [
+    (4, 1, 8, 187, 5, 1, (0, 0)),
+    (4, 8, 16, 91, 5, 1, (0, 0)),
+    (3, 6, 6, 47, 5, 1, (2, 2)),
+    (3, 6, 5, 40, 4, 1, (1, 2)),
+    (2, 16, 8, 30, 4, 1, (0, 0)),
+    (5, 4, 6, 21, 1, 2, (0, 0)),
+    (1, 2, 3, 3, 3, 3, (1, 1)),
+];
+
+#[test]
+fn conv1d_matches_burn_forward_on_flex() {
+    let device = Device::flex();
+    for (b, ci, co, len, k, stride, pad) in CONVS {
+        let (x, w, bias) = (random([b, ci, len], &device), random([co, ci, k], &device), random([co], &device));
+        let want = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), conv_options(stride, pad.0, pad.1));
+        assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), stride, pad), want);
+        let want = burn_conv1d(x.clone(), w.clone(), None, conv_options(stride, pad.0, pad.1));
+        assert_close("conv1d without bias", conv1d(x, w, None, stride, pad), want);
+    }
+}
+
+#[test]
+fn conv1d_gradients_match_burn_under_autodiff() {
+    let device = Device::flex().autodiff();
+    for (b, ci, co, len, k, stride, pad) in CONVS {
+        for with_bias in [true, false] {
+            let x = random([b, ci, len], &device).require_grad();
+            let w = random([co, ci, k], &device).require_grad();
+            let bias = random([co], &device).require_grad();
+            let probe = random([b, co, (len + pad.0 + pad.1 - k) / stride + 1], &device);
+            let bias_arg = with_bias.then(|| bias.clone());
+            let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), stride, pad) * probe.clone()).sum();
+            let theirs = (burn_conv1d(x.clone(), w.clone(), bias_arg, conv_options(stride, pad.0, pad.1)) * probe).sum();
+            let (g1, g2) = (ours.backward(), theirs.backward());
+            assert_close("dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+            assert_close("dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+            if with_bias {
+                assert_close("db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+            } else {
+                assert!(bias.grad(&g1).is_none());
+            }
+        }
+    }
+}
+
+#[test]
+fn conv1d_leaves_untracked_inputs_without_gradient() {
+    let device = Device::flex().autodiff();
+    let x = random([2, 1, 30], &device); // data: no gradient wanted, as for conv1 of the ECG CNN
+    let w = random([4, 1, 5], &device).require_grad();
+    let grads = conv1d(x.clone(), w.clone(), None, 1, (0, 0)).sum().backward();
+    assert!(x.grad(&grads).is_none());
+    assert_eq!(w.grad(&grads).unwrap().dims(), [4, 1, 5]);
+}
+
+#[test]
+fn max_pool1d_matches_burn_on_values_and_gradients() {
+    let device = Device::flex().autodiff();
+    for (b, c, len, kernel, stride, padding) in [(4, 32, 183, 2, 2, 0), (4, 64, 87, 2, 2, 0), (3, 5, 20, 3, 1, 1), (2, 3, 17, 4, 3, 2)] {
+        let x = random([b, c, len], &device).require_grad();
+        let ours = max_pool1d(x.clone(), kernel, stride, padding);
+        let theirs = burn_max_pool1d(x.clone(), pool_options(kernel, stride, padding));
+        assert_close("max_pool1d", ours.clone().inner(), theirs.clone().inner());
+        let probe = random(ours.dims(), &device);
+        let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+        assert_close("max_pool1d dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+    }
+}
+
+#[test]
+fn kernels_accept_non_contiguous_inputs() {
+    let device = Device::flex();
+    let x = random([3, 20, 6], &device).swap_dims(1, 2); // [3, 6, 20], as the text CNN's embedding
+    let w = random([4, 6, 3], &device);
+    let want = burn_conv1d(x.clone(), w.clone(), None, conv_options(1, 0, 0));
+    assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0)), want);
+    assert_close("max_pool1d of a view", max_pool1d(x.clone(), 2, 2, 0), burn_max_pool1d(x, pool_options(2, 2, 0)));
+}

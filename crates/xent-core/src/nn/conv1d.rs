@@ -1,0 +1,142 @@
+//! 1-D convolution layer on xent's kernels.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, PaddingConfig1d};
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor};
+
+use crate::kernels;
+
+/// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
+/// without dilation and groups, which are always 1).
+#[derive(Config, Debug)]
+pub struct Conv1dConfig {
+    /// Input channels.
+    pub channels_in: usize,
+    /// Output channels (filters).
+    pub channels_out: usize,
+    /// Kernel width.
+    pub kernel_size: usize,
+    /// Stride. Default: 1.
+    #[config(default = "1")]
+    pub stride: usize,
+    /// Padding. Default: `Valid` (none); `Same` pads `kernel − 1` zeros, the extra one on the right.
+    #[config(default = "PaddingConfig1d::Valid")]
+    pub padding: PaddingConfig1d,
+    /// Whether the layer has a bias. Default: true.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Weight and bias initialisation. Default: Burn's, Kaiming uniform with gain 1/√3.
+    #[config(default = "Initializer::KaimingUniform{gain: 1.0 / 3.0f64.sqrt(), fan_out_only: false}")]
+    pub initializer: Initializer,
+}
+
+impl Conv1dConfig {
+    /// The layer, initialised exactly as `burn::nn::conv::Conv1dConfig::init` would (same
+    /// random draws in the same order).
+    pub fn init(&self, device: &Device) -> Conv1d {
+        let burn = burn::nn::conv::Conv1dConfig::new(self.channels_in, self.channels_out, self.kernel_size)
+            .with_stride(self.stride)
+            .with_padding(self.padding.clone())
+            .with_bias(self.bias)
+            .with_initializer(self.initializer.clone())
+            .init(device);
+        Conv1d { weight: burn.weight, bias: burn.bias, stride: self.stride, kernel_size: self.kernel_size, padding: self.padding.clone() }
+    }
+}
+
+/// 1-D convolution on [`kernels::conv1d`] (Burn's op if [`kernels::enabled`] says no); the
+/// record is that of `burn::nn::conv::Conv1d`.
+#[derive(Module, Debug)]
+pub struct Conv1d {
+    /// `[channels_out, channels_in, kernel_size]`.
+    pub weight: Param<Tensor<3>>,
+    /// `[channels_out]`, if the layer has a bias.
+    pub bias: Option<Param<Tensor<1>>>,
+    /// Stride.
+    pub stride: usize,
+    /// Kernel width.
+    pub kernel_size: usize,
+    /// Padding.
+    #[module(skip)]
+    pub padding: PaddingConfig1d,
+}
+
+impl Conv1d {
+    /// Applies the convolution.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, length_in]`
+    /// - output: `[batch, channels_out, length_out]`, `length_out = ⌊(length_in + padding −
+    ///   kernel_size) / stride⌋ + 1` (`length_in` with `Same` padding and stride 1)
+    pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
+        let padding = padding_pair(&self.padding, input.dims()[2], self.kernel_size, self.stride);
+        let bias = self.bias.as_ref().map(Param::val);
+        if kernels::enabled() {
+            kernels::conv1d(input, self.weight.val(), bias, self.stride, padding)
+        } else {
+            let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
+            burn::tensor::module::conv1d(input, self.weight.val(), bias, options)
+        }
+    }
+}
+
+/// `(left, right)` zeros for `padding`, as Burn computes them (its helper is crate-private):
+/// `Same` pads so that the output has `⌈length / stride⌉` positions, the odd zero on the right.
+fn padding_pair(padding: &PaddingConfig1d, length: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    match *padding {
+        PaddingConfig1d::Valid => (0, 0),
+        PaddingConfig1d::Explicit(left, right) => (left, right),
+        PaddingConfig1d::Same => {
+            let needed = match length.div_ceil(stride) {
+                0 => 0,
+                out => ((out - 1) * stride + kernel).saturating_sub(length),
+            };
+            (needed / 2, needed - needed / 2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    fn ramp(shape: [usize; 3], device: &Device) -> Tensor<3> {
+        let n = shape.iter().product::<usize>();
+        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
+    }
+
+    fn burns(padding: &PaddingConfig1d, stride: usize, bias: bool, device: &Device) -> burn::nn::conv::Conv1d {
+        burn::nn::conv::Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).with_bias(bias).init(device)
+    }
+
+    /// Records move both ways between this layer and Burn's, and both layers then compute the
+    /// same function (no seeding: other tests share the global RNG).
+    #[test]
+    fn same_record_and_output_as_burns_conv1d() {
+        let device = Device::flex();
+        let cases = [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Same, 2), (PaddingConfig1d::Explicit(1, 2), 3)];
+        for (padding, stride) in cases {
+            for bias in [true, false] {
+                let ours = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).with_bias(bias).init(&device);
+                let theirs = burns(&padding, stride, bias, &device).load_record(ours.clone().into_record());
+                for length in [7, 9] {
+                    let x = ramp([2, 3, length], &device);
+                    let (a, b) = (ours.forward(x.clone()), theirs.forward(x));
+                    assert_eq!(a.dims(), b.dims(), "{padding:?} stride {stride}");
+                    a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                }
+                let back = Conv1dConfig::new(3, 4, 4)
+                    .with_padding(padding.clone())
+                    .with_stride(stride)
+                    .with_bias(bias)
+                    .init(&device)
+                    .load_record(burns(&padding, stride, bias, &device).load_record(ours.clone().into_record()).into_record());
+                assert_eq!(back.weight.val().into_data(), ours.weight.val().into_data());
+            }
+        }
+    }
+}

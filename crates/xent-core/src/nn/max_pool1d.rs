@@ -1,0 +1,77 @@
+//! 1-D max pooling layer on xent's kernels.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::tensor::Tensor;
+use burn::tensor::ops::MaxPoolOptions;
+
+use crate::kernels;
+
+/// Configuration of a [`MaxPool1d`] (floor rounding, dilation 1, symmetric padding).
+#[derive(Config, Debug)]
+pub struct MaxPool1dConfig {
+    /// Window width.
+    pub kernel_size: usize,
+    /// Stride. Default: the window width (non-overlapping windows).
+    #[config(default = "kernel_size")]
+    pub stride: usize,
+    /// Implicit `−∞` positions on each side (at most `kernel_size / 2`). Default: 0.
+    #[config(default = "0")]
+    pub padding: usize,
+}
+
+impl MaxPool1dConfig {
+    /// The layer (it has no parameters).
+    pub fn init(&self) -> MaxPool1d {
+        MaxPool1d { kernel_size: self.kernel_size, stride: self.stride, padding: self.padding }
+    }
+}
+
+/// 1-D max pooling on [`kernels::max_pool1d`] (Burn's op if [`kernels::enabled`] says no).
+#[derive(Module, Debug)]
+pub struct MaxPool1d {
+    /// Window width.
+    pub kernel_size: usize,
+    /// Stride.
+    pub stride: usize,
+    /// Implicit `−∞` positions on each side.
+    pub padding: usize,
+}
+
+impl MaxPool1d {
+    /// Applies the pooling to the last axis.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels, length_in]`
+    /// - output: `[batch, channels, ⌊(length_in + 2·padding − kernel_size) / stride⌋ + 1]`
+    pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
+        if kernels::enabled() {
+            kernels::max_pool1d(input, self.kernel_size, self.stride, self.padding)
+        } else {
+            let options = MaxPoolOptions::new([self.kernel_size]).with_stride([self.stride]).with_padding([self.padding]);
+            burn::tensor::module::max_pool1d(input, options)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    #[test]
+    fn same_output_as_burns_max_pool1d() {
+        let device = Device::flex();
+        let x = Tensor::<3>::from_data(TensorData::new((0..2 * 3 * 11).map(|i| (i as f32 * 0.91).sin()).collect::<Vec<_>>(), [2, 3, 11]), &device);
+        for (k, s, p) in [(2, 2, 0), (3, 1, 1), (4, 3, 2)] {
+            let ours = MaxPool1dConfig::new(k).with_stride(s).with_padding(p).init().forward(x.clone());
+            let theirs = burn::nn::pool::MaxPool1dConfig::new(k)
+                .with_stride(s)
+                .with_padding(burn::nn::PaddingConfig1d::Explicit(p, p))
+                .init()
+                .forward(x.clone());
+            assert_eq!(ours.into_data(), theirs.into_data(), "k={k} s={s} p={p}");
+        }
+    }
+}
