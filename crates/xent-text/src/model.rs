@@ -7,12 +7,11 @@
 //! - [`KimCnn`] — Kim (2014), the accuracy default (`kim`): Embedding → parallel Conv1D of widths
 //!   3/4/5 with 100 filters each (ReLU) → max over time → concatenation → Dropout(0.5) → Dense(K).
 
-use xent_core::nn::{Conv1d, Conv1dConfig};
-use xent_core::nn::{MaxPool1d, MaxPool1dConfig};
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
+use xent_core::nn::{Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 
 use crate::error::{Result, TextError};

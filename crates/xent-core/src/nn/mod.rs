@@ -1,12 +1,14 @@
-//! Layers that run on xent's [`kernels`](crate::kernels), drop-in replacements for their
-//! `burn::nn` namesakes.
+//! Layers that run on xent's [`kernels`](crate::kernels) (and a dropout with a fast mask),
+//! drop-in replacements for their `burn::nn` namesakes.
 //!
 //! Each layer keeps Burn's parameter names and layouts (`weight` `[out, in, kernel]`, `bias`
 //! `[out]`) and Burn's initialisation, so a record saved from one loads into the other
 //! (tested), and a model seeded the same way starts from the same weights.
 
 mod conv1d;
+mod dropout;
 mod max_pool1d;
 
 pub use conv1d::{Conv1d, Conv1dConfig};
+pub use dropout::{Dropout, DropoutConfig};
 pub use max_pool1d::{MaxPool1d, MaxPool1dConfig};
