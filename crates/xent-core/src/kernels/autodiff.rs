@@ -8,24 +8,22 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 
-use super::{Wanted, XentGrads, XentOps};
+use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
 
-/// Saved for the convolution's backward pass: input, weight, stride and padding.
-type ConvState<B> = (FloatTensor<B>, FloatTensor<B>, usize, usize, usize);
-
-/// Convolution backward; parents: input, weight, bias.
+/// Convolution backward (either rank); parents: input, weight, bias. State: input, weight and
+/// the geometry.
 #[derive(Debug)]
-struct Conv1dBackward;
+struct ConvBackward;
 
-impl<B: XentGrads> Backward<B, 3> for Conv1dBackward {
-    type State = ConvState<B>;
+impl<B: XentGrads> Backward<B, 3> for ConvBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>, ConvGeometry);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
-        let (x, weight, stride, pad_left, pad_right) = ops.state;
+        let (x, weight, geometry) = ops.state;
         let [node_x, node_w, node_b] = ops.parents;
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
-        let (dx, dw, db) = B::xent_conv1d_backward(x, weight, grad, stride, pad_left, pad_right, wanted);
+        let (dx, dw, db) = B::xent_conv_backward(x, weight, grad, geometry, wanted);
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
                 grads.register::<B>(node.id, g);
@@ -34,20 +32,54 @@ impl<B: XentGrads> Backward<B, 3> for Conv1dBackward {
     }
 }
 
-/// Max-pool backward: the input and the window geometry.
+/// Max-pool backward (either rank). State: the input and the geometry.
 #[derive(Debug)]
-struct MaxPool1dBackward;
+struct MaxPoolBackward;
 
-impl<B: XentGrads> Backward<B, 1> for MaxPool1dBackward {
-    type State = (FloatTensor<B>, usize, usize, usize);
+impl<B: XentGrads> Backward<B, 1> for MaxPoolBackward {
+    type State = (FloatTensor<B>, PoolGeometry);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
         let [node] = ops.parents;
         if let Some(node) = node {
-            let (x, kernel, stride, padding) = ops.state;
-            grads.register::<B>(node.id, B::xent_max_pool1d_backward(x, grad, kernel, stride, padding));
+            let (x, geometry) = ops.state;
+            grads.register::<B>(node.id, B::xent_max_pool_backward(x, grad, geometry));
         }
+    }
+}
+
+/// Records a convolution computed by `forward` on the inner backend.
+fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
+    x: FloatTensor<Autodiff<B, C>>,
+    weight: FloatTensor<Autodiff<B, C>>,
+    bias: FloatTensor<Autodiff<B, C>>,
+    geometry: ConvGeometry,
+    forward: impl FnOnce(FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>,
+) -> FloatTensor<Autodiff<B, C>> {
+    let nodes = [x.node(), weight.node(), bias.node()];
+    let (x, weight) = (x.into_primitive(), weight.into_primitive());
+    let state = (x.clone(), weight.clone(), geometry);
+    let output = forward(x, weight, bias.into_primitive());
+    match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}
+
+/// Records a max pool computed by `forward` on the inner backend.
+fn max_pool<B: XentOps + XentGrads, C: CheckpointStrategy>(
+    x: FloatTensor<Autodiff<B, C>>,
+    geometry: PoolGeometry,
+    forward: impl FnOnce(FloatTensor<B>) -> FloatTensor<B>,
+) -> FloatTensor<Autodiff<B, C>> {
+    let node = x.node();
+    let x = x.into_primitive();
+    let state = (x.clone(), geometry);
+    let output = forward(x);
+    match MaxPoolBackward.prepare::<C>([node]).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
     }
 }
 
@@ -60,24 +92,42 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         pad_left: usize,
         pad_right: usize,
     ) -> FloatTensor<Self> {
-        let nodes = [x.node(), weight.node(), bias.node()];
-        let (x, weight) = (x.into_primitive(), weight.into_primitive());
-        let state = (x.clone(), weight.clone(), stride, pad_left, pad_right);
-        let forward = B::xent_conv1d(x, weight, bias.into_primitive(), stride, pad_left, pad_right);
-        match Conv1dBackward.prepare::<C>(nodes).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(state, forward),
-            OpsKind::UnTracked(prep) => prep.finish(forward),
-        }
+        let geometry = ConvGeometry { stride: [1, stride], padding: [(0, 0), (pad_left, pad_right)] };
+        conv::<B, C>(x, weight, bias, geometry, |x, w, b| B::xent_conv1d(x, w, b, stride, pad_left, pad_right))
+    }
+
+    fn xent_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride_h: usize,
+        stride_w: usize,
+        pad_top: usize,
+        pad_bottom: usize,
+        pad_left: usize,
+        pad_right: usize,
+    ) -> FloatTensor<Self> {
+        let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+        conv::<B, C>(x, weight, bias, geometry, |x, w, b| {
+            B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right)
+        })
     }
 
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
-        let node = x.node();
-        let x = x.into_primitive();
-        let state = (x.clone(), kernel, stride, padding);
-        let forward = B::xent_max_pool1d(x, kernel, stride, padding);
-        match MaxPool1dBackward.prepare::<C>([node]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(state, forward),
-            OpsKind::UnTracked(prep) => prep.finish(forward),
-        }
+        let geometry = PoolGeometry { kernel: [1, kernel], stride: [1, stride], padding: [0, padding] };
+        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool1d(x, kernel, stride, padding))
+    }
+
+    fn xent_max_pool2d(
+        x: FloatTensor<Self>,
+        kernel_h: usize,
+        kernel_w: usize,
+        stride_h: usize,
+        stride_w: usize,
+        pad_h: usize,
+        pad_w: usize,
+    ) -> FloatTensor<Self> {
+        let geometry = PoolGeometry { kernel: [kernel_h, kernel_w], stride: [stride_h, stride_w], padding: [pad_h, pad_w] };
+        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool2d(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w))
     }
 }

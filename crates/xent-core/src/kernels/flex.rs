@@ -2,102 +2,143 @@
 //! anything else to Burn's own operations.
 
 use burn::backend::flex::FlexTensor;
+use burn::backend::ops::ModuleOps;
 use burn::backend::{Flex, TensorMetadata};
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Shape, TensorData};
 
-use super::conv1d::{self, Conv1dShape, Wanted};
-use super::max_pool1d::{self, MaxPool1dShape};
-use super::{XentGrads, XentOps, burn_conv1d_backward, burn_max_pool1d_backward, conv_options};
-use burn::backend::ops::ModuleOps;
+use super::conv::{self, Axis, ConvShape, Wanted};
+use super::max_pool::{self, PoolShape};
+use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, conv2d_options};
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
-fn contiguous_f32(t: FlexTensor) -> Option<FlexTensor> {
+fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
     if t.dtype() != DType::F32 {
         return None;
     }
-    Some(if t.as_slice::<f32>().is_some() { t } else { t.to_contiguous() })
+    Some(if t.as_slice::<f32>().is_some() { t.clone() } else { t.to_contiguous() })
 }
 
 fn slice(t: &FlexTensor) -> &[f32] {
     t.as_slice::<f32>().expect("made contiguous f32 by `contiguous_f32`")
 }
 
-fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, Shape::new(shape)))
+fn tensor(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, Shape::from(shape)))
 }
 
-fn conv_shape(x: &FlexTensor, weight: &FlexTensor, stride: usize, pad_left: usize, pad_right: usize) -> Conv1dShape {
-    let [batch, channels_in, length_in] = x.shape().dims();
-    let [channels_out, _, kernel] = weight.shape().dims();
-    Conv1dShape { batch, channels_in, channels_out, length_in, kernel, stride, pad_left, pad_right }
+/// The spatial axes `[h, w]` of a rank-3 (`h` = unit) or rank-4 tensor shape.
+fn spatial(shape: &[usize]) -> [usize; 2] {
+    match *shape {
+        [_, _, w] => [1, w],
+        [_, _, h, w] => [h, w],
+        _ => unreachable!("kernels take rank-3 or rank-4 tensors"),
+    }
+}
+
+fn conv_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ConvShape {
+    let (xs, ws) = (x.shape(), weight.shape());
+    let ([h, w], [kh, kw]) = (spatial(&xs), spatial(&ws));
+    let axis = |len_in, kernel, i: usize| Axis { len_in, kernel, stride: g.stride[i], pad_lo: g.padding[i].0, pad_hi: g.padding[i].1 };
+    let h_axis = if xs.num_dims() == 3 { Axis::UNIT } else { axis(h, kh, 0) };
+    ConvShape { batch: xs[0], channels_in: xs[1], channels_out: ws[0], h: h_axis, w: axis(w, kw, 1) }
+}
+
+fn pool_shape(x: &FlexTensor, g: &PoolGeometry) -> PoolShape {
+    let xs = x.shape();
+    let [h, w] = spatial(&xs);
+    let axis = |len_in, i: usize| Axis { len_in, kernel: g.kernel[i], stride: g.stride[i], pad_lo: g.padding[i], pad_hi: g.padding[i] };
+    let h_axis = if xs.num_dims() == 3 { Axis::UNIT } else { axis(h, 0) };
+    PoolShape { planes: xs[0] * xs[1], h: h_axis, w: axis(w, 1) }
+}
+
+/// Output shape `[batch, channels, (h,) w]` of the same rank as `like`.
+fn out_shape(like: &Shape, channels: usize, h: &Axis, w: &Axis) -> Vec<usize> {
+    let (ho, wo) = (h.len_out().expect("checked by the caller"), w.len_out().expect("checked by the caller"));
+    if like.num_dims() == 3 { vec![like[0], channels, wo] } else { vec![like[0], channels, ho, wo] }
+}
+
+/// The forward convolution for either rank, or `None` for a dtype the kernels do not take.
+fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, g: &ConvGeometry) -> Option<FlexTensor> {
+    let (xc, wc, bc) = (contiguous_f32(x)?, contiguous_f32(weight)?, contiguous_f32(bias)?);
+    let s = conv_shape(&xc, &wc, g);
+    let out = conv::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)));
+    Some(tensor(out, out_shape(&xc.shape(), s.channels_out, &s.h, &s.w)))
+}
+
+fn pool_forward(x: &FlexTensor, g: &PoolGeometry) -> Option<FlexTensor> {
+    let xc = contiguous_f32(x)?;
+    let s = pool_shape(&xc, g);
+    Some(tensor(max_pool::forward(&s, slice(&xc)), out_shape(&xc.shape(), xc.shape()[1], &s.h, &s.w)))
 }
 
 impl XentOps for Flex {
-    fn xent_conv1d(
+    fn xent_conv1d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, stride: usize, pad_left: usize, pad_right: usize) -> FlexTensor {
+        let g = ConvGeometry { stride: [1, stride], padding: [(0, 0), (pad_left, pad_right)] };
+        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| {
+            Flex::conv1d(x, weight, Some(bias), ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1))
+        })
+    }
+
+    fn xent_conv2d(
         x: FlexTensor,
         weight: FlexTensor,
         bias: FlexTensor,
-        stride: usize,
+        stride_h: usize,
+        stride_w: usize,
+        pad_top: usize,
+        pad_bottom: usize,
         pad_left: usize,
         pad_right: usize,
     ) -> FlexTensor {
-        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(x.clone()), contiguous_f32(weight.clone()), contiguous_f32(bias.clone()))
-        else {
-            return Flex::conv1d(x, weight, Some(bias), conv_options(stride, pad_left, pad_right));
-        };
-        let s = conv_shape(&xc, &wc, stride, pad_left, pad_right);
-        let length_out = s.length_out().expect("checked by kernels::conv1d");
-        let out = conv1d::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)));
-        tensor(out, [s.batch, s.channels_out, length_out])
+        let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| Flex::conv2d(x, weight, Some(bias), conv2d_options(&g)))
     }
 
     fn xent_max_pool1d(x: FlexTensor, kernel: usize, stride: usize, padding: usize) -> FlexTensor {
-        let Some(xc) = contiguous_f32(x.clone()) else {
-            return Flex::max_pool1d(x, kernel, stride, padding, 1, false);
-        };
-        let [batch, channels, length_in] = xc.shape().dims();
-        let s = MaxPool1dShape { rows: batch * channels, length_in, kernel, stride, padding };
-        let length_out = s.length_out().expect("checked by kernels::max_pool1d");
-        tensor(max_pool1d::forward(&s, slice(&xc)), [batch, channels, length_out])
+        let g = PoolGeometry { kernel: [1, kernel], stride: [1, stride], padding: [0, padding] };
+        pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool1d(x, kernel, stride, padding, 1, false))
+    }
+
+    fn xent_max_pool2d(
+        x: FlexTensor,
+        kernel_h: usize,
+        kernel_w: usize,
+        stride_h: usize,
+        stride_w: usize,
+        pad_h: usize,
+        pad_w: usize,
+    ) -> FlexTensor {
+        let g = PoolGeometry { kernel: [kernel_h, kernel_w], stride: [stride_h, stride_w], padding: [pad_h, pad_w] };
+        pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool2d(x, g.kernel, g.stride, g.padding, [1, 1], false))
     }
 }
 
 impl XentGrads for Flex {
-    fn xent_conv1d_backward(
+    fn xent_conv_backward(
         x: FlexTensor,
         weight: FlexTensor,
         output_grad: FlexTensor,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
+        geometry: ConvGeometry,
         wanted: Wanted,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) =
-            (contiguous_f32(x.clone()), contiguous_f32(weight.clone()), contiguous_f32(output_grad.clone()))
-        else {
-            return burn_conv1d_backward::<Flex>(x, weight, output_grad, conv_options(stride, pad_left, pad_right), wanted);
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
+            return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
-        let s = conv_shape(&xc, &wc, stride, pad_left, pad_right);
-        let grads = conv1d::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
+        let s = conv_shape(&xc, &wc, &geometry);
+        let grads = conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
         (
-            grads.input.map(|v| tensor(v, [s.batch, s.channels_in, s.length_in])),
-            grads.weight.map(|v| tensor(v, [s.channels_out, s.channels_in, s.kernel])),
-            grads.bias.map(|v| tensor(v, [s.channels_out])),
+            grads.input.map(|v| tensor(v, xc.shape().to_vec())),
+            grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
+            grads.bias.map(|v| tensor(v, vec![s.channels_out])),
         )
     }
 
-    fn xent_max_pool1d_backward(
-        x: FlexTensor,
-        output_grad: FlexTensor,
-        kernel: usize,
-        stride: usize,
-        padding: usize,
-    ) -> FlexTensor {
-        let (Some(xc), Some(gc)) = (contiguous_f32(x.clone()), contiguous_f32(output_grad.clone())) else {
-            return burn_max_pool1d_backward::<Flex>(x, output_grad, kernel, stride, padding);
+    fn xent_max_pool_backward(x: FlexTensor, output_grad: FlexTensor, geometry: PoolGeometry) -> FlexTensor {
+        let (Some(xc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&output_grad)) else {
+            return burn_max_pool_backward::<Flex>(x, output_grad, geometry);
         };
-        let [batch, channels, length_in] = xc.shape().dims();
-        let s = MaxPool1dShape { rows: batch * channels, length_in, kernel, stride, padding };
-        tensor(max_pool1d::backward(&s, slice(&xc), slice(&gc)), [batch, channels, length_in])
+        let s = pool_shape(&xc, &geometry);
+        tensor(max_pool::backward(&s, slice(&xc), slice(&gc)), xc.shape().to_vec())
     }
 }

@@ -2,14 +2,14 @@
 //! Burn's backend extension (`#[backend_extension]`), with hand-written backward passes.
 //!
 //! Profiling the ECG CNN (`../shared/PERF-NOTES.md`, `docs/performance.md`) showed a training step
-//! spending its time outside matrix multiplication: 1-D max pooling (a scalar loop per output),
-//! the convolution's weight gradient (a convolution over swapped dimensions) and its input
-//! gradient (a transposed convolution). This module replaces exactly those:
+//! spending its time outside matrix multiplication: max pooling (a scalar loop per output), the
+//! convolution's weight gradient (a convolution over swapped dimensions) and its input gradient
+//! (a transposed convolution). This module replaces exactly those, in 1-D and 2-D:
 //!
-//! - [`conv1d`]: im2col + one GEMM per batch element forward; one GEMM over the whole batch for
-//!   each of the weight and input gradients ([`conv1d`](self::conv1d) module docs);
-//! - [`max_pool1d`]: streaming window maxima; the backward pass re-finds each maximum rather
-//!   than storing indices.
+//! - [`conv1d`] and [`conv2d`]: im2col + one GEMM per batch element forward; one GEMM over the
+//!   whole batch for each of the weight and input gradients (`conv` module docs);
+//! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
+//!   maximum rather than storing indices.
 //!
 //! They run on the flex device (and under `autodiff()` on it) for `f32` tensors with dilation 1
 //! and one group; anything else (another dtype, the opt-in ndarray backend) goes to Burn's own
@@ -19,10 +19,10 @@
 //! Burn's parameter layout, so their records load into `burn::nn` modules and back.
 
 mod autodiff;
-mod conv1d;
+mod conv;
 mod flex;
 mod gemm;
-mod max_pool1d;
+mod max_pool;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
@@ -30,8 +30,30 @@ use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension, get_or
 use burn::tensor::Tensor;
 use burn::tensor::ops::ConvOptions;
 
-pub use conv1d::{Conv1dShape, Wanted};
-pub use max_pool1d::MaxPool1dShape;
+pub use conv::{Axis, ConvShape, Wanted};
+pub use max_pool::PoolShape;
+
+/// Stride and `(before, after)` zero padding of a convolution, per spatial axis (a 1-D
+/// convolution uses the last entry; the first is stride 1, no padding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// `[vertical, horizontal]` strides.
+    pub stride: [usize; 2],
+    /// `[(top, bottom), (left, right)]` zeros.
+    pub padding: [(usize, usize); 2],
+}
+
+/// Window, stride and symmetric `−∞` padding of a max pool, per spatial axis (a 1-D pool uses the
+/// last entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolGeometry {
+    /// `[vertical, horizontal]` window.
+    pub kernel: [usize; 2],
+    /// `[vertical, horizontal]` strides.
+    pub stride: [usize; 2],
+    /// `[vertical, horizontal]` padding on each side.
+    pub padding: [usize; 2],
+}
 
 /// Forward operations with xent kernels (dispatched by Burn to the tensor's backend).
 ///
@@ -48,12 +70,43 @@ pub trait XentOps: Backend {
         pad_left: usize,
         pad_right: usize,
     ) -> FloatTensor<Self> {
-        Self::conv1d(x, weight, Some(bias), conv_options(stride, pad_left, pad_right))
+        Self::conv1d(x, weight, Some(bias), ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1))
+    }
+
+    /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right).
+    #[allow(clippy::too_many_arguments)]
+    fn xent_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride_h: usize,
+        stride_w: usize,
+        pad_top: usize,
+        pad_bottom: usize,
+        pad_left: usize,
+        pad_right: usize,
+    ) -> FloatTensor<Self> {
+        let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+        Self::conv2d(x, weight, Some(bias), conv2d_options(&geometry))
     }
 
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
         Self::max_pool1d(x, kernel, stride, padding, 1, false)
+    }
+
+    /// 2-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides of each axis.
+    #[allow(clippy::too_many_arguments)]
+    fn xent_max_pool2d(
+        x: FloatTensor<Self>,
+        kernel_h: usize,
+        kernel_w: usize,
+        stride_h: usize,
+        stride_w: usize,
+        pad_h: usize,
+        pad_w: usize,
+    ) -> FloatTensor<Self> {
+        Self::max_pool2d(x, [kernel_h, kernel_w], [stride_h, stride_w], [pad_h, pad_w], [1, 1], false)
     }
 }
 
@@ -61,66 +114,73 @@ pub trait XentOps: Backend {
 ///
 /// The default bodies are Burn's own backward operations; the flex backend overrides them.
 pub trait XentGrads: Backend {
-    /// Gradients of [`XentOps::xent_conv1d`] for input, weight and bias, each only if wanted.
+    /// Gradients of a convolution (rank 3: [`XentOps::xent_conv1d`], rank 4:
+    /// [`XentOps::xent_conv2d`]) for input, weight and bias, each only if wanted.
     #[allow(clippy::type_complexity)]
-    fn xent_conv1d_backward(
+    fn xent_conv_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
+        geometry: ConvGeometry,
         wanted: Wanted,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
-        burn_conv1d_backward::<Self>(x, weight, output_grad, conv_options(stride, pad_left, pad_right), wanted)
+        burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
     }
 
-    /// Input gradient of [`XentOps::xent_max_pool1d`].
-    fn xent_max_pool1d_backward(
-        x: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        kernel: usize,
-        stride: usize,
-        padding: usize,
-    ) -> FloatTensor<Self> {
-        burn_max_pool1d_backward::<Self>(x, output_grad, kernel, stride, padding)
+    /// Input gradient of a max pool (rank 3: [`XentOps::xent_max_pool1d`], rank 4:
+    /// [`XentOps::xent_max_pool2d`]).
+    fn xent_max_pool_backward(x: FloatTensor<Self>, output_grad: FloatTensor<Self>, geometry: PoolGeometry) -> FloatTensor<Self> {
+        burn_max_pool_backward::<Self>(x, output_grad, geometry)
     }
 }
 
 /// Burn's own convolution gradients (the fallback of every backend).
 #[allow(clippy::type_complexity)]
-fn burn_conv1d_backward<B: Backend>(
+fn burn_conv_backward<B: Backend>(
     x: FloatTensor<B>,
     weight: FloatTensor<B>,
     output_grad: FloatTensor<B>,
-    options: ConvOptions<1>,
+    geometry: ConvGeometry,
     wanted: Wanted,
 ) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
-    let input = wanted
-        .input
-        .then(|| B::conv1d_x_backward(x.clone(), weight.clone(), output_grad.clone(), options.clone()));
-    let weight_grad = wanted
-        .weight
-        .then(|| B::conv1d_weight_backward(x, weight, output_grad.clone(), options));
+    let two_d = TensorMetadata::shape(&x).num_dims() == 4;
+    let (dx, dw) = if two_d {
+        let options = conv2d_options(&geometry);
+        (
+            wanted.input.then(|| B::conv2d_x_backward(x.clone(), weight.clone(), output_grad.clone(), options.clone())),
+            wanted.weight.then(|| B::conv2d_weight_backward(x, weight, output_grad.clone(), options)),
+        )
+    } else {
+        let options = ConvOptions::new_with_padding([geometry.stride[1]], [geometry.padding[1]], [1], 1);
+        (
+            wanted.input.then(|| B::conv1d_x_backward(x.clone(), weight.clone(), output_grad.clone(), options.clone())),
+            wanted.weight.then(|| B::conv1d_weight_backward(x, weight, output_grad.clone(), options)),
+        )
+    };
     let bias = wanted.bias.then(|| {
-        let summed = B::float_sum_dim(B::float_sum_dim(output_grad, 2), 0);
+        // Sum over every axis but the channel axis (1).
+        let rank = TensorMetadata::shape(&output_grad).num_dims();
+        let mut summed = output_grad;
+        for axis in (2..rank).rev().chain([0]) {
+            summed = B::float_sum_dim(summed, axis);
+        }
         let channels = TensorMetadata::shape(&summed)[1];
         B::float_reshape(summed, [channels].into())
     });
-    (input, weight_grad, bias)
+    (dx, dw, bias)
 }
 
 /// Burn's own max-pool gradient (the fallback of every backend).
-fn burn_max_pool1d_backward<B: Backend>(
-    x: FloatTensor<B>,
-    output_grad: FloatTensor<B>,
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-) -> FloatTensor<B> {
+fn burn_max_pool_backward<B: Backend>(x: FloatTensor<B>, output_grad: FloatTensor<B>, g: PoolGeometry) -> FloatTensor<B> {
     let int_dtype = get_or_init_device_settings::<B>(&TensorMetadata::device(&x)).int_dtype;
-    let indices = B::max_pool1d_with_indices(x.clone(), kernel, stride, padding, 1, false, int_dtype).indices;
-    B::max_pool1d_with_indices_backward(x, kernel, stride, padding, 1, false, output_grad, indices).x_grad
+    if TensorMetadata::shape(&x).num_dims() == 4 {
+        let indices = B::max_pool2d_with_indices(x.clone(), g.kernel, g.stride, g.padding, [1, 1], false, int_dtype).indices;
+        B::max_pool2d_with_indices_backward(x, g.kernel, g.stride, g.padding, [1, 1], false, output_grad, indices).x_grad
+    } else {
+        let (k, s, p) = (g.kernel[1], g.stride[1], g.padding[1]);
+        let indices = B::max_pool1d_with_indices(x.clone(), k, s, p, 1, false, int_dtype).indices;
+        B::max_pool1d_with_indices_backward(x, k, s, p, 1, false, output_grad, indices).x_grad
+    }
 }
 
 /// Whether [`crate::nn`] layers use these kernels: yes, unless the environment variable
@@ -131,6 +191,11 @@ pub fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var("XENT_KERNELS").as_deref() != Ok("burn"))
 }
 
+fn conv2d_options(g: &ConvGeometry) -> ConvOptions<2> {
+    ConvOptions::new_with_padding(g.stride, g.padding, [1, 1], 1)
+}
+
+#[cfg(test)]
 fn conv_options(stride: usize, pad_left: usize, pad_right: usize) -> ConvOptions<1> {
     ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1)
 }
@@ -178,10 +243,65 @@ pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, stride: 
 ///
 /// If the padded input is shorter than the window or `padding > kernel / 2` (as Burn).
 pub fn max_pool1d(x: Tensor<3>, kernel: usize, stride: usize, padding: usize) -> Tensor<3> {
-    let [rows, _, length_in] = x.dims();
-    let shape = MaxPool1dShape { rows, length_in, kernel, stride, padding };
-    assert!(shape.length_out().is_some(), "max_pool1d: no output for {shape:?}");
+    let [batch, channels, len_in] = x.dims();
+    let w = Axis { len_in, kernel, stride, pad_lo: padding, pad_hi: padding };
+    let shape = PoolShape { planes: batch * channels, h: Axis::UNIT, w };
+    assert!(shape.positions_out().is_some(), "max_pool1d: no output for {shape:?}");
     Tensor::from_dispatch(Dispatch::xent_max_pool1d(x.into_dispatch(), kernel, stride, padding))
+}
+
+/// 2-D convolution (dilation 1, one group) of `x` with `weight`, `padding = [(top, bottom),
+/// (left, right)]` zeros.
+///
+/// # Shapes
+///
+/// - `x`: `[batch, channels_in, height_in, width_in]`
+/// - `weight`: `[channels_out, channels_in, kernel_h, kernel_w]`; `bias`: `[channels_out]`
+/// - output: `[batch, channels_out, height_out, width_out]`, each axis `⌊(in + pads − kernel) /
+///   stride⌋ + 1`
+///
+/// # Panics
+///
+/// If the shapes disagree or a padded axis is shorter than the kernel (as Burn's `conv2d`).
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, stride: [usize; 2], padding: [(usize, usize); 2]) -> Tensor<4> {
+    let [_, c_in, h, w] = x.dims();
+    let [c_out, w_in, kh, kw] = weight.dims();
+    assert_eq!(c_in, w_in, "conv2d: input has {c_in} channels, the weight expects {w_in}");
+    let axis = |len_in, kernel, stride, (pad_lo, pad_hi)| Axis { len_in, kernel, stride, pad_lo, pad_hi };
+    let (ah, aw) = (axis(h, kh, stride[0], padding[0]), axis(w, kw, stride[1], padding[1]));
+    assert!(ah.len_out().is_some() && aw.len_out().is_some(), "conv2d: input {h}×{w} (padding {padding:?}) is smaller than the kernel {kh}×{kw}");
+    let weight_device = weight.device();
+    Tensor::from_dispatch(Dispatch::xent_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        stride[0],
+        stride[1],
+        padding[0].0,
+        padding[0].1,
+        padding[1].0,
+        padding[1].1,
+    ))
+}
+
+/// 2-D max pooling over the last two axes (dilation 1, floor rounding, `padding` implicit `−∞`
+/// on both sides of each axis).
+///
+/// # Shapes
+///
+/// - `x`: `[batch, channels, height_in, width_in]`
+/// - output: `[batch, channels, height_out, width_out]`, each axis `⌊(in + 2·padding − kernel) /
+///   stride⌋ + 1`
+///
+/// # Panics
+///
+/// If a padded axis is shorter than the window or `padding > kernel / 2` (as Burn).
+pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Tensor<4> {
+    let [batch, channels, h, w] = x.dims();
+    let axis = |len_in, kernel, stride, pad| Axis { len_in, kernel, stride, pad_lo: pad, pad_hi: pad };
+    let shape = PoolShape { planes: batch * channels, h: axis(h, kernel[0], stride[0], padding[0]), w: axis(w, kernel[1], stride[1], padding[1]) };
+    assert!(shape.positions_out().is_some(), "max_pool2d: no output for {shape:?}");
+    Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
 }
 
 #[cfg(test)]

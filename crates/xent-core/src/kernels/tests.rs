@@ -113,3 +113,56 @@ fn kernels_accept_non_contiguous_inputs() {
     assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0)), want);
     assert_close("max_pool1d of a view", max_pool1d(x.clone(), 2, 2, 0), burn_max_pool1d(x, pool_options(2, 2, 0)));
 }
+
+/// `(batch, channels_in, channels_out, [h, w], [kh, kw], stride, padding)`: the MNIST CNN's two
+/// convolutions, a padded strided one and an asymmetric one.
+type Conv2dCase = (usize, usize, usize, [usize; 2], [usize; 2], [usize; 2], [(usize, usize); 2]);
+
+const CONVS_2D: [Conv2dCase; 4] = [
+    (3, 1, 6, [28, 28], [5, 5], [1, 1], [(0, 0), (0, 0)]),
+    (3, 6, 5, [12, 12], [3, 3], [1, 1], [(0, 0), (0, 0)]),
+    (2, 3, 4, [9, 8], [3, 3], [2, 2], [(1, 1), (1, 1)]),
+    (2, 2, 3, [6, 7], [2, 3], [1, 2], [(0, 1), (2, 0)]),
+];
+
+fn conv2d_options(stride: [usize; 2], padding: [(usize, usize); 2]) -> burn::tensor::ops::ConvOptions<2> {
+    burn::tensor::ops::ConvOptions::new_with_padding(stride, padding, [1, 1], 1)
+}
+
+#[test]
+fn conv2d_matches_burn_on_values_and_gradients() {
+    let device = Device::flex().autodiff();
+    for (b, ci, co, [h, w], [kh, kw], stride, padding) in CONVS_2D {
+        for with_bias in [true, false] {
+            let x = random([b, ci, h, w], &device).require_grad();
+            let weight = random([co, ci, kh, kw], &device).require_grad();
+            let bias = random([co], &device).require_grad();
+            let bias_arg = with_bias.then(|| bias.clone());
+            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding);
+            let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, conv2d_options(stride, padding));
+            assert_close("conv2d", ours.clone().inner(), theirs.clone().inner());
+            let probe = random(ours.dims(), &device);
+            let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+            assert_close("conv2d dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+            assert_close("conv2d dw", weight.grad(&g1).unwrap(), weight.grad(&g2).unwrap());
+            if with_bias {
+                assert_close("conv2d db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn max_pool2d_matches_burn_on_values_and_gradients() {
+    let device = Device::flex().autodiff();
+    for (shape, kernel, stride, padding) in [([3, 6, 24, 24], [2, 2], [2, 2], [0, 0]), ([2, 3, 7, 6], [3, 2], [2, 1], [1, 1])] {
+        let x = random(shape, &device).require_grad();
+        let ours = super::max_pool2d(x.clone(), kernel, stride, padding);
+        let options = MaxPoolOptions::new(kernel).with_stride(stride).with_padding(padding);
+        let theirs = burn::tensor::module::max_pool2d(x.clone(), options);
+        assert_close("max_pool2d", ours.clone().inner(), theirs.clone().inner());
+        let probe = random(ours.dims(), &device);
+        let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+        assert_close("max_pool2d dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+    }
+}

@@ -6,6 +6,7 @@ use burn::nn::{Initializer, PaddingConfig1d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 
+use super::padding::pair_1d;
 use crate::kernels;
 
 /// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
@@ -72,29 +73,13 @@ impl Conv1d {
     /// - output: `[batch, channels_out, length_out]`, `length_out = ⌊(length_in + padding −
     ///   kernel_size) / stride⌋ + 1` (`length_in` with `Same` padding and stride 1)
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
-        let padding = padding_pair(&self.padding, input.dims()[2], self.kernel_size, self.stride);
+        let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
         let bias = self.bias.as_ref().map(Param::val);
         if kernels::enabled() {
             kernels::conv1d(input, self.weight.val(), bias, self.stride, padding)
         } else {
             let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
             burn::tensor::module::conv1d(input, self.weight.val(), bias, options)
-        }
-    }
-}
-
-/// `(left, right)` zeros for `padding`, as Burn computes them (its helper is crate-private):
-/// `Same` pads so that the output has `⌈length / stride⌉` positions, the odd zero on the right.
-fn padding_pair(padding: &PaddingConfig1d, length: usize, kernel: usize, stride: usize) -> (usize, usize) {
-    match *padding {
-        PaddingConfig1d::Valid => (0, 0),
-        PaddingConfig1d::Explicit(left, right) => (left, right),
-        PaddingConfig1d::Same => {
-            let needed = match length.div_ceil(stride) {
-                0 => 0,
-                out => ((out - 1) * stride + kernel).saturating_sub(length),
-            };
-            (needed / 2, needed - needed / 2)
         }
     }
 }

@@ -6,9 +6,14 @@
 //! (tested), and a model seeded the same way starts from the same weights.
 
 mod conv1d;
+mod conv2d;
 mod dropout;
 mod max_pool1d;
+mod max_pool2d;
+mod padding;
 
 pub use conv1d::{Conv1d, Conv1dConfig};
+pub use conv2d::{Conv2d, Conv2dConfig};
 pub use dropout::{Dropout, DropoutConfig};
 pub use max_pool1d::{MaxPool1d, MaxPool1dConfig};
+pub use max_pool2d::{MaxPool2d, MaxPool2dConfig};

@@ -1,0 +1,392 @@
+//! 1-D and 2-D convolution on contiguous `f32` slices: one im2col matrix and a few large GEMMs.
+//!
+//! Layouts are Burn's: input `[batch, channels_in, height, width]`, weight
+//! `[channels_out, channels_in, kernel_h, kernel_w]`, output `[batch, channels_out, height_out,
+//! width_out]`, all contiguous row-major; a 1-D convolution is the case `height = kernel_h = 1`.
+//! The patch matrix `cols` is `[channels_in · kernel_h · kernel_w, batch · height_out · width_out]`:
+//! row `(ci, i, j)`, column `(b, oh, ow)` holds `x[b, ci, oh·sh + i − pad_top, ow·sw + j − pad_left]`
+//! (zero outside the input). With it,
+//! - forward: `out_b = W · cols_b` for each batch element `b` (+ bias);
+//! - weight gradient: `dW = dYᵀ · colsᵀ`, where `dYᵀ` is the gradient laid out `[channels_out,
+//!   batch · positions]`: **one** GEMM over the whole batch (Burn 0.22 runs it as a convolution over
+//!   swapped dimensions, several times slower; `docs/performance.md`);
+//! - input gradient: `dcols = Wᵀ · dYᵀ`, then every patch entry is added back where it came from
+//!   (col2im), instead of a transposed convolution.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::gemm::{MatRef, matmul};
+
+/// One spatial axis of a convolution or pool: input length, window, stride and padding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Axis {
+    /// Input length.
+    pub len_in: usize,
+    /// Window (kernel) width.
+    pub kernel: usize,
+    /// Stride (≥ 1).
+    pub stride: usize,
+    /// Positions added before the input.
+    pub pad_lo: usize,
+    /// Positions added after the input.
+    pub pad_hi: usize,
+}
+
+impl Axis {
+    /// A trivial axis of length 1 (the height of a 1-D operation).
+    pub const UNIT: Axis = Axis { len_in: 1, kernel: 1, stride: 1, pad_lo: 0, pad_hi: 0 };
+
+    /// Output length `⌊(len_in + pads − kernel) / stride⌋ + 1`; `None` when the padded input is
+    /// shorter than the window or the stride or window is zero.
+    pub fn len_out(&self) -> Option<usize> {
+        let padded = self.len_in + self.pad_lo + self.pad_hi;
+        (self.stride > 0 && self.kernel > 0 && padded >= self.kernel).then(|| (padded - self.kernel) / self.stride + 1)
+    }
+
+    pub(crate) fn lo(&self) -> usize {
+        self.len_out().expect("geometry checked by the caller")
+    }
+
+    /// Input position read by output position `o` through tap `k`, if inside the input.
+    #[cfg(test)]
+    pub(crate) fn source(&self, o: usize, k: usize) -> Option<usize> {
+        (o * self.stride + k).checked_sub(self.pad_lo).filter(|&p| p < self.len_in)
+    }
+
+    /// The output positions whose tap `k` lands inside the input (a range).
+    fn valid_outputs(&self, k: usize) -> Range<usize> {
+        let lo = self.lo();
+        let first = self.pad_lo.saturating_sub(k).div_ceil(self.stride);
+        let end = match (self.len_in + self.pad_lo).checked_sub(k + 1) {
+            Some(max) => (max / self.stride + 1).min(lo),
+            None => 0,
+        };
+        first.min(end)..end
+    }
+}
+
+/// The geometry of a convolution with zero padding, dilation 1 and one group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvShape {
+    /// Batch size.
+    pub batch: usize,
+    /// Input channels.
+    pub channels_in: usize,
+    /// Output channels (filters).
+    pub channels_out: usize,
+    /// The vertical axis ([`Axis::UNIT`] for a 1-D convolution).
+    pub h: Axis,
+    /// The horizontal axis.
+    pub w: Axis,
+}
+
+impl ConvShape {
+    /// Output positions per channel, if the geometry has any.
+    pub fn positions_out(&self) -> Option<usize> {
+        Some(self.h.len_out()? * self.w.len_out()?)
+    }
+
+    fn taps(&self) -> usize {
+        self.h.kernel * self.w.kernel
+    }
+
+    fn patch(&self) -> usize {
+        self.channels_in * self.taps()
+    }
+
+    fn plane_in(&self) -> usize {
+        self.h.len_in * self.w.len_in
+    }
+
+    fn plane_out(&self) -> usize {
+        self.h.lo() * self.w.lo()
+    }
+}
+
+/// The patch matrix `[channels_in · taps, batch · positions_out]` of `x`.
+fn im2col(s: &ConvShape, x: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out) = (s.plane_in(), s.plane_out());
+    let (wo, width) = (s.w.lo(), s.batch * s.plane_out());
+    let mut cols = vec![0.0f32; s.patch() * width];
+    if width == 0 {
+        return cols;
+    }
+    cols.par_chunks_mut(width).enumerate().for_each(|(row, out)| {
+        let (ci, tap) = (row / s.taps(), row % s.taps());
+        let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
+        let (rows_ok, cols_ok) = (s.h.valid_outputs(i), s.w.valid_outputs(j));
+        if cols_ok.is_empty() {
+            return;
+        }
+        let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
+        for b in 0..s.batch {
+            let plane = &x[(b * s.channels_in + ci) * plane_in..][..plane_in];
+            for oh in rows_ok.clone() {
+                let src = &plane[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
+                let dst = &mut out[b * plane_out + oh * wo..][..wo];
+                if s.w.stride == 1 {
+                    dst[cols_ok.clone()].copy_from_slice(&src[start..start + cols_ok.len()]);
+                } else {
+                    for ow in cols_ok.clone() {
+                        dst[ow] = src[ow * s.w.stride + j - s.w.pad_lo];
+                    }
+                }
+            }
+        }
+    });
+    cols
+}
+
+/// The output gradient `[batch, channels_out, positions]` laid out `[channels_out, batch · positions]`.
+fn grad_rows(s: &ConvShape, dy: &[f32]) -> Vec<f32> {
+    let plane = s.plane_out();
+    let width = s.batch * plane;
+    let mut out = vec![0.0f32; s.channels_out * width];
+    if width == 0 {
+        return out;
+    }
+    out.par_chunks_mut(width).enumerate().for_each(|(co, row)| {
+        for b in 0..s.batch {
+            row[b * plane..][..plane].copy_from_slice(&dy[(b * s.channels_out + co) * plane..][..plane]);
+        }
+    });
+    out
+}
+
+/// Forward pass: `[batch, channels_out, height_out, width_out]`.
+pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+    check_lengths(s, x, weight);
+    let plane = s.plane_out();
+    let cols = im2col(s, x);
+    let (width, per_batch) = (s.batch * plane, s.channels_out * plane);
+    let mut out = vec![0.0f32; s.batch * per_batch];
+    if per_batch == 0 {
+        return out;
+    }
+    let w = MatRef::row_major(weight, s.channels_out, s.patch());
+    // Many batch elements: one GEMM per element, spread over the pool; few: parallel GEMMs.
+    let across_batch = s.batch >= 2 * rayon::current_num_threads();
+    let one = |b: usize, out_b: &mut [f32]| {
+        if let Some(bias) = bias {
+            for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
+                row.fill(v);
+            }
+        }
+        let cols_b = MatRef { data: &cols[b * plane..], rows: s.patch(), cols: plane, row_stride: width, col_stride: 1 };
+        matmul(out_b, w, cols_b, bias.is_some(), !across_batch);
+    };
+    if across_batch {
+        out.par_chunks_mut(per_batch).enumerate().for_each(|(b, out_b)| one(b, out_b));
+    } else {
+        out.chunks_mut(per_batch).enumerate().for_each(|(b, out_b)| one(b, out_b));
+    }
+    out
+}
+
+/// Which gradients [`backward`] computes.
+#[derive(Clone, Copy, Debug)]
+pub struct Wanted {
+    /// Gradient with respect to the input.
+    pub input: bool,
+    /// Gradient with respect to the weight.
+    pub weight: bool,
+    /// Gradient with respect to the bias.
+    pub bias: bool,
+}
+
+/// Gradients of a convolution.
+#[derive(Debug, Default)]
+pub struct ConvGrads {
+    /// Shaped like the input.
+    pub input: Option<Vec<f32>>,
+    /// Shaped like the weight.
+    pub weight: Option<Vec<f32>>,
+    /// `[channels_out]`.
+    pub bias: Option<Vec<f32>>,
+}
+
+/// Backward pass from the output gradient `dy` (shaped like the output).
+pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
+    check_lengths(s, x, weight);
+    let width = s.batch * s.plane_out();
+    assert_eq!(dy.len(), s.channels_out * width, "output gradient has the wrong size");
+    let dy_t = grad_rows(s, dy);
+    let dy_t_mat = MatRef::row_major(&dy_t, s.channels_out, width);
+    let mut grads = ConvGrads::default();
+    if wanted.bias {
+        grads.bias = Some(dy_t.par_chunks(width.max(1)).map(|row| row.iter().sum()).collect());
+    }
+    if wanted.weight {
+        let cols = im2col(s, x);
+        let mut dw = vec![0.0f32; s.channels_out * s.patch()];
+        matmul(&mut dw, dy_t_mat, MatRef::row_major(&cols, s.patch(), width).t(), false, true);
+        grads.weight = Some(dw);
+    }
+    if wanted.input {
+        let mut dcols = vec![0.0f32; s.patch() * width];
+        let w_t = MatRef::row_major(weight, s.channels_out, s.patch()).t();
+        matmul(&mut dcols, w_t, dy_t_mat, false, true);
+        grads.input = Some(col2im(s, &dcols));
+    }
+    grads
+}
+
+/// Adds every patch entry back to the input position it was read from.
+fn col2im(s: &ConvShape, dcols: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out) = (s.plane_in(), s.plane_out());
+    let (wo, width) = (s.w.lo(), s.batch * plane_out);
+    let mut dx = vec![0.0f32; s.batch * s.channels_in * plane_in];
+    if plane_in == 0 {
+        return dx;
+    }
+    dx.par_chunks_mut(plane_in).enumerate().for_each(|(plane_index, dst)| {
+        let (b, ci) = (plane_index / s.channels_in, plane_index % s.channels_in);
+        for tap in 0..s.taps() {
+            let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
+            let cols_ok = s.w.valid_outputs(j);
+            if cols_ok.is_empty() {
+                continue;
+            }
+            let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
+            let src_row = &dcols[(ci * s.taps() + tap) * width + b * plane_out..][..plane_out];
+            for oh in s.h.valid_outputs(i) {
+                let src = &src_row[oh * wo..][..wo];
+                let line = &mut dst[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
+                if s.w.stride == 1 {
+                    for (d, v) in line[start..start + cols_ok.len()].iter_mut().zip(&src[cols_ok.clone()]) {
+                        *d += v;
+                    }
+                } else {
+                    for ow in cols_ok.clone() {
+                        line[ow * s.w.stride + j - s.w.pad_lo] += src[ow];
+                    }
+                }
+            }
+        }
+    });
+    dx
+}
+
+fn check_lengths(s: &ConvShape, x: &[f32], weight: &[f32]) {
+    assert_eq!(x.len(), s.batch * s.channels_in * s.plane_in(), "input has the wrong size");
+    assert_eq!(weight.len(), s.channels_out * s.patch(), "weight has the wrong size");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct definition, one multiply-add at a time.
+    fn naive(s: &ConvShape, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
+        let (ho, wo) = (s.h.len_out().unwrap(), s.w.len_out().unwrap());
+        let mut out = vec![0.0; s.batch * s.channels_out * ho * wo];
+        for b in 0..s.batch {
+            for co in 0..s.channels_out {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let mut acc = bias[co];
+                        for ci in 0..s.channels_in {
+                            for i in 0..s.h.kernel {
+                                for j in 0..s.w.kernel {
+                                    if let (Some(p), Some(q)) = (s.h.source(oh, i), s.w.source(ow, j)) {
+                                        let wv = w[((co * s.channels_in + ci) * s.h.kernel + i) * s.w.kernel + j];
+                                        acc += wv * x[((b * s.channels_in + ci) * s.h.len_in + p) * s.w.len_in + q];
+                                    }
+                                }
+                            }
+                        }
+                        out[((b * s.channels_out + co) * ho + oh) * wo + ow] = acc;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, salt: f32) -> Vec<f32> {
+        (0..n).map(|i| (i as f32 * 0.7351 + salt).sin() * 1.3).collect()
+    }
+
+    fn line(len_in: usize, kernel: usize, stride: usize, pad_lo: usize, pad_hi: usize) -> Axis {
+        Axis { len_in, kernel, stride, pad_lo, pad_hi }
+    }
+
+    fn shapes() -> Vec<ConvShape> {
+        let one_d = |batch, channels_in, w| ConvShape { batch, channels_in, channels_out: 4, h: Axis::UNIT, w };
+        vec![
+            one_d(3, 2, line(11, 3, 1, 0, 0)),
+            one_d(3, 1, line(11, 5, 1, 0, 0)),
+            one_d(3, 2, line(11, 5, 1, 2, 2)),
+            one_d(3, 2, line(11, 4, 1, 1, 2)),
+            one_d(3, 2, line(11, 3, 2, 1, 1)),
+            one_d(3, 2, line(11, 1, 3, 0, 0)),
+            one_d(9, 2, line(4, 4, 1, 0, 0)),
+            one_d(3, 2, line(2, 5, 1, 2, 2)),
+            ConvShape { batch: 2, channels_in: 1, channels_out: 3, h: line(8, 5, 1, 0, 0), w: line(7, 5, 1, 0, 0) },
+            ConvShape { batch: 2, channels_in: 3, channels_out: 2, h: line(6, 3, 1, 1, 1), w: line(5, 3, 2, 1, 1) },
+            ConvShape { batch: 5, channels_in: 2, channels_out: 3, h: line(5, 2, 2, 0, 1), w: line(6, 3, 1, 2, 0) },
+        ]
+    }
+
+    #[test]
+    fn forward_matches_the_definition() {
+        for s in shapes() {
+            let x = values(s.batch * s.channels_in * s.plane_in(), 0.1);
+            let w = values(s.channels_out * s.patch(), 0.9);
+            let bias = values(s.channels_out, 2.0);
+            let got = forward(&s, &x, &w, Some(&bias));
+            let want = naive(&s, &x, &w, &bias);
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-4, "{s:?}: {g} vs {w}");
+            }
+        }
+    }
+
+    /// Each gradient is the derivative of `Σ dy ⊙ forward(...)`, which is linear in every
+    /// argument: perturbing one entry by 1 changes the sum by exactly its gradient.
+    #[test]
+    fn gradients_match_the_definition() {
+        for s in shapes() {
+            let x = values(s.batch * s.channels_in * s.plane_in(), 0.3);
+            let w = values(s.channels_out * s.patch(), 1.7);
+            let bias = values(s.channels_out, 0.4);
+            let dy = values(s.batch * s.channels_out * s.positions_out().unwrap(), 5.0);
+            let all = Wanted { input: true, weight: true, bias: true };
+            let g = backward(&s, &x, &w, &dy, all);
+            let dot = |x: &[f32], w: &[f32], b: &[f32]| -> f32 { naive(&s, x, w, b).iter().zip(&dy).map(|(a, b)| a * b).sum() };
+            let base = dot(&x, &w, &bias);
+            let check = |grad: &[f32], which: usize| {
+                for (i, &gi) in grad.iter().enumerate() {
+                    let (mut x2, mut w2, mut b2) = (x.clone(), w.clone(), bias.clone());
+                    [&mut x2, &mut w2, &mut b2][which][i] += 1.0;
+                    let want = dot(&x2, &w2, &b2) - base;
+                    assert!((gi - want).abs() < 1e-3, "{s:?} arg {which} entry {i}: {gi} vs {want}");
+                }
+            };
+            check(g.input.as_deref().unwrap(), 0);
+            check(g.weight.as_deref().unwrap(), 1);
+            check(g.bias.as_deref().unwrap(), 2);
+        }
+    }
+
+    #[test]
+    fn valid_output_ranges_agree_with_source() {
+        for s in shapes() {
+            for axis in [s.h, s.w] {
+                for k in 0..axis.kernel {
+                    let direct: Vec<usize> = (0..axis.lo()).filter(|&o| axis.source(o, k).is_some()).collect();
+                    assert_eq!(direct, axis.valid_outputs(k).collect::<Vec<_>>(), "{axis:?} k={k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn too_short_inputs_have_no_output_length() {
+        assert_eq!(line(2, 5, 1, 1, 1).len_out(), None);
+        assert_eq!(line(2, 5, 0, 2, 2).len_out(), None);
+    }
+}

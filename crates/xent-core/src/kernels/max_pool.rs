@@ -1,0 +1,235 @@
+//! 1-D and 2-D max pooling on contiguous `f32` slices, one plane (`batch × channel`) at a time.
+//!
+//! Burn 0.22's flex backend pools with a scalar loop per output (about 15 ns each, through its
+//! 3-D pool even for 1-D) and stores `i64` indices. Here the forward pass is a plain window
+//! maximum, and the backward pass finds each window's maximum again instead of storing indices:
+//! both are streaming loops over the plane. A 1-D pool is the case `h = Axis::UNIT`.
+//!
+//! Padding is implicit `−∞` (a padded position is never the maximum); within a window the first
+//! maximum in row-major order wins, which is also where Burn sends the gradient.
+
+use rayon::prelude::*;
+
+use super::conv::Axis;
+
+/// The geometry of a max pool with dilation 1 and symmetric padding (`pad_lo == pad_hi`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolShape {
+    /// Number of independent planes, `batch × channels`.
+    pub planes: usize,
+    /// The vertical axis ([`Axis::UNIT`] for a 1-D pool).
+    pub h: Axis,
+    /// The horizontal axis.
+    pub w: Axis,
+}
+
+impl PoolShape {
+    /// Output positions per plane; `None` if an axis has no output or could have a window
+    /// entirely in the padding (`padding > kernel / 2`, which Burn rejects too).
+    pub fn positions_out(&self) -> Option<usize> {
+        let ok = |a: &Axis| a.pad_lo == a.pad_hi && a.pad_lo <= a.kernel / 2;
+        (ok(&self.h) && ok(&self.w)).then_some(())?;
+        Some(self.h.len_out()? * self.w.len_out()?)
+    }
+
+    fn plane_in(&self) -> usize {
+        self.h.len_in * self.w.len_in
+    }
+
+    /// Input positions of window `o` on `axis`, clipped to the input.
+    #[inline]
+    fn window(axis: &Axis, o: usize) -> std::ops::Range<usize> {
+        let start = o * axis.stride;
+        start.saturating_sub(axis.pad_lo)..(start + axis.kernel).saturating_sub(axis.pad_lo).min(axis.len_in)
+    }
+
+    /// Planes handed to one rayon task.
+    fn planes_per_task(&self) -> usize {
+        (16_384 / self.plane_in().max(1)).max(1)
+    }
+
+    /// Non-overlapping 2-wide windows along the width (`kernel = stride = 2`, no padding) and
+    /// height 1 or 2 the same way: the common `MaxPool(2)` / `MaxPool(2×2)`.
+    fn pairs(&self) -> Option<usize> {
+        let two = |a: &Axis| a.kernel == 2 && a.stride == 2 && a.pad_lo == 0;
+        (two(&self.w) && (self.h == Axis::UNIT || two(&self.h))).then_some(if self.h == Axis::UNIT { 1 } else { 2 })
+    }
+
+    /// Calls `visit(o, p)` for every output `o` of `plane` with `p` the index of its window's
+    /// first maximum (row-major).
+    #[inline]
+    fn for_each_argmax(&self, plane: &[f32], mut visit: impl FnMut(usize, usize)) {
+        let (wi, wo) = (self.w.len_in, self.w.lo());
+        if let Some(rows) = self.pairs() {
+            for oh in 0..self.h.lo() {
+                let top = &plane[oh * rows * wi..][..wi];
+                let bottom = if rows == 2 { &plane[(2 * oh + 1) * wi..][..wi] } else { top };
+                for ow in 0..wo {
+                    let (c, mut best, mut at) = (2 * ow, top[2 * ow], oh * rows * wi + 2 * ow);
+                    if top[c + 1] > best {
+                        (best, at) = (top[c + 1], at + 1);
+                    }
+                    if rows == 2 {
+                        let below = (2 * oh + 1) * wi + c;
+                        if bottom[c] > best {
+                            (best, at) = (bottom[c], below);
+                        }
+                        if bottom[c + 1] > best {
+                            at = below + 1;
+                        }
+                    }
+                    visit(oh * wo + ow, at);
+                }
+            }
+            return;
+        }
+        let col_windows: Vec<_> = (0..wo).map(|ow| Self::window(&self.w, ow)).collect();
+        for oh in 0..self.h.lo() {
+            let rows = Self::window(&self.h, oh);
+            for (ow, cols) in col_windows.iter().enumerate() {
+                let mut at = rows.start * wi + cols.start;
+                for r in rows.clone() {
+                    for p in r * wi + cols.start..r * wi + cols.end {
+                        if plane[p] > plane[at] {
+                            at = p;
+                        }
+                    }
+                }
+                visit(oh * wo + ow, at);
+            }
+        }
+    }
+}
+
+/// Forward pass: `[planes, height_out · width_out]`.
+pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
+    assert_eq!(x.len(), s.planes * plane_in, "input has the wrong size");
+    let mut out = vec![0.0f32; s.planes * plane_out];
+    if plane_out == 0 || plane_in == 0 {
+        return out;
+    }
+    let step = s.planes_per_task();
+    out.par_chunks_mut(plane_out * step).zip(x.par_chunks(plane_in * step)).for_each(|(out, x)| {
+        for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
+            if s.pairs() == Some(1) {
+                // 1-D MaxPool(2): pairs, in a loop the compiler vectorises.
+                for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
+                    *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
+                }
+            } else {
+                s.for_each_argmax(plane, |o, p| dst[o] = plane[p]);
+            }
+        }
+    });
+    out
+}
+
+/// Backward pass: the input gradient `[planes, height · width]` from the output gradient `dy`.
+pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
+    assert_eq!(x.len(), s.planes * plane_in, "input has the wrong size");
+    assert_eq!(dy.len(), s.planes * plane_out, "output gradient has the wrong size");
+    let mut dx = vec![0.0f32; x.len()];
+    if plane_out == 0 || plane_in == 0 {
+        return dx;
+    }
+    let step = s.planes_per_task();
+    dx.par_chunks_mut(plane_in * step)
+        .zip(x.par_chunks(plane_in * step))
+        .zip(dy.par_chunks(plane_out * step))
+        .for_each(|((dx, x), dy)| {
+            for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
+                s.for_each_argmax(plane, |o, p| dst[p] += g[o]);
+            }
+        });
+    dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize) -> Vec<f32> {
+        (0..n).map(|i| (i as f32 * 1.618).sin() * 3.0).collect()
+    }
+
+    fn line(len_in: usize, kernel: usize, stride: usize, pad: usize) -> Axis {
+        Axis { len_in, kernel, stride, pad_lo: pad, pad_hi: pad }
+    }
+
+    fn shapes() -> Vec<PoolShape> {
+        let one_d = |planes, w| PoolShape { planes, h: Axis::UNIT, w };
+        vec![
+            one_d(5, line(13, 2, 2, 0)),
+            one_d(5, line(12, 2, 2, 0)),
+            one_d(5, line(13, 3, 1, 1)),
+            one_d(5, line(13, 3, 2, 0)),
+            one_d(5, line(13, 4, 3, 2)),
+            one_d(5000, line(7, 7, 7, 0)),
+            PoolShape { planes: 6, h: line(24, 2, 2, 0), w: line(24, 2, 2, 0) },
+            PoolShape { planes: 3, h: line(7, 3, 2, 1), w: line(6, 2, 1, 1) },
+        ]
+    }
+
+    /// Maximum over the window by definition (padding never wins).
+    fn window_max(s: &PoolShape, plane: &[f32], oh: usize, ow: usize) -> f32 {
+        let mut m = f32::NEG_INFINITY;
+        for i in 0..s.h.kernel {
+            for j in 0..s.w.kernel {
+                if let (Some(p), Some(q)) = (s.h.source(oh, i), s.w.source(ow, j)) {
+                    m = m.max(plane[p * s.w.len_in + q]);
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn forward_takes_the_window_maximum_with_minus_infinity_padding() {
+        for s in shapes() {
+            let x = values(s.planes * s.plane_in());
+            let (po, wo) = (s.positions_out().unwrap(), s.w.lo());
+            let got = forward(&s, &x);
+            for r in 0..s.planes {
+                let plane = &x[r * s.plane_in()..][..s.plane_in()];
+                for o in 0..po {
+                    assert_eq!(got[r * po + o], window_max(&s, plane, o / wo, o % wo), "{s:?} plane {r} out {o}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn backward_routes_each_gradient_to_its_window_maximum() {
+        for s in shapes() {
+            let x = values(s.planes * s.plane_in());
+            let (po, wo) = (s.positions_out().unwrap(), s.w.lo());
+            let dy: Vec<f32> = (0..s.planes * po).map(|i| i as f32 + 1.0).collect();
+            let dx = backward(&s, &x, &dy);
+            let mut want = vec![0.0f32; x.len()];
+            for r in 0..s.planes {
+                let plane = &x[r * s.plane_in()..][..s.plane_in()];
+                for o in 0..po {
+                    let m = window_max(&s, plane, o / wo, o % wo);
+                    let p = plane.iter().position(|&v| v == m).unwrap(); // values are distinct
+                    want[r * s.plane_in() + p] += dy[r * po + o];
+                }
+            }
+            assert_eq!(dx, want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ties_send_the_gradient_to_the_first_maximum() {
+        let s = PoolShape { planes: 1, h: Axis::UNIT, w: line(4, 2, 2, 0) };
+        assert_eq!(backward(&s, &[1.0, 1.0, 0.0, 0.0], &[5.0, 7.0]), vec![5.0, 0.0, 7.0, 0.0]);
+    }
+
+    #[test]
+    fn impossible_geometries_have_no_output() {
+        let s = PoolShape { planes: 1, h: Axis::UNIT, w: line(1, 2, 2, 0) };
+        assert_eq!(s.positions_out(), None);
+        assert_eq!(PoolShape { w: line(8, 2, 2, 2), ..s }.positions_out(), None);
+    }
+}

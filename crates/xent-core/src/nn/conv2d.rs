@@ -1,0 +1,118 @@
+//! 2-D convolution layer on xent's kernels.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, PaddingConfig2d};
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Device, Tensor};
+
+use super::padding::pairs_2d;
+use crate::kernels;
+
+/// Configuration of a [`Conv2d`] (the fields and defaults of `burn::nn::conv::Conv2dConfig`,
+/// without dilation and groups, which are always 1).
+#[derive(Config, Debug)]
+pub struct Conv2dConfig {
+    /// `[channels_in, channels_out]`.
+    pub channels: [usize; 2],
+    /// `[height, width]` of the kernel.
+    pub kernel_size: [usize; 2],
+    /// `[vertical, horizontal]` stride. Default: `[1, 1]`.
+    #[config(default = "[1, 1]")]
+    pub stride: [usize; 2],
+    /// Padding. Default: `Valid` (none).
+    #[config(default = "PaddingConfig2d::Valid")]
+    pub padding: PaddingConfig2d,
+    /// Whether the layer has a bias. Default: true.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Weight and bias initialisation. Default: Burn's, Kaiming uniform with gain 1/√3.
+    #[config(default = "Initializer::KaimingUniform{gain: 1.0 / 3.0f64.sqrt(), fan_out_only: false}")]
+    pub initializer: Initializer,
+}
+
+impl Conv2dConfig {
+    /// The layer, initialised exactly as `burn::nn::conv::Conv2dConfig::init` would (same
+    /// random draws in the same order).
+    pub fn init(&self, device: &Device) -> Conv2d {
+        let burn = burn::nn::conv::Conv2dConfig::new(self.channels, self.kernel_size)
+            .with_stride(self.stride)
+            .with_padding(self.padding.clone())
+            .with_bias(self.bias)
+            .with_initializer(self.initializer.clone())
+            .init(device);
+        Conv2d { weight: burn.weight, bias: burn.bias, stride: self.stride, kernel_size: self.kernel_size, padding: self.padding.clone() }
+    }
+}
+
+/// 2-D convolution on [`kernels::conv2d`] (Burn's op if [`kernels::enabled`] says no); the
+/// record is that of `burn::nn::conv::Conv2d`.
+#[derive(Module, Debug)]
+pub struct Conv2d {
+    /// `[channels_out, channels_in, kernel_h, kernel_w]`.
+    pub weight: Param<Tensor<4>>,
+    /// `[channels_out]`, if the layer has a bias.
+    pub bias: Option<Param<Tensor<1>>>,
+    /// `[vertical, horizontal]` stride.
+    pub stride: [usize; 2],
+    /// `[height, width]` of the kernel.
+    pub kernel_size: [usize; 2],
+    /// Padding.
+    #[module(skip)]
+    pub padding: PaddingConfig2d,
+}
+
+impl Conv2d {
+    /// Applies the convolution.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, height_in, width_in]`
+    /// - output: `[batch, channels_out, height_out, width_out]`, each axis `⌊(in + padding −
+    ///   kernel) / stride⌋ + 1`
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let [_, _, h, w] = input.dims();
+        let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
+        let bias = self.bias.as_ref().map(Param::val);
+        if kernels::enabled() {
+            kernels::conv2d(input, self.weight.val(), bias, self.stride, padding)
+        } else {
+            let options = ConvOptions::new_with_padding(self.stride, padding, [1, 1], 1);
+            burn::tensor::module::conv2d(input, self.weight.val(), bias, options)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    fn ramp(shape: [usize; 4], device: &Device) -> Tensor<4> {
+        let n = shape.iter().product::<usize>();
+        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
+    }
+
+    /// Records move both ways between this layer and Burn's, and both layers then compute the
+    /// same function.
+    #[test]
+    fn same_record_and_output_as_burns_conv2d() {
+        let device = Device::flex();
+        let burns = |padding: &PaddingConfig2d, stride| {
+            burn::nn::conv::Conv2dConfig::new([2, 3], [3, 2]).with_padding(padding.clone()).with_stride(stride).init(&device)
+        };
+        let cases = [(PaddingConfig2d::Valid, [1, 1]), (PaddingConfig2d::Same, [1, 1]), (PaddingConfig2d::Same, [2, 1]), (PaddingConfig2d::Explicit(1, 0, 2, 1), [1, 2])];
+        for (padding, stride) in cases {
+            let ours = Conv2dConfig::new([2, 3], [3, 2]).with_padding(padding.clone()).with_stride(stride).init(&device);
+            let theirs = burns(&padding, stride).load_record(ours.clone().into_record());
+            for size in [[5, 6], [7, 4]] {
+                let x = ramp([2, 2, size[0], size[1]], &device);
+                let (a, b) = (ours.forward(x.clone()), theirs.forward(x));
+                assert_eq!(a.dims(), b.dims(), "{padding:?} stride {stride:?}");
+                a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+            }
+            let back = Conv2dConfig::new([2, 3], [3, 2]).init(&device).load_record(theirs.into_record());
+            assert_eq!(back.weight.val().into_data(), ours.weight.val().into_data());
+        }
+    }
+}
