@@ -73,6 +73,15 @@ pub struct ReproArgs {
     /// Temperature: the fixed temperature inside the softmax, compared with 1.
     #[arg(long, default_value_t = 0.6)]
     pub temperature: f64,
+    /// Temperature: epochs on the MIT-BIH beats.
+    #[arg(long, default_value_t = 10)]
+    pub temperature_ecg_epochs: usize,
+    /// Temperature: keep about N training beats, evenly strided over DS1 (all when absent).
+    #[arg(long)]
+    pub temperature_ecg_train: Option<usize>,
+    /// Temperature: keep at most N test beats, evenly strided over DS2 (all when absent).
+    #[arg(long)]
+    pub temperature_ecg_test: Option<usize>,
     /// First seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -123,6 +132,15 @@ pub fn command_line(args: &ReproArgs, case: &str) -> String {
         }
         if args.temperature != 0.6 {
             opt("temperature", args.temperature.to_string());
+        }
+        if args.temperature_ecg_epochs != 10 {
+            opt("temperature-ecg-epochs", args.temperature_ecg_epochs.to_string());
+        }
+        if let Some(n) = args.temperature_ecg_train {
+            opt("temperature-ecg-train", n.to_string());
+        }
+        if let Some(n) = args.temperature_ecg_test {
+            opt("temperature-ecg-test", n.to_string());
         }
     }
     if args.seed != 0 {
@@ -219,16 +237,18 @@ pub fn run(args: ReproArgs) -> Result<()> {
             seeds: args.temperature_seeds,
             random_epochs: 100,
             mitdb: Some(args.data.join("mitdb")),
-            ecg_epochs: 10,
-            ecg_train_limit: None,
-            ecg_test_limit: None,
+            ecg_epochs: args.temperature_ecg_epochs,
+            ecg_train_limit: args.temperature_ecg_train,
+            ecg_test_limit: args.temperature_ecg_test,
             seed: args.seed,
         };
         if !args.quiet {
             eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);
         }
         let r = temperature::run(&opts)?;
-        write(&out, "temperature", serde_json::to_value(&r)?, &r.markdown(), None, &args)?;
+        let svg = r.svg();
+        let md = if svg.is_some() { format!("{}\n![](temperature.svg)\n", r.markdown()) } else { r.markdown() };
+        write(&out, "temperature", serde_json::to_value(&r)?, &md, svg, &args)?;
     }
     let report = combine(&out, &command_line(&args, "all"))?;
     eprintln!("report: {}", report.display());

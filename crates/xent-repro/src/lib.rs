@@ -17,6 +17,7 @@ pub mod models;
 pub use error::{ReproError, Result};
 pub mod cases;
 pub mod pima;
+pub mod reliability;
 pub mod rows;
 pub mod svg;
 

@@ -27,6 +27,7 @@ use xent_ecg::{AamiClass, Split};
 use super::{logits, pct, softmax_rows};
 use crate::error::{ReproError, Result};
 use crate::models::MlpConfig;
+use crate::reliability::Reliability;
 use crate::rows::Rows;
 
 /// Options of the temperature case.
@@ -99,6 +100,8 @@ pub struct EcgRow {
     pub ece: (f64, f64),
     /// Mean test confidence before / after scaling.
     pub confidence: (f64, f64),
+    /// Test reliability tables before / after scaling, pooled over seeds (xent-core's 15 ECE bins).
+    pub reliability: (Reliability, Reliability),
 }
 
 /// The case's result.
@@ -224,7 +227,9 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
                 nll: (0.0, 0.0),
                 ece: (0.0, 0.0),
                 confidence: (0.0, 0.0),
+                reliability: (Reliability { bins: vec![] }, Reliability { bins: vec![] }),
             };
+            let (mut before, mut after) = (Vec::new(), Vec::new());
             for &seed in &seeds {
                 let cfg = MlpConfig::temperature(train.d, t);
                 let out = Trainer::new(config(opts.ecg_epochs, 64, seed)).quiet(true).fit(|d| cfg.init(d), &train, None)?;
@@ -240,7 +245,11 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
                 row.ece.1 += scaled.after.ece / n;
                 row.confidence.0 += scaled.confidence.0 / n;
                 row.confidence.1 += scaled.confidence.1 / n;
+                before.push(scaled.before.reliability);
+                after.push(scaled.after.reliability);
             }
+            let pool = |v: &[Vec<xent_core::metrics::ReliabilityBin>]| Reliability::pool(&v.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            row.reliability = (pool(&before)?, pool(&after)?);
             ecg.push(row);
         }
         if ecg.len() >= 2 {
@@ -287,6 +296,39 @@ pub fn post_hoc<M: Classifier<Batch = burn::prelude::Tensor<2>>>(model: &M, vali
 }
 
 impl TemperatureResult {
+    /// The reliability diagram of the beat task as SVG: one panel per fixed T, the test beats'
+    /// accuracy against confidence per bin before and after post-hoc scaling (pooled over seeds),
+    /// the diagonal, and the beats per bin. `None` when the beat task was skipped.
+    pub fn svg(&self) -> Option<String> {
+        if self.ecg.is_empty() {
+            return None;
+        }
+        let panels: Vec<crate::svg::ReliabilityPanel<'_>> = self
+            .ecg
+            .iter()
+            .map(|r| {
+                let (lo, hi) = r.fitted_t.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| (a.min(t), b.max(t)));
+                let fitted = if lo == hi { format!("{lo:.2}") } else { format!("{lo:.2}–{hi:.2}") };
+                crate::svg::ReliabilityPanel {
+                    title: format!(
+                        "trained with T = {}: ECE {:.2} % → {:.2} % (post-hoc T {fitted})",
+                        r.temperature,
+                        100.0 * r.reliability.0.ece(),
+                        100.0 * r.reliability.1.ece()
+                    ),
+                    curves: vec![
+                        ("before post-hoc scaling".into(), &r.reliability.0),
+                        ("after post-hoc scaling (T fitted per seed on validation NLL)".into(), &r.reliability.1),
+                    ],
+                }
+            })
+            .collect();
+        Some(crate::svg::reliability(
+            &format!("Reliability on the DS2 test beats (N / S / V), pooled over {} seed(s)", self.seeds),
+            &panels,
+        ))
+    }
+
     /// The case's report section.
     pub fn markdown(&self) -> String {
         let mut s = format!(
@@ -349,6 +391,25 @@ impl TemperatureResult {
             if let Some(c) = &self.ecg_comparison {
                 s.push_str(&format!("\n**Verdict (test accuracy, fixed T in training):** {}.\n", c.verdict));
             }
+            s.push_str(&format!(
+                "\nReliability diagram (`temperature.svg`): per confidence bin (xent-core's 15 equal-width ECE bins), the accuracy \
+                 of the test beats before and after post-hoc scaling, pooled over the {} seed(s), and the beats per bin. \
+                 ECE of the pooled predictions, before → after:",
+                self.seeds
+            ));
+            for r in &self.ecg {
+                let top = |t: &Reliability| t.bins.last().map_or(0.0, |b| b.count) / t.total().max(1.0);
+                s.push_str(&format!(
+                    " T = {}: {:.4} → {:.4}, with {} → {} of the beats in the top bin (confidence > 14/15);",
+                    r.temperature,
+                    r.reliability.0.ece(),
+                    r.reliability.1.ece(),
+                    pct(top(&r.reliability.0)),
+                    pct(top(&r.reliability.1))
+                ));
+            }
+            s.pop();
+            s.push_str(".\n");
         }
         s
     }
