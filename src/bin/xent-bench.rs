@@ -230,7 +230,9 @@ fn machine() -> Value {
         "threads": std::thread::available_parallelism().map(|n| n.get()).ok(),
         "backend": format!("{:?}", xent_core::default_device()),
         "burn": "0.22.1",
-        "profile": if cfg!(debug_assertions) { "dev (opt-level 2/3, debug assertions)" } else { "release" },
+        // Conv/pool layers on xent's kernels, or on Burn's ops (`XENT_KERNELS=burn`).
+        "kernels": if xent_core::kernels::enabled() { "xent" } else { "burn" },
+        "profile": if cfg!(debug_assertions) { "dev (xent opt-level 2, xent-core and dependencies 3)" } else { "release" },
         "date_unix": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
     })
 }
