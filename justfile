@@ -39,7 +39,8 @@ train-text *args:
 repro:
     cargo run --quiet -- repro all --profile quick
 
-# The same with all 60,000 MNIST training images and 10 Adamax epochs (~1.5 h on 2 cores; resumable).
+# The same with all 60,000 MNIST training images and 10 Adamax epochs (51 min measured on 2 cores shared
+# with other jobs; resumable); runs/repro-full/report.md.
 repro-full:
     cargo run --quiet -- repro all --profile full
 
