@@ -9,7 +9,8 @@ use burn::tensor::{DType, Shape, TensorData};
 
 use super::conv::{self, Axis, ConvShape, Wanted};
 use super::max_pool::{self, PoolShape};
-use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, conv2d_options};
+use super::moment::{self, MomentRule};
+use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, burn_moment_step, conv2d_options};
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
 fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
@@ -17,6 +18,17 @@ fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
         return None;
     }
     Some(if t.as_slice::<f32>().is_some() { t.clone() } else { t.to_contiguous() })
+}
+
+/// `t` as an `f32` tensor that owns exactly its elements, contiguously (for in-place updates;
+/// shared storage is copied on write), or `None` for another dtype.
+fn compact_f32(t: FlexTensor) -> Option<FlexTensor> {
+    if t.dtype() != DType::F32 {
+        return None;
+    }
+    let n = t.shape().num_elements();
+    let compact = t.layout().contiguous_offsets() == Some((0, n)) && t.storage::<f32>().len() == n;
+    Some(if compact { t } else { t.to_contiguous() })
 }
 
 fn slice(t: &FlexTensor) -> &[f32] {
@@ -111,6 +123,27 @@ impl XentOps for Flex {
     ) -> FlexTensor {
         let g = PoolGeometry { kernel: [kernel_h, kernel_w], stride: [stride_h, stride_w], padding: [pad_h, pad_w] };
         pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool2d(x, g.kernel, g.stride, g.padding, [1, 1], false))
+    }
+
+    fn xent_moment_step(
+        param: FlexTensor,
+        grad: FlexTensor,
+        moment_1: FlexTensor,
+        moment_2: FlexTensor,
+        beta_1: f32,
+        beta_2: f32,
+        epsilon: f32,
+        alpha: f32,
+        infinity_norm: bool,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let rule = MomentRule { beta_1, beta_2, epsilon, alpha, infinity_norm };
+        let parts = (compact_f32(param.clone()), contiguous_f32(&grad), compact_f32(moment_1.clone()), compact_f32(moment_2.clone()));
+        let (Some(mut p), Some(g), Some(mut m), Some(mut v)) = parts else {
+            return burn_moment_step::<Flex>(param, grad, moment_1, moment_2, &rule);
+        };
+        drop((param, moment_1, moment_2)); // so that `p`, `m`, `v` are unique if nobody else holds them
+        moment::step(&rule, p.storage_mut::<f32>(), slice(&g), m.storage_mut::<f32>(), v.storage_mut::<f32>());
+        (p, m, v)
     }
 }
 

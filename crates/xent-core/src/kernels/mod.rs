@@ -9,7 +9,8 @@
 //! - [`conv1d`] and [`conv2d`]: im2col + one GEMM per batch element forward; one GEMM over the
 //!   whole batch for each of the weight and input gradients (`conv` module docs);
 //! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
-//!   maximum rather than storing indices.
+//!   maximum rather than storing indices;
+//! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place.
 //!
 //! They run on the flex device (and under `autodiff()` on it) for `f32` tensors with dilation 1
 //! and one group; anything else (another dtype, the opt-in ndarray backend) goes to Burn's own
@@ -23,6 +24,7 @@ mod conv;
 mod flex;
 mod gemm;
 mod max_pool;
+mod moment;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
@@ -32,6 +34,7 @@ use burn::tensor::ops::ConvOptions;
 
 pub use conv::{Axis, ConvShape, Wanted};
 pub use max_pool::PoolShape;
+pub use moment::MomentRule;
 
 /// Stride and `(before, after)` zero padding of a convolution, per spatial axis (a 1-D
 /// convolution uses the last entry; the first is stride 1, no padding).
@@ -108,6 +111,50 @@ pub trait XentOps: Backend {
     ) -> FloatTensor<Self> {
         Self::max_pool2d(x, [kernel_h, kernel_w], [stride_h, stride_w], [pad_h, pad_w], [1, 1], false)
     }
+
+    /// One Adam or Adamax step ([`MomentRule`], its fields passed one by one): returns the
+    /// updated parameter, first moment and second moment (or infinity norm).
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn xent_moment_step(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        moment_1: FloatTensor<Self>,
+        moment_2: FloatTensor<Self>,
+        beta_1: f32,
+        beta_2: f32,
+        epsilon: f32,
+        alpha: f32,
+        infinity_norm: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let rule = MomentRule { beta_1, beta_2, epsilon, alpha, infinity_norm };
+        burn_moment_step::<Self>(param, grad, moment_1, moment_2, &rule)
+    }
+}
+
+/// The Keras Adam/Adamax update with Burn's operations (the fallback of every backend, and the
+/// reference the fused kernel is tested against).
+#[allow(clippy::type_complexity)]
+fn burn_moment_step<B: Backend>(
+    param: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    m: FloatTensor<B>,
+    v: FloatTensor<B>,
+    r: &MomentRule,
+) -> (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) {
+    let m = B::float_add(B::float_mul_scalar(m, r.beta_1.into()), B::float_mul_scalar(grad.clone(), (1.0 - r.beta_1).into()));
+    let (v, denominator) = if r.infinity_norm {
+        let (decayed, magnitude) = (B::float_mul_scalar(v, r.beta_2.into()), B::float_abs(grad));
+        let bool_dtype = get_or_init_device_settings::<B>(&TensorMetadata::device(&decayed)).bool_dtype;
+        let lower = B::float_lower(decayed.clone(), magnitude.clone(), bool_dtype);
+        let u = B::float_mask_where(decayed, lower, magnitude);
+        (u.clone(), B::float_add_scalar(u, r.epsilon.into()))
+    } else {
+        let squared = B::float_mul(grad.clone(), grad);
+        let v = B::float_add(B::float_mul_scalar(v, r.beta_2.into()), B::float_mul_scalar(squared, (1.0 - r.beta_2).into()));
+        (v.clone(), B::float_add_scalar(B::float_sqrt(v), r.epsilon.into()))
+    };
+    let delta = B::float_mul_scalar(B::float_div(m.clone(), denominator), r.alpha.into());
+    (B::float_sub(param, delta), m, v)
 }
 
 /// The backward kernels that the autodiff implementation of [`XentOps`] calls.
@@ -302,6 +349,34 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding:
     let shape = PoolShape { planes: batch * channels, h: axis(h, kernel[0], stride[0], padding[0]), w: axis(w, kernel[1], stride[1], padding[1]) };
     assert!(shape.positions_out().is_some(), "max_pool2d: no output for {shape:?}");
     Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
+}
+
+/// One Adam or Adamax step on plain (non-autodiff) tensors of any shape, as the optimizers in
+/// [`crate::train`] take it: returns `(param, moment_1, moment_2)` updated. On the first step pass
+/// zeros for both moments.
+///
+/// # Shapes
+///
+/// - all four tensors: the parameter's shape; outputs the same
+pub fn moment_step<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    moment_1: Tensor<D>,
+    moment_2: Tensor<D>,
+    rule: &MomentRule,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let (p, m, v) = Dispatch::xent_moment_step(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        rule.beta_1,
+        rule.beta_2,
+        rule.epsilon,
+        rule.alpha,
+        rule.infinity_norm,
+    );
+    (Tensor::from_dispatch(p), Tensor::from_dispatch(m), Tensor::from_dispatch(v))
 }
 
 #[cfg(test)]

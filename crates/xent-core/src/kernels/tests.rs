@@ -166,3 +166,23 @@ fn max_pool2d_matches_burn_on_values_and_gradients() {
         assert_close("max_pool2d dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
     }
 }
+
+#[test]
+fn moment_step_is_bit_identical_to_burns_operations() {
+    use burn::backend::Flex;
+    let device = Device::flex();
+    for n in [7, 40_000] {
+        for infinity_norm in [false, true] {
+            let rule = super::MomentRule { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, alpha: 0.0123, infinity_norm };
+            let (p, g) = (random([n], &device), random([n, 1], &device).reshape([n]) * 0.3);
+            let (m, v) = (random([2, n], &device).slice([0..1]).reshape([n]) * 0.1, random([n], &device).abs() * 0.01);
+            let (p1, m1, v1) = super::moment_step(p.clone(), g.clone(), m.clone(), v.clone(), &rule);
+            let prim = |t: &Tensor<1>| burn::backend::flex::FlexTensor::from_data(t.to_data());
+            let (p2, m2, v2) = super::burn_moment_step::<Flex>(prim(&p), prim(&g), prim(&m), prim(&v), &rule);
+            let host = |t: burn::backend::flex::FlexTensor| t.into_data().try_to_vec::<f32>().unwrap();
+            for (what, ours, theirs) in [("param", p1, p2), ("m", m1, m2), ("v", v1, v2)] {
+                assert_eq!(ours.into_data().try_to_vec::<f32>().unwrap(), host(theirs), "{what}, n = {n}, adamax = {infinity_norm}");
+            }
+        }
+    }
+}

@@ -28,6 +28,8 @@
 use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
 use burn::prelude::*;
 use burn_pack::Scalar;
+
+use crate::kernels::{self, MomentRule};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -280,6 +282,15 @@ impl<const D: usize> MomentState<D> {
     }
 }
 
+/// The step count and both moments for the next step: zeros before the first (which makes the
+/// update `m = (1−β₁)g`, `v = (1−β₂)g²` or `u = |g|`, exactly).
+fn moments<const D: usize>(state: Option<MomentState<D>>, grad: &Tensor<D>) -> (usize, Tensor<D>, Tensor<D>) {
+    match state {
+        Some(s) => (s.time + 1, s.moment_1, s.moment_2),
+        None => (1, grad.zeros_like(), grad.zeros_like()),
+    }
+}
+
 /// Adam with Keras's ε placement: `w ← w − η√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`.
 #[derive(Debug, Clone, Copy)]
 pub struct KerasAdam {
@@ -301,19 +312,13 @@ impl Optimizer for KerasAdam {
         grad: Tensor<D>,
         state: Option<MomentState<D>>,
     ) -> (Tensor<D>, Option<MomentState<D>>) {
-        let (b1, b2) = (self.beta_1, self.beta_2);
-        let (time, m, v) = match state {
-            Some(s) => (
-                s.time + 1,
-                s.moment_1.mul_scalar(b1) + grad.clone().mul_scalar(1.0 - b1),
-                s.moment_2.mul_scalar(b2) + grad.square().mul_scalar(1.0 - b2),
-            ),
-            None => (1, grad.clone().mul_scalar(1.0 - b1), grad.square().mul_scalar(1.0 - b2)),
-        };
+        let (time, m, v) = moments(state, &grad);
         let t = time as f64;
-        let alpha = lr * (1.0 - f64::from(b2).powf(t)).sqrt() / (1.0 - f64::from(b1).powf(t));
-        let delta = m.clone().div(v.clone().sqrt().add_scalar(self.epsilon)).mul_scalar(alpha as f32);
-        (tensor - delta, Some(MomentState { time, moment_1: m, moment_2: v }))
+        let (b1, b2) = (f64::from(self.beta_1), f64::from(self.beta_2));
+        let alpha = (lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t))) as f32;
+        let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: false };
+        let (tensor, moment_1, moment_2) = kernels::moment_step(tensor, grad, m, v, &rule);
+        (tensor, Some(MomentState { time, moment_1, moment_2 }))
     }
 
     fn to_device<const D: usize>(state: MomentState<D>, device: &Device) -> MomentState<D> {
@@ -342,18 +347,11 @@ impl Optimizer for Adamax {
         grad: Tensor<D>,
         state: Option<MomentState<D>>,
     ) -> (Tensor<D>, Option<MomentState<D>>) {
-        let (b1, b2) = (self.beta_1, self.beta_2);
-        let (time, m, u) = match state {
-            Some(s) => (
-                s.time + 1,
-                s.moment_1.mul_scalar(b1) + grad.clone().mul_scalar(1.0 - b1),
-                s.moment_2.mul_scalar(b2).max_pair(grad.abs()),
-            ),
-            None => (1, grad.clone().mul_scalar(1.0 - b1), grad.abs()),
-        };
-        let alpha = lr / (1.0 - f64::from(b1).powf(time as f64));
-        let delta = m.clone().div(u.clone().add_scalar(self.epsilon)).mul_scalar(alpha as f32);
-        (tensor - delta, Some(MomentState { time, moment_1: m, moment_2: u }))
+        let (time, m, u) = moments(state, &grad);
+        let alpha = (lr / (1.0 - f64::from(self.beta_1).powf(time as f64))) as f32;
+        let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: true };
+        let (tensor, moment_1, moment_2) = kernels::moment_step(tensor, grad, m, u, &rule);
+        (tensor, Some(MomentState { time, moment_1, moment_2 }))
     }
 
     fn to_device<const D: usize>(state: MomentState<D>, device: &Device) -> MomentState<D> {
