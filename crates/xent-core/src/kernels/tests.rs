@@ -175,7 +175,7 @@ fn moment_step_is_bit_identical_to_burns_operations() {
         for infinity_norm in [false, true] {
             let rule = super::MomentRule { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, alpha: 0.0123, infinity_norm };
             let (p, g) = (random([n], &device), random([n, 1], &device).reshape([n]) * 0.3);
-            let (m, v) = (random([2, n], &device).slice([0..1]).reshape([n]) * 0.1, random([n], &device).abs() * 0.01);
+            let (m, v) = (random([2, n], &device).narrow(0, 0, 1).reshape([n]) * 0.1, random([n], &device).abs() * 0.01);
             let (p1, m1, v1) = super::moment_step(p.clone(), g.clone(), m.clone(), v.clone(), &rule);
             let prim = |t: &Tensor<1>| burn::backend::flex::FlexTensor::from_data(t.to_data());
             let (p2, m2, v2) = super::burn_moment_step::<Flex>(prim(&p), prim(&g), prim(&m), prim(&v), &rule);
