@@ -80,9 +80,6 @@ pub struct ConvShape {
     pub h: Axis,
     /// The horizontal axis.
     pub w: Axis,
-    /// The input (and its gradient) is laid out `[batch, width, channels_in]` (1-D only): the
-    /// transposed view a text CNN makes of its embedding, read and written without a copy.
-    pub channels_last: bool,
 }
 
 impl ConvShape {
@@ -124,16 +121,6 @@ fn im2col(s: &ConvShape, x: &[f32]) -> Vec<f32> {
             return;
         }
         let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
-        if s.channels_last {
-            for b in 0..s.batch {
-                let plane = &x[b * plane_in * s.channels_in..][..plane_in * s.channels_in];
-                let dst = &mut out[b * plane_out..][..wo];
-                for ow in cols_ok.clone() {
-                    dst[ow] = plane[(ow * s.w.stride + j - s.w.pad_lo) * s.channels_in + ci];
-                }
-            }
-            return;
-        }
         for b in 0..s.batch {
             let plane = &x[(b * s.channels_in + ci) * plane_in..][..plane_in];
             for oh in rows_ok.clone() {
@@ -254,18 +241,6 @@ fn col2im(s: &ConvShape, dcols: &[f32]) -> Vec<f32> {
     if plane_in == 0 {
         return dx;
     }
-    if s.channels_last {
-        dx.par_chunks_mut(plane_in * s.channels_in).enumerate().for_each(|(b, dst)| {
-            for row in 0..s.patch() {
-                let (ci, j) = (row / s.w.kernel, row % s.w.kernel);
-                let src = &dcols[row * width + b * plane_out..][..plane_out];
-                for ow in s.w.valid_outputs(j) {
-                    dst[(ow * s.w.stride + j - s.w.pad_lo) * s.channels_in + ci] += src[ow];
-                }
-            }
-        });
-        return dx;
-    }
     dx.par_chunks_mut(plane_in).enumerate().for_each(|(plane_index, dst)| {
         let (b, ci) = (plane_index / s.channels_in, plane_index % s.channels_in);
         for tap in 0..s.taps() {
@@ -317,12 +292,7 @@ mod tests {
                                 for j in 0..s.w.kernel {
                                     if let (Some(p), Some(q)) = (s.h.source(oh, i), s.w.source(ow, j)) {
                                         let wv = w[((co * s.channels_in + ci) * s.h.kernel + i) * s.w.kernel + j];
-                                        let at = if s.channels_last {
-                                            (b * s.w.len_in + q) * s.channels_in + ci
-                                        } else {
-                                            ((b * s.channels_in + ci) * s.h.len_in + p) * s.w.len_in + q
-                                        };
-                                        acc += wv * x[at];
+                                        acc += wv * x[((b * s.channels_in + ci) * s.h.len_in + p) * s.w.len_in + q];
                                     }
                                 }
                             }
@@ -344,7 +314,7 @@ mod tests {
     }
 
     fn shapes() -> Vec<ConvShape> {
-        let one_d = |batch, channels_in, w| ConvShape { batch, channels_in, channels_out: 4, h: Axis::UNIT, w, channels_last: false };
+        let one_d = |batch, channels_in, w| ConvShape { batch, channels_in, channels_out: 4, h: Axis::UNIT, w };
         vec![
             one_d(3, 2, line(11, 3, 1, 0, 0)),
             one_d(3, 1, line(11, 5, 1, 0, 0)),
@@ -354,11 +324,9 @@ mod tests {
             one_d(3, 2, line(11, 1, 3, 0, 0)),
             one_d(9, 2, line(4, 4, 1, 0, 0)),
             one_d(3, 2, line(2, 5, 1, 2, 2)),
-            ConvShape { batch: 2, channels_in: 1, channels_out: 3, h: line(8, 5, 1, 0, 0), w: line(7, 5, 1, 0, 0), channels_last: false },
-            ConvShape { batch: 2, channels_in: 3, channels_out: 2, h: line(6, 3, 1, 1, 1), w: line(5, 3, 2, 1, 1), channels_last: false },
-            ConvShape { batch: 5, channels_in: 2, channels_out: 3, h: line(5, 2, 2, 0, 1), w: line(6, 3, 1, 2, 0), channels_last: false },
-            ConvShape { channels_last: true, ..one_d(3, 5, line(11, 4, 1, 1, 2)) },
-            ConvShape { channels_last: true, ..one_d(2, 3, line(9, 3, 2, 0, 0)) },
+            ConvShape { batch: 2, channels_in: 1, channels_out: 3, h: line(8, 5, 1, 0, 0), w: line(7, 5, 1, 0, 0) },
+            ConvShape { batch: 2, channels_in: 3, channels_out: 2, h: line(6, 3, 1, 1, 1), w: line(5, 3, 2, 1, 1) },
+            ConvShape { batch: 5, channels_in: 2, channels_out: 3, h: line(5, 2, 2, 0, 1), w: line(6, 3, 1, 2, 0) },
         ]
     }
 

@@ -48,29 +48,12 @@ fn spatial(shape: &[usize]) -> [usize; 2] {
     }
 }
 
-/// The convolution input as contiguous `f32` data, and whether that data is channels-last: a
-/// rank-3 view that is the transpose of a contiguous `[batch, width, channels]` tensor is used as
-/// it is. `None` for another dtype.
-fn conv_input(x: &FlexTensor) -> Option<(FlexTensor, bool)> {
-    if x.dtype() != DType::F32 {
-        return None;
-    }
-    if x.shape().num_dims() == 3 && x.as_slice::<f32>().is_none() {
-        let t = x.transpose(1, 2);
-        if t.as_slice::<f32>().is_some() {
-            return Some((t, true));
-        }
-    }
-    Some((contiguous_f32(x)?, false))
-}
-
-/// The geometry of convolving `x` (its logical shape, whatever its layout) with `weight`.
-fn conv_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry, channels_last: bool) -> ConvShape {
+fn conv_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ConvShape {
     let (xs, ws) = (x.shape(), weight.shape());
     let ([h, w], [kh, kw]) = (spatial(&xs), spatial(&ws));
     let axis = |len_in, kernel, i: usize| Axis { len_in, kernel, stride: g.stride[i], pad_lo: g.padding[i].0, pad_hi: g.padding[i].1 };
     let h_axis = if xs.num_dims() == 3 { Axis::UNIT } else { axis(h, kh, 0) };
-    ConvShape { batch: xs[0], channels_in: xs[1], channels_out: ws[0], h: h_axis, w: axis(w, kw, 1), channels_last }
+    ConvShape { batch: xs[0], channels_in: xs[1], channels_out: ws[0], h: h_axis, w: axis(w, kw, 1) }
 }
 
 fn pool_shape(x: &FlexTensor, g: &PoolGeometry) -> PoolShape {
@@ -89,10 +72,10 @@ fn out_shape(like: &Shape, channels: usize, h: &Axis, w: &Axis) -> Vec<usize> {
 
 /// The forward convolution for either rank, or `None` for a dtype the kernels do not take.
 fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, g: &ConvGeometry) -> Option<FlexTensor> {
-    let ((xc, channels_last), wc, bc) = (conv_input(x)?, contiguous_f32(weight)?, contiguous_f32(bias)?);
-    let s = conv_shape(x, &wc, g, channels_last);
+    let (xc, wc, bc) = (contiguous_f32(x)?, contiguous_f32(weight)?, contiguous_f32(bias)?);
+    let s = conv_shape(&xc, &wc, g);
     let out = conv::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)));
-    Some(tensor(out, out_shape(&x.shape(), s.channels_out, &s.h, &s.w)))
+    Some(tensor(out, out_shape(&xc.shape(), s.channels_out, &s.h, &s.w)))
 }
 
 fn pool_forward(x: &FlexTensor, g: &PoolGeometry) -> Option<FlexTensor> {
@@ -172,15 +155,13 @@ impl XentGrads for Flex {
         geometry: ConvGeometry,
         wanted: Wanted,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some((xc, channels_last)), Some(wc), Some(gc)) = (conv_input(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
-        let s = conv_shape(&x, &wc, &geometry, channels_last);
+        let s = conv_shape(&xc, &wc, &geometry);
         let grads = conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
-        // The input gradient in the input's own layout (a channels-last input gets a
-        // channels-last gradient, which the transpose's backward turns into a contiguous one).
         (
-            grads.input.map(|v| if channels_last { tensor(v, xc.shape().to_vec()).transpose(1, 2) } else { tensor(v, x.shape().to_vec()) }),
+            grads.input.map(|v| tensor(v, xc.shape().to_vec())),
             grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
             grads.bias.map(|v| tensor(v, vec![s.channels_out])),
         )
