@@ -159,7 +159,7 @@ pub fn range_of(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 pub struct ReliabilityPanel<'a> {
     /// Panel heading.
     pub title: String,
-    /// The curves, drawn in [`COLORS`] order.
+    /// The curves, coloured in the order of the other charts (blue, orange, green, red).
     pub curves: Vec<(String, &'a crate::reliability::Reliability)>,
 }
 
