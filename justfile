@@ -35,11 +35,11 @@ train-text *args:
     cargo run --quiet -- train text --resume {{args}}
 
 # MNIST uses the first 12,000 training images × 3 Adamax epochs (+ 2 Adam epochs); see docs/repro.md.
-# The three published cases: MNIST CNN, Pima, softmax temperature (10–16 min); runs/repro/report.md.
+# The three published cases: MNIST CNN, Pima, softmax temperature (2 min 15 s measured); runs/repro/report.md.
 repro:
     cargo run --quiet -- repro all --profile quick
 
-# The same with all 60,000 MNIST training images and 10 Adamax epochs (51 min measured on 2 cores shared
+# The same with all 60,000 MNIST training images and 10 Adamax epochs (26 min measured on 2 cores shared
 # with other jobs; resumable); runs/repro-full/report.md.
 repro-full:
     cargo run --quiet -- repro all --profile full
