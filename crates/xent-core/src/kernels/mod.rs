@@ -19,6 +19,9 @@
 //! values and gradients (`tests` below). The layers in [`crate::nn`] call these functions and keep
 //! Burn's parameter layout, so their records load into `burn::nn` modules and back.
 
+// The opt-in ndarray backend is deprecated in Burn 0.22; routing to it is intended.
+#![cfg_attr(feature = "ndarray", allow(deprecated))]
+
 mod autodiff;
 mod conv;
 mod flex;

@@ -5,7 +5,7 @@
 //! parameter tensor, each allocating its result: on the text CNN's 3.4 M parameters that is
 //! ~140 MB of fresh memory per step, and on a tiny network the per-operation cost dominates. The
 //! arithmetic here is the same, in the same order, element by element (so results are the same
-//! to the last bit as [`burn_moment_step`](super::burn_moment_step), tested).
+//! to the last bit as the same update written with Burn's operations, tested).
 
 use rayon::prelude::*;
 
