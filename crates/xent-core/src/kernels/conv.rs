@@ -185,7 +185,7 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -
     out
 }
 
-/// Which gradients [`backward`] computes.
+/// Which gradients a convolution's backward pass computes.
 #[derive(Clone, Copy, Debug)]
 pub struct Wanted {
     /// Gradient with respect to the input.
