@@ -24,15 +24,18 @@
 //! Keras's `decay` argument of the Keras-2 optimizers (inverse-time decay per iteration,
 //! `η_t = η / (1 + decay · iterations)`) is applied by the engine when it computes each step's
 //! learning rate ([`OptimizerConfig::lr_at`]).
+//!
+//! Adam and Adamax run their update as one pass per parameter tensor
+//! ([`kernels::moment_step`](crate::kernels::moment_step)), the same arithmetic in the same order
+//! as the formulas above written with tensor operations.
 
 use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
 use burn::prelude::*;
 use burn_pack::Scalar;
-
-use crate::kernels::{self, MomentRule};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kernels::{self, MomentRule};
 
 /// Which optimizer trains the model, with its hyper-parameters. Defaults are Keras's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
