@@ -26,7 +26,7 @@
 //! learning rate ([`OptimizerConfig::lr_at`]).
 //!
 //! Adam and Adamax run their update as one pass per parameter tensor
-//! ([`kernels::moment_step`](crate::kernels::moment_step)), the same arithmetic in the same order
+//! ([`kernels::moment_step`]), the same arithmetic in the same order
 //! as the formulas above written with tensor operations.
 
 use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
