@@ -92,7 +92,7 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         pad_left: usize,
         pad_right: usize,
     ) -> FloatTensor<Self> {
-        let geometry = ConvGeometry { stride: [1, stride], padding: [(0, 0), (pad_left, pad_right)] };
+        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
         conv::<B, C>(x, weight, bias, geometry, |x, w, b| B::xent_conv1d(x, w, b, stride, pad_left, pad_right))
     }
 
@@ -114,7 +114,7 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
     }
 
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
-        let geometry = PoolGeometry { kernel: [1, kernel], stride: [1, stride], padding: [0, padding] };
+        let geometry = PoolGeometry::one_d(kernel, stride, padding);
         max_pool::<B, C>(x, geometry, |x| B::xent_max_pool1d(x, kernel, stride, padding))
     }
 

@@ -4,13 +4,12 @@
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ModuleOps;
 use burn::backend::{Flex, TensorMetadata};
-use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Shape, TensorData};
 
 use super::conv::{self, Axis, ConvShape, Wanted};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
-use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, burn_moment_step, conv2d_options};
+use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, burn_moment_step};
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
 fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
@@ -86,9 +85,9 @@ fn pool_forward(x: &FlexTensor, g: &PoolGeometry) -> Option<FlexTensor> {
 
 impl XentOps for Flex {
     fn xent_conv1d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, stride: usize, pad_left: usize, pad_right: usize) -> FlexTensor {
-        let g = ConvGeometry { stride: [1, stride], padding: [(0, 0), (pad_left, pad_right)] };
+        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
         conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| {
-            Flex::conv1d(x, weight, Some(bias), ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1))
+            Flex::conv1d(x, weight, Some(bias), g.burn_1d())
         })
     }
 
@@ -104,11 +103,11 @@ impl XentOps for Flex {
         pad_right: usize,
     ) -> FlexTensor {
         let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| Flex::conv2d(x, weight, Some(bias), conv2d_options(&g)))
+        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| Flex::conv2d(x, weight, Some(bias), g.burn_2d()))
     }
 
     fn xent_max_pool1d(x: FlexTensor, kernel: usize, stride: usize, padding: usize) -> FlexTensor {
-        let g = PoolGeometry { kernel: [1, kernel], stride: [1, stride], padding: [0, padding] };
+        let g = PoolGeometry::one_d(kernel, stride, padding);
         pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool1d(x, kernel, stride, padding, 1, false))
     }
 

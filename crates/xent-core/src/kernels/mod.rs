@@ -1,7 +1,7 @@
 //! xent's own CPU kernels for the slow parts of Burn 0.22's flex backend, registered through
 //! Burn's backend extension (`#[backend_extension]`), with hand-written backward passes.
 //!
-//! Profiling the ECG CNN (`../shared/PERF-NOTES.md`, `docs/performance.md`) showed a training step
+//! Profiling the ECG CNN (`docs/performance.md`) showed a training step
 //! spending its time outside matrix multiplication: max pooling (a scalar loop per output), the
 //! convolution's weight gradient (a convolution over swapped dimensions) and its input gradient
 //! (a transposed convolution). This module replaces exactly those, in 1-D and 2-D:
@@ -49,6 +49,23 @@ pub struct ConvGeometry {
     pub padding: [(usize, usize); 2],
 }
 
+impl ConvGeometry {
+    /// A 1-D convolution's stride and `(left, right)` padding.
+    pub fn one_d(stride: usize, pad_left: usize, pad_right: usize) -> Self {
+        Self { stride: [1, stride], padding: [(0, 0), (pad_left, pad_right)] }
+    }
+
+    /// Burn's options for the same 1-D convolution (dilation 1, one group).
+    fn burn_1d(&self) -> ConvOptions<1> {
+        ConvOptions::new_with_padding([self.stride[1]], [self.padding[1]], [1], 1)
+    }
+
+    /// Burn's options for the same 2-D convolution (dilation 1, one group).
+    fn burn_2d(&self) -> ConvOptions<2> {
+        ConvOptions::new_with_padding(self.stride, self.padding, [1, 1], 1)
+    }
+}
+
 /// Window, stride and symmetric `−∞` padding of a max pool, per spatial axis (a 1-D pool uses the
 /// last entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +76,13 @@ pub struct PoolGeometry {
     pub stride: [usize; 2],
     /// `[vertical, horizontal]` padding on each side.
     pub padding: [usize; 2],
+}
+
+impl PoolGeometry {
+    /// A 1-D pool's window, stride and padding.
+    pub fn one_d(kernel: usize, stride: usize, padding: usize) -> Self {
+        Self { kernel: [1, kernel], stride: [1, stride], padding: [0, padding] }
+    }
 }
 
 /// Forward operations with xent kernels (dispatched by Burn to the tensor's backend).
@@ -76,7 +100,7 @@ pub trait XentOps: Backend {
         pad_left: usize,
         pad_right: usize,
     ) -> FloatTensor<Self> {
-        Self::conv1d(x, weight, Some(bias), ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1))
+        Self::conv1d(x, weight, Some(bias), ConvGeometry::one_d(stride, pad_left, pad_right).burn_1d())
     }
 
     /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right).
@@ -93,7 +117,7 @@ pub trait XentOps: Backend {
         pad_right: usize,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        Self::conv2d(x, weight, Some(bias), conv2d_options(&geometry))
+        Self::conv2d(x, weight, Some(bias), geometry.burn_2d())
     }
 
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
@@ -195,13 +219,13 @@ fn burn_conv_backward<B: Backend>(
 ) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
     let two_d = TensorMetadata::shape(&x).num_dims() == 4;
     let (dx, dw) = if two_d {
-        let options = conv2d_options(&geometry);
+        let options = geometry.burn_2d();
         (
             wanted.input.then(|| B::conv2d_x_backward(x.clone(), weight.clone(), output_grad.clone(), options.clone())),
             wanted.weight.then(|| B::conv2d_weight_backward(x, weight, output_grad.clone(), options)),
         )
     } else {
-        let options = ConvOptions::new_with_padding([geometry.stride[1]], [geometry.padding[1]], [1], 1);
+        let options = geometry.burn_1d();
         (
             wanted.input.then(|| B::conv1d_x_backward(x.clone(), weight.clone(), output_grad.clone(), options.clone())),
             wanted.weight.then(|| B::conv1d_weight_backward(x, weight, output_grad.clone(), options)),
@@ -239,15 +263,6 @@ fn burn_max_pool_backward<B: Backend>(x: FloatTensor<B>, output_grad: FloatTenso
 pub fn enabled() -> bool {
     static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ENABLED.get_or_init(|| std::env::var("XENT_KERNELS").as_deref() != Ok("burn"))
-}
-
-fn conv2d_options(g: &ConvGeometry) -> ConvOptions<2> {
-    ConvOptions::new_with_padding(g.stride, g.padding, [1, 1], 1)
-}
-
-#[cfg(test)]
-fn conv_options(stride: usize, pad_left: usize, pad_right: usize) -> ConvOptions<1> {
-    ConvOptions::new_with_padding([stride], [(pad_left, pad_right)], [1], 1)
 }
 
 /// 1-D convolution (dilation 1, one group) of `x` `[batch, channels_in, length]` with `weight`

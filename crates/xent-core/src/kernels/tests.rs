@@ -5,7 +5,7 @@ use burn::tensor::module::{conv1d as burn_conv1d, max_pool1d as burn_max_pool1d}
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{conv1d, conv_options, max_pool1d};
+use super::{ConvGeometry, conv1d, max_pool1d};
 
 fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
     assert_eq!(got.dims(), want.dims(), "{what}: shapes");
@@ -49,9 +49,9 @@ fn conv1d_matches_burn_forward_on_flex() {
     let device = Device::flex();
     for (b, ci, co, len, k, stride, pad) in CONVS {
         let (x, w, bias) = (random([b, ci, len], &device), random([co, ci, k], &device), random([co], &device));
-        let want = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), conv_options(stride, pad.0, pad.1));
+        let want = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
         assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), stride, pad), want);
-        let want = burn_conv1d(x.clone(), w.clone(), None, conv_options(stride, pad.0, pad.1));
+        let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
         assert_close("conv1d without bias", conv1d(x, w, None, stride, pad), want);
     }
 }
@@ -67,7 +67,7 @@ fn conv1d_gradients_match_burn_under_autodiff() {
             let probe = random([b, co, (len + pad.0 + pad.1 - k) / stride + 1], &device);
             let bias_arg = with_bias.then(|| bias.clone());
             let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), stride, pad) * probe.clone()).sum();
-            let theirs = (burn_conv1d(x.clone(), w.clone(), bias_arg, conv_options(stride, pad.0, pad.1)) * probe).sum();
+            let theirs = (burn_conv1d(x.clone(), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d()) * probe).sum();
             let (g1, g2) = (ours.backward(), theirs.backward());
             assert_close("dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
             assert_close("dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
@@ -109,7 +109,7 @@ fn kernels_accept_non_contiguous_inputs() {
     let device = Device::flex();
     let x = random([3, 20, 6], &device).swap_dims(1, 2); // [3, 6, 20], as the text CNN's embedding
     let w = random([4, 6, 3], &device);
-    let want = burn_conv1d(x.clone(), w.clone(), None, conv_options(1, 0, 0));
+    let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(1, 0, 0).burn_1d());
     assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0)), want);
     assert_close("max_pool1d of a view", max_pool1d(x.clone(), 2, 2, 0), burn_max_pool1d(x, pool_options(2, 2, 0)));
 }
@@ -125,10 +125,6 @@ const CONVS_2D: [Conv2dCase; 4] = [
     (2, 2, 3, [6, 7], [2, 3], [1, 2], [(0, 1), (2, 0)]),
 ];
 
-fn conv2d_options(stride: [usize; 2], padding: [(usize, usize); 2]) -> burn::tensor::ops::ConvOptions<2> {
-    burn::tensor::ops::ConvOptions::new_with_padding(stride, padding, [1, 1], 1)
-}
-
 #[test]
 fn conv2d_matches_burn_on_values_and_gradients() {
     let device = Device::flex().autodiff();
@@ -139,7 +135,7 @@ fn conv2d_matches_burn_on_values_and_gradients() {
             let bias = random([co], &device).require_grad();
             let bias_arg = with_bias.then(|| bias.clone());
             let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding);
-            let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, conv2d_options(stride, padding));
+            let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, ConvGeometry { stride, padding }.burn_2d());
             assert_close("conv2d", ours.clone().inner(), theirs.clone().inner());
             let probe = random(ours.dims(), &device);
             let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
