@@ -55,12 +55,22 @@ impl PoolShape {
         (two(&self.w) && (self.h == Axis::UNIT || two(&self.h))).then_some(if self.h == Axis::UNIT { 1 } else { 2 })
     }
 
+    /// The windows of every plane, worked out once per pass.
+    fn windows(&self) -> Windows {
+        let pairs = self.pairs();
+        let clipped = |axis: &Axis| match pairs {
+            Some(_) => Vec::new(),
+            None => (0..axis.lo()).map(|o| Self::window(axis, o)).collect(),
+        };
+        Windows { pairs, rows: clipped(&self.h), cols: clipped(&self.w) }
+    }
+
     /// Calls `visit(o, p)` for every output `o` of `plane` with `p` the index of its window's
     /// first maximum (row-major).
     #[inline]
-    fn for_each_argmax(&self, plane: &[f32], mut visit: impl FnMut(usize, usize)) {
+    fn for_each_argmax(&self, windows: &Windows, plane: &[f32], mut visit: impl FnMut(usize, usize)) {
         let (wi, wo) = (self.w.len_in, self.w.lo());
-        if let Some(rows) = self.pairs() {
+        if let Some(rows) = windows.pairs {
             for oh in 0..self.h.lo() {
                 let top = &plane[oh * rows * wi..][..wi];
                 let bottom = if rows == 2 { &plane[(2 * oh + 1) * wi..][..wi] } else { top };
@@ -83,10 +93,8 @@ impl PoolShape {
             }
             return;
         }
-        let col_windows: Vec<_> = (0..wo).map(|ow| Self::window(&self.w, ow)).collect();
-        for oh in 0..self.h.lo() {
-            let rows = Self::window(&self.h, oh);
-            for (ow, cols) in col_windows.iter().enumerate() {
+        for (oh, rows) in windows.rows.iter().enumerate() {
+            for (ow, cols) in windows.cols.iter().enumerate() {
                 let mut at = rows.start * wi + cols.start;
                 for r in rows.clone() {
                     for p in r * wi + cols.start..r * wi + cols.end {
@@ -101,6 +109,14 @@ impl PoolShape {
     }
 }
 
+/// A pool's windows: the pair fast path ([`PoolShape::pairs`]: 1 or 2 rows), or each output
+/// row's and column's clipped input range.
+struct Windows {
+    pairs: Option<usize>,
+    rows: Vec<std::ops::Range<usize>>,
+    cols: Vec<std::ops::Range<usize>>,
+}
+
 /// Forward pass: `[planes, height_out · width_out]`.
 pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
@@ -109,16 +125,16 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     if plane_out == 0 || plane_in == 0 {
         return out;
     }
-    let step = s.planes_per_task();
+    let (step, windows) = (s.planes_per_task(), s.windows());
     out.par_chunks_mut(plane_out * step).zip(x.par_chunks(plane_in * step)).for_each(|(out, x)| {
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
-            if s.pairs() == Some(1) {
+            if windows.pairs == Some(1) {
                 // 1-D MaxPool(2): pairs, in a loop the compiler vectorises.
                 for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
                     *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
                 }
             } else {
-                s.for_each_argmax(plane, |o, p| dst[o] = plane[p]);
+                s.for_each_argmax(&windows, plane, |o, p| dst[o] = plane[p]);
             }
         }
     });
@@ -134,13 +150,13 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
     if plane_out == 0 || plane_in == 0 {
         return dx;
     }
-    let step = s.planes_per_task();
+    let (step, windows) = (s.planes_per_task(), s.windows());
     dx.par_chunks_mut(plane_in * step)
         .zip(x.par_chunks(plane_in * step))
         .zip(dy.par_chunks(plane_out * step))
         .for_each(|((dx, x), dy)| {
             for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
-                s.for_each_argmax(plane, |o, p| dst[p] += g[o]);
+                s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]);
             }
         });
     dx
