@@ -120,3 +120,44 @@ fn bbc_fold_through_the_experiment_module() {
     let p = xent_text::predict::Predictor::open(&fold.join("binary/seed-1")).unwrap();
     assert_eq!(p.predict(&["Shares fell on the stock market"]).unwrap()[0].labels.len(), 1);
 }
+
+#[test]
+fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    // Single-label, through xent-core's experiments.
+    train(&["--corpus", "r8", "--model", "mlp", "--limit", "300", "--configs", "categorical,binary", "--experiment",
+        "--runs", runs, "--name", "r8-mlp"]);
+    let dir = tmp.path().join("text/r8-mlp");
+    let summary = read(&dir.join("summary.json"));
+    assert_eq!(summary["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(summary["truncated_documents"], 0, "bags hold whole documents");
+    let run = dir.join("categorical/seed-0");
+    let info = read(&run.join("text.json"));
+    assert_eq!(info["model"]["kind"], "mlp");
+    let idf = info["tfidf"]["idf"].as_array().unwrap();
+    assert_eq!(idf.len() as u64, info["model"]["vocab_size"].as_u64().unwrap());
+    assert_eq!((idf[0].as_f64(), idf[1].as_f64()), (Some(0.0), Some(0.0)), "[PAD] and [UNK] carry no weight");
+    assert!(idf[2..].iter().all(|v| v.as_f64().unwrap() >= 1.0));
+    let p = xent_text::predict::Predictor::open(&run).unwrap();
+    // A document longer than any --max-len: bags are not truncated; "zzqx" is unknown → empty.
+    let long = "oil prices ".repeat(400);
+    let out = p.predict(&[long.as_str(), "zzqx"]).unwrap();
+    assert!(!out[0].empty && out[1].empty && out[0].labels.len() == 1);
+    assert!((out[0].scores.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    // Weights without their TF-IDF cannot be opened.
+    let mut bad = info.clone();
+    bad.as_object_mut().unwrap().remove("tfidf");
+    std::fs::write(run.join("text.json"), bad.to_string()).unwrap();
+    let e = xent_text::predict::Predictor::open(&run).err().unwrap().to_string();
+    assert!(e.contains("text.json") && e.contains("TF-IDF"), "{e}");
+
+    // Multi-label, through the plain loop with thresholds tuned on held-out bags.
+    train(&["--corpus", "r90", "--model", "mlp", "--limit", "300", "--configs", "binary", "--runs", runs, "--name", "r90-mlp"]);
+    let summary = read(&tmp.path().join("text/r90-mlp/summary.json"));
+    let row = &summary["runs"][0];
+    assert!(row["multilabel_tuned"]["micro_f1"].is_number());
+    let info = read(&std::path::PathBuf::from(row["dir"].as_str().unwrap()).join("text.json"));
+    assert_eq!(info["thresholds"].as_array().unwrap().len(), 90);
+    assert!(info["tfidf"]["idf"].is_array());
+}

@@ -19,7 +19,8 @@ pub struct TrainTextArgs {
     /// Corpus: r8, r52, r90, bbc, ag-news.
     #[arg(long, default_value = "r8")]
     pub corpus: String,
-    /// Network: seed (the question's CNN) or kim (Kim 2014, 3/4/5 × 100 filters).
+    /// Network: seed (the question's CNN), kim (Kim 2014, 3/4/5 × 100 filters) or mlp (TF-IDF
+    /// bag of words → Dense → Dense; reads whole documents, ignores --max-len).
     #[arg(long, default_value = "seed")]
     pub model: String,
     /// Loss configurations, comma-separated [default: the corpus's: all three; binary,categorical for r90].
@@ -49,9 +50,9 @@ pub struct TrainTextArgs {
     /// Sequence length; longer documents keep their beginning.
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,
-    /// Embedding width.
-    #[arg(long, default_value_t = 128)]
-    pub embed_dim: usize,
+    /// Embedding width (CNNs) or hidden width (mlp) [default: 128 for the CNNs, 1024 for mlp].
+    #[arg(long)]
+    pub embed_dim: Option<usize>,
     /// Cross-validation folds (bbc, ag-news).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
@@ -119,7 +120,7 @@ impl TrainTextArgs {
         plan.tokenizer.vocab_size = self.vocab_size;
         plan.tokenizer.min_frequency = self.min_frequency;
         plan.tokenizer.max_len = self.max_len;
-        plan.embed_dim = self.embed_dim;
+        plan.embed_dim = self.embed_dim.unwrap_or(plan.model.default_width());
         plan.folds = self.folds;
         plan.run_folds = self.run_folds;
         plan.limit = self.limit;

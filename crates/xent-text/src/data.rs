@@ -9,6 +9,21 @@ use crate::corpus::Document;
 use crate::error::Result;
 use crate::tokenize::{Encoded, TextTokenizer};
 
+/// The documents' targets: class indices (single-label) or multi-hot rows of width `classes`.
+pub fn targets_of(docs: &[&Document], classes: usize, multi_label: bool) -> Targets {
+    if multi_label {
+        let mut m = vec![0f32; docs.len() * classes];
+        for (i, d) in docs.iter().enumerate() {
+            for &l in &d.labels {
+                m[i * classes + l as usize] = 1.0;
+            }
+        }
+        Targets::Hot(Matrix::new(docs.len(), classes, m).expect("n × classes entries"))
+    } else {
+        Targets::Labels(docs.iter().map(|d| d.labels[0]).collect())
+    }
+}
+
 /// Token ids of documents with their targets: class indices for single-label data, multi-hot
 /// rows for multi-label data.
 #[derive(Debug, Clone)]
@@ -31,22 +46,11 @@ impl TokenIds {
     pub fn encode(tokenizer: &TextTokenizer, docs: &[&Document], classes: usize, multi_label: bool) -> Result<Self> {
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         let enc = tokenizer.encode(&texts)?;
-        Ok(Self::from_encoded(enc, docs, classes, multi_label))
+        Ok(Self::from_encoded(enc, targets_of(docs, classes, multi_label), classes))
     }
 
-    /// Builds from already encoded ids.
-    pub fn from_encoded(enc: Encoded, docs: &[&Document], classes: usize, multi_label: bool) -> Self {
-        let targets = if multi_label {
-            let mut m = vec![0f32; docs.len() * classes];
-            for (i, d) in docs.iter().enumerate() {
-                for &l in &d.labels {
-                    m[i * classes + l as usize] = 1.0;
-                }
-            }
-            Targets::Hot(Matrix::new(docs.len(), classes, m).expect("shape"))
-        } else {
-            Targets::Labels(docs.iter().map(|d| d.labels[0]).collect())
-        };
+    /// Builds from already encoded ids and their targets.
+    pub fn from_encoded(enc: Encoded, targets: Targets, classes: usize) -> Self {
         Self { empty: enc.empty.len(), truncated: enc.truncated, ids: enc.ids, len: enc.len, targets, classes }
     }
 

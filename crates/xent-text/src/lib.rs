@@ -4,12 +4,15 @@
 //!   (ModApte, R8, R52, Reuters-90), each document with label(s), a stable id and its origin;
 //! - [`tokenize`]: a Hugging Face `tokenizers` tokenizer trained on the training split,
 //!   saved as `tokenizer.json`, fixed-length ids;
-//! - [`model`]: the seed's small CNN and a Kim-2014 CNN, both emitting logits;
+//! - [`model`]: the seed's small CNN, a Kim-2014 CNN and a TF-IDF bag-of-words MLP, all emitting
+//!   logits;
+//! - [`bow`]: TF-IDF weights fitted on the training split and documents as sparse bags;
 //! - [`data`]: token ids as an engine [`xent_core::DataSource`];
 //! - [`pipeline`]: corpus → tokenizer → model × loss configurations × seeds → run artifacts.
 
 #![warn(missing_docs)]
 
+pub mod bow;
 pub mod corpus;
 pub mod data;
 pub mod error;
@@ -22,5 +25,6 @@ pub use corpus::{Corpus, Document, Origin};
 pub use error::{Result, TextError};
 pub use tokenize::{TextTokenizer, TokenizerConfig, TokenizerKind};
 pub use data::TokenIds;
-pub use model::{KimCnn, ModelKind, SeedCnn, TextCnnConfig};
+pub use model::{KimCnn, ModelKind, SeedCnn, TextCnnConfig, WideMlp};
+pub use bow::{BagOfWords, TfIdf};
 pub use pipeline::{CorpusName, TextPlan, TextRunInfo, TextSummary};

@@ -1,6 +1,6 @@
-//! The text pipeline: corpus → tokenizer (trained on the training split) → token ids → the CNN
-//! under each loss configuration and seed, through xent-core's training engine, with run
-//! artifacts under `<runs>/text/<name>/`.
+//! The text pipeline: corpus → tokenizer (trained on the training split) → fixed-length token ids
+//! (CNNs) or TF-IDF bags of whole documents (MLP) → the network under each loss configuration and
+//! seed, through xent-core's training engine, with run artifacts under `<runs>/text/<name>/`.
 //!
 //! Layout: `<runs>/text/<name>/[fold-F/]<config>-seed<S>/` holds the engine's files
 //! (`config.json`, `history.jsonl`, `metrics.json`, `confusion.csv`, `model.bpk`, `checkpoint/`)
@@ -25,7 +25,8 @@ use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Tra
 use xent_core::{LossConfig, Targets};
 
 use crate::corpus::{Corpus, Document, agnews, bbc, reuters};
-use crate::data::TokenIds;
+use crate::bow::{BagOfWords, TfIdf};
+use crate::data::{TokenIds, targets_of};
 use crate::error::{Result, TextError};
 use crate::model::{ModelKind, TextCnnConfig};
 use crate::tokenize::{TextTokenizer, TokenizerConfig};
@@ -160,7 +161,7 @@ impl TextPlan {
             corpus,
             datasets: PathBuf::from("datasets"),
             model: ModelKind::Kim,
-            embed_dim: 128,
+            embed_dim: ModelKind::Kim.default_width(),
             configs: corpus.default_configs(),
             seeds: vec![0],
             epochs: 6,
@@ -176,6 +177,11 @@ impl TextPlan {
             quiet: false,
             experiment: false,
         }
+    }
+
+    /// The network's shapes for a trained tokenizer and `k` classes.
+    pub fn model_config(&self, tok: &TextTokenizer, k: usize) -> TextCnnConfig {
+        TextCnnConfig { embed_dim: self.embed_dim, ..TextCnnConfig::new(self.model, tok.vocab_size(), tok.max_len(), k) }
     }
 
     /// The experiment directory `<runs>/text/<name>`.
@@ -199,6 +205,9 @@ pub struct TextRunInfo {
     pub multi_label: bool,
     /// Per-label decision thresholds (multi-label; tuned on the held-out part of training).
     pub thresholds: Option<Vec<f32>>,
+    /// The TF-IDF weights fitted on the training split (bag-of-words networks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tfidf: Option<TfIdf>,
 }
 
 /// One run's figures on the test split.
@@ -334,10 +343,42 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
         let tok = TextTokenizer::train(&plan.tokenizer, fit_docs.iter().map(|d| d.text.as_str()))?;
         let tok_seconds = started.elapsed().as_secs_f64();
         let k = corpus.num_classes();
+        let ml = corpus.multi_label;
         let test_refs: Vec<&Document> = test.iter().collect();
-        let tr = TokenIds::encode(&tok, &fit_docs, k, corpus.multi_label)?;
-        let te = TokenIds::encode(&tok, &test_refs, k, corpus.multi_label)?;
-        let ho = if hold.is_empty() { None } else { Some(TokenIds::encode(&tok, &hold, k, corpus.multi_label)?) };
+        let model_cfg = plan.model_config(&tok, k);
+        model_cfg.validate()?;
+        let split = SplitRuns {
+            plan,
+            corpus: &corpus,
+            data_info: &data_info,
+            model_cfg: &model_cfg,
+            tok: &tok,
+            tfidf: None,
+            fold,
+            sub: if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() },
+        };
+        let (empty, truncated, split_rows) = match plan.model {
+            ModelKind::Seed | ModelKind::Kim => {
+                let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, ml);
+                let (tr, te) = (enc(&fit_docs)?, enc(&test_refs)?);
+                let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
+                let r = if plan.model == ModelKind::Seed {
+                    split.fit_all(|d| model_cfg.init_seed(d), &tr, &te, ho.as_ref())?
+                } else {
+                    split.fit_all(|d| model_cfg.init_kim(d), &tr, &te, ho.as_ref())?
+                };
+                (tr.empty + te.empty, tr.truncated + te.truncated, r)
+            }
+            ModelKind::Mlp => {
+                let (tfidf, tr) = fit_tfidf(&tok, &fit_docs, k, ml)?;
+                let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, ml);
+                let te = enc(&test_refs)?;
+                let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
+                let r = SplitRuns { tfidf: Some(&tfidf), ..split }.fit_all(|d| model_cfg.init_mlp(d), &tr, &te, ho.as_ref())?;
+                (tr.empty + te.empty, 0, r)
+            }
+        };
+        rows.extend(split_rows);
         if summary.is_none() {
             summary = Some(TextSummary {
                 corpus: plan.corpus,
@@ -347,19 +388,57 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
                 n_test: test.len(),
                 n_threshold: hold.len(),
                 vocab_size: tok.vocab_size(),
-                empty_documents: tr.empty + te.empty,
-                truncated_documents: tr.truncated + te.truncated,
+                empty_documents: empty,
+                truncated_documents: truncated,
                 tokenizer_seconds: tok_seconds,
                 warnings: corpus.warnings.clone(),
                 runs: Vec::new(),
             });
         }
-        let model_cfg = TextCnnConfig { embed_dim: plan.embed_dim, ..TextCnnConfig::new(plan.model, tok.vocab_size(), tok.max_len(), k) };
-        model_cfg.validate()?;
+    }
+    let mut summary = summary.expect("at least one split");
+    summary.runs = rows;
+    artifacts::write_json(&dir.join("summary.json"), &summary)?;
+    // Under --experiment, report.md is the experiment's own (statistics, plots): keep it.
+    let table = if plan.experiment { "summary.md" } else { "report.md" };
+    artifacts::write_atomic(&dir.join(table), report_markdown(plan, &summary).as_bytes())?;
+    Ok(summary)
+}
+
+/// Fits TF-IDF on the training documents (whole, tokenised once) and returns it with their bags.
+fn fit_tfidf(tok: &TextTokenizer, docs: &[&Document], k: usize, multi_label: bool) -> Result<(TfIdf, BagOfWords)> {
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    let ids = tok.encode_whole(&texts)?;
+    let tfidf = TfIdf::fit(&ids, tok.vocab_size())?;
+    let bags = BagOfWords::from_ids(&tfidf, &ids, targets_of(docs, k, multi_label), k)?;
+    Ok((tfidf, bags))
+}
+
+/// One split's runs (every configuration × seed) in the plain engine loop.
+struct SplitRuns<'a> {
+    plan: &'a TextPlan,
+    corpus: &'a Corpus,
+    data_info: &'a DataInfo,
+    model_cfg: &'a TextCnnConfig,
+    tok: &'a TextTokenizer,
+    tfidf: Option<&'a TfIdf>,
+    fold: usize,
+    sub: PathBuf,
+}
+
+impl SplitRuns<'_> {
+    /// Trains and evaluates every configuration × seed; multi-label runs tune thresholds on
+    /// `hold`. Each run directory gets `tokenizer.json` and `text.json`.
+    fn fit_all<D, M>(&self, init: impl Fn(&Device) -> M, train: &D, test: &D, hold: Option<&D>) -> Result<Vec<RunRow>>
+    where
+        D: DataSource,
+        M: Classifier<Batch = D::Batch>,
+    {
+        let plan = self.plan;
+        let mut rows = Vec::new();
         for &config in &plan.configs {
             for &seed in &plan.seeds {
-                let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
-                let run_dir = RunDir::at(sub.join(format!("{}-seed{seed}", config.name())));
+                let run_dir = RunDir::at(self.sub.join(format!("{}-seed{seed}", config.name())));
                 let started = Instant::now();
                 let train_cfg = TrainConfig {
                     loss: config,
@@ -372,32 +451,29 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
                 let trainer = Trainer::new(train_cfg)
                     .quiet(plan.quiet)
                     .with_run(run_dir.clone(), plan.mode)
-                    .with_model_config(&model_cfg)
-                    .with_data_info(data_info.clone())
-                    .with_class_names(corpus.classes.clone());
+                    .with_model_config(self.model_cfg)
+                    .with_data_info(self.data_info.clone())
+                    .with_class_names(self.corpus.classes.clone());
                 if !plan.quiet {
-                    eprintln!("{} fold {fold} {config} seed {seed} → {}", plan.corpus.name(), run_dir.path().display());
+                    eprintln!("{} fold {} {config} seed {seed} → {}", plan.corpus.name(), self.fold, run_dir.path().display());
                 }
-                let row = match plan.model {
-                    ModelKind::Seed => fit_one(&trainer, |d| model_cfg.init_seed(d), &tr, &te, ho.as_ref(), config)?,
-                    ModelKind::Kim => fit_one(&trainer, |d| model_cfg.init_kim(d), &tr, &te, ho.as_ref(), config)?,
-                };
-                let (metrics, ml, ml_tuned, thresholds) = row;
-                tok.save(&run_dir.file("tokenizer.json"))?;
+                let (metrics, ml, ml_tuned, thresholds) = fit_one(&trainer, &init, train, test, hold, config)?;
+                self.tok.save(&run_dir.file("tokenizer.json"))?;
                 let info = TextRunInfo {
-                    model: model_cfg.clone(),
+                    model: self.model_cfg.clone(),
                     loss: config,
                     corpus: plan.corpus.name().into(),
-                    classes: corpus.classes.clone(),
-                    multi_label: corpus.multi_label,
+                    classes: self.corpus.classes.clone(),
+                    multi_label: self.corpus.multi_label,
                     thresholds,
+                    tfidf: self.tfidf.cloned(),
                 };
                 artifacts::write_json(&run_dir.file("text.json"), &info)?;
                 let v = metrics.valid.as_ref().expect("the test split is the validation set");
                 rows.push(RunRow {
                     config,
                     seed,
-                    fold,
+                    fold: self.fold,
                     dir: run_dir.path().to_path_buf(),
                     accuracy: v.summary.accuracy,
                     keras2_reported: v.summary.keras2_reported_accuracy,
@@ -409,14 +485,8 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
                 });
             }
         }
+        Ok(rows)
     }
-    let mut summary = summary.expect("at least one split");
-    summary.runs = rows;
-    artifacts::write_json(&dir.join("summary.json"), &summary)?;
-    // Under --experiment, report.md is the experiment's own (statistics, plots): keep it.
-    let table = if plan.experiment { "summary.md" } else { "report.md" };
-    artifacts::write_atomic(&dir.join(table), report_markdown(plan, &summary).as_bytes())?;
-    Ok(summary)
 }
 
 /// A [`TextCnnConfig`] for xent-core's experiments, building the seed network.
@@ -438,6 +508,17 @@ impl xent_core::experiment::ModelConfig for KimNet {
     type Model = crate::model::KimCnn;
     fn init(&self, outputs: usize, device: &Device) -> Self::Model {
         TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_kim(device)
+    }
+}
+
+/// A [`TextCnnConfig`] for xent-core's experiments, building the bag-of-words MLP.
+#[derive(Debug, Clone, Serialize)]
+pub struct MlpNet(pub TextCnnConfig);
+
+impl xent_core::experiment::ModelConfig for MlpNet {
+    type Model = crate::model::WideMlp;
+    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
+        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_mlp(device)
     }
 }
 
@@ -478,25 +559,7 @@ fn run_experiment(
     let tok_seconds = started.elapsed().as_secs_f64();
     let k = corpus.num_classes();
     let test_refs: Vec<&Document> = test.iter().collect();
-    let tr = TokenIds::encode(&tok, &fit, k, false)?;
-    let va = TokenIds::encode(&tok, &valid, k, false)?;
-    let te = TokenIds::encode(&tok, &test_refs, k, false)?;
-    let first = TextSummary {
-        corpus: plan.corpus,
-        model: plan.model,
-        classes: corpus.classes.clone(),
-        n_train: fit.len(),
-        n_test: test.len(),
-        n_threshold: 0,
-        vocab_size: tok.vocab_size(),
-        empty_documents: tr.empty + va.empty + te.empty,
-        truncated_documents: tr.truncated + va.truncated + te.truncated,
-        tokenizer_seconds: tok_seconds,
-        warnings: Vec::new(),
-        runs: Vec::new(),
-    };
-    let split = xent_core::experiment::Split::new(tr, va, data_info.clone()).with_test(te).with_class_names(corpus.classes.clone());
-    let model_cfg = TextCnnConfig { embed_dim: plan.embed_dim, ..TextCnnConfig::new(plan.model, tok.vocab_size(), tok.max_len(), k) };
+    let model_cfg = plan.model_config(&tok, k);
     model_cfg.validate()?;
     let xplan = xent_core::experiment::Plan::seeds(1)
         .with_losses(plan.configs.clone())
@@ -517,10 +580,46 @@ fn run_experiment(
             r.map_err(|e| TextError::io(&p, e))?;
         }
     }
+    use xent_core::experiment::compare_losses as compare;
+    fn split<D>(tr: D, va: D, te: D, info: &DataInfo, classes: &[String]) -> xent_core::experiment::Split<D> {
+        xent_core::experiment::Split::new(tr, va, info.clone()).with_test(te).with_class_names(classes.to_vec())
+    }
     let started = Instant::now();
-    let experiment = match plan.model {
-        ModelKind::Seed => xent_core::experiment::compare_losses(&SeedNet(model_cfg.clone()), &split, &xplan)?,
-        ModelKind::Kim => xent_core::experiment::compare_losses(&KimNet(model_cfg.clone()), &split, &xplan)?,
+    let (experiment, empty, truncated, tfidf) = match plan.model {
+        ModelKind::Seed | ModelKind::Kim => {
+            let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, false);
+            let (tr, va, te) = (enc(&fit)?, enc(&valid)?, enc(&test_refs)?);
+            let (empty, truncated) = (tr.empty + va.empty + te.empty, tr.truncated + va.truncated + te.truncated);
+            let data = split(tr, va, te, data_info, &corpus.classes);
+            let e = if plan.model == ModelKind::Seed {
+                compare(&SeedNet(model_cfg.clone()), &data, &xplan)?
+            } else {
+                compare(&KimNet(model_cfg.clone()), &data, &xplan)?
+            };
+            (e, empty, truncated, None)
+        }
+        ModelKind::Mlp => {
+            let (tfidf, tr) = fit_tfidf(&tok, &fit, k, false)?;
+            let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, false);
+            let (va, te) = (enc(&valid)?, enc(&test_refs)?);
+            let empty = tr.empty + va.empty + te.empty;
+            let e = compare(&MlpNet(model_cfg.clone()), &split(tr, va, te, data_info, &corpus.classes), &xplan)?;
+            (e, empty, 0, Some(tfidf))
+        }
+    };
+    let first = TextSummary {
+        corpus: plan.corpus,
+        model: plan.model,
+        classes: corpus.classes.clone(),
+        n_train: fit.len(),
+        n_test: test.len(),
+        n_threshold: 0,
+        vocab_size: tok.vocab_size(),
+        empty_documents: empty,
+        truncated_documents: truncated,
+        tokenizer_seconds: tok_seconds,
+        warnings: Vec::new(),
+        runs: Vec::new(),
     };
     let per_run = started.elapsed().as_secs_f64() / experiment.runs.len().max(1) as f64;
     let mut rows = Vec::new();
@@ -534,6 +633,7 @@ fn run_experiment(
             classes: corpus.classes.clone(),
             multi_label: false,
             thresholds: None,
+            tfidf: tfidf.clone(),
         };
         artifacts::write_json(&run.dir.join("text.json"), &info)?;
         let f = run.figures();
@@ -556,12 +656,12 @@ fn run_experiment(
 
 type FitResult = (xent_core::train::FinalMetrics, Option<MultiLabelMetrics>, Option<MultiLabelMetrics>, Option<Vec<f32>>);
 
-fn fit_one<M: Classifier<Batch = Tensor<2, Int>>>(
+fn fit_one<D: DataSource, M: Classifier<Batch = D::Batch>>(
     trainer: &Trainer,
     init: impl FnOnce(&Device) -> M,
-    train: &TokenIds,
-    test: &TokenIds,
-    hold: Option<&TokenIds>,
+    train: &D,
+    test: &D,
+    hold: Option<&D>,
     config: LossConfig,
 ) -> Result<FitResult> {
     let outcome = trainer.fit(init, train, Some(test))?;
@@ -590,7 +690,7 @@ fn fit_one<M: Classifier<Batch = Tensor<2, Int>>>(
     Ok((metrics, Some(plain), Some(tuned), Some(thresholds)))
 }
 
-fn hot(d: &TokenIds) -> &[f32] {
+fn hot(d: &impl DataSource) -> &[f32] {
     match d.targets() {
         Targets::Hot(m) => m.as_slice(),
         Targets::Labels(_) => &[],
@@ -601,7 +701,7 @@ fn hot(d: &TokenIds) -> &[f32] {
 ///
 /// # Errors
 /// A batch that fails to build.
-pub fn scores<M: Classifier<Batch = Tensor<2, Int>>>(model: &M, data: &TokenIds, config: LossConfig, device: &Device) -> Result<Vec<f32>> {
+pub fn scores<D: DataSource, M: Classifier<Batch = D::Batch>>(model: &M, data: &D, config: LossConfig, device: &Device) -> Result<Vec<f32>> {
     let idx: Vec<usize> = (0..data.len()).collect();
     let mut out = Vec::with_capacity(data.len() * data.num_classes());
     let head = config.head();
@@ -662,17 +762,22 @@ fn mean_sd(v: &[f64]) -> String {
 /// `report.md`: per configuration, mean ± sd (sample sd, over seeds and folds) in percent.
 pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
     let mut md = format!(
-        "# Text: {} with the {} CNN\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, max length {}, \
-         truncation keeps the beginning); empty after tokenisation: {}; truncated: {}.\n\
+        "# Text: {} with the {} network (width {})\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, {}); \
+         empty after tokenisation: {}; truncated: {}.\n\
          Epochs {}, batch {}, Adam {}, seeds {:?}{}.\n\n",
         plan.corpus.name(),
         plan.model.name(),
+        plan.embed_dim,
         s.n_train,
         s.n_test,
         if s.n_threshold > 0 { format!(", held out for thresholds {}", s.n_threshold) } else { String::new() },
         s.vocab_size,
         plan.tokenizer.kind,
-        plan.tokenizer.max_len,
+        if plan.model.is_bag_of_words() {
+            "whole documents as TF-IDF bags".to_string()
+        } else {
+            format!("max length {}, truncation keeps the beginning", plan.tokenizer.max_len)
+        },
         s.empty_documents,
         s.truncated_documents,
         plan.epochs,

@@ -4,16 +4,20 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use serde::Serialize;
+use xent_core::Targets;
+use xent_core::train::Classifier;
 
+use crate::bow::{BagOfWords, TfIdf};
 use crate::data::TokenIds;
 use crate::error::{Result, TextError};
-use crate::model::{KimCnn, ModelKind, SeedCnn};
+use crate::model::{KimCnn, ModelKind, SeedCnn, WideMlp};
 use crate::pipeline::{TextRunInfo, scores};
 use crate::tokenize::TextTokenizer;
 
 enum Net {
     Seed(SeedCnn),
     Kim(KimCnn),
+    Mlp(WideMlp, TfIdf),
 }
 
 /// A trained text classifier loaded from a run directory.
@@ -65,8 +69,30 @@ impl Predictor {
         let net = match info.model.kind {
             ModelKind::Seed => Net::Seed(info.model.init_seed(&device).try_load_file(&weights).map_err(load_err)?),
             ModelKind::Kim => Net::Kim(info.model.init_kim(&device).try_load_file(&weights).map_err(load_err)?),
+            ModelKind::Mlp => {
+                let tfidf = info.tfidf.clone().filter(|t| t.vocab_size() == info.model.vocab_size).ok_or_else(|| {
+                    TextError::InvalidArgument(format!(
+                        "{}: a bag-of-words run needs TF-IDF weights over its {} ids (\"tfidf\")",
+                        info_path.display(),
+                        info.model.vocab_size
+                    ))
+                })?;
+                Net::Mlp(info.model.init_mlp(&device).try_load_file(&weights).map_err(load_err)?, tfidf)
+            }
         };
         Ok(Self { info, tokenizer, net, device })
+    }
+
+    /// Scores of a fixed-length-ids network, with the indices of texts empty after tokenisation.
+    fn id_scores<M, S>(&self, model: &M, texts: &[S]) -> Result<(Vec<f32>, Vec<usize>)>
+    where
+        M: Classifier<Batch = Tensor<2, Int>>,
+        S: AsRef<str> + Send + Sync,
+    {
+        let enc = self.tokenizer.encode(texts)?;
+        let empty = enc.empty.clone();
+        let data = TokenIds::from_encoded(enc, Targets::Labels(vec![0; texts.len()]), self.info.classes.len());
+        Ok((scores(model, &data, self.info.loss, &self.device)?, empty))
     }
 
     /// What the run recorded.
@@ -79,18 +105,16 @@ impl Predictor {
     /// # Errors
     /// A tokenisation failure.
     pub fn predict<S: AsRef<str> + Send + Sync>(&self, texts: &[S]) -> Result<Vec<Prediction>> {
-        let enc = self.tokenizer.encode(texts)?;
-        let empty = enc.empty.clone();
         let n = texts.len();
-        let docs: Vec<crate::Document> = (0..n)
-            .map(|_| crate::Document { id: String::new(), text: String::new(), labels: vec![0], origin: crate::Origin { file: PathBuf::new(), line: 0 } })
-            .collect();
-        let refs: Vec<&crate::Document> = docs.iter().collect();
         let k = self.info.classes.len();
-        let data = TokenIds::from_encoded(enc, &refs, k, false);
-        let s = match &self.net {
-            Net::Seed(m) => scores(m, &data, self.info.loss, &self.device)?,
-            Net::Kim(m) => scores(m, &data, self.info.loss, &self.device)?,
+        let (s, empty) = match &self.net {
+            Net::Mlp(m, tfidf) => {
+                let data = BagOfWords::from_ids(tfidf, &self.tokenizer.encode_whole(texts)?, Targets::Labels(vec![0; n]), k)?;
+                let empty = (0..n).filter(|&i| data.row(i).0.is_empty()).collect::<Vec<_>>();
+                (scores(m, &data, self.info.loss, &self.device)?, empty)
+            }
+            Net::Seed(m) => self.id_scores(m, texts)?,
+            Net::Kim(m) => self.id_scores(m, texts)?,
         };
         Ok((0..n)
             .map(|i| {

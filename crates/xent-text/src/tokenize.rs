@@ -245,6 +245,20 @@ impl TextTokenizer {
         Ok(Self { inner, max_len })
     }
 
+    /// Encodes whole texts, without truncation or padding (for bag-of-words inputs): the ids of
+    /// each text's tokens in order, `[UNK]` included.
+    ///
+    /// # Errors
+    /// A tokenisation failure.
+    pub fn encode_whole<S: AsRef<str> + Send + Sync>(&self, texts: &[S]) -> Result<Vec<Vec<u32>>> {
+        let mut whole = self.inner.clone();
+        whole.with_truncation(None).map_err(tk_err)?;
+        whole.with_padding(None);
+        let inputs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let encodings = whole.encode_batch_fast(inputs, false).map_err(tk_err)?;
+        Ok(encodings.iter().map(|e| e.get_ids().to_vec()).collect())
+    }
+
     /// Encodes texts to fixed-length ids.
     ///
     /// # Errors

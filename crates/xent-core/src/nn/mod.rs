@@ -1,13 +1,14 @@
 //! Layers that run on xent's [`kernels`](crate::kernels) (and a dropout with a fast mask),
-//! drop-in replacements for their `burn::nn` namesakes.
+//! drop-in replacements for their `burn::nn` namesakes, and [`EmbeddingBag`], which Burn lacks.
 //!
-//! Each layer keeps Burn's parameter names and layouts (`weight` `[out, in, kernel]`, `bias`
+//! Each replacement layer keeps Burn's parameter names and layouts (`weight` `[out, in, kernel]`, `bias`
 //! `[out]`) and Burn's initialisation, so a record saved from one loads into the other
 //! (tested), and a model seeded the same way starts from the same weights.
 
 mod conv1d;
 mod conv2d;
 mod dropout;
+mod embedding_bag;
 mod max_pool1d;
 mod max_pool2d;
 mod padding;
@@ -15,5 +16,6 @@ mod padding;
 pub use conv1d::{Conv1d, Conv1dConfig};
 pub use conv2d::{Conv2d, Conv2dConfig};
 pub use dropout::{Dropout, DropoutConfig};
+pub use embedding_bag::{EmbeddingBag, EmbeddingBagConfig};
 pub use max_pool1d::{MaxPool1d, MaxPool1dConfig};
 pub use max_pool2d::{MaxPool2d, MaxPool2dConfig};
