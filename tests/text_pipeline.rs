@@ -95,7 +95,9 @@ fn r90_slice_binary_and_forced_categorical() {
         assert_eq!(info["thresholds"].as_array().unwrap().len(), 90);
         assert_eq!(info["multi_label"], true);
     }
-    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("micro-F1 @0.5"));
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("micro-F1 @0.5") && report.contains("per_label_f1.svg"));
+    assert!(std::fs::read_to_string(dir.join("per_label_f1.svg")).unwrap().contains("<svg"));
 }
 
 #[test]

@@ -21,6 +21,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use xent_core::artifacts::{self, DataInfo, OpenMode, RunDir};
 use xent_core::metrics::multilabel::{MultiLabelCounts, MultiLabelMetrics};
+use xent_core::report::plots::LabelPoints;
 use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
 use xent_core::{LossConfig, Targets};
 
@@ -297,6 +298,8 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
     std::fs::create_dir_all(&dir).map_err(|e| TextError::io(&dir, e))?;
     let mut summary: Option<TextSummary> = None;
     let mut rows = Vec::new();
+    // Training documents per label in the first split (multi-label: the per-label plot's axis).
+    let mut label_counts: Option<Vec<usize>> = None;
     for (fold, mut train, mut test) in splits {
         if let Some(n) = plan.limit {
             train = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 7).into_iter().take(n).map(|i| train[i].clone()).collect();
@@ -379,6 +382,11 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
             }
         };
         rows.extend(split_rows);
+        if ml && label_counts.is_none() {
+            let mut c = vec![0; k];
+            fit_docs.iter().flat_map(|d| &d.labels).for_each(|&l| c[l as usize] += 1);
+            label_counts = Some(c);
+        }
         if summary.is_none() {
             summary = Some(TextSummary {
                 corpus: plan.corpus,
@@ -401,8 +409,37 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
     artifacts::write_json(&dir.join("summary.json"), &summary)?;
     // Under --experiment, report.md is the experiment's own (statistics, plots): keep it.
     let table = if plan.experiment { "summary.md" } else { "report.md" };
-    artifacts::write_atomic(&dir.join(table), report_markdown(plan, &summary).as_bytes())?;
+    let mut md = report_markdown(plan, &summary);
+    if let Some(counts) = &label_counts {
+        label_plot(plan, &summary, counts, &dir.join("per_label_f1.svg"))?;
+        md.push_str("\n![per-label F1 against training documents](per_label_f1.svg)\n");
+    }
+    artifacts::write_atomic(&dir.join(table), md.as_bytes())?;
     Ok(summary)
+}
+
+/// Multi-label runs: each label's test F1 at the tuned thresholds (mean over the runs of a
+/// configuration) against its number of training documents, one colour per configuration.
+fn label_plot(plan: &TextPlan, s: &TextSummary, counts: &[usize], path: &Path) -> Result<()> {
+    let series: Vec<LabelPoints> = plan
+        .configs
+        .iter()
+        .filter_map(|&c| {
+            let runs: Vec<&MultiLabelMetrics> = s.runs.iter().filter(|r| r.config == c).filter_map(|r| r.multilabel_tuned.as_ref()).collect();
+            let n = runs.len() as f64;
+            (!runs.is_empty()).then(|| LabelPoints {
+                name: format!("{c} ({} run{})", runs.len(), if runs.len() == 1 { "" } else { "s" }),
+                points: counts
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &t)| (t as f64, runs.iter().map(|m| m.per_label.get(j).map_or(0.0, |l| l.f1)).sum::<f64>() / n))
+                    .collect(),
+            })
+        })
+        .collect();
+    let title = format!("{}, {} network: per-label F1 at tuned thresholds", plan.corpus.name(), plan.model.name());
+    xent_core::report::plots::label_f1(path, &title, &series)?;
+    Ok(())
 }
 
 /// Fits TF-IDF on the training documents (whole, tokenised once) and returns it with their bags.

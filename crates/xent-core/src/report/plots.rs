@@ -514,3 +514,53 @@ pub fn seed_dots(path: &Path, title: &str, groups: &[SeedDots]) -> Result<()> {
         legend_row(path, root, 62, &[("true (argmax) accuracy", color(0), Mark::Dot), ("Keras 2 reports", color(1), Mark::Ring)])
     })
 }
+
+/// One configuration's per-label points for [`label_f1`].
+#[derive(Debug, Clone)]
+pub struct LabelPoints {
+    /// Configuration name (legend).
+    pub name: String,
+    /// `(training samples carrying the label, the label's F1 on test)`, one per label.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Multi-label diagnosis: each label's F1 against how many training samples carry it (log
+/// axis), one colour per configuration. Rare labels are where a multi-label model fails.
+///
+/// # Errors
+/// Drawing or writing fails.
+pub fn label_f1(path: &Path, title: &str, series: &[LabelPoints]) -> Result<()> {
+    svg(path, (1000, 560), |root| {
+        let e = perr(path);
+        let area = titled(path, root, title)?;
+        let hi = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(10.0f64, f64::max) * 1.5;
+        let mut chart = ChartBuilder::on(&area)
+            .caption("Each dot is one label", (FONT, 15))
+            .margin(14)
+            .margin_top(44)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0.8f64..hi).log_scale(), -0.02f64..1.02)
+            .map_err(&e)?;
+        chart
+            .configure_mesh()
+            .x_desc("training samples carrying the label (log scale)")
+            .y_desc("F1 on test")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(&e)?;
+        let n = series.len().max(1) as f64;
+        for (i, s) in series.iter().enumerate() {
+            // A small horizontal shift per series keeps coinciding points of two series apart.
+            let shift = 1.0 + 0.04 * (i as f64 - (n - 1.0) / 2.0);
+            let c = color(i);
+            let style = if i == 0 { c.filled() } else { c.stroke_width(2) };
+            chart.draw_series(s.points.iter().map(|&(x, y)| Circle::new((x.max(1.0) * shift, y), 4, style))).map_err(&e)?;
+        }
+        let items: Vec<(&str, RGBColor, Mark)> =
+            series.iter().enumerate().map(|(i, s)| (s.name.as_str(), color(i), if i == 0 { Mark::Dot } else { Mark::Ring })).collect();
+        legend_row(path, root, 62, &items)
+    })
+}
