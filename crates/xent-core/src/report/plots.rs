@@ -300,6 +300,8 @@ pub fn accuracy_bars(path: &Path, title: &str, bars: &[AccuracyBars]) -> Result<
         });
         let (lo, hi) = range_of(all, 0.15, Some(0.0), Some(1.0));
         let lo = if lo < 0.25 { 0.0 } else { lo };
+        // Ticks every half point on a narrow axis need a decimal, or neighbours print alike.
+        let digits = if hi - lo < 0.1 { 1 } else { 0 };
         let mut chart = ChartBuilder::on(&area)
             .caption("Mean over seeds; whiskers: 95 % CI of the mean", (FONT, 15))
             .margin(14)
@@ -314,7 +316,7 @@ pub fn accuracy_bars(path: &Path, title: &str, bars: &[AccuracyBars]) -> Result<
             .light_line_style(WHITE.mix(0.0))
             .x_labels(0)
             .y_desc("accuracy")
-            .y_label_formatter(&|v| format!("{:.0} %", 100.0 * v))
+            .y_label_formatter(&|v| format!("{:.*} %", digits, 100.0 * v))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()
