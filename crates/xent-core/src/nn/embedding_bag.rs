@@ -22,6 +22,10 @@ pub struct EmbeddingBagConfig {
     /// `EmbeddingBag`.
     #[config(default = "Initializer::Normal{mean:0.0, std:1.0}")]
     pub initializer: Initializer,
+    /// Most gathered values (`bags × bag length × d_model`) held at once: a larger batch is
+    /// summed in slices of bags. Default: 2²⁴ (64 MiB of `f32`).
+    #[config(default = "1 << 24")]
+    pub max_gathered: usize,
 }
 
 impl EmbeddingBagConfig {
@@ -30,6 +34,7 @@ impl EmbeddingBagConfig {
         EmbeddingBag {
             weight: self.initializer.init([self.n_embedding, self.d_model], device),
             bias: self.bias.then(|| Initializer::Zeros.init([self.d_model], device)),
+            max_gathered: self.max_gathered.max(1),
         }
     }
 }
@@ -44,6 +49,8 @@ pub struct EmbeddingBag {
     pub weight: Param<Tensor<2>>,
     /// The bias, `[d_model]`.
     pub bias: Option<Param<Tensor<1>>>,
+    /// Most gathered values held at once.
+    pub max_gathered: usize,
 }
 
 impl EmbeddingBag {
@@ -55,14 +62,33 @@ impl EmbeddingBag {
     /// - weights: `[batch, bag]`
     /// - output: `[batch, d_model]`
     pub fn forward(&self, ids: Tensor<2, Int>, weights: Tensor<2>) -> Tensor<2> {
-        let [b, _] = ids.dims();
-        let rows = embedding(self.weight.val(), ids); // [B, U, D]
-        let d = rows.dims()[2];
-        let sums = weights.unsqueeze_dim::<3>(1).matmul(rows).reshape([b, d]); // [B, 1, U] × [B, U, D]
+        let [b, u] = ids.dims();
+        let d = self.weight.dims()[1];
+        let per = (self.max_gathered / (u * d).max(1)).max(1);
+        let sums = if b <= per {
+            self.sums(ids, weights)
+        } else {
+            let slices = (0..b)
+                .step_by(per)
+                .map(|s| {
+                    let e = (s + per).min(b);
+                    self.sums(ids.clone().slice([s..e, 0..u]), weights.clone().slice([s..e, 0..u]))
+                })
+                .collect();
+            Tensor::cat(slices, 0)
+        };
         match &self.bias {
             Some(bias) => sums + bias.val().unsqueeze_dim(0),
             None => sums,
         }
+    }
+
+    /// `[b, u]` ids and weights → `[b, d_model]` weighted sums (no bias).
+    fn sums(&self, ids: Tensor<2, Int>, weights: Tensor<2>) -> Tensor<2> {
+        let [b, _] = ids.dims();
+        let rows = embedding(self.weight.val(), ids); // [b, u, d]
+        let d = rows.dims()[2];
+        weights.unsqueeze_dim::<3>(1).matmul(rows).reshape([b, d]) // [b, 1, u] × [b, u, d]
     }
 }
 
@@ -77,6 +103,7 @@ mod tests {
         EmbeddingBag {
             weight: Param::from_tensor(Tensor::from_data(TensorData::new(w, [5, 3]), device)),
             bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(vec![0.5f32, 0.0, -1.0], [3]), device))),
+            max_gathered: 1 << 24,
         }
     }
 
@@ -91,6 +118,20 @@ mod tests {
         for (o, w) in out.iter().zip(want) {
             assert!((o - w).abs() < 1e-4, "{out:?}");
         }
+    }
+
+    #[test]
+    fn slices_of_bags_give_the_same_sums_and_gradients() {
+        let device = Device::flex().autodiff();
+        let whole = layer(&device);
+        // 3 values per bag row: a budget of 7 allows one bag of length 2 per slice.
+        let sliced = EmbeddingBag { max_gathered: 7, ..whole.clone() };
+        let ids = Tensor::<2, Int>::from_data(TensorData::new(vec![1i64, 3, 0, 2, 2, 4, 4, 0], [4, 2]), &device);
+        let w = Tensor::<2>::from_data(TensorData::new(vec![0.5f32, 2.0, 0.0, 1.0, 1.0, 0.25, 3.0, 0.0], [4, 2]), &device);
+        let (a, b) = (whole.forward(ids.clone(), w.clone()), sliced.forward(ids, w));
+        assert_eq!(a.to_data(), b.to_data());
+        let (ga, gb) = (a.sum().backward(), b.sum().backward());
+        assert_eq!(whole.weight.grad(&ga).unwrap().into_data(), sliced.weight.grad(&gb).unwrap().into_data());
     }
 
     #[test]
