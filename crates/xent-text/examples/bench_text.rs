@@ -1,4 +1,4 @@
-//! Throughput of the tokenizer and of the text CNNs on R8 (the default task).
+//! Throughput of the tokenizer and of the text networks on R8 (the default task).
 //!
 //! `cargo run -p xent-text --example bench_text [-- REPEATS]`: one warm-up, then the median of
 //! REPEATS (default 3) timed repetitions of: tokenizer training on the R8 training split,
@@ -12,7 +12,7 @@ use burn::prelude::*;
 use xent_core::train::{Classifier, DataSource};
 use xent_core::{LossConfig, TrainingLoss};
 use xent_text::corpus::reuters::{self, Task};
-use xent_text::{TextCnnConfig, TextTokenizer, TokenIds, TokenizerConfig, model::ModelKind};
+use xent_text::{BagOfWords, TextCnnConfig, TextTokenizer, TfIdf, TokenIds, TokenizerConfig, model::ModelKind};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -24,7 +24,7 @@ fn time<T>(repeats: usize, mut f: impl FnMut() -> T) -> f64 {
     median((0..repeats).map(|_| { let t = Instant::now(); f(); t.elapsed().as_secs_f64() }).collect())
 }
 
-fn train_pass<M: Classifier<Batch = Tensor<2, Int>>>(model: M, data: &TokenIds, device: &Device) -> M {
+fn train_pass<D: DataSource, M: Classifier<Batch = D::Batch>>(model: M, data: &D, device: &Device) -> M {
     let mut model = model;
     let mut optim = AdamConfig::new().init();
     let loss = TrainingLoss::new(LossConfig::Categorical);
@@ -58,26 +58,34 @@ fn main() {
         texts.len(), t_train, enc.tokens, t_enc, enc.tokens as f64 / t_enc / 1e6);
     let docs: Vec<&xent_text::Document> = corpus.train.iter().collect();
     let data = TokenIds::encode(&tok, &docs, corpus.num_classes(), false).unwrap();
+    let k = corpus.num_classes();
+    let ids = tok.encode_whole(&texts).unwrap();
+    let tfidf = TfIdf::fit(&ids, tok.vocab_size()).unwrap();
+    let bags = BagOfWords::from_ids(&tfidf, &ids, data.targets().clone(), k).unwrap();
+    for kind in [ModelKind::Kim, ModelKind::Seed, ModelKind::Mlp] {
+        let mc = TextCnnConfig::new(kind, tok.vocab_size(), tok.max_len(), k);
+        let (train, infer) = match kind {
+            ModelKind::Kim => bench(repeats, |d| mc.init_kim(d), &data),
+            ModelKind::Seed => bench(repeats, |d| mc.init_seed(d), &data),
+            ModelKind::Mlp => bench(repeats, |d| mc.init_mlp(d), &bags),
+        };
+        println!("{:>4} (len {}, vocab {}, width {}): train {train:.0} samples/s, inference {infer:.0} samples/s (incl. init)",
+            kind.name(), if kind.is_bag_of_words() { "whole".into() } else { tok.max_len().to_string() }, tok.vocab_size(), mc.embed_dim);
+    }
+}
+
+/// Training samples/s (20 batches of 50) and inference samples/s (1,000 samples in batches of
+/// 250, model built each pass) of one network.
+fn bench<D: DataSource, M: Classifier<Batch = D::Batch>>(repeats: usize, init: impl Fn(&Device) -> M, data: &D) -> (f64, f64) {
     let device = xent_core::default_device().autodiff();
     let plain = xent_core::default_device();
-    for kind in [ModelKind::Kim, ModelKind::Seed] {
-        let mc = TextCnnConfig::new(kind, tok.vocab_size(), tok.max_len(), corpus.num_classes());
-        let t = time(repeats, || match kind {
-            ModelKind::Kim => drop(train_pass(mc.init_kim(&device), &data, &device)),
-            ModelKind::Seed => drop(train_pass(mc.init_seed(&device), &data, &device)),
-        });
-        let idx: Vec<usize> = (0..1000).collect();
-        let ti = time(repeats, || {
-            for c in idx.chunks(250) {
-                let x = data.batch(c, &plain).unwrap();
-                let s = match kind {
-                    ModelKind::Kim => mc.init_kim(&plain).forward(&x),
-                    ModelKind::Seed => mc.init_seed(&plain).forward(&x),
-                };
-                s.sum().into_scalar::<f32>();
-            }
-        });
-        println!("{:>4} CNN (len {}, vocab {}): train {:.0} samples/s, inference {:.0} samples/s (incl. init)",
-            kind.name(), tok.max_len(), tok.vocab_size(), 1000.0 / t, 1000.0 / ti);
-    }
+    let t = time(repeats, || drop(train_pass(init(&device), data, &device)));
+    let idx: Vec<usize> = (0..1000).collect();
+    let ti = time(repeats, || {
+        for c in idx.chunks(250) {
+            let x = data.batch(c, &plain).unwrap();
+            init(&plain).forward(&x).sum().into_scalar::<f32>();
+        }
+    });
+    (1000.0 / t, 1000.0 / ti)
 }

@@ -185,9 +185,9 @@ mod tests {
     #[test]
     fn idf_is_scikit_learns_smoothed_formula() {
         let t = TfIdf::fit(&docs(), 6).unwrap();
-        let want = [0.0, 0.0, 1.6931471805599454, 1.2876820724517808, 1.2876820724517808, 1.6931471805599454];
-        for (g, w) in t.idf.iter().zip(want) {
-            assert!((g - w).abs() < 1e-6, "{:?}", t.idf);
+        let want: [f64; 6] = [0.0, 0.0, 1.6931471805599454, 1.2876820724517808, 1.2876820724517808, 1.6931471805599454];
+        for (&g, w) in t.idf.iter().zip(want) {
+            assert!((f64::from(g) - w).abs() < 1e-6, "{:?}", t.idf);
         }
     }
 
@@ -196,7 +196,8 @@ mod tests {
         let t = TfIdf::fit(&docs(), 6).unwrap();
         let (terms, w) = t.row(&[3, 0, 2, 3, 1]).unwrap();
         assert_eq!(terms, vec![2, 3]);
-        assert!((w[0] - 0.5493512310263033).abs() < 1e-6 && (w[1] - 0.8355915419449176).abs() < 1e-6, "{w:?}");
+        let (a, b) = (f64::from(w[0]), f64::from(w[1]));
+        assert!((a - 0.5493512310263033f64).abs() < 1e-6 && (b - 0.8355915419449176f64).abs() < 1e-6, "{w:?}");
         assert_eq!(t.row(&[0, 1, 1]).unwrap(), (vec![], vec![]));
     }
 
