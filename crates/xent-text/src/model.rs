@@ -197,7 +197,7 @@ impl Classifier for KimCnn {
 
 /// A bag-of-words MLP (Galke & Scherp 2022, "WideMLP"): the hidden layer is a dense layer on the
 /// document's sparse TF-IDF vector, computed as an [`EmbeddingBag`] (rows initialised `N(0, 1)`,
-/// as their PyTorch `EmbeddingBag`), then ReLU → Dropout(0.5) → Dense(K).
+/// as PyTorch's `EmbeddingBag`), then ReLU → Dropout(0.5) → Dense(K).
 #[derive(Module, Debug)]
 pub struct WideMlp {
     hidden: EmbeddingBag,
