@@ -31,7 +31,7 @@ train-ecg-seed:
 
 # Arguments pick the rest, e.g. `just train-text --corpus r52 --model mlp --epochs 15 --batch-size 32 --seeds 0,1,2 --experiment`
 # (the bag-of-words MLP behind docs/text-results.md's 3-seed tables; `--model kim` for the Kim CNN).
-# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (about 6 minutes).
+# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (1 min 15 s measured).
 train-text *args:
     cargo run --quiet -- train text --resume {{args}}
 
