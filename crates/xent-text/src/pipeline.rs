@@ -117,7 +117,7 @@ pub struct TextPlan {
     pub datasets: PathBuf,
     /// Network.
     pub model: ModelKind,
-    /// Embedding width.
+    /// Embedding width of the CNNs, hidden width of the MLP ([`ModelKind::default_width`]).
     pub embed_dim: usize,
     /// Loss configurations.
     pub configs: Vec<LossConfig>,
