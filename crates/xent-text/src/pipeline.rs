@@ -310,8 +310,8 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
             test.retain(|d| d.labels.iter().all(|&l| seen[l as usize]));
         }
         crate::corpus::check_labels(&corpus.classes, &train, &test)?;
+        let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
         if plan.experiment {
-            let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
             let (row_set, first) = run_experiment(plan, &corpus, &train, &test, &data_info, &sub)?;
             if summary.is_none() {
                 summary = Some(TextSummary { warnings: corpus.warnings.clone(), runs: Vec::new(), ..first });
@@ -358,7 +358,7 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
             tok: &tok,
             tfidf: None,
             fold,
-            sub: if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() },
+            sub,
         };
         let (empty, truncated, split_rows) = match plan.model {
             ModelKind::Seed | ModelKind::Kim => {
@@ -383,9 +383,7 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
         };
         rows.extend(split_rows);
         if ml && label_counts.is_none() {
-            let mut c = vec![0; k];
-            fit_docs.iter().flat_map(|d| &d.labels).for_each(|&l| c[l as usize] += 1);
-            label_counts = Some(c);
+            label_counts = Some(corpus.class_counts(fit_docs.iter().copied()));
         }
         if summary.is_none() {
             summary = Some(TextSummary {

@@ -72,7 +72,7 @@ impl Corpus {
     }
 
     /// Documents per class in `docs` (a multi-label document counts once per label).
-    pub fn class_counts(&self, docs: &[Document]) -> Vec<usize> {
+    pub fn class_counts<'a>(&self, docs: impl IntoIterator<Item = &'a Document>) -> Vec<usize> {
         let mut c = vec![0; self.classes.len()];
         for d in docs {
             for &l in &d.labels {
