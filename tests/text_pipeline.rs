@@ -163,3 +163,56 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
     assert_eq!(info["thresholds"].as_array().unwrap().len(), 90);
     assert!(info["tfidf"]["idf"].is_array());
 }
+
+fn plan(args: &[&str]) -> anyhow::Result<xent_text::pipeline::TextPlan> {
+    let mut v = vec!["xent", "train"];
+    v.extend_from_slice(args);
+    match Cli::parse_from(v).cmd {
+        Cmd::Train(a) => a.plan(),
+        Cmd::Predict(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn optimizer_flags_start_from_the_networks_defaults() {
+    use xent_core::train::OptimizerConfig;
+    let linear = plan(&["--model", "linear"]).unwrap();
+    assert_eq!(linear.optimizer, OptimizerConfig::sgd_momentum(5.0, 0.9, false));
+    assert_eq!((linear.epochs, linear.batch_size, linear.sublinear_tf), (40, 32, true));
+    let kim = plan(&["--model", "kim"]).unwrap();
+    assert_eq!(kim.optimizer, OptimizerConfig::adam());
+    assert_eq!((kim.epochs, kim.batch_size, kim.sublinear_tf), (5, 50, false));
+    let p = plan(&["--model", "linear", "--lr", "450", "--momentum", "0.5", "--sublinear-tf", "false"]).unwrap();
+    assert_eq!(p.optimizer, OptimizerConfig::sgd_momentum(450.0, 0.5, false));
+    assert!(!p.sublinear_tf);
+    assert_eq!(plan(&["--model", "seed", "--optimizer", "sgd"]).unwrap().optimizer, OptimizerConfig::sgd_momentum(0.01, 0.9, false));
+    assert_eq!(plan(&["--model", "linear", "--optimizer", "adam", "--lr", "0.01"]).unwrap().optimizer, OptimizerConfig::adam().with_learning_rate(0.01));
+    for (args, want) in [
+        (&["--optimizer", "adam", "--momentum", "0.5"][..], "--momentum"),
+        (&["--optimizer", "rmsprop"][..], "rmsprop"),
+        (&["--model", "linear", "--lr=0"][..], "learning_rate"),
+    ] {
+        let e = format!("{:#}", plan(args).err().unwrap());
+        assert!(e.contains(want), "{args:?}: {e}");
+    }
+}
+
+#[test]
+fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    train(&["--corpus", "r8", "--model", "linear", "--limit", "300", "--configs", "categorical,binary", "--experiment",
+        "--runs", runs, "--name", "r8-linear"]);
+    let dir = tmp.path().join("text/r8-linear");
+    let summary_md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(summary_md.contains("SGD(learning_rate=5, momentum=0.9)") && summary_md.contains("sublinear tf"), "{summary_md}");
+    let run = dir.join("binary/seed-0");
+    let config = read(&run.join("config.json"));
+    assert_eq!((config["train"]["optimizer"]["name"].as_str(), config["train"]["optimizer"]["learning_rate"].as_f64()), (Some("sgd"), Some(5.0)), "{config}");
+    let info = read(&run.join("text.json"));
+    assert_eq!((info["model"]["kind"].as_str(), info["tfidf"]["sublinear_tf"].as_bool()), (Some("linear"), Some(true)));
+    let p = xent_text::predict::Predictor::open(&run).unwrap();
+    let out = p.predict(&["crude oil prices rose", "zzqx"]).unwrap();
+    assert!(!out[0].empty && out[1].empty && out[0].labels.len() == 1);
+    assert_eq!(out[0].scores.len(), 8);
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use xent_core::train::OptimizerConfig;
 use xent_core::{LossConfig, OpenMode};
 use xent_text::pipeline::{self, CorpusName, TextPlan};
 use xent_text::predict::Predictor;
@@ -19,8 +20,9 @@ pub struct TrainTextArgs {
     /// Corpus: r8, r52, r90, bbc, ag-news.
     #[arg(long, default_value = "r8")]
     pub corpus: String,
-    /// Network: seed (the question's CNN), kim (Kim 2014, 3/4/5 × 100 filters) or mlp (TF-IDF
-    /// bag of words → Dense → Dense; reads whole documents, ignores --max-len).
+    /// Network: seed (the question's CNN), kim (Kim 2014, 3/4/5 × 100 filters), mlp (TF-IDF
+    /// bag of words → Dense → Dense) or linear (TF-IDF bag → Dense: logistic regression); mlp
+    /// and linear read whole documents and ignore --max-len.
     #[arg(long, default_value = "seed")]
     pub model: String,
     /// Loss configurations, comma-separated [default: the corpus's: all three; binary,categorical for r90].
@@ -29,15 +31,21 @@ pub struct TrainTextArgs {
     /// Seeds, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0")]
     pub seeds: Vec<u64>,
-    /// Epochs per run.
-    #[arg(long, default_value_t = 5)]
-    pub epochs: usize,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 50)]
-    pub batch_size: usize,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
+    /// Epochs per run [default: 5 for the CNNs, 15 for mlp, 40 for linear].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size [default: 50 for the CNNs, 32 for mlp and linear].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Optimizer: adam or sgd [default: adam; for linear sgd, learning rate 5, momentum 0.9].
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// Learning rate [default: the network's; 1e-3 for adam, 0.01 for sgd on the other networks].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// SGD momentum [default: 0.9].
+    #[arg(long)]
+    pub momentum: Option<f64>,
     /// Tokenizer: word-level, bpe, wordpiece.
     #[arg(long, default_value = "word-level")]
     pub tokenizer: String,
@@ -50,6 +58,10 @@ pub struct TrainTextArgs {
     /// Sequence length; longer documents keep their beginning.
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,
+    /// mlp and linear: weigh a word counted c times by 1 + ln c instead of c (scikit-learn's
+    /// sublinear_tf) [default: true for linear, false for mlp].
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub sublinear_tf: Option<bool>,
     /// Embedding width (CNNs) or hidden width (mlp) [default: 128 for the CNNs, 1024 for mlp].
     #[arg(long)]
     pub embed_dim: Option<usize>,
@@ -107,20 +119,20 @@ impl TrainTextArgs {
     /// The plan these arguments describe.
     pub fn plan(&self) -> Result<TextPlan> {
         let corpus: CorpusName = self.corpus.parse()?;
-        let mut plan = TextPlan::new(corpus);
-        plan.model = self.model.parse::<ModelKind>()?;
+        let mut plan = TextPlan::new(corpus).with_model(self.model.parse::<ModelKind>()?);
         if !self.configs.is_empty() {
             plan.configs = self.configs.iter().map(|c| c.parse::<LossConfig>()).collect::<Result<_, _>>()?;
         }
         plan.seeds = self.seeds.clone();
-        plan.epochs = self.epochs;
-        plan.batch_size = self.batch_size;
-        plan.learning_rate = self.lr;
+        plan.epochs = self.epochs.unwrap_or(plan.epochs);
+        plan.batch_size = self.batch_size.unwrap_or(plan.batch_size);
+        plan.optimizer = self.optimizer(plan.optimizer)?;
         plan.tokenizer.kind = self.tokenizer.parse::<TokenizerKind>()?;
         plan.tokenizer.vocab_size = self.vocab_size;
         plan.tokenizer.min_frequency = self.min_frequency;
         plan.tokenizer.max_len = self.max_len;
-        plan.embed_dim = self.embed_dim.unwrap_or(plan.model.default_width());
+        plan.sublinear_tf = self.sublinear_tf.unwrap_or(plan.sublinear_tf);
+        plan.embed_dim = self.embed_dim.unwrap_or(plan.embed_dim);
         plan.folds = self.folds;
         plan.run_folds = self.run_folds;
         plan.limit = self.limit;
@@ -135,6 +147,32 @@ impl TrainTextArgs {
         plan.quiet = self.quiet;
         plan.experiment = self.experiment;
         Ok(plan)
+    }
+}
+
+impl TrainTextArgs {
+    /// `--optimizer`, `--lr` and `--momentum` applied to the network's default optimizer
+    /// (`default`): naming the default's kind keeps its settings; the other kind starts from
+    /// Keras's defaults (SGD with momentum 0.9).
+    fn optimizer(&self, default: OptimizerConfig) -> Result<OptimizerConfig> {
+        let base = match self.optimizer.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None => default,
+            Some("sgd") if matches!(default, OptimizerConfig::Sgd { .. }) => default,
+            Some("sgd") => OptimizerConfig::sgd_momentum(0.01, 0.9, false),
+            Some("adam") if matches!(default, OptimizerConfig::Adam { .. }) => default,
+            Some("adam") => OptimizerConfig::adam(),
+            Some(other) => bail!("unknown optimizer {other:?} (adam, sgd)"),
+        };
+        let with_momentum = match (base, self.momentum) {
+            (OptimizerConfig::Sgd { learning_rate, nesterov, decay, .. }, Some(momentum)) => {
+                OptimizerConfig::Sgd { learning_rate, momentum, nesterov, decay }
+            }
+            (_, Some(_)) => bail!("--momentum applies to --optimizer sgd"),
+            (b, None) => b,
+        };
+        let chosen = self.lr.map_or(with_momentum, |lr| with_momentum.with_learning_rate(lr));
+        chosen.validate()?;
+        Ok(chosen)
     }
 }
 

@@ -9,10 +9,8 @@ use xent_text::pipeline::{self, CorpusName, TextPlan};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let corpus: CorpusName = a.first().map_or("r8", String::as_str).parse()?;
-    let mut plan = TextPlan::new(corpus);
-    plan.model = a.get(1).map_or("seed", String::as_str).parse()?;
-    plan.embed_dim = plan.model.default_width();
-    plan.epochs = a.get(2).map_or(Ok(5), |s| s.parse())?;
+    let mut plan = TextPlan::new(corpus).with_model(a.get(1).map_or("seed", String::as_str).parse()?);
+    plan.epochs = a.get(2).map_or(Ok(plan.epochs), |s| s.parse())?;
     plan.seeds = a.get(3).map_or("0", String::as_str).split(',').map(str::parse).collect::<Result<_, _>>()?;
     plan.name = a.get(4).cloned().unwrap_or_else(|| format!("{}-{}", corpus.name(), plan.model.name()));
     plan.mode = xent_core::OpenMode::Force;

@@ -3,7 +3,8 @@
 //!
 //! The weighting is scikit-learn's `TfidfVectorizer` default: raw term counts `tf`, smoothed
 //! inverse document frequency `idf(t) = ln((1 + n) / (1 + df(t))) + 1` over the `n` training
-//! documents, each row scaled to unit Euclidean norm. `[PAD]` and `[UNK]` are left out (words
+//! documents, each row scaled to unit Euclidean norm. With [`TfIdf::sublinear_tf`] (scikit-learn's
+//! `sublinear_tf=True`) a term counted `c` times weighs `(1 + ln c) · idf` instead of `c · idf`. `[PAD]` and `[UNK]` are left out (words
 //! outside the vocabulary carry no weight, as in scikit-learn). Whole documents are used: no
 //! truncation.
 
@@ -25,6 +26,9 @@ const FIRST_WORD: u32 = 2;
 pub struct TfIdf {
     /// `idf[id]` for every vocabulary id (0 for the special tokens).
     pub idf: Vec<f32>,
+    /// Term frequency `1 + ln(count)` instead of the count. Default false.
+    #[serde(default)]
+    pub sublinear_tf: bool,
 }
 
 impl TfIdf {
@@ -53,7 +57,12 @@ impl TfIdf {
             .enumerate()
             .map(|(id, &f)| if (id as u32) < FIRST_WORD { 0.0 } else { (((1.0 + n) / (1.0 + f as f64)).ln() + 1.0) as f32 })
             .collect();
-        Ok(Self { idf })
+        Ok(Self { idf, sublinear_tf: false })
+    }
+
+    /// The same weights with sublinear term frequency on or off.
+    pub fn with_sublinear_tf(self, sublinear_tf: bool) -> Self {
+        Self { sublinear_tf, ..self }
     }
 
     /// Vocabulary size.
@@ -73,7 +82,8 @@ impl TfIdf {
         for run in sorted.chunk_by(|a, b| a == b) {
             let idf = *self.idf.get(run[0] as usize).ok_or_else(|| out_of_vocabulary(run[0], self.idf.len()))?;
             terms.push(run[0]);
-            weights.push(run.len() as f32 * idf);
+            let tf = if self.sublinear_tf { 1.0 + (run.len() as f32).ln() } else { run.len() as f32 };
+            weights.push(tf * idf);
         }
         let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
@@ -178,6 +188,10 @@ mod tests {
 
     // Golden values from scikit-learn 1.9.1's `TfidfVectorizer` (tests/golden/sklearn_tfidf.py):
     // the documents "a b b", "b c", "c c c d [UNK]" with ids a = 2, b = 3, c = 4, d = 5.
+    // `sublinear_tf=True`, the same query: weights of a and b.
+    const SUBLINEAR_A: f64 = 0.6133555370249717;
+    const SUBLINEAR_B: f64 = 0.7898069290660905;
+
     fn docs() -> Vec<Vec<u32>> {
         vec![vec![2, 3, 3], vec![3, 4], vec![4, 4, 4, 5, 1]]
     }
@@ -199,6 +213,14 @@ mod tests {
         let (a, b) = (f64::from(w[0]), f64::from(w[1]));
         assert!((a - 0.5493512310263033f64).abs() < 1e-6 && (b - 0.8355915419449176f64).abs() < 1e-6, "{w:?}");
         assert_eq!(t.row(&[0, 1, 1]).unwrap(), (vec![], vec![]));
+    }
+
+    #[test]
+    fn sublinear_rows_match_scikit_learn() {
+        let t = TfIdf::fit(&docs(), 6).unwrap().with_sublinear_tf(true);
+        let (_, w) = t.row(&[3, 2, 3]).unwrap();
+        let (a, b) = (f64::from(w[0]), f64::from(w[1]));
+        assert!((a - SUBLINEAR_A).abs() < 1e-6 && (b - SUBLINEAR_B).abs() < 1e-6, "{w:?}");
     }
 
     #[test]

@@ -25,6 +25,6 @@ pub use corpus::{Corpus, Document, Origin};
 pub use error::{Result, TextError};
 pub use tokenize::{TextTokenizer, TokenizerConfig, TokenizerKind};
 pub use data::TokenIds;
-pub use model::{KimCnn, ModelKind, SeedCnn, TextCnnConfig, WideMlp};
+pub use model::{KimCnn, LinearBag, ModelKind, SeedCnn, TextCnnConfig, WideMlp};
 pub use bow::{BagOfWords, TfIdf};
 pub use pipeline::{CorpusName, TextPlan, TextRunInfo, TextSummary};

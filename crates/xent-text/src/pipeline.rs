@@ -127,10 +127,14 @@ pub struct TextPlan {
     pub epochs: usize,
     /// Mini-batch size.
     pub batch_size: usize,
-    /// Adam learning rate.
-    pub learning_rate: f64,
+    /// Optimizer ([`ModelKind::default_optimizer`]).
+    pub optimizer: OptimizerConfig,
     /// Tokenizer settings.
     pub tokenizer: TokenizerConfig,
+    /// Bag-of-words networks: term frequency `1 + ln(count)` ([`TfIdf::sublinear_tf`]). Default
+    /// true for the linear model (chosen on R8's validation split), false otherwise.
+    #[serde(default)]
+    pub sublinear_tf: bool,
     /// Folds of the cross-validation for corpora without a test split.
     pub folds: usize,
     /// How many of those folds to run (1 = the first only).
@@ -154,21 +158,23 @@ pub struct TextPlan {
 }
 
 impl TextPlan {
-    /// The defaults for `corpus`: Kim CNN, the corpus's default configurations, seed 0, 6
-    /// epochs, batch 50, Adam 1e-3, word-level tokenizer (20,000 words, min frequency 2, 256 ids),
-    /// 5 folds of which 1 is run.
+    /// The defaults for `corpus`: Kim CNN with its training defaults (5 epochs, batch 50, Adam
+    /// 1e-3), the corpus's default configurations, seed 0, word-level tokenizer (20,000 words, min
+    /// frequency 2, 256 ids), 5 folds of which 1 is run.
     pub fn new(corpus: CorpusName) -> Self {
+        let model = ModelKind::Kim;
         Self {
             corpus,
             datasets: PathBuf::from("datasets"),
-            model: ModelKind::Kim,
-            embed_dim: ModelKind::Kim.default_width(),
+            model,
+            embed_dim: model.default_width(),
             configs: corpus.default_configs(),
             seeds: vec![0],
-            epochs: 6,
-            batch_size: 50,
-            learning_rate: 1e-3,
+            epochs: model.default_epochs(),
+            batch_size: model.default_batch_size(),
+            optimizer: model.default_optimizer(),
             tokenizer: TokenizerConfig::default(),
+            sublinear_tf: false,
             folds: 5,
             run_folds: 1,
             limit: None,
@@ -177,6 +183,20 @@ impl TextPlan {
             mode: OpenMode::New,
             quiet: false,
             experiment: false,
+        }
+    }
+
+    /// The same plan with network `model` and that network's defaults for the width, epochs,
+    /// batch size and optimizer ([`ModelKind`]'s `default_*`) and for sublinear tf.
+    pub fn with_model(self, model: ModelKind) -> Self {
+        Self {
+            model,
+            sublinear_tf: model == ModelKind::Linear,
+            embed_dim: model.default_width(),
+            epochs: model.default_epochs(),
+            batch_size: model.default_batch_size(),
+            optimizer: model.default_optimizer(),
+            ..self
         }
     }
 
@@ -372,12 +392,17 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
                 };
                 (tr.empty + te.empty, tr.truncated + te.truncated, r)
             }
-            ModelKind::Mlp => {
-                let (tfidf, tr) = fit_tfidf(&tok, &fit_docs, k, ml)?;
+            ModelKind::Mlp | ModelKind::Linear => {
+                let (tfidf, tr) = fit_tfidf(plan, &tok, &fit_docs, k, ml)?;
                 let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, ml);
                 let te = enc(&test_refs)?;
                 let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
-                let r = SplitRuns { tfidf: Some(&tfidf), ..split }.fit_all(|d| model_cfg.init_mlp(d), &tr, &te, ho.as_ref())?;
+                let split = SplitRuns { tfidf: Some(&tfidf), ..split };
+                let r = if plan.model == ModelKind::Mlp {
+                    split.fit_all(|d| model_cfg.init_mlp(d), &tr, &te, ho.as_ref())?
+                } else {
+                    split.fit_all(|d| model_cfg.init_linear(d), &tr, &te, ho.as_ref())?
+                };
                 (tr.empty + te.empty, 0, r)
             }
         };
@@ -441,10 +466,16 @@ fn label_plot(plan: &TextPlan, s: &TextSummary, counts: &[usize], path: &Path) -
 }
 
 /// Fits TF-IDF on the training documents (whole, tokenised once) and returns it with their bags.
-fn fit_tfidf(tok: &TextTokenizer, docs: &[&Document], k: usize, multi_label: bool) -> Result<(TfIdf, BagOfWords)> {
+fn fit_tfidf(
+    plan: &TextPlan,
+    tok: &TextTokenizer,
+    docs: &[&Document],
+    k: usize,
+    multi_label: bool,
+) -> Result<(TfIdf, BagOfWords)> {
     let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
     let ids = tok.encode_whole(&texts)?;
-    let tfidf = TfIdf::fit(&ids, tok.vocab_size())?;
+    let tfidf = TfIdf::fit(&ids, tok.vocab_size())?.with_sublinear_tf(plan.sublinear_tf);
     let bags = BagOfWords::from_ids(&tfidf, &ids, targets_of(docs, k, multi_label), k)?;
     Ok((tfidf, bags))
 }
@@ -480,7 +511,7 @@ impl SplitRuns<'_> {
                     epochs: plan.epochs,
                     batch_size: plan.batch_size,
                     seed,
-                    optimizer: OptimizerConfig::adam().with_learning_rate(plan.learning_rate),
+                    optimizer: plan.optimizer,
                     ..Default::default()
                 };
                 let trainer = Trainer::new(train_cfg)
@@ -557,6 +588,17 @@ impl xent_core::experiment::ModelConfig for MlpNet {
     }
 }
 
+/// A [`TextCnnConfig`] for xent-core's experiments, building the linear bag-of-words model.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinearNet(pub TextCnnConfig);
+
+impl xent_core::experiment::ModelConfig for LinearNet {
+    type Model = crate::model::LinearBag;
+    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
+        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_linear(device)
+    }
+}
+
 /// One split through [`xent_core::experiment::compare_losses`]: validation = every 10th
 /// training document of each class in a seeded order (a class keeps at least one training
 /// document); the tokenizer is trained on the rest. Runs land in `<sub>/<loss>/seed-<seed>/`,
@@ -601,7 +643,7 @@ fn run_experiment(
         .with_train(TrainConfig {
             epochs: plan.epochs,
             batch_size: plan.batch_size,
-            optimizer: OptimizerConfig::adam().with_learning_rate(plan.learning_rate),
+            optimizer: plan.optimizer,
             ..Default::default()
         })
         .in_dir(sub)
@@ -633,12 +675,17 @@ fn run_experiment(
             };
             (e, empty, truncated, None)
         }
-        ModelKind::Mlp => {
-            let (tfidf, tr) = fit_tfidf(&tok, &fit, k, false)?;
+        ModelKind::Mlp | ModelKind::Linear => {
+            let (tfidf, tr) = fit_tfidf(plan, &tok, &fit, k, false)?;
             let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, false);
             let (va, te) = (enc(&valid)?, enc(&test_refs)?);
             let empty = tr.empty + va.empty + te.empty;
-            let e = compare(&MlpNet(model_cfg.clone()), &split(tr, va, te, data_info, &corpus.classes), &xplan)?;
+            let data = split(tr, va, te, data_info, &corpus.classes);
+            let e = if plan.model == ModelKind::Mlp {
+                compare(&MlpNet(model_cfg.clone()), &data, &xplan)?
+            } else {
+                compare(&LinearNet(model_cfg.clone()), &data, &xplan)?
+            };
             (e, empty, 0, Some(tfidf))
         }
     };
@@ -799,7 +846,7 @@ pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
     let mut md = format!(
         "# Text: {} with the {} network (width {})\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, {}); \
          empty after tokenisation: {}; truncated: {}.\n\
-         Epochs {}, batch {}, Adam {}, seeds {:?}{}.\n\n",
+         Epochs {}, batch {}, {}, seeds {:?}{}.\n\n",
         plan.corpus.name(),
         plan.model.name(),
         plan.embed_dim,
@@ -809,7 +856,7 @@ pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
         s.vocab_size,
         plan.tokenizer.kind,
         if plan.model.is_bag_of_words() {
-            "whole documents as TF-IDF bags".to_string()
+            format!("whole documents as TF-IDF bags{}", if plan.sublinear_tf { ", sublinear tf" } else { "" })
         } else {
             format!("max length {}, truncation keeps the beginning", plan.tokenizer.max_len)
         },
@@ -817,7 +864,7 @@ pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
         s.truncated_documents,
         plan.epochs,
         plan.batch_size,
-        plan.learning_rate,
+        plan.optimizer,
         plan.seeds,
         if s.runs.iter().any(|r| r.fold > 0) || matches!(plan.corpus, CorpusName::Bbc | CorpusName::AgNews) {
             format!(", {} of {} folds", plan.run_folds, plan.folds)

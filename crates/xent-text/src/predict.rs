@@ -10,7 +10,7 @@ use xent_core::train::Classifier;
 use crate::bow::{BagOfWords, TfIdf};
 use crate::data::TokenIds;
 use crate::error::{Result, TextError};
-use crate::model::{KimCnn, ModelKind, SeedCnn, WideMlp};
+use crate::model::{KimCnn, LinearBag, ModelKind, SeedCnn, WideMlp};
 use crate::pipeline::{TextRunInfo, scores};
 use crate::tokenize::TextTokenizer;
 
@@ -18,6 +18,7 @@ enum Net {
     Seed(SeedCnn),
     Kim(KimCnn),
     Mlp(WideMlp, TfIdf),
+    Linear(LinearBag, TfIdf),
 }
 
 /// A trained text classifier loaded from a run directory.
@@ -69,7 +70,7 @@ impl Predictor {
         let net = match info.model.kind {
             ModelKind::Seed => Net::Seed(info.model.init_seed(&device).try_load_file(&weights).map_err(load_err)?),
             ModelKind::Kim => Net::Kim(info.model.init_kim(&device).try_load_file(&weights).map_err(load_err)?),
-            ModelKind::Mlp => {
+            ModelKind::Mlp | ModelKind::Linear => {
                 let tfidf = info.tfidf.clone().filter(|t| t.vocab_size() == info.model.vocab_size).ok_or_else(|| {
                     TextError::InvalidArgument(format!(
                         "{}: a bag-of-words run needs TF-IDF weights over its {} ids (\"tfidf\")",
@@ -77,10 +78,27 @@ impl Predictor {
                         info.model.vocab_size
                     ))
                 })?;
-                Net::Mlp(info.model.init_mlp(&device).try_load_file(&weights).map_err(load_err)?, tfidf)
+                if info.model.kind == ModelKind::Mlp {
+                    Net::Mlp(info.model.init_mlp(&device).try_load_file(&weights).map_err(load_err)?, tfidf)
+                } else {
+                    Net::Linear(info.model.init_linear(&device).try_load_file(&weights).map_err(load_err)?, tfidf)
+                }
             }
         };
         Ok(Self { info, tokenizer, net, device })
+    }
+
+    /// Scores of a bag-of-words network, with the indices of texts without a known word.
+    fn bag_scores<M, S>(&self, model: &M, tfidf: &TfIdf, texts: &[S]) -> Result<(Vec<f32>, Vec<usize>)>
+    where
+        M: Classifier<Batch = crate::bow::Bag>,
+        S: AsRef<str> + Send + Sync,
+    {
+        let n = texts.len();
+        let k = self.info.classes.len();
+        let data = BagOfWords::from_ids(tfidf, &self.tokenizer.encode_whole(texts)?, Targets::Labels(vec![0; n]), k)?;
+        let empty = (0..n).filter(|&i| data.row(i).0.is_empty()).collect::<Vec<_>>();
+        Ok((scores(model, &data, self.info.loss, &self.device)?, empty))
     }
 
     /// Scores of a fixed-length-ids network, with the indices of texts empty after tokenisation.
@@ -108,11 +126,8 @@ impl Predictor {
         let n = texts.len();
         let k = self.info.classes.len();
         let (s, empty) = match &self.net {
-            Net::Mlp(m, tfidf) => {
-                let data = BagOfWords::from_ids(tfidf, &self.tokenizer.encode_whole(texts)?, Targets::Labels(vec![0; n]), k)?;
-                let empty = (0..n).filter(|&i| data.row(i).0.is_empty()).collect::<Vec<_>>();
-                (scores(m, &data, self.info.loss, &self.device)?, empty)
-            }
+            Net::Mlp(m, tfidf) => self.bag_scores(m, tfidf, texts)?,
+            Net::Linear(m, tfidf) => self.bag_scores(m, tfidf, texts)?,
             Net::Seed(m) => self.id_scores(m, texts)?,
             Net::Kim(m) => self.id_scores(m, texts)?,
         };

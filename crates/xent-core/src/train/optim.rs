@@ -194,6 +194,39 @@ impl OptimizerConfig {
     }
 }
 
+/// Keras's spelling with the hyper-parameters that differ from Keras's defaults, e.g.
+/// `SGD(learning_rate=5, momentum=0.9)`, `Adam(learning_rate=0.001)`.
+impl std::fmt::Display for OptimizerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (name, mut args) = match *self {
+            Self::Sgd { learning_rate, momentum, nesterov, .. } => {
+                let mut a = vec![format!("learning_rate={learning_rate}")];
+                if momentum != 0.0 {
+                    a.push(format!("momentum={momentum}"));
+                }
+                if nesterov {
+                    a.push("nesterov=True".into());
+                }
+                ("SGD", a)
+            }
+            Self::Adam { learning_rate, beta_1, beta_2, epsilon, .. }
+            | Self::Adamax { learning_rate, beta_1, beta_2, epsilon, .. } => {
+                let mut a = vec![format!("learning_rate={learning_rate}")];
+                for (k, v, default) in [("beta_1", beta_1, 0.9), ("beta_2", beta_2, 0.999), ("epsilon", epsilon, 1e-7)] {
+                    if v != default {
+                        a.push(format!("{k}={v}"));
+                    }
+                }
+                (if matches!(self, Self::Adam { .. }) { "Adam" } else { "Adamax" }, a)
+            }
+        };
+        if self.decay() != 0.0 {
+            args.push(format!("decay={}", self.decay()));
+        }
+        write!(f, "{name}({})", args.join(", "))
+    }
+}
+
 /// Keras's SGD: `v ← μv − ηg`, `w ← w + v` (Nesterov `w ← w + μv − ηg`).
 #[derive(Debug, Clone, Copy)]
 pub struct KerasSgd {
@@ -376,6 +409,15 @@ mod tests {
         l.weight = Param::from_tensor(Tensor::from_floats([[0.5]], device));
         l.bias = Some(Param::from_tensor(Tensor::from_floats([0.0], device)));
         l
+    }
+
+    #[test]
+    fn display_spells_the_optimizer_as_keras_with_its_non_default_arguments() {
+        assert_eq!(OptimizerConfig::sgd_momentum(5.0, 0.9, false).to_string(), "SGD(learning_rate=5, momentum=0.9)");
+        assert_eq!(OptimizerConfig::sgd().to_string(), "SGD(learning_rate=0.01)");
+        assert_eq!(OptimizerConfig::adam().to_string(), "Adam(learning_rate=0.001)");
+        let adamax = OptimizerConfig::Adamax { learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, decay: 1e-4 };
+        assert_eq!(adamax.to_string(), "Adamax(learning_rate=0.002, beta_2=0.99, decay=0.0001)");
     }
 
     /// Runs steps with gradient sequence `xs` (gradient of w = x) and returns w after each step.
