@@ -29,8 +29,8 @@ train-ecg-seed:
     cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 3 --epochs 4 --quiet \
         --out runs/ecg-seed/resnet
 
-# Arguments pick the rest, e.g. `just train-text --corpus r52 --model mlp --epochs 15 --batch-size 32 --seeds 0,1,2 --experiment`
-# (the bag-of-words MLP behind docs/text-results.md's 3-seed tables; `--model kim` for the Kim CNN).
+# Arguments pick the rest, e.g. `just train-text --corpus r52 --model linear --seeds 0,1,2 --experiment --name r52-linear`
+# (logistic regression on TF-IDF, docs/text-results.md's accurate model: 50 s; `--model mlp`, `--model kim` for the others).
 # Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (1 min 15 s measured).
 train-text *args:
     cargo run --quiet -- train text --resume {{args}}

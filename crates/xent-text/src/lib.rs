@@ -4,8 +4,8 @@
 //!   (ModApte, R8, R52, Reuters-90), each document with label(s), a stable id and its origin;
 //! - [`tokenize`]: a Hugging Face `tokenizers` tokenizer trained on the training split,
 //!   saved as `tokenizer.json`, fixed-length ids;
-//! - [`model`]: the seed's small CNN, a Kim-2014 CNN and a TF-IDF bag-of-words MLP, all emitting
-//!   logits;
+//! - [`model`]: the seed's small CNN, a Kim-2014 CNN, a TF-IDF bag-of-words MLP and a linear
+//!   model on the same bags (logistic regression), all emitting logits;
 //! - [`bow`]: TF-IDF weights fitted on the training split and documents as sparse bags;
 //! - [`data`]: token ids as an engine [`xent_core::DataSource`];
 //! - [`pipeline`]: corpus → tokenizer → model × loss configurations × seeds → run artifacts.

@@ -460,7 +460,7 @@ fn label_plot(plan: &TextPlan, s: &TextSummary, counts: &[usize], path: &Path) -
             })
         })
         .collect();
-    let title = format!("{}, {} network: per-label F1 at tuned thresholds", plan.corpus.name(), plan.model.name());
+    let title = format!("{}, {} model: per-label F1 at tuned thresholds", plan.corpus.name(), plan.model.name());
     xent_core::report::plots::label_f1(path, &title, &series)?;
     Ok(())
 }
@@ -844,12 +844,12 @@ fn mean_sd(v: &[f64]) -> String {
 /// `report.md`: per configuration, mean ± sd (sample sd, over seeds and folds) in percent.
 pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
     let mut md = format!(
-        "# Text: {} with the {} network (width {})\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, {}); \
+        "# Text: {} with the {} network{}\n\nTraining documents {}, test documents {}{}; vocabulary {} ({:?}, {}); \
          empty after tokenisation: {}; truncated: {}.\n\
          Epochs {}, batch {}, {}, seeds {:?}{}.\n\n",
         plan.corpus.name(),
         plan.model.name(),
-        plan.embed_dim,
+        if plan.model == ModelKind::Linear { String::new() } else { format!(" (width {})", plan.embed_dim) },
         s.n_train,
         s.n_test,
         if s.n_threshold > 0 { format!(", held out for thresholds {}", s.n_threshold) } else { String::new() },

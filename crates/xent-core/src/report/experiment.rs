@@ -193,7 +193,7 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
         first.and_then(|r| r.test.as_ref()).map_or(String::new(), |t| format!(" ({} samples)", t.n)),
         m.train.epochs,
         m.train.batch_size,
-        serde_json::to_value(m.train.optimizer).ok().and_then(|v| v.get("name").and_then(|n| n.as_str().map(String::from))).unwrap_or_else(|| "?".into()),
+        m.train.optimizer,
     );
     md.push_str("## Results per configuration\n\nEach cell: mean ± sd [95 % CI of the mean] in percent, over seeds.\n\n");
     md.push_str("| configuration | true accuracy | Keras 2 reports | Keras 3 reports | macro-F1 | balanced accuracy | ECE before | ECE after |\n");
