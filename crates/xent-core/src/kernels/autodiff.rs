@@ -49,6 +49,23 @@ impl<B: XentGrads> Backward<B, 1> for MaxPoolBackward {
     }
 }
 
+/// Logit-loss backward; parent: the logits. State: logits, targets and the loss code.
+#[derive(Debug)]
+struct LogitLossBackward;
+
+impl<B: XentGrads> Backward<B, 1> for LogitLossBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>, u8, f32);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let [node] = ops.parents;
+        if let Some(node) = node {
+            let (z, y, kind, epsilon) = ops.state;
+            grads.register::<B>(node.id, B::xent_logit_loss_backward(z, y, grad, kind, epsilon));
+        }
+    }
+}
+
 /// Records a convolution computed by `forward` on the inner backend.
 fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
@@ -111,6 +128,16 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         conv::<B, C>(x, weight, bias, geometry, |x, w, b| {
             B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right)
         })
+    }
+
+    fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {
+        let node = logits.node();
+        let (z, y) = (logits.into_primitive(), targets.into_primitive());
+        let output = B::xent_logit_loss(z.clone(), y.clone(), kind, epsilon);
+        match LogitLossBackward.prepare::<C>([node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((z, y, kind, epsilon), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
     }
 
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {

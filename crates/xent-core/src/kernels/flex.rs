@@ -7,9 +7,13 @@ use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
 
 use super::conv::{self, Axis, ConvShape, Wanted};
+use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
-use super::{ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_max_pool_backward, burn_moment_step};
+use super::{
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_logit_loss, burn_logit_loss_backward,
+    burn_max_pool_backward, burn_moment_step,
+};
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
 fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
@@ -83,7 +87,22 @@ fn pool_forward(x: &FlexTensor, g: &PoolGeometry) -> Option<FlexTensor> {
     Some(tensor(max_pool::forward(&s, slice(&xc)), out_shape(&xc.shape(), xc.shape()[1], &s.h, &s.w)))
 }
 
+/// Rows and columns of a `[batch, K]` tensor.
+fn rows_cols(t: &FlexTensor) -> (usize, usize) {
+    let s = t.shape();
+    (s[0], s[1])
+}
+
 impl XentOps for Flex {
+    fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
+        let loss = LogitLoss::from_code(kind, epsilon);
+        let (Some(z), Some(y)) = (contiguous_f32(&logits), contiguous_f32(&targets)) else {
+            return burn_logit_loss::<Flex>(logits, targets, loss);
+        };
+        let (batch, k) = rows_cols(&z);
+        tensor(logit_loss::forward(loss, slice(&z), slice(&y), k), vec![batch])
+    }
+
     fn xent_conv1d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, stride: usize, pad_left: usize, pad_right: usize) -> FlexTensor {
         let g = ConvGeometry::one_d(stride, pad_left, pad_right);
         conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| {
@@ -147,6 +166,15 @@ impl XentOps for Flex {
 }
 
 impl XentGrads for Flex {
+    fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
+        let loss = LogitLoss::from_code(kind, epsilon);
+        let (Some(z), Some(y), Some(up)) = (contiguous_f32(&logits), contiguous_f32(&targets), contiguous_f32(&output_grad)) else {
+            return burn_logit_loss_backward::<Flex>(logits, targets, output_grad, loss);
+        };
+        let (batch, k) = rows_cols(&z);
+        tensor(logit_loss::backward(loss, slice(&z), slice(&y), slice(&up), k), vec![batch, k])
+    }
+
     fn xent_conv_backward(
         x: FlexTensor,
         weight: FlexTensor,

@@ -10,7 +10,9 @@
 //!   whole batch for each of the weight and input gradients (`conv` module docs);
 //! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
 //!   maximum rather than storing indices;
-//! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place.
+//! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
+//! - [`logit_loss`]: the training losses from logits as one operation (and one backward), instead
+//!   of a dozen recorded elementwise operations.
 //!
 //! They run on the flex device (and under `autodiff()` on it) for `f32` tensors with dilation 1
 //! and one group; anything else (another dtype, the opt-in ndarray backend) goes to Burn's own
@@ -26,6 +28,7 @@ mod autodiff;
 mod conv;
 mod flex;
 mod gemm;
+mod logit_loss;
 mod max_pool;
 mod moment;
 #[cfg(feature = "ndarray")]
@@ -36,6 +39,7 @@ use burn::tensor::Tensor;
 use burn::tensor::ops::ConvOptions;
 
 pub use conv::{Axis, ConvShape, Wanted};
+pub use logit_loss::LogitLoss;
 pub use max_pool::PoolShape;
 pub use moment::MomentRule;
 
@@ -139,6 +143,12 @@ pub trait XentOps: Backend {
         Self::max_pool2d(x, [kernel_h, kernel_w], [stride_h, stride_w], [pad_h, pad_w], [1, 1], false)
     }
 
+    /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
+    /// `(kind, epsilon)`, see `LogitLoss::code`). The targets receive no gradient.
+    fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {
+        burn_logit_loss::<Self>(logits, targets, LogitLoss::from_code(kind, epsilon))
+    }
+
     /// One Adam or Adamax step ([`MomentRule`], its fields passed one by one): returns the
     /// updated parameter, first moment and second moment (or infinity norm).
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -184,6 +194,66 @@ fn burn_moment_step<B: Backend>(
     (B::float_sub(param, delta), m, v)
 }
 
+/// `[batch, K]` → `[batch, 1]` reductions and row-broadcast helpers for the fallback losses.
+fn row_softmax<B: Backend>(z: FloatTensor<B>) -> FloatTensor<B> {
+    let shifted = B::float_sub(z.clone(), B::float_max_dim(z, 1));
+    let e = B::float_exp(shifted);
+    B::float_div(e.clone(), B::float_sum_dim(e, 1))
+}
+
+/// The losses with Burn's operations (the fallback of every backend, and the reference the
+/// kernel is tested against): the formulas of [`LogitLoss`].
+fn burn_logit_loss<B: Backend>(z: FloatTensor<B>, y: FloatTensor<B>, loss: LogitLoss) -> FloatTensor<B> {
+    let batch = TensorMetadata::shape(&z)[0];
+    let per = match loss {
+        LogitLoss::Softmax => {
+            let shifted = B::float_sub(z.clone(), B::float_max_dim(z, 1));
+            let lse = B::float_log(B::float_sum_dim(B::float_exp(shifted.clone()), 1));
+            B::float_neg(B::float_sum_dim(B::float_mul(y, B::float_sub(shifted, lse)), 1))
+        }
+        LogitLoss::Sigmoid => {
+            let softplus = B::float_log1p(B::float_exp(B::float_neg(B::float_abs(z.clone()))));
+            let terms = B::float_add(B::float_sub(B::relu(z.clone()), B::float_mul(z, y)), softplus);
+            B::float_mean_dim(terms, 1)
+        }
+        LogitLoss::SoftmaxBinary { epsilon } => {
+            let p = B::float_clamp(row_softmax::<B>(z), epsilon.into(), (1.0 - epsilon).into());
+            let one_minus = |t: FloatTensor<B>| B::float_add_scalar(B::float_neg(t), 1.0f32.into());
+            let terms = B::float_add(
+                B::float_mul(y.clone(), B::float_log(p.clone())),
+                B::float_mul(one_minus(y), B::float_log(one_minus(p))),
+            );
+            B::float_neg(B::float_mean_dim(terms, 1))
+        }
+    };
+    B::float_reshape(per, [batch].into())
+}
+
+/// The logits' gradient of [`burn_logit_loss`] with Burn's operations (`up`: `[batch]`).
+fn burn_logit_loss_backward<B: Backend>(z: FloatTensor<B>, y: FloatTensor<B>, up: FloatTensor<B>, loss: LogitLoss) -> FloatTensor<B> {
+    let shape = TensorMetadata::shape(&z);
+    let (batch, k) = (shape[0], shape[1]);
+    let up = B::float_reshape(up, [batch, 1].into());
+    let per_logit = match loss {
+        LogitLoss::Softmax => B::float_sub(B::float_mul(row_softmax::<B>(z), B::float_sum_dim(y.clone(), 1)), y),
+        LogitLoss::Sigmoid => B::float_div_scalar(B::float_sub(B::sigmoid(z), y), (k as f32).into()),
+        LogitLoss::SoftmaxBinary { epsilon } => {
+            let s = row_softmax::<B>(z);
+            let bool_dtype = get_or_init_device_settings::<B>(&TensorMetadata::device(&s)).bool_dtype;
+            let clipped = B::bool_or(
+                B::float_lower_elem(s.clone(), epsilon.into(), bool_dtype),
+                B::float_greater_elem(s.clone(), (1.0 - epsilon).into(), bool_dtype),
+            );
+            let one_minus = |t: FloatTensor<B>| B::float_add_scalar(B::float_neg(t), 1.0f32.into());
+            let ds = B::float_sub(B::float_div(y.clone(), s.clone()), B::float_div(one_minus(y), one_minus(s.clone())));
+            let ds = B::float_mask_fill(B::float_div_scalar(ds, (-(k as f32)).into()), clipped, 0.0f32.into());
+            let dot = B::float_sum_dim(B::float_mul(ds.clone(), s.clone()), 1);
+            B::float_mul(s, B::float_sub(ds, dot))
+        }
+    };
+    B::float_mul(per_logit, up)
+}
+
 /// The backward kernels that the autodiff implementation of [`XentOps`] calls.
 ///
 /// The default bodies are Burn's own backward operations; the flex backend overrides them.
@@ -199,6 +269,18 @@ pub trait XentGrads: Backend {
         wanted: Wanted,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
+    }
+
+    /// The logits' gradient of [`XentOps::xent_logit_loss`] given each sample's loss gradient
+    /// `output_grad` `[batch]`.
+    fn xent_logit_loss_backward(
+        logits: FloatTensor<Self>,
+        targets: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        kind: u8,
+        epsilon: f32,
+    ) -> FloatTensor<Self> {
+        burn_logit_loss_backward::<Self>(logits, targets, output_grad, LogitLoss::from_code(kind, epsilon))
     }
 
     /// Input gradient of a max pool (rank 3: [`XentOps::xent_max_pool1d`], rank 4:
@@ -367,6 +449,23 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding:
     let shape = PoolShape { planes: batch * channels, h: axis(h, kernel[0], stride[0], padding[0]), w: axis(w, kernel[1], stride[1], padding[1]) };
     assert!(shape.positions_out().is_some(), "max_pool2d: no output for {shape:?}");
     Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
+}
+
+/// Per-sample training losses from logits ([`LogitLoss`]) as one recorded operation; the
+/// gradient reaches the logits only (targets are data).
+///
+/// # Shapes
+///
+/// - `logits`, `targets`: `[batch, K]`
+/// - output: `[batch]`
+///
+/// # Panics
+///
+/// If the shapes differ.
+pub fn logit_loss(logits: Tensor<2>, targets: Tensor<2>, loss: LogitLoss) -> Tensor<1> {
+    assert_eq!(logits.dims(), targets.dims(), "logit_loss: logits and targets differ in shape");
+    let (kind, epsilon) = loss.code();
+    Tensor::from_dispatch(Dispatch::xent_logit_loss(logits.into_dispatch(), targets.into_dispatch(), kind, epsilon))
 }
 
 /// One Adam or Adamax step on plain (non-autodiff) tensors of any shape, as the optimizers in

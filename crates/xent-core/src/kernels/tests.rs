@@ -182,3 +182,116 @@ fn moment_step_is_bit_identical_to_burns_operations() {
         }
     }
 }
+
+mod logit_loss {
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
+    use burn::tensor::activation::{log_softmax, relu, softmax};
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use super::{assert_close, random};
+    use crate::kernels::{LogitLoss, burn_logit_loss, burn_logit_loss_backward, logit_loss};
+
+    const EPS: f32 = 1e-7;
+    const LOSSES: [LogitLoss; 3] = [LogitLoss::Softmax, LogitLoss::Sigmoid, LogitLoss::SoftmaxBinary { epsilon: EPS }];
+
+    /// The loss written with Burn's tensor operations (the formulas of `TrainingLoss`).
+    fn reference(loss: LogitLoss, z: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
+        let [b, _] = z.dims();
+        let per = match loss {
+            LogitLoss::Softmax => (y * log_softmax(z, 1)).sum_dim(1).neg(),
+            LogitLoss::Sigmoid => (relu(z.clone()) - z.clone() * y + z.abs().neg().exp().log1p()).mean_dim(1),
+            LogitLoss::SoftmaxBinary { epsilon } => {
+                let p = softmax(z, 1).clamp(epsilon, 1.0 - epsilon);
+                (y.clone() * p.clone().log() + (y.neg() + 1.0) * (p.neg() + 1.0).log()).mean_dim(1).neg()
+            }
+        };
+        per.reshape([b])
+    }
+
+    /// `(batch, K, logit scale)`: one sigmoid (Pima), five classes, many labels; a scale of 30
+    /// saturates softmax probabilities so that the clip is active on some of them.
+    const CASES: [(usize, usize, f32); 5] = [(7, 1, 1.0), (6, 5, 1.0), (6, 5, 30.0), (4, 90, 3.0), (3, 2, 60.0)];
+
+    /// One-hot rows for K > 1 (with a second label on even rows: multi-hot), 0/1 for K = 1, then
+    /// smoothed by 0.1 on odd batch sizes.
+    fn targets(b: usize, k: usize, device: &Device) -> Tensor<2> {
+        let mut y = vec![0.0f32; b * k];
+        for i in 0..b {
+            y[i * k + (i * 7 + 3) % k] = 1.0;
+            if k > 2 && i % 2 == 0 {
+                y[i * k + (i * 7 + 4) % k] = 1.0;
+            }
+        }
+        let y = Tensor::from_data(TensorData::new(y, [b, k]), device);
+        if b % 2 == 1 { y * 0.9 + 0.05 } else { y }
+    }
+
+    #[test]
+    fn values_and_logit_gradients_match_burn() {
+        let device = Device::flex().autodiff();
+        for (b, k, scale) in CASES {
+            for loss in LOSSES {
+                // Off zero: there Burn's recorded `relu` and `abs` take the subgradient 0, so its
+                // gradient of the (smooth) softplus is −y where the kernel gives σ(0) − y.
+                let z = (random([b, k], &device) * scale + 1e-3).require_grad();
+                let y = targets(b, k, &device);
+                let probe = random([b], &device) + 1.5;
+                let what = format!("{loss:?} b={b} k={k} scale={scale}");
+                let (ours, theirs) = (logit_loss(z.clone(), y.clone(), loss), reference(loss, z.clone(), y));
+                assert_close(&format!("{what}: loss"), ours.clone(), theirs.clone());
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close(&format!("{what}: dz"), z.grad(&g1).unwrap(), z.grad(&g2).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn at_a_zero_logit_the_sigmoid_gradient_is_the_true_derivative() {
+        let device = Device::flex().autodiff();
+        let z = Tensor::<2>::zeros([1, 2], &device).require_grad();
+        let y = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.0], [1, 2]), &device);
+        let g = logit_loss(z.clone(), y, LogitLoss::Sigmoid).sum().backward();
+        assert_eq!(z.grad(&g).unwrap().into_data().try_to_vec::<f32>().unwrap(), vec![-0.25, 0.25]);
+    }
+
+    #[test]
+    fn the_clip_stops_gradients_where_it_is_active() {
+        // Softmax of [0, 60] is [≈1e-26, 1]: both outside [ε, 1−ε], so the Keras 2 form has no
+        // gradient at all, while the categorical form still has one.
+        let device = Device::flex().autodiff();
+        let z = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 60.0], [1, 2]), &device).require_grad();
+        let y = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.0], [1, 2]), &device);
+        let g = logit_loss(z.clone(), y.clone(), LogitLoss::SoftmaxBinary { epsilon: EPS }).sum().backward();
+        assert_eq!(z.grad(&g).unwrap().into_data().try_to_vec::<f32>().unwrap(), vec![0.0, 0.0]);
+        let g = logit_loss(z.clone(), y, LogitLoss::Softmax).sum().backward();
+        assert!(z.grad(&g).unwrap().into_data().try_to_vec::<f32>().unwrap()[0] < -0.99);
+    }
+
+    #[test]
+    fn the_fallback_with_burns_operations_agrees_with_the_kernel() {
+        let device = Device::flex().autodiff();
+        let flex = |t: Tensor<2>| FlexTensor::from_data(t.into_data());
+        for (b, k, scale) in CASES {
+            for loss in LOSSES {
+                let z = (random([b, k], &device) * scale).require_grad();
+                let y = targets(b, k, &device);
+                let up = random([b], &device) + 1.5;
+                let ours = logit_loss(z.clone(), y.clone(), loss);
+                let dz = z.grad(&(ours.clone() * up.clone()).sum().backward()).unwrap();
+                let fallback = burn_logit_loss::<Flex>(flex(z.clone()), flex(y.clone()), loss).into_data();
+                let fallback_dz = burn_logit_loss_backward::<Flex>(
+                    flex(z.clone()),
+                    flex(y),
+                    FlexTensor::from_data(up.into_data()),
+                    loss,
+                )
+                .into_data();
+                let plain = Device::flex();
+                let what = format!("{loss:?} b={b} k={k} scale={scale}");
+                assert_close(&format!("{what}: loss"), Tensor::<1>::from_data(fallback, &plain), ours.inner());
+                assert_close(&format!("{what}: dz"), Tensor::<2>::from_data(fallback_dz, &plain), dz);
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ use burn::tensor::activation::{log_softmax, relu, softmax};
 
 use super::config::{LossConfig, SoftmaxBinaryMode};
 use super::keras::EPSILON;
+use crate::kernels::LogitLoss;
 
 /// The loss a [`LossConfig`] trains with, on a batch of logits.
 ///
@@ -45,6 +46,18 @@ impl TrainingLoss {
     pub fn per_sample(&self, logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
         let [batch, k] = logits.dims();
         let a = self.label_smoothing;
+        if crate::kernels::enabled() {
+            // One recorded operation (xent's kernel) instead of the tensor formulas below.
+            let (loss, smoothing_floor) = match self.config {
+                LossConfig::Categorical => (LogitLoss::Softmax, a / k as f32),
+                LossConfig::Binary | LossConfig::SoftmaxBinary(SoftmaxBinaryMode::Keras3Logits) => (LogitLoss::Sigmoid, a / 2.0),
+                LossConfig::SoftmaxBinary(SoftmaxBinaryMode::Keras2Probabilities) => {
+                    (LogitLoss::SoftmaxBinary { epsilon: EPSILON }, a / 2.0)
+                }
+            };
+            let y = if a > 0.0 { targets * (1.0 - a) + smoothing_floor } else { targets };
+            return crate::kernels::logit_loss(logits, y, loss);
+        }
         let per: Tensor<2> = match self.config {
             LossConfig::Categorical => {
                 let y = if a > 0.0 { targets * (1.0 - a) + a / k as f32 } else { targets };
