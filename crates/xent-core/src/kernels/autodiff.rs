@@ -49,6 +49,27 @@ impl<B: XentGrads> Backward<B, 1> for MaxPoolBackward {
     }
 }
 
+/// Channels-last convolution backward; parents: input, weight, bias. State: input and weight.
+#[derive(Debug)]
+struct ConvNlcBackward;
+
+impl<B: XentGrads> Backward<B, 3> for ConvNlcBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let (x, weight) = ops.state;
+        let [node_x, node_w, node_b] = ops.parents;
+        let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
+        let (dx, dw, db) = B::xent_conv1d_nlc_backward(x, weight, grad, wanted);
+        for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
+            if let (Some(node), Some(g)) = (node, g) {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
 /// Logit-loss backward; parent: the logits. State: logits, targets and the loss code.
 #[derive(Debug)]
 struct LogitLossBackward;
@@ -128,6 +149,16 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         conv::<B, C>(x, weight, bias, geometry, |x, w, b| {
             B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right)
         })
+    }
+
+    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+        let nodes = [x.node(), weight.node(), bias.node()];
+        let (x, weight) = (x.into_primitive(), weight.into_primitive());
+        let output = B::xent_conv1d_nlc(x.clone(), weight.clone(), bias.into_primitive());
+        match ConvNlcBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((x, weight), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
     }
 
     fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {

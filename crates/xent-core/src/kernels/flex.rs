@@ -2,11 +2,12 @@
 //! anything else to Burn's own operations.
 
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::ModuleOps;
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
 
 use super::conv::{self, Axis, ConvShape, Wanted};
+use super::conv_nlc::{self, NlcShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
@@ -93,7 +94,20 @@ fn rows_cols(t: &FlexTensor) -> (usize, usize) {
     (s[0], s[1])
 }
 
+fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
+    let (xs, ws) = (x.shape(), weight.shape());
+    NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
+}
+
 impl XentOps for Flex {
+    fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+            return Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
+        };
+        let s = nlc_shape(&xc, &wc);
+        tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc)), vec![s.batch, s.channels_out, s.length_out()])
+    }
+
     fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
         let loss = LogitLoss::from_code(kind, epsilon);
         let (Some(z), Some(y)) = (contiguous_f32(&logits), contiguous_f32(&targets)) else {
@@ -166,6 +180,26 @@ impl XentOps for Flex {
 }
 
 impl XentGrads for Flex {
+    fn xent_conv1d_nlc_backward(
+        x: FlexTensor,
+        weight: FlexTensor,
+        output_grad: FlexTensor,
+        wanted: Wanted,
+    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
+            let (dx, dw, db) =
+                burn_conv_backward::<Flex>(Flex::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
+            return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
+        };
+        let s = nlc_shape(&xc, &wc);
+        let grads = conv_nlc::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
+        (
+            grads.input.map(|v| tensor(v, xc.shape().to_vec())),
+            grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
+            grads.bias.map(|v| tensor(v, vec![s.channels_out])),
+        )
+    }
+
     fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
         let loss = LogitLoss::from_code(kind, epsilon);
         let (Some(z), Some(y), Some(up)) = (contiguous_f32(&logits), contiguous_f32(&targets), contiguous_f32(&output_grad)) else {

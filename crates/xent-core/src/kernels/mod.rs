@@ -11,6 +11,8 @@
 //! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
 //!   maximum rather than storing indices;
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
+//! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
+//!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
 //! - [`logit_loss`]: the training losses from logits as one operation (and one backward), instead
 //!   of a dozen recorded elementwise operations.
 //!
@@ -26,6 +28,7 @@
 
 mod autodiff;
 mod conv;
+mod conv_nlc;
 mod flex;
 mod gemm;
 mod logit_loss;
@@ -39,6 +42,7 @@ use burn::tensor::Tensor;
 use burn::tensor::ops::ConvOptions;
 
 pub use conv::{Axis, ConvShape, Wanted};
+pub use conv_nlc::NlcShape;
 pub use logit_loss::LogitLoss;
 pub use max_pool::PoolShape;
 pub use moment::MomentRule;
@@ -105,6 +109,12 @@ pub trait XentOps: Backend {
         pad_right: usize,
     ) -> FloatTensor<Self> {
         Self::conv1d(x, weight, Some(bias), ConvGeometry::one_d(stride, pad_left, pad_right).burn_1d())
+    }
+
+    /// 1-D convolution, stride 1, no padding, of a channels-last input `[batch, length,
+    /// channels_in]`; output channels-first `[batch, channels_out, length_out]`.
+    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d())
     }
 
     /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right).
@@ -271,6 +281,19 @@ pub trait XentGrads: Backend {
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
     }
 
+    /// Gradients of [`XentOps::xent_conv1d_nlc`] for input (channels-last), weight and bias,
+    /// each only if wanted.
+    #[allow(clippy::type_complexity)]
+    fn xent_conv1d_nlc_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        wanted: Wanted,
+    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+        let (dx, dw, db) = burn_conv_backward::<Self>(Self::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
+        (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
+    }
+
     /// The logits' gradient of [`XentOps::xent_logit_loss`] given each sample's loss gradient
     /// `output_grad` `[batch]`.
     fn xent_logit_loss_backward(
@@ -375,6 +398,32 @@ pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, stride: 
         stride,
         padding.0,
         padding.1,
+    ))
+}
+
+/// 1-D convolution (stride 1, no padding, dilation 1, one group) of a channels-last input, as
+/// an embedding produces it: the same result as [`conv1d`] on `x.swap_dims(1, 2)`, without that
+/// copy and without im2col.
+///
+/// # Shapes
+///
+/// - `x`: `[batch, length_in, channels_in]`
+/// - `weight`: `[channels_out, channels_in, kernel]` (Burn's layout); `bias`: `[channels_out]`
+/// - output: `[batch, channels_out, length_in − kernel + 1]`
+///
+/// # Panics
+///
+/// If the channels disagree or the input is shorter than the kernel (as Burn's `conv1d`).
+pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>) -> Tensor<3> {
+    let [_, len, c_in] = x.dims();
+    let [c_out, w_in, k] = weight.dims();
+    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
+    assert!(k >= 1 && len >= k, "conv1d: input of length {len} is shorter than the kernel {k}");
+    let weight_device = weight.device();
+    Tensor::from_dispatch(Dispatch::xent_conv1d_nlc(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
     ))
 }
 

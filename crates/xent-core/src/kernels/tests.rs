@@ -295,3 +295,50 @@ mod logit_loss {
         }
     }
 }
+
+mod conv1d_channels_last {
+    use burn::tensor::Device;
+    use burn::tensor::module::conv1d as burn_conv1d;
+
+    use super::{assert_close, random};
+    use crate::kernels::{ConvGeometry, conv1d_channels_last};
+
+    /// `(batch, length, channels_in, channels_out, kernel)`: the seed text CNN's shape scaled
+    /// down, Kim's widths, a 1-wide kernel, a kernel as long as the input, one document.
+    const CASES: [(usize, usize, usize, usize, usize); 6] =
+        [(3, 30, 16, 8, 4), (2, 12, 5, 4, 3), (2, 12, 5, 4, 5), (4, 7, 3, 2, 1), (3, 6, 4, 5, 6), (1, 9, 2, 3, 2)];
+
+    #[test]
+    fn values_and_gradients_match_burns_conv1d_on_the_transposed_input() {
+        let device = Device::flex().autodiff();
+        for (b, len, ci, co, k) in CASES {
+            for with_bias in [true, false] {
+                let x = random([b, len, ci], &device).require_grad();
+                let w = random([co, ci, k], &device).require_grad();
+                let bias = random([co], &device).require_grad();
+                let bias_arg = with_bias.then(|| bias.clone());
+                let probe = random([b, co, len - k + 1], &device);
+                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone());
+                let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(1, 0, 0).burn_1d());
+                let what = format!("b={b} len={len} ci={ci} co={co} k={k} bias={with_bias}");
+                assert_close(&format!("{what}: y"), ours.clone(), theirs.clone());
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close(&format!("{what}: dx"), x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                assert_close(&format!("{what}: dw"), w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+                if with_bias {
+                    assert_close(&format!("{what}: db"), bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+                } else {
+                    assert!(bias.grad(&g1).is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_device_forward_matches_too() {
+        let device = Device::flex();
+        let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 4], &device), random([6], &device));
+        let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(1, 0, 0).burn_1d());
+        assert_close("y", conv1d_channels_last(x, w, Some(bias)), want);
+    }
+}

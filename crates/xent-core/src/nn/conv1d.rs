@@ -82,6 +82,24 @@ impl Conv1d {
             burn::tensor::module::conv1d(input, self.weight.val(), bias, options)
         }
     }
+
+    /// The same convolution of a channels-last input (an embedding's output): equal to
+    /// `forward(input.swap_dims(1, 2))`. A valid stride-1 layer on xent's kernels reads the input
+    /// in place ([`kernels::conv1d_channels_last`]: no transposing copy, no im2col); any other
+    /// layer transposes and calls [`Self::forward`].
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels_in]`
+    /// - output: `[batch, channels_out, length_out]`
+    pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
+        let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
+        if kernels::enabled() && valid && self.stride == 1 {
+            kernels::conv1d_channels_last(input, self.weight.val(), self.bias.as_ref().map(Param::val))
+        } else {
+            self.forward(input.swap_dims(1, 2))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +114,17 @@ mod tests {
 
     fn burns(padding: &PaddingConfig1d, stride: usize, bias: bool, device: &Device) -> burn::nn::conv::Conv1d {
         burn::nn::conv::Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).with_bias(bias).init(device)
+    }
+
+    #[test]
+    fn channels_last_input_gives_the_same_output() {
+        let device = Device::flex();
+        for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
+            let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
+            let x = ramp([2, 9, 3], &device);
+            let (a, b) = (layer.forward_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
+            a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        }
     }
 
     /// Records move both ways between this layer and Burn's, and both layers then compute the
