@@ -31,7 +31,7 @@ train-ecg-seed:
 
 # Arguments pick the rest, e.g. `just train-text --corpus r52 --model linear --seeds 0,1,2 --experiment --name r52-linear`
 # (logistic regression on TF-IDF, docs/text-results.md's accurate model: 50 s; `--model mlp`, `--model kim` for the others).
-# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (1 min 15 s measured).
+# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (30 s measured).
 train-text *args:
     cargo run --quiet -- train text --resume {{args}}
 
