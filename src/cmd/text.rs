@@ -148,12 +148,10 @@ impl TrainTextArgs {
         plan.experiment = self.experiment;
         Ok(plan)
     }
-}
 
-impl TrainTextArgs {
     /// `--optimizer`, `--lr` and `--momentum` applied to the network's default optimizer
     /// (`default`): naming the default's kind keeps its settings; the other kind starts from
-    /// Keras's defaults (SGD with momentum 0.9).
+    /// Keras's default learning rate (Adam 1e-3; SGD 0.01, here with momentum 0.9).
     fn optimizer(&self, default: OptimizerConfig) -> Result<OptimizerConfig> {
         let base = match self.optimizer.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None => default,
