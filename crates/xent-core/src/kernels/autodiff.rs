@@ -10,20 +10,31 @@ use burn::backend::tensor::FloatTensor;
 
 use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
 
-/// Convolution backward (either rank); parents: input, weight, bias. State: input, weight and
-/// the geometry.
+/// Which convolution a [`ConvBackward`] differentiates.
+#[derive(Clone, Copy, Debug)]
+enum ConvKind {
+    /// [`XentOps::xent_conv1d`] or [`XentOps::xent_conv2d`] (channels-first, either rank).
+    ChannelsFirst(ConvGeometry),
+    /// [`XentOps::xent_conv1d_nlc`] (channels-last input, stride 1, no padding).
+    ChannelsLast,
+}
+
+/// Convolution backward; parents: input, weight, bias. State: input, weight and the kind.
 #[derive(Debug)]
 struct ConvBackward;
 
 impl<B: XentGrads> Backward<B, 3> for ConvBackward {
-    type State = (FloatTensor<B>, FloatTensor<B>, ConvGeometry);
+    type State = (FloatTensor<B>, FloatTensor<B>, ConvKind);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
-        let (x, weight, geometry) = ops.state;
+        let (x, weight, kind) = ops.state;
         let [node_x, node_w, node_b] = ops.parents;
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
-        let (dx, dw, db) = B::xent_conv_backward(x, weight, grad, geometry, wanted);
+        let (dx, dw, db) = match kind {
+            ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted),
+            ConvKind::ChannelsLast => B::xent_conv1d_nlc_backward(x, weight, grad, wanted),
+        };
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
                 grads.register::<B>(node.id, g);
@@ -45,27 +56,6 @@ impl<B: XentGrads> Backward<B, 1> for MaxPoolBackward {
         if let Some(node) = node {
             let (x, geometry) = ops.state;
             grads.register::<B>(node.id, B::xent_max_pool_backward(x, grad, geometry));
-        }
-    }
-}
-
-/// Channels-last convolution backward; parents: input, weight, bias. State: input and weight.
-#[derive(Debug)]
-struct ConvNlcBackward;
-
-impl<B: XentGrads> Backward<B, 3> for ConvNlcBackward {
-    type State = (FloatTensor<B>, FloatTensor<B>);
-
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
-        let grad = grads.consume::<B>(&ops.node);
-        let (x, weight) = ops.state;
-        let [node_x, node_w, node_b] = ops.parents;
-        let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
-        let (dx, dw, db) = B::xent_conv1d_nlc_backward(x, weight, grad, wanted);
-        for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
-            if let (Some(node), Some(g)) = (node, g) {
-                grads.register::<B>(node.id, g);
-            }
         }
     }
 }
@@ -92,12 +82,12 @@ fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
     bias: FloatTensor<Autodiff<B, C>>,
-    geometry: ConvGeometry,
+    kind: ConvKind,
     forward: impl FnOnce(FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>,
 ) -> FloatTensor<Autodiff<B, C>> {
     let nodes = [x.node(), weight.node(), bias.node()];
     let (x, weight) = (x.into_primitive(), weight.into_primitive());
-    let state = (x.clone(), weight.clone(), geometry);
+    let state = (x.clone(), weight.clone(), kind);
     let output = forward(x, weight, bias.into_primitive());
     match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => prep.finish(state, output),
@@ -131,7 +121,7 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         pad_right: usize,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv::<B, C>(x, weight, bias, geometry, |x, w, b| B::xent_conv1d(x, w, b, stride, pad_left, pad_right))
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), |x, w, b| B::xent_conv1d(x, w, b, stride, pad_left, pad_right))
     }
 
     fn xent_conv2d(
@@ -146,19 +136,13 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         pad_right: usize,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv::<B, C>(x, weight, bias, geometry, |x, w, b| {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), |x, w, b| {
             B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right)
         })
     }
 
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
-        let nodes = [x.node(), weight.node(), bias.node()];
-        let (x, weight) = (x.into_primitive(), weight.into_primitive());
-        let output = B::xent_conv1d_nlc(x.clone(), weight.clone(), bias.into_primitive());
-        match ConvNlcBackward.prepare::<C>(nodes).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish((x, weight), output),
-            OpsKind::UnTracked(prep) => prep.finish(output),
-        }
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast, B::xent_conv1d_nlc)
     }
 
     fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {
