@@ -555,47 +555,23 @@ impl SplitRuns<'_> {
     }
 }
 
-/// A [`TextCnnConfig`] for xent-core's experiments, building the seed network.
+/// A [`TextCnnConfig`] for xent-core's experiments with the builder of its network
+/// ([`TextCnnConfig::init_seed`], `init_kim`, `init_mlp` or `init_linear`); serialised as the
+/// configuration alone.
 #[derive(Debug, Clone, Serialize)]
-pub struct SeedNet(pub TextCnnConfig);
-
-impl xent_core::experiment::ModelConfig for SeedNet {
-    type Model = crate::model::SeedCnn;
-    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
-        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_seed(device)
-    }
+#[serde(transparent)]
+pub struct TextNet<M> {
+    /// The network's shapes (the experiment sets `num_classes` per loss configuration).
+    pub config: TextCnnConfig,
+    /// Builds the network from a configuration.
+    #[serde(skip)]
+    pub init: fn(&TextCnnConfig, &Device) -> M,
 }
 
-/// A [`TextCnnConfig`] for xent-core's experiments, building Kim's network.
-#[derive(Debug, Clone, Serialize)]
-pub struct KimNet(pub TextCnnConfig);
-
-impl xent_core::experiment::ModelConfig for KimNet {
-    type Model = crate::model::KimCnn;
-    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
-        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_kim(device)
-    }
-}
-
-/// A [`TextCnnConfig`] for xent-core's experiments, building the bag-of-words MLP.
-#[derive(Debug, Clone, Serialize)]
-pub struct MlpNet(pub TextCnnConfig);
-
-impl xent_core::experiment::ModelConfig for MlpNet {
-    type Model = crate::model::WideMlp;
-    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
-        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_mlp(device)
-    }
-}
-
-/// A [`TextCnnConfig`] for xent-core's experiments, building the linear bag-of-words model.
-#[derive(Debug, Clone, Serialize)]
-pub struct LinearNet(pub TextCnnConfig);
-
-impl xent_core::experiment::ModelConfig for LinearNet {
-    type Model = crate::model::LinearBag;
-    fn init(&self, outputs: usize, device: &Device) -> Self::Model {
-        TextCnnConfig { num_classes: outputs, ..self.0.clone() }.init_linear(device)
+impl<M: Classifier> xent_core::experiment::ModelConfig for TextNet<M> {
+    type Model = M;
+    fn init(&self, outputs: usize, device: &Device) -> M {
+        (self.init)(&TextCnnConfig { num_classes: outputs, ..self.config.clone() }, device)
     }
 }
 
@@ -669,9 +645,9 @@ fn run_experiment(
             let (empty, truncated) = (tr.empty + va.empty + te.empty, tr.truncated + va.truncated + te.truncated);
             let data = split(tr, va, te, data_info, &corpus.classes);
             let e = if plan.model == ModelKind::Seed {
-                compare(&SeedNet(model_cfg.clone()), &data, &xplan)?
+                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_seed }, &data, &xplan)?
             } else {
-                compare(&KimNet(model_cfg.clone()), &data, &xplan)?
+                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_kim }, &data, &xplan)?
             };
             (e, empty, truncated, None)
         }
@@ -682,9 +658,9 @@ fn run_experiment(
             let empty = tr.empty + va.empty + te.empty;
             let data = split(tr, va, te, data_info, &corpus.classes);
             let e = if plan.model == ModelKind::Mlp {
-                compare(&MlpNet(model_cfg.clone()), &data, &xplan)?
+                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_mlp }, &data, &xplan)?
             } else {
-                compare(&LinearNet(model_cfg.clone()), &data, &xplan)?
+                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_linear }, &data, &xplan)?
             };
             (e, empty, 0, Some(tfidf))
         }
