@@ -204,11 +204,16 @@ fn burn_moment_step<B: Backend>(
     (B::float_sub(param, delta), m, v)
 }
 
-/// `[batch, K]` → `[batch, 1]` reductions and row-broadcast helpers for the fallback losses.
+/// The softmax of each row of `[batch, K]` logits with Burn's operations (for the fallback losses).
 fn row_softmax<B: Backend>(z: FloatTensor<B>) -> FloatTensor<B> {
     let shifted = B::float_sub(z.clone(), B::float_max_dim(z, 1));
     let e = B::float_exp(shifted);
     B::float_div(e.clone(), B::float_sum_dim(e, 1))
+}
+
+/// `1 − t` with Burn's operations.
+fn one_minus<B: Backend>(t: FloatTensor<B>) -> FloatTensor<B> {
+    B::float_add_scalar(B::float_neg(t), 1.0f32.into())
 }
 
 /// The losses with Burn's operations (the fallback of every backend, and the reference the
@@ -228,10 +233,9 @@ fn burn_logit_loss<B: Backend>(z: FloatTensor<B>, y: FloatTensor<B>, loss: Logit
         }
         LogitLoss::SoftmaxBinary { epsilon } => {
             let p = B::float_clamp(row_softmax::<B>(z), epsilon.into(), (1.0 - epsilon).into());
-            let one_minus = |t: FloatTensor<B>| B::float_add_scalar(B::float_neg(t), 1.0f32.into());
             let terms = B::float_add(
                 B::float_mul(y.clone(), B::float_log(p.clone())),
-                B::float_mul(one_minus(y), B::float_log(one_minus(p))),
+                B::float_mul(one_minus::<B>(y), B::float_log(one_minus::<B>(p))),
             );
             B::float_neg(B::float_mean_dim(terms, 1))
         }
@@ -254,8 +258,7 @@ fn burn_logit_loss_backward<B: Backend>(z: FloatTensor<B>, y: FloatTensor<B>, up
                 B::float_lower_elem(s.clone(), epsilon.into(), bool_dtype),
                 B::float_greater_elem(s.clone(), (1.0 - epsilon).into(), bool_dtype),
             );
-            let one_minus = |t: FloatTensor<B>| B::float_add_scalar(B::float_neg(t), 1.0f32.into());
-            let ds = B::float_sub(B::float_div(y.clone(), s.clone()), B::float_div(one_minus(y), one_minus(s.clone())));
+            let ds = B::float_sub(B::float_div(y.clone(), s.clone()), B::float_div(one_minus::<B>(y), one_minus::<B>(s.clone())));
             let ds = B::float_mask_fill(B::float_div_scalar(ds, (-(k as f32)).into()), clipped, 0.0f32.into());
             let dot = B::float_sum_dim(B::float_mul(ds.clone(), s.clone()), 1);
             B::float_mul(s, B::float_sub(ds, dot))
