@@ -6,6 +6,7 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::AutodiffBackend;
 use burn::backend::tensor::FloatTensor;
 
 use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
@@ -77,6 +78,25 @@ impl<B: XentGrads> Backward<B, 1> for LogitLossBackward {
     }
 }
 
+/// Batch-norm backward; parents: input, γ, β. State: input, γ, the batch's mean and variance, ε.
+#[derive(Debug)]
+struct BatchNormBackward;
+
+impl<B: XentGrads> Backward<B, 3> for BatchNormBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, f64);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let (x, gamma, mean, variance, epsilon) = ops.state;
+        let (dx, dgamma, dbeta) = B::xent_batch_norm_backward(x, gamma, mean, variance, epsilon, grad);
+        for (node, g) in ops.parents.into_iter().zip([dx, dgamma, dbeta]) {
+            if let Some(node) = node {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
 /// Records a convolution computed by `forward` on the inner backend.
 fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
@@ -143,6 +163,23 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
 
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
         conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast, B::xent_conv1d_nlc)
+    }
+
+    fn xent_batch_norm_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let nodes = [x.node(), gamma.node(), beta.node()];
+        let (x, gamma) = (x.into_primitive(), gamma.into_primitive());
+        let (output, mean, variance) = B::xent_batch_norm_train(x.clone(), gamma.clone(), beta.into_primitive(), epsilon);
+        let statistics = (Self::from_inner(mean.clone()), Self::from_inner(variance.clone()));
+        let output = match BatchNormBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((x, gamma, mean, variance, epsilon), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        };
+        (output, statistics.0, statistics.1)
     }
 
     fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {

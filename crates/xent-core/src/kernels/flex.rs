@@ -6,6 +6,7 @@ use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
 
+use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvShape, Wanted};
 use super::conv_nlc::{self, NlcShape};
 use super::logit_loss::{self, LogitLoss};
@@ -94,6 +95,14 @@ fn rows_cols(t: &FlexTensor) -> (usize, usize) {
     (s[0], s[1])
 }
 
+/// `[batch, channels, inner]` of a batch-norm input, or `None` if it is empty (Burn's op then).
+fn norm_shape(x: &FlexTensor) -> Option<NormShape> {
+    let shape = x.shape();
+    let (batch, channels) = (shape[0], shape[1]);
+    let inner = shape.num_elements() / (batch * channels).max(1);
+    (shape.num_elements() > 0).then_some(NormShape { batch, channels, inner })
+}
+
 fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
     let (xs, ws) = (x.shape(), weight.shape());
     NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
@@ -137,6 +146,15 @@ impl XentOps for Flex {
     ) -> FlexTensor {
         let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
         conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| Flex::conv2d(x, weight, Some(bias), g.burn_2d()))
+    }
+
+    fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (Some(xc), Some(gc), Some(bc), Some(s)) = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&beta), norm_shape(&x)) else {
+            let result = Flex::batch_norm_train(x, gamma, beta, epsilon);
+            return (result.output, result.mean, result.variance);
+        };
+        let r = batch_norm::forward(&s, slice(&xc), slice(&gc), slice(&bc), epsilon as f32);
+        (tensor(r.output, xc.shape().to_vec()), tensor(r.mean, vec![s.channels]), tensor(r.variance, vec![s.channels]))
     }
 
     fn xent_max_pool1d(x: FlexTensor, kernel: usize, stride: usize, padding: usize) -> FlexTensor {
@@ -198,6 +216,23 @@ impl XentGrads for Flex {
             grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
             grads.bias.map(|v| tensor(v, vec![s.channels_out])),
         )
+    }
+
+    fn xent_batch_norm_backward(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        mean: FlexTensor,
+        variance: FlexTensor,
+        epsilon: f64,
+        output_grad: FlexTensor,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let parts = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&mean), contiguous_f32(&variance), contiguous_f32(&output_grad));
+        let ((Some(xc), Some(gc), Some(mc), Some(vc), Some(dc)), Some(s)) = (parts, norm_shape(&x)) else {
+            let grads = Flex::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
+            return (grads.x_grad, grads.gamma_grad, grads.beta_grad);
+        };
+        let g = batch_norm::backward(&s, slice(&xc), slice(&gc), slice(&mc), slice(&vc), epsilon as f32, slice(&dc));
+        (tensor(g.input, xc.shape().to_vec()), tensor(g.gamma, vec![s.channels]), tensor(g.beta, vec![s.channels]))
     }
 
     fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {

@@ -13,6 +13,8 @@
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
 //! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
+//! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
+//!   and two backward, instead of Burn's transposing copies and broadcast passes;
 //! - [`logit_loss`]: the training losses from logits as one operation (and one backward), instead
 //!   of a dozen recorded elementwise operations.
 //!
@@ -27,6 +29,7 @@
 #![cfg_attr(feature = "ndarray", allow(deprecated))]
 
 mod autodiff;
+mod batch_norm;
 mod conv;
 mod conv_nlc;
 mod flex;
@@ -151,6 +154,19 @@ pub trait XentOps: Backend {
         pad_w: usize,
     ) -> FloatTensor<Self> {
         Self::max_pool2d(x, [kernel_h, kernel_w], [stride_h, stride_w], [pad_h, pad_w], [1, 1], false)
+    }
+
+    /// Batch normalisation with the batch's own statistics: returns the output, and the
+    /// per-channel mean and biased variance (which receive no gradient).
+    #[allow(clippy::type_complexity)]
+    fn xent_batch_norm_train(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let result = Self::batch_norm_train(x, gamma, beta, epsilon);
+        (result.output, result.mean, result.variance)
     }
 
     /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
@@ -295,6 +311,21 @@ pub trait XentGrads: Backend {
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
         let (dx, dw, db) = burn_conv_backward::<Self>(Self::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
+    }
+
+    /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
+    /// it returned.
+    #[allow(clippy::type_complexity)]
+    fn xent_batch_norm_backward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        mean: FloatTensor<Self>,
+        variance: FloatTensor<Self>,
+        epsilon: f64,
+        output_grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let grads = Self::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
+        (grads.x_grad, grads.gamma_grad, grads.beta_grad)
     }
 
     /// The logits' gradient of [`XentOps::xent_logit_loss`] given each sample's loss gradient
@@ -501,6 +532,31 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding:
     let shape = PoolShape { planes: batch * channels, h: axis(h, kernel[0], stride[0], padding[0]), w: axis(w, kernel[1], stride[1], padding[1]) };
     assert!(shape.positions_out().is_some(), "max_pool2d: no output for {shape:?}");
     Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
+}
+
+/// Batch normalisation with the batch's own statistics (training mode), as one recorded
+/// operation: returns the output and, per channel, the mean and the biased variance (detached),
+/// as `burn::tensor::module::batch_norm_train` does.
+///
+/// # Shapes
+///
+/// - `x`: `[batch, channels, ...]` (rank 2 or more)
+/// - `gamma`, `beta`: `[channels]`
+/// - output: the shape of `x`; mean and variance: `[channels]`
+///
+/// # Panics
+///
+/// If `gamma` or `beta` do not have one value per channel.
+pub fn batch_norm_train<const D: usize>(x: Tensor<D>, gamma: Tensor<1>, beta: Tensor<1>, epsilon: f64) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
+    let channels = x.dims()[1];
+    assert!(
+        gamma.dims() == [channels] && beta.dims() == [channels],
+        "batch_norm_train: {channels} channels, γ {:?}, β {:?}",
+        gamma.dims(),
+        beta.dims()
+    );
+    let (y, mean, variance) = Dispatch::xent_batch_norm_train(x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), epsilon);
+    (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(variance))
 }
 
 /// Per-sample training losses from logits ([`LogitLoss`]) as one recorded operation; the

@@ -342,3 +342,89 @@ mod conv1d_channels_last {
         assert_close("y", conv1d_channels_last(x, w, Some(bias)), want);
     }
 }
+
+mod batch_norm {
+    use burn::tensor::module::batch_norm_train as burn_batch_norm_train;
+    use burn::tensor::{Device, Tensor};
+
+    use super::{assert_close, random};
+    use crate::kernels::batch_norm_train;
+
+    /// Output, statistics and the gradients of input, γ and β against Burn's `batch_norm_train`
+    /// (whose autodiff is one operation too, built from Burn's reductions and broadcasts).
+    fn check<const D: usize>(shape: [usize; D], offset: f32, device: &Device) {
+        let what = format!("{shape:?} offset {offset}");
+        let channels = shape[1];
+        let x = (random(shape, device) + offset).require_grad();
+        let gamma = (random([channels], device) + 1.0).require_grad();
+        let beta = random([channels], device).require_grad();
+        let (y, mean, variance) = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
+        let want = burn_batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
+        assert_close(&format!("output {what}"), y.clone(), want.output.clone());
+        assert_close(&format!("mean {what}"), mean, want.mean);
+        assert_close(&format!("variance {what}"), variance, want.variance);
+        // Not a multiple of `x` (which `random` of the same shape would be): then dx cancels to ~0.
+        let probe = (random(shape, device) * 17.0).sin() * 3.0;
+        let (g1, g2) = ((y * probe.clone()).sum().backward(), (want.output * probe.clone()).sum().backward());
+        // The input gradient is a difference of terms of order |dy|·γ/σ that nearly cancel: both
+        // are compared with the same formula in `f64`, each to its terms' scale.
+        let exact = input_grad_f64(&values(x.clone()), &values(gamma.clone()), &values(probe), shape[0], channels);
+        let (ours, burns) = (values(x.grad(&g1).unwrap()), values(x.grad(&g2).unwrap()));
+        let error = |got: &[f32]| got.iter().zip(&exact).map(|(g, e)| (f64::from(*g) - e).abs()).fold(0.0, f64::max);
+        let scale = exact.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        assert!(error(&ours) <= 2e-5 * scale, "dx {what}: off by {} from f64 (Burn's: {})", error(&ours), error(&burns));
+        assert!(error(&burns) <= 2e-5 * scale, "dx {what}: Burn's off by {} from f64", error(&burns));
+        assert_close(&format!("dγ {what}"), gamma.grad(&g1).unwrap(), gamma.grad(&g2).unwrap());
+        assert_close(&format!("dβ {what}"), beta.grad(&g1).unwrap(), beta.grad(&g2).unwrap());
+    }
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().convert::<f32>().into_vec::<f32>().unwrap()
+    }
+
+    /// `dx` of `Σ y·dy` in `f64`: `γ/σ · (dy − mean(dy) − x̂ · mean(dy x̂))`, per channel over
+    /// batch and positions.
+    fn input_grad_f64(x: &[f32], gamma: &[f32], dy: &[f32], batch: usize, channels: usize) -> Vec<f64> {
+        let inner = x.len() / (batch * channels);
+        let index = |b: usize, c: usize, i: usize| (b * channels + c) * inner + i;
+        let n = (batch * inner) as f64;
+        let mut dx = vec![0.0f64; x.len()];
+        for c in 0..channels {
+            let all = || (0..batch).flat_map(move |b| (0..inner).map(move |i| index(b, c, i)));
+            let mean = all().map(|j| f64::from(x[j])).sum::<f64>() / n;
+            let var = all().map(|j| (f64::from(x[j]) - mean).powi(2)).sum::<f64>() / n;
+            let inv = 1.0 / (var + 1e-5).sqrt();
+            let xhat = |j: usize| (f64::from(x[j]) - mean) * inv;
+            let mean_dy = all().map(|j| f64::from(dy[j])).sum::<f64>() / n;
+            let mean_dy_xhat = all().map(|j| f64::from(dy[j]) * xhat(j)).sum::<f64>() / n;
+            for j in all() {
+                dx[j] = f64::from(gamma[c]) * inv * (f64::from(dy[j]) - mean_dy - xhat(j) * mean_dy_xhat);
+            }
+        }
+        dx
+    }
+
+    #[test]
+    fn values_statistics_and_gradients_match_burn() {
+        let device = Device::flex().autodiff();
+        check([64, 32, 183], 0.0, &device); // the ECG ResNet's first block
+        check([3, 5, 17], 0.0, &device);
+        check([4, 3, 5, 6], -2.0, &device); // after a 2-D convolution
+        check([9, 6], 0.5, &device); // after a dense layer
+        check([1, 2, 1], 0.0, &device); // one value per channel: variance 0
+        // A large common offset: the kernel's shifted sums keep the variance exact, so the
+        // output agrees with Burn's two-pass formula.
+        check([6, 4, 30], 1000.0, &device);
+    }
+
+    #[test]
+    fn plain_devices_get_no_gradient_bookkeeping() {
+        let device = Device::flex();
+        let x: Tensor<3> = random([4, 3, 10], &device);
+        let (y, mean, variance) = batch_norm_train(x.clone(), Tensor::ones([3], &device), Tensor::zeros([3], &device), 1e-5);
+        let want = burn_batch_norm_train(x, Tensor::ones([3], &device), Tensor::zeros([3], &device), 1e-5);
+        assert_close("output", y, want.output);
+        assert_close("mean", mean, want.mean);
+        assert_close("variance", variance, want.variance);
+    }
+}

@@ -2,9 +2,10 @@
 //! drop-in replacements for their `burn::nn` namesakes, and [`EmbeddingBag`], which Burn lacks.
 //!
 //! Each replacement layer keeps Burn's parameter names and layouts (`weight` `[out, in, kernel]`, `bias`
-//! `[out]`) and Burn's initialisation, so a record saved from one loads into the other
+//! `[out]`, batch norm's `gamma`, `beta` and running statistics) and Burn's initialisation, so a record saved from one loads into the other
 //! (tested), and a model seeded the same way starts from the same weights.
 
+mod batch_norm;
 mod conv1d;
 mod conv2d;
 mod dropout;
@@ -13,6 +14,7 @@ mod max_pool1d;
 mod max_pool2d;
 mod padding;
 
+pub use batch_norm::{BatchNorm, BatchNormConfig};
 pub use conv1d::{Conv1d, Conv1dConfig};
 pub use conv2d::{Conv2d, Conv2dConfig};
 pub use dropout::{Dropout, DropoutConfig};

@@ -1,0 +1,176 @@
+//! Batch normalisation on xent's kernel.
+
+use burn::config::Config;
+use burn::module::{Flag, Module, Param, RunningState};
+use burn::tensor::{Device, Tensor};
+
+use crate::kernels;
+
+/// Configuration of a [`BatchNorm`] (the fields and defaults of `burn::nn::BatchNormConfig`).
+#[derive(Config, Debug)]
+pub struct BatchNormConfig {
+    /// Channels (axis 1 of the input).
+    pub num_features: usize,
+    /// Added to the variance before its square root. Default: 1e-5.
+    #[config(default = 1e-5)]
+    pub epsilon: f64,
+    /// Weight of the batch's statistics in the running ones (`running ← (1 − m)·running + m·batch`).
+    /// Default: 0.1.
+    #[config(default = 0.1)]
+    pub momentum: f64,
+}
+
+impl BatchNormConfig {
+    /// The layer, initialised as `burn::nn::BatchNormConfig::init` does: γ = 1, β = 0, running
+    /// mean 0 and variance 1, training on.
+    ///
+    /// # Panics
+    ///
+    /// As Burn's: if `num_features` is 0, `epsilon` not positive or `momentum` outside `[0, 1]`.
+    pub fn init(&self, device: &Device) -> BatchNorm {
+        let burn = burn::nn::BatchNormConfig::new(self.num_features)
+            .with_epsilon(self.epsilon)
+            .with_momentum(self.momentum)
+            .init(device);
+        BatchNorm {
+            gamma: burn.gamma,
+            beta: burn.beta,
+            training: burn.training,
+            running_mean: burn.running_mean,
+            running_var: burn.running_var,
+            momentum: burn.momentum,
+            epsilon: burn.epsilon,
+        }
+    }
+}
+
+/// Batch normalisation over axis 1: in training (an autodiff device with training on) with the
+/// batch's statistics through [`kernels::batch_norm_train`], updating the running ones;
+/// otherwise with the running statistics as one scale and one shift per channel. The record is
+/// that of `burn::nn::BatchNorm`.
+#[derive(Module, Debug)]
+pub struct BatchNorm {
+    /// γ, `[num_features]`.
+    pub gamma: Param<Tensor<1>>,
+    /// β, `[num_features]`.
+    pub beta: Param<Tensor<1>>,
+    /// Whether the layer normalises with the batch's statistics (on an autodiff device).
+    pub training: Param<Flag>,
+    /// Running mean, `[num_features]`.
+    pub running_mean: RunningState<Tensor<1>>,
+    /// Running (biased) variance, `[num_features]`.
+    pub running_var: RunningState<Tensor<1>>,
+    /// See [`BatchNormConfig::momentum`].
+    pub momentum: f64,
+    /// See [`BatchNormConfig::epsilon`].
+    pub epsilon: f64,
+}
+
+impl BatchNorm {
+    /// Normalises each channel.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, num_features, ...]` (rank `D ≥ 2`)
+    /// - output: the input's shape
+    ///
+    /// # Panics
+    ///
+    /// If axis 1 of the input is not `num_features` long.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let [channels] = self.gamma.dims();
+        assert_eq!(input.dims()[1], channels, "batch norm: input has {} channels, the layer {channels}", input.dims()[1]);
+        if !(input.device().is_autodiff() && self.training.is_enabled()) {
+            return self.forward_inference(input);
+        }
+        if !kernels::enabled() {
+            return burn::nn::BatchNorm::from(self).forward(input);
+        }
+        let (output, mean, variance) = kernels::batch_norm_train(input, self.gamma.val(), self.beta.val(), self.epsilon);
+        let m = self.momentum;
+        let update = |state: &RunningState<Tensor<1>>, batch: Tensor<1>| {
+            let running = state.value_sync().to_device(&batch.device());
+            state.update(running.mul_scalar(1.0 - m).add(batch.mul_scalar(m)).detach());
+        };
+        update(&self.running_mean, mean);
+        update(&self.running_var, variance);
+        output
+    }
+
+    /// `x · s + t` with `s = γ / √(running var + ε)` and `t = β − running mean · s` per channel:
+    /// two passes over the input where Burn's `batch_norm` takes four.
+    fn forward_inference<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let device = input.device();
+        let mean = self.running_mean.value().to_device(&device);
+        let var = self.running_var.value().to_device(&device);
+        let scale = self.gamma.val().div(var.add_scalar(self.epsilon).sqrt());
+        let shift = self.beta.val().sub(mean.mul(scale.clone()));
+        let mut per_channel = [1usize; D];
+        per_channel[1] = scale.dims()[0];
+        input.mul(scale.reshape(per_channel)).add(shift.reshape(per_channel))
+    }
+}
+
+impl From<&BatchNorm> for burn::nn::BatchNorm {
+    /// Burn's layer with the same parameters and running statistics (sharing them).
+    fn from(layer: &BatchNorm) -> Self {
+        burn::nn::BatchNorm {
+            gamma: layer.gamma.clone(),
+            beta: layer.beta.clone(),
+            training: layer.training.clone(),
+            running_mean: layer.running_mean.clone(),
+            running_var: layer.running_var.clone(),
+            momentum: layer.momentum,
+            epsilon: layer.epsilon,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{TensorData, Tolerance};
+
+    fn wave<const D: usize>(shape: [usize; D], phase: f32, device: &Device) -> Tensor<D> {
+        let n = shape.iter().product::<usize>();
+        let values: Vec<f32> = (0..n).map(|i| (i as f32 * 0.61 + phase).sin() * 3.0 + 1.5).collect();
+        Tensor::from_data(TensorData::new(values, shape), device)
+    }
+
+    fn close<const D: usize>(a: Tensor<D>, b: Tensor<D>) {
+        a.into_data().assert_approx_eq::<f32>(&b.into_data(), Tolerance::absolute(1e-4));
+    }
+
+    /// Three training steps then inference, side by side with `burn::nn::BatchNorm` holding the
+    /// same parameters: outputs, gradients and running statistics agree, and records move both ways.
+    #[test]
+    fn trains_and_infers_as_burns_batch_norm() {
+        let device = Device::flex().autodiff();
+        let ours = BatchNormConfig::new(4).with_momentum(0.3).init(&device);
+        let theirs = burn::nn::BatchNormConfig::new(4).with_momentum(0.3).init(&device).load_record(ours.clone().into_record());
+        for step in 0..3 {
+            let x = wave([5, 4, 7], step as f32, &device).require_grad();
+            let (a, b) = (ours.forward(x.clone()), theirs.forward(x.clone()));
+            close(a.clone(), b.clone());
+            let weights = wave([5, 4, 7], 9.0, &device);
+            let (ga, gb) = ((a * weights.clone()).sum().backward(), (b * weights).sum().backward());
+            close(x.grad(&ga).unwrap(), x.grad(&gb).unwrap());
+            close(ours.gamma.grad(&ga).unwrap(), theirs.gamma.grad(&gb).unwrap());
+            close(ours.beta.grad(&ga).unwrap(), theirs.beta.grad(&gb).unwrap());
+        }
+        close(ours.running_mean.value(), theirs.running_mean.value());
+        close(ours.running_var.value(), theirs.running_var.value());
+        let (ours, theirs) = (ours.valid(), theirs.valid());
+        let x = wave([2, 4, 3, 5], 0.5, &device.clone().without_autodiff());
+        close(ours.forward(x.clone()), theirs.forward(x));
+        let back = BatchNormConfig::new(4).init(&device).load_record(theirs.into_record());
+        close(back.running_var.value(), ours.running_var.value());
+    }
+
+    #[test]
+    #[should_panic(expected = "input has 3 channels, the layer 4")]
+    fn wrong_channel_count_is_named() {
+        let device = Device::flex();
+        BatchNormConfig::new(4).init(&device).forward(wave([2, 3, 5], 0.0, &device));
+    }
+}
