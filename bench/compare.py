@@ -38,6 +38,15 @@ def run_xent(model):
     return doc["machine"], doc["models"][model]
 
 
+def run_peak():
+    """The machine's measured FMA throughput and each model's GEMM-only ceiling (`xent-bench peak`)."""
+    print("== peak: FMA throughput and GEMM ceilings", file=sys.stderr, flush=True)
+    subprocess.run(["cargo", "run", "--quiet", "--bin", "xent-bench", "--", "peak"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(os.path.join(ROOT, "bench/peak.json")) as f:
+        return json.load(f)
+
+
 def run_reference(script, model):
     out = subprocess.run([sys.executable, script, model], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if out.returncode != 0:  # framework banners on stderr are shown only when something failed
@@ -74,6 +83,7 @@ def main():
                   file=sys.stderr)
     # Build first so no compilation lands inside a measurement.
     subprocess.run(["cargo", "build", "--quiet", "--bin", "xent-bench"], cwd=ROOT, check=True)
+    peak = run_peak()
 
     machine = {"date_unix": int(time.time()), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                "loadavg_start": loadavg(), "python": sys.executable}
@@ -92,7 +102,7 @@ def main():
                 row.setdefault("ratios", {})[f"{key}_xent_over_{name}"] = ratio(x[key], row[name][key])
         results[model] = row
     machine["loadavg_end"] = loadavg()
-    doc = {"machine": machine, "models": results}
+    doc = {"machine": machine, "peak": peak, "models": results}
     path = os.path.join(ROOT, "bench/compare.json")
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
@@ -116,6 +126,34 @@ def main():
         print("| " + " | ".join(cells) + " |")
     print(f"(samples/s; load average {machine['loadavg_start']} at start, {machine['loadavg_end']} at end; "
           f"written: bench/compare.json)")
+    print()
+    print_ceilings(wanted, results, peak)
+
+
+def print_ceilings(wanted, results, peak):
+    """GFLOP/s of all three from xent's FLOP count, against the measured FMA peak and the GEMM-only ceiling."""
+    fma = peak["fma_gflop_per_s"].get("avx512", peak["fma_gflop_per_s"].get("avx2", {})).get("all_threads")
+    print(f"Measured FMA peak: {fma} GFLOP/s (all threads); GEMM ceiling: the model's matrix products alone "
+          f"through the gemm crate (`xent-bench peak`).")
+    print("| model | step | FLOP/sample | GFLOP/s xent / PyTorch / Keras | % of FMA peak xent / PyTorch / Keras "
+          "| GEMM ceiling samples/s | 1.5 × best reference | ÷ ceiling |")
+    print("|---|---|---:|---|---|---:|---:|---:|")
+    for m in wanted:
+        x = results[m]["xent"]
+        flop = x.get("flop_per_sample")
+        if not flop:
+            continue
+        for step, key in (("train", "train_samples_per_s"), ("infer", "infer_samples_per_s")):
+            rates = [results[m].get(fw, {}).get(key) for fw in ("xent", "pytorch", "keras")]
+            gflops = [None if r is None else r * flop[step] / 1e9 for r in rates]
+            share = [None if g is None or not fma else 100 * g / fma for g in gflops]
+            ceiling = peak["gemm_ceiling"].get(m, {}).get(key)
+            refs = [r for r in rates[1:] if r is not None]
+            target = 1.5 * max(refs) if refs else None
+            print(f"| {m} | {step} | {flop[step] / 1e6:.2f} M "
+                  f"| {' / '.join('–' if g is None else f'{g:.0f}' for g in gflops)} "
+                  f"| {' / '.join('–' if p is None else f'{p:.0f} %' for p in share)} "
+                  f"| {fmt(ceiling)} | {fmt(target)} | {fmt_ratio(ratio(target, ceiling))} |")
 
 
 if __name__ == "__main__":

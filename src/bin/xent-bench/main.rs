@@ -1,5 +1,7 @@
-//! `xent-bench [MODEL…]`: training and inference throughput of the five reference models, as a table
-//! and as `bench/results.json`. Run through `just bench [MODEL]`.
+//! `xent-bench [MODEL…]`: training and inference throughput of the five reference models (samples/s,
+//! and GFLOP/s from each model's FLOP count, `flops`), as a table and as `bench/results.json`.
+//! `xent-bench peak`: the machine's measured FMA ceiling (`peak`), as `bench/peak.json`. Run through
+//! `just bench [MODEL]` and `just bench peak`.
 //!
 //! Models (Keras spellings): `ecg_cnn` Conv1D(32,5)→MaxPool(2)→Conv1D(64,5)→MaxPool(2)→Dense(128)→Dense(5),
 //! Adam, batch 64, input 187×1; `ecg_resnet` the small residual net (stem + 3 basic blocks of 32,
@@ -15,6 +17,10 @@
 //! kernel's high-water mark, VmHWM) is that model's alone. Never a test: numbers depend on the
 //! machine and on what else runs on it.
 
+mod ceiling;
+mod flops;
+mod peak;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -29,6 +35,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const MODELS: [&str; 5] = ["ecg_cnn", "ecg_resnet", "text_cnn", "mnist_cnn", "pima_mlp"];
 const DISTINCT: usize = 8;
+/// Inference batch size of every model.
+const INFER_BATCH: usize = 256;
+
+/// Training batch size of each model (the issue's).
+fn train_batch(model: &str) -> usize {
+    match model {
+        "ecg_cnn" | "ecg_resnet" => 64,
+        "mnist_cnn" => 128,
+        _ => 32,
+    }
+}
 
 /// Median of the timings, as samples per second.
 fn median_rate(samples: usize, mut secs: Vec<f64>) -> f64 {
@@ -100,7 +117,7 @@ fn run<M: Classifier>(spec: Spec<M>) -> Value {
 
     let plain = device.without_autodiff();
     let infer_model = model.valid();
-    let ib = 256;
+    let ib = INFER_BATCH;
     let infer_batches: Vec<M::Batch> = (0..2).map(|s| (spec.batch)(ib, &plain, 100 + s)).collect();
     let passes = spec.infer_samples.div_ceil(ib);
     let pass = || {
@@ -145,6 +162,17 @@ fn uniform(shape: &[usize], seed: u64, device: &Device) -> Vec<f32> {
 }
 
 fn one(model: &str) -> Value {
+    let mut v = measure(model);
+    if let Some(flop) = flops::per_sample(model) {
+        let gflops = |rate: &Value, per: f64| rate.as_f64().map(|r| (r * per / 1e7).round() / 100.0);
+        v["flop_per_sample"] = json!({ "train": flop.train, "infer": flop.infer });
+        v["train_gflop_per_s"] = json!(gflops(&v["train_samples_per_s"], flop.train));
+        v["infer_gflop_per_s"] = json!(gflops(&v["infer_samples_per_s"], flop.infer));
+    }
+    v
+}
+
+fn measure(model: &str) -> Value {
     use xent_ecg::dataset::BeatBatch;
     match model {
         "ecg_cnn" | "ecg_resnet" => {
@@ -160,7 +188,7 @@ fn one(model: &str) -> Value {
                     outputs: 5,
                     loss: LossConfig::Categorical,
                     optimizer: OptimizerConfig::adam(),
-                    batch_size: 64,
+                    batch_size: train_batch(model),
                     epoch_samples: 8192,
                     infer_samples: 16384,
                 })
@@ -177,7 +205,7 @@ fn one(model: &str) -> Value {
                     outputs: 5,
                     loss: LossConfig::Categorical,
                     optimizer: OptimizerConfig::adam(),
-                    batch_size: 64,
+                    batch_size: train_batch(model),
                     epoch_samples: 4096,
                     infer_samples: 8192,
                 })
@@ -194,7 +222,7 @@ fn one(model: &str) -> Value {
             outputs: 4,
             loss: LossConfig::Categorical,
             optimizer: OptimizerConfig::adam(),
-            batch_size: 32,
+            batch_size: train_batch(model),
             epoch_samples: 2048,
             infer_samples: 4096,
         }),
@@ -204,7 +232,7 @@ fn one(model: &str) -> Value {
             outputs: 10,
             loss: LossConfig::Categorical,
             optimizer: OptimizerConfig::adamax(),
-            batch_size: 128,
+            batch_size: train_batch(model),
             epoch_samples: 2048,
             infer_samples: 4096,
         }),
@@ -214,7 +242,7 @@ fn one(model: &str) -> Value {
             outputs: 1,
             loss: LossConfig::Binary,
             optimizer: OptimizerConfig::adam(),
-            batch_size: 32,
+            batch_size: train_batch(model),
             epoch_samples: 24_576,
             infer_samples: 65_536,
         }),
@@ -245,6 +273,23 @@ fn main() {
         println!("{}", one(model));
         return;
     }
+    if args.first().map(String::as_str) == Some("peak") {
+        let peak = peak::measure();
+        println!("FMA throughput, GFLOP/s: {peak}");
+        println!("{:<11} {:>14} {:>14}   (the models' GEMMs alone, samples/s)", "model", "train ceiling", "infer ceiling");
+        let mut gemm = serde_json::Map::new();
+        for m in MODELS {
+            let c = ceiling::measure(m, train_batch(m), INFER_BATCH).expect("a reference model");
+            let rate = |k: &str| c[k].as_f64().map_or_else(|| "n/a".to_owned(), |x| format!("{x:.0}"));
+            println!("{:<11} {:>14} {:>14}", m, rate("train_samples_per_s"), rate("infer_samples_per_s"));
+            gemm.insert(m.to_owned(), c);
+        }
+        let doc = json!({ "machine": machine(), "fma_gflop_per_s": peak, "gemm_ceiling": gemm });
+        std::fs::create_dir_all("bench").expect("bench/");
+        std::fs::write("bench/peak.json", serde_json::to_string_pretty(&doc).expect("json") + "\n").expect("write bench/peak.json");
+        println!("written: bench/peak.json");
+        return;
+    }
     let wanted: Vec<&str> = if args.is_empty() || args == ["all"] {
         MODELS.to_vec()
     } else {
@@ -256,7 +301,7 @@ fn main() {
     }
     let exe = std::env::current_exe().expect("own path");
     let mut models = serde_json::Map::new();
-    println!("{:<11} {:>14} {:>14} {:>10}", "model", "train samp/s", "infer samp/s", "peak MB");
+    println!("{:<11} {:>14} {:>14} {:>13} {:>13} {:>10}", "model", "train samp/s", "infer samp/s", "train GFLOP/s", "infer GFLOP/s", "peak MB");
     for m in wanted {
         let out = Command::new(&exe).args(["--one", m]).output().expect("run benchmark child");
         if !out.status.success() {
@@ -264,8 +309,16 @@ fn main() {
             std::process::exit(1);
         }
         let v: Value = serde_json::from_slice(&out.stdout).expect("child JSON");
-        let num = |k: &str| v[k].as_f64().map_or_else(|| "n/a".to_owned(), |x| format!("{x:.0}"));
-        println!("{:<11} {:>14} {:>14} {:>10}", m, num("train_samples_per_s"), num("infer_samples_per_s"), num("peak_rss_mb"));
+        let num = |k: &str, digits: usize| v[k].as_f64().map_or_else(|| "n/a".to_owned(), |x| format!("{x:.digits$}"));
+        println!(
+            "{:<11} {:>14} {:>14} {:>13} {:>13} {:>10}",
+            m,
+            num("train_samples_per_s", 0),
+            num("infer_samples_per_s", 0),
+            num("train_gflop_per_s", 1),
+            num("infer_gflop_per_s", 1),
+            num("peak_rss_mb", 0)
+        );
         models.insert(m.to_owned(), v);
     }
     // Keep other models' figures from an earlier run when only some were measured now.
