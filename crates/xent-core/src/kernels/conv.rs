@@ -1,17 +1,20 @@
-//! 1-D and 2-D convolution on contiguous `f32` slices: one im2col matrix and a few large GEMMs.
+//! 1-D and 2-D convolution on contiguous `f32` slices: per sample, an im2col matrix and GEMMs.
 //!
 //! Layouts are Burn's: input `[batch, channels_in, height, width]`, weight
 //! `[channels_out, channels_in, kernel_h, kernel_w]`, output `[batch, channels_out, height_out,
 //! width_out]`, all contiguous row-major; a 1-D convolution is the case `height = kernel_h = 1`.
-//! The patch matrix `cols` is `[channels_in · kernel_h · kernel_w, batch · height_out · width_out]`:
-//! row `(ci, i, j)`, column `(b, oh, ow)` holds `x[b, ci, oh·sh + i − pad_top, ow·sw + j − pad_left]`
-//! (zero outside the input). With it,
-//! - forward: `out_b = W · cols_b` for each batch element `b` (+ bias);
-//! - weight gradient: `dW = dYᵀ · colsᵀ`, where `dYᵀ` is the gradient laid out `[channels_out,
-//!   batch · positions]`: **one** GEMM over the whole batch (Burn 0.22 runs it as a convolution over
-//!   swapped dimensions, several times slower; `docs/performance.md`);
-//! - input gradient: `dcols = Wᵀ · dYᵀ`, then every patch entry is added back where it came from
-//!   (col2im), instead of a transposed convolution.
+//! The patch matrix `cols_b` of sample `b` is `[channels_in · kernel_h · kernel_w, height_out ·
+//! width_out]`: row `(ci, i, j)`, column `(oh, ow)` holds `x[b, ci, oh·sh + i − pad_top, ow·sw + j −
+//! pad_left]` (zero outside the input). With it,
+//! - forward: `out_b = W · cols_b` (+ bias);
+//! - weight gradient: `dW = Σ_b dY_b · cols_bᵀ` (Burn 0.22 runs it as a convolution over swapped
+//!   dimensions, several times slower; `docs/performance.md`);
+//! - input gradient: `dcols_b = Wᵀ · dY_b`, then every patch entry is added back where it came
+//!   from (col2im), instead of a transposed convolution.
+//!
+//! Samples run as rayon tasks, each with its own patch buffer (one sample's: tens to hundreds of
+//! KB, so it stays in cache, where a whole batch's was megabytes written and read back through
+//! memory), or, for batches smaller than twice the pool, in turn with parallel GEMMs.
 
 use std::ops::Range;
 
@@ -105,83 +108,77 @@ impl ConvShape {
     }
 }
 
-/// The patch matrix `[channels_in · taps, batch · positions_out]` of `x`.
-fn im2col(s: &ConvShape, x: &[f32]) -> Vec<f32> {
-    let (plane_in, plane_out) = (s.plane_in(), s.plane_out());
-    let (wo, width) = (s.w.lo(), s.batch * s.plane_out());
-    let mut cols = vec![0.0f32; s.patch() * width];
-    if width == 0 {
-        return cols;
+/// The patch matrix `[channels_in · taps, positions_out]` of one sample `x_b` `[channels_in,
+/// plane_in]`, written into `cols` (every entry: zeros where a tap reads padding).
+fn im2col(s: &ConvShape, x_b: &[f32], cols: &mut [f32]) {
+    let (plane_in, wo) = (s.plane_in(), s.w.lo());
+    let plane_out = s.plane_out();
+    if s.h.pad_lo + s.h.pad_hi + s.w.pad_lo + s.w.pad_hi > 0 {
+        cols.fill(0.0);
     }
-    cols.par_chunks_mut(width).enumerate().for_each(|(row, out)| {
+    for (row, out) in cols.chunks_exact_mut(plane_out.max(1)).enumerate() {
         let (ci, tap) = (row / s.taps(), row % s.taps());
         let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
         let (rows_ok, cols_ok) = (s.h.valid_outputs(i), s.w.valid_outputs(j));
         if cols_ok.is_empty() {
-            return;
+            continue;
         }
         let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
-        for b in 0..s.batch {
-            let plane = &x[(b * s.channels_in + ci) * plane_in..][..plane_in];
-            for oh in rows_ok.clone() {
-                let src = &plane[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
-                let dst = &mut out[b * plane_out + oh * wo..][..wo];
-                if s.w.stride == 1 {
-                    dst[cols_ok.clone()].copy_from_slice(&src[start..start + cols_ok.len()]);
-                } else {
-                    for ow in cols_ok.clone() {
-                        dst[ow] = src[ow * s.w.stride + j - s.w.pad_lo];
-                    }
+        let plane = &x_b[ci * plane_in..][..plane_in];
+        for oh in rows_ok {
+            let src = &plane[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
+            let dst = &mut out[oh * wo..][..wo];
+            if s.w.stride == 1 {
+                dst[cols_ok.clone()].copy_from_slice(&src[start..start + cols_ok.len()]);
+            } else {
+                for ow in cols_ok.clone() {
+                    dst[ow] = src[ow * s.w.stride + j - s.w.pad_lo];
                 }
             }
         }
-    });
-    cols
+    }
 }
 
-/// The output gradient `[batch, channels_out, positions]` laid out `[channels_out, batch · positions]`.
-fn grad_rows(s: &ConvShape, dy: &[f32]) -> Vec<f32> {
-    let plane = s.plane_out();
-    let width = s.batch * plane;
-    let mut out = vec![0.0f32; s.channels_out * width];
-    if width == 0 {
-        return out;
+/// Whether to run one single-threaded GEMM per sample across the rayon pool (many samples), or
+/// the samples in turn with parallel GEMMs (few).
+fn across_batch(s: &ConvShape) -> bool {
+    s.batch >= 2 * rayon::current_num_threads()
+}
+
+/// Runs `one(b, out_b, scratch)` for every sample `b` and its chunk of `out` (`per_sample` long),
+/// across the pool or in turn ([`across_batch`]); `scratch` is a per-task buffer of `scratch_len`.
+fn per_sample<F>(s: &ConvShape, out: &mut [f32], per_sample: usize, scratch_len: usize, one: F)
+where
+    F: Fn(usize, &mut [f32], &mut [f32]) + Sync,
+{
+    if per_sample == 0 {
+        return;
     }
-    out.par_chunks_mut(width).enumerate().for_each(|(co, row)| {
-        for b in 0..s.batch {
-            row[b * plane..][..plane].copy_from_slice(&dy[(b * s.channels_out + co) * plane..][..plane]);
-        }
-    });
-    out
+    if across_batch(s) {
+        out.par_chunks_mut(per_sample).enumerate().for_each_init(|| vec![0.0f32; scratch_len], |scratch, (b, out_b)| one(b, out_b, scratch));
+    } else {
+        let mut scratch = vec![0.0f32; scratch_len];
+        out.chunks_mut(per_sample).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
+    }
 }
 
 /// Forward pass: `[batch, channels_out, height_out, width_out]`.
 pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check_lengths(s, x, weight);
-    let plane = s.plane_out();
-    let cols = im2col(s, x);
-    let (width, per_batch) = (s.batch * plane, s.channels_out * plane);
+    let (plane, x_len) = (s.plane_out(), s.channels_in * s.plane_in());
+    let per_batch = s.channels_out * plane;
     let mut out = vec![0.0f32; s.batch * per_batch];
-    if per_batch == 0 {
-        return out;
-    }
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
-    // Many batch elements: one GEMM per element, spread over the pool; few: parallel GEMMs.
-    let across_batch = s.batch >= 2 * rayon::current_num_threads();
-    let one = |b: usize, out_b: &mut [f32]| {
+    let parallel_gemm = !across_batch(s);
+    per_sample(s, &mut out, per_batch, s.patch() * plane, |b, out_b, cols| {
+        im2col(s, &x[b * x_len..][..x_len], cols);
         if let Some(bias) = bias {
             for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
                 row.fill(v);
             }
         }
-        let cols_b = MatRef { data: &cols[b * plane..], rows: s.patch(), cols: plane, row_stride: width, col_stride: 1 };
-        matmul(out_b, w, cols_b, bias.is_some(), !across_batch);
-    };
-    if across_batch {
-        out.par_chunks_mut(per_batch).enumerate().for_each(|(b, out_b)| one(b, out_b));
-    } else {
-        out.chunks_mut(per_batch).enumerate().for_each(|(b, out_b)| one(b, out_b));
-    }
+        matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), bias.is_some(), parallel_gemm);
+    });
     out
 }
 
@@ -210,39 +207,60 @@ pub struct ConvGrads {
 /// Backward pass from the output gradient `dy` (shaped like the output).
 pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
     check_lengths(s, x, weight);
-    let width = s.batch * s.plane_out();
-    assert_eq!(dy.len(), s.channels_out * width, "output gradient has the wrong size");
-    let dy_t = grad_rows(s, dy);
-    let dy_t_mat = MatRef::row_major(&dy_t, s.channels_out, width);
+    let plane = s.plane_out();
+    let (x_len, dy_len) = (s.channels_in * s.plane_in(), s.channels_out * plane);
+    assert_eq!(dy.len(), s.batch * dy_len, "output gradient has the wrong size");
+    let dy_b = |b: usize| MatRef::row_major(&dy[b * dy_len..][..dy_len], s.channels_out, plane);
     let mut grads = ConvGrads::default();
     if wanted.bias {
-        grads.bias = Some(dy_t.par_chunks(width.max(1)).map(|row| row.iter().sum()).collect());
+        let mut db = vec![0.0f32; s.channels_out];
+        for sample in dy.chunks_exact(dy_len.max(1)) {
+            db.iter_mut().zip(sample.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += row.iter().sum::<f32>());
+        }
+        grads.bias = Some(db);
     }
     if wanted.weight {
-        let cols = im2col(s, x);
-        let mut dw = vec![0.0f32; s.channels_out * s.patch()];
-        matmul(&mut dw, dy_t_mat, MatRef::row_major(&cols, s.patch(), width).t(), false, true);
+        // dW = Σ_b dY_b · cols_bᵀ, one partial sum per rayon task, added at the end.
+        let (dw_len, cols_len) = (s.channels_out * s.patch(), s.patch() * plane);
+        let partial = |(mut dw, mut cols): (Vec<f32>, Vec<f32>), b: usize, parallel: bool| {
+            im2col(s, &x[b * x_len..][..x_len], &mut cols);
+            matmul(&mut dw, dy_b(b), MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel);
+            (dw, cols)
+        };
+        let fresh = || (vec![0.0f32; dw_len], vec![0.0f32; cols_len]);
+        let dw = if across_batch(s) {
+            (0..s.batch)
+                .into_par_iter()
+                .fold(fresh, |acc, b| partial(acc, b, false))
+                .map(|(dw, _)| dw)
+                .reduce(|| vec![0.0f32; dw_len], |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                    a
+                })
+        } else {
+            (0..s.batch).fold(fresh(), |acc, b| partial(acc, b, true)).0
+        };
         grads.weight = Some(dw);
     }
     if wanted.input {
-        let mut dcols = vec![0.0f32; s.patch() * width];
+        // dx_b = col2im(Wᵀ · dY_b).
+        let mut dx = vec![0.0f32; s.batch * x_len];
         let w_t = MatRef::row_major(weight, s.channels_out, s.patch()).t();
-        matmul(&mut dcols, w_t, dy_t_mat, false, true);
-        grads.input = Some(col2im(s, &dcols));
+        let parallel_gemm = !across_batch(s);
+        per_sample(s, &mut dx, x_len, s.patch() * plane, |b, dx_b, dcols| {
+            matmul(dcols, w_t, dy_b(b), false, parallel_gemm);
+            col2im(s, dcols, dx_b);
+        });
+        grads.input = Some(dx);
     }
     grads
 }
 
-/// Adds every patch entry back to the input position it was read from.
-fn col2im(s: &ConvShape, dcols: &[f32]) -> Vec<f32> {
-    let (plane_in, plane_out) = (s.plane_in(), s.plane_out());
-    let (wo, width) = (s.w.lo(), s.batch * plane_out);
-    let mut dx = vec![0.0f32; s.batch * s.channels_in * plane_in];
-    if plane_in == 0 {
-        return dx;
-    }
-    dx.par_chunks_mut(plane_in).enumerate().for_each(|(plane_index, dst)| {
-        let (b, ci) = (plane_index / s.channels_in, plane_index % s.channels_in);
+/// Adds every entry of one sample's patch gradient `dcols` `[channels_in · taps, positions_out]`
+/// back to the input position it was read from, in `dx_b` `[channels_in, plane_in]` (zeroed).
+fn col2im(s: &ConvShape, dcols: &[f32], dx_b: &mut [f32]) {
+    let (plane_in, plane_out, wo) = (s.plane_in(), s.plane_out(), s.w.lo());
+    for (ci, dst) in dx_b.chunks_exact_mut(plane_in.max(1)).enumerate() {
         for tap in 0..s.taps() {
             let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
             let cols_ok = s.w.valid_outputs(j);
@@ -250,7 +268,7 @@ fn col2im(s: &ConvShape, dcols: &[f32]) -> Vec<f32> {
                 continue;
             }
             let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
-            let src_row = &dcols[(ci * s.taps() + tap) * width + b * plane_out..][..plane_out];
+            let src_row = &dcols[(ci * s.taps() + tap) * plane_out..][..plane_out];
             for oh in s.h.valid_outputs(i) {
                 let src = &src_row[oh * wo..][..wo];
                 let line = &mut dst[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
@@ -265,8 +283,7 @@ fn col2im(s: &ConvShape, dcols: &[f32]) -> Vec<f32> {
                 }
             }
         }
-    });
-    dx
+    }
 }
 
 fn check_lengths(s: &ConvShape, x: &[f32], weight: &[f32]) {
