@@ -108,31 +108,67 @@ impl ConvShape {
     }
 }
 
+/// Where tap `(i, j)` reads: the output rows and columns whose source lies inside the input, and
+/// the input column read by the first valid output column.
+#[derive(Clone, Debug)]
+struct TapRange {
+    i: usize,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    start: usize,
+}
+
+fn tap_ranges(s: &ConvShape) -> Vec<TapRange> {
+    (0..s.taps())
+        .map(|tap| {
+            let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
+            let cols = s.w.valid_outputs(j);
+            let start = (cols.start * s.w.stride + j).saturating_sub(s.w.pad_lo);
+            TapRange { i, rows: s.h.valid_outputs(i), cols, start }
+        })
+        .collect()
+}
+
 /// The patch matrix `[channels_in · taps, positions_out]` of one sample `x_b` `[channels_in,
 /// plane_in]`, written into `cols` (every entry: zeros where a tap reads padding).
-fn im2col(s: &ConvShape, x_b: &[f32], cols: &mut [f32]) {
-    let (plane_in, wo) = (s.plane_in(), s.w.lo());
-    let plane_out = s.plane_out();
-    if s.h.pad_lo + s.h.pad_hi + s.w.pad_lo + s.w.pad_hi > 0 {
-        cols.fill(0.0);
-    }
-    for (row, out) in cols.chunks_exact_mut(plane_out.max(1)).enumerate() {
-        let (ci, tap) = (row / s.taps(), row % s.taps());
-        let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
-        let (rows_ok, cols_ok) = (s.h.valid_outputs(i), s.w.valid_outputs(j));
-        if cols_ok.is_empty() {
-            continue;
-        }
-        let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
+fn im2col(s: &ConvShape, taps: &[TapRange], x_b: &[f32], cols: &mut [f32]) {
+    let (plane_in, wo, stride) = (s.plane_in(), s.w.lo(), s.w.stride);
+    for (row, out) in cols.chunks_exact_mut(s.plane_out().max(1)).enumerate() {
+        let (ci, t) = (row / taps.len(), &taps[row % taps.len()]);
         let plane = &x_b[ci * plane_in..][..plane_in];
-        for oh in rows_ok {
-            let src = &plane[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
-            let dst = &mut out[oh * wo..][..wo];
-            if s.w.stride == 1 {
-                dst[cols_ok.clone()].copy_from_slice(&src[start..start + cols_ok.len()]);
+        for (oh, dst) in out.chunks_exact_mut(wo).enumerate() {
+            if !t.rows.contains(&oh) || t.cols.is_empty() {
+                dst.fill(0.0);
+                continue;
+            }
+            let src = &plane[(oh * s.h.stride + t.i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
+            dst[..t.cols.start].fill(0.0);
+            dst[t.cols.end..].fill(0.0);
+            if stride == 1 {
+                dst[t.cols.clone()].copy_from_slice(&src[t.start..t.start + t.cols.len()]);
             } else {
-                for ow in cols_ok.clone() {
-                    dst[ow] = src[ow * s.w.stride + j - s.w.pad_lo];
+                for (k, d) in dst[t.cols.clone()].iter_mut().enumerate() {
+                    *d = src[t.start + k * stride];
+                }
+            }
+        }
+    }
+}
+
+/// Adds every entry of one sample's patch gradient `dcols` `[channels_in · taps, positions_out]`
+/// back to the input position it was read from, in `dx_b` `[channels_in, plane_in]` (zeroed).
+fn col2im(s: &ConvShape, taps: &[TapRange], dcols: &[f32], dx_b: &mut [f32]) {
+    let (plane_in, plane_out, wo, stride) = (s.plane_in(), s.plane_out(), s.w.lo(), s.w.stride);
+    for (ci, dst) in dx_b.chunks_exact_mut(plane_in.max(1)).enumerate() {
+        for (tap, t) in taps.iter().enumerate() {
+            let src_row = &dcols[(ci * taps.len() + tap) * plane_out..][..plane_out];
+            for oh in t.rows.clone() {
+                let src = &src_row[oh * wo..][t.cols.clone()];
+                let line = &mut dst[(oh * s.h.stride + t.i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
+                if stride == 1 {
+                    line[t.start..t.start + src.len()].iter_mut().zip(src).for_each(|(d, v)| *d += v);
+                } else {
+                    src.iter().enumerate().for_each(|(k, v)| line[t.start + k * stride] += v);
                 }
             }
         }
@@ -169,9 +205,9 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -
     let per_batch = s.channels_out * plane;
     let mut out = vec![0.0f32; s.batch * per_batch];
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
-    let parallel_gemm = !across_batch(s);
+    let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
     per_sample(s, &mut out, per_batch, s.patch() * plane, |b, out_b, cols| {
-        im2col(s, &x[b * x_len..][..x_len], cols);
+        im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         if let Some(bias) = bias {
             for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
                 row.fill(v);
@@ -211,7 +247,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
     let (x_len, dy_len) = (s.channels_in * s.plane_in(), s.channels_out * plane);
     assert_eq!(dy.len(), s.batch * dy_len, "output gradient has the wrong size");
     let dy_b = |b: usize| MatRef::row_major(&dy[b * dy_len..][..dy_len], s.channels_out, plane);
-    let mut grads = ConvGrads::default();
+    let (mut grads, taps) = (ConvGrads::default(), tap_ranges(s));
     if wanted.bias {
         let mut db = vec![0.0f32; s.channels_out];
         for sample in dy.chunks_exact(dy_len.max(1)) {
@@ -223,7 +259,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
         // dW = Σ_b dY_b · cols_bᵀ, one partial sum per rayon task, added at the end.
         let (dw_len, cols_len) = (s.channels_out * s.patch(), s.patch() * plane);
         let partial = |(mut dw, mut cols): (Vec<f32>, Vec<f32>), b: usize, parallel: bool| {
-            im2col(s, &x[b * x_len..][..x_len], &mut cols);
+            im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
             matmul(&mut dw, dy_b(b), MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel);
             (dw, cols)
         };
@@ -249,41 +285,11 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
         let parallel_gemm = !across_batch(s);
         per_sample(s, &mut dx, x_len, s.patch() * plane, |b, dx_b, dcols| {
             matmul(dcols, w_t, dy_b(b), false, parallel_gemm);
-            col2im(s, dcols, dx_b);
+            col2im(s, &taps, dcols, dx_b);
         });
         grads.input = Some(dx);
     }
     grads
-}
-
-/// Adds every entry of one sample's patch gradient `dcols` `[channels_in · taps, positions_out]`
-/// back to the input position it was read from, in `dx_b` `[channels_in, plane_in]` (zeroed).
-fn col2im(s: &ConvShape, dcols: &[f32], dx_b: &mut [f32]) {
-    let (plane_in, plane_out, wo) = (s.plane_in(), s.plane_out(), s.w.lo());
-    for (ci, dst) in dx_b.chunks_exact_mut(plane_in.max(1)).enumerate() {
-        for tap in 0..s.taps() {
-            let (i, j) = (tap / s.w.kernel, tap % s.w.kernel);
-            let cols_ok = s.w.valid_outputs(j);
-            if cols_ok.is_empty() {
-                continue;
-            }
-            let start = cols_ok.start * s.w.stride + j - s.w.pad_lo;
-            let src_row = &dcols[(ci * s.taps() + tap) * plane_out..][..plane_out];
-            for oh in s.h.valid_outputs(i) {
-                let src = &src_row[oh * wo..][..wo];
-                let line = &mut dst[(oh * s.h.stride + i - s.h.pad_lo) * s.w.len_in..][..s.w.len_in];
-                if s.w.stride == 1 {
-                    for (d, v) in line[start..start + cols_ok.len()].iter_mut().zip(&src[cols_ok.clone()]) {
-                        *d += v;
-                    }
-                } else {
-                    for ow in cols_ok.clone() {
-                        line[ow * s.w.stride + j - s.w.pad_lo] += src[ow];
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn check_lengths(s: &ConvShape, x: &[f32], weight: &[f32]) {
