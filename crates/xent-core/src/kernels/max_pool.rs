@@ -109,6 +109,23 @@ impl PoolShape {
     }
 }
 
+/// The maximum of a 2×2 window in row-major order and the index of its first occurrence (the
+/// order and comparisons of [`PoolShape::for_each_argmax`]).
+#[inline(always)]
+fn first_max4(v: [f32; 4]) -> (f32, u8) {
+    let (mut best, mut at) = (v[0], 0u8);
+    if v[1] > best {
+        (best, at) = (v[1], 1);
+    }
+    if v[2] > best {
+        (best, at) = (v[2], 2);
+    }
+    if v[3] > best {
+        (best, at) = (v[3], 3);
+    }
+    (best, at)
+}
+
 /// A pool's windows: the pair fast path ([`PoolShape::pairs`]: 1 or 2 rows), or each output
 /// row's and column's clipped input range.
 struct Windows {
@@ -133,6 +150,15 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
                 for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
                     *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
                 }
+            } else if windows.pairs == Some(2) {
+                // MaxPool(2×2): two rows of pairs at a time, vectorised the same way.
+                let (wi, wo) = (s.w.len_in, s.w.lo());
+                for (oh, row) in dst.chunks_exact_mut(wo).enumerate() {
+                    let (top, bottom) = (&plane[2 * oh * wi..][..2 * wo], &plane[(2 * oh + 1) * wi..][..2 * wo]);
+                    for ((d, t), b) in row.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+                        *d = first_max4([t[0], t[1], b[0], b[1]]).0;
+                    }
+                }
             } else {
                 s.for_each_argmax(&windows, plane, |o, p| dst[o] = plane[p]);
             }
@@ -156,7 +182,18 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         .zip(dy.par_chunks(plane_out * step))
         .for_each(|((dx, x), dy)| {
             for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
-                s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]);
+                match windows.pairs {
+                    // Non-overlapping pairs: each input gets its pair's gradient or 0, as selects
+                    // the compiler vectorises (a leftover odd position keeps its 0).
+                    Some(1) => {
+                        for ((d, x), &g) in dst.chunks_exact_mut(2).zip(plane.chunks_exact(2)).zip(g) {
+                            let second = x[1] > x[0];
+                            d[0] = if second { 0.0 } else { g };
+                            d[1] = if second { g } else { 0.0 };
+                        }
+                    }
+                    _ => s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]),
+                }
             }
         });
     dx
@@ -184,6 +221,7 @@ mod tests {
             one_d(5, line(13, 4, 3, 2)),
             one_d(5000, line(7, 7, 7, 0)),
             PoolShape { planes: 6, h: line(24, 2, 2, 0), w: line(24, 2, 2, 0) },
+            PoolShape { planes: 4, h: line(7, 2, 2, 0), w: line(9, 2, 2, 0) },
             PoolShape { planes: 3, h: line(7, 3, 2, 1), w: line(6, 2, 1, 1) },
         ]
     }
@@ -240,6 +278,8 @@ mod tests {
     fn ties_send_the_gradient_to_the_first_maximum() {
         let s = PoolShape { planes: 1, h: Axis::UNIT, w: line(4, 2, 2, 0) };
         assert_eq!(backward(&s, &[1.0, 1.0, 0.0, 0.0], &[5.0, 7.0]), vec![5.0, 0.0, 7.0, 0.0]);
+        let s = PoolShape { planes: 1, h: line(2, 2, 2, 0), w: line(4, 2, 2, 0) };
+        assert_eq!(backward(&s, &[0.0, 2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0], &[5.0, 7.0]), vec![0.0, 5.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]
