@@ -63,12 +63,11 @@ impl ConvBlock {
     /// - input: `[batch, c_in, length]`
     /// - output: `[batch, c_out, length' / pool]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = self.conv.forward(x);
         let x = match &self.norm {
-            Some(norm) => norm.forward(x),
-            None => x,
+            Some(norm) => self.act.forward(norm.forward(self.conv.forward(x))),
+            None => self.conv.forward_relu(x),
         };
-        self.pool.forward(self.act.forward(x))
+        self.pool.forward(x)
     }
 }
 

@@ -83,8 +83,8 @@ impl Classifier for MnistCnn {
     type Batch = Tensor<4>;
 
     fn forward(&self, x: &Tensor<4>) -> Tensor<2> {
-        let h = self.pool.forward(relu(self.conv1.forward(x.clone())));
-        let h = self.pool.forward(relu(self.conv2.forward(h)));
+        let h = self.pool.forward(self.conv1.forward_relu(x.clone()));
+        let h = self.pool.forward(self.conv2.forward_relu(h));
         let h = self.dropout.forward(h).flatten::<2>(1, 3);
         let h = self.dropout.forward(relu(self.fc1.forward(h)));
         let h = self.dropout.forward(relu(self.fc2.forward(h)));

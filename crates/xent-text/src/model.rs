@@ -213,7 +213,7 @@ impl Classifier for SeedCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
         let x = self.dropout_in.forward(self.embedding.forward(ids.clone())); // [B, L, E]
-        let x = relu(self.conv.forward_channels_last(x)); // [B, 32, L-3]
+        let x = self.conv.forward_channels_last_relu(x); // [B, 32, L-3]
         let x = self.pool.forward(x).flatten::<2>(1, 2);
         let x = relu(self.dropout_dense.forward(self.dense.forward(x)));
         self.out.forward(x)
@@ -238,7 +238,7 @@ impl Classifier for KimCnn {
         let b = x.dims()[0];
         let pooled: Vec<Tensor<2>> = [&self.conv3, &self.conv4, &self.conv5]
             .into_iter()
-            .map(|c| relu(c.forward_channels_last(x.clone())).max_dim(2).reshape([b, 100]))
+            .map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100]))
             .collect();
         self.out.forward(self.dropout.forward(Tensor::cat(pooled, 1)))
     }

@@ -20,21 +20,22 @@ enum ConvKind {
     ChannelsLast,
 }
 
-/// Convolution backward; parents: input, weight, bias. State: input, weight and the kind.
+/// Convolution backward; parents: input, weight, bias. State: input, weight, the kind, and the
+/// output if a ReLU was fused in.
 #[derive(Debug)]
 struct ConvBackward;
 
 impl<B: XentGrads> Backward<B, 3> for ConvBackward {
-    type State = (FloatTensor<B>, FloatTensor<B>, ConvKind);
+    type State = (FloatTensor<B>, FloatTensor<B>, ConvKind, Option<FloatTensor<B>>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
-        let (x, weight, kind) = ops.state;
+        let (x, weight, kind, relu_output) = ops.state;
         let [node_x, node_w, node_b] = ops.parents;
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
         let (dx, dw, db) = match kind {
-            ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted),
-            ConvKind::ChannelsLast => B::xent_conv1d_nlc_backward(x, weight, grad, wanted),
+            ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted, relu_output),
+            ConvKind::ChannelsLast => B::xent_conv1d_nlc_backward(x, weight, grad, wanted, relu_output),
         };
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
@@ -97,18 +98,19 @@ impl<B: XentGrads> Backward<B, 3> for BatchNormBackward {
     }
 }
 
-/// Records a convolution computed by `forward` on the inner backend.
+/// Records a convolution computed by `forward` on the inner backend (`relu`: with its ReLU).
 fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
     weight: FloatTensor<Autodiff<B, C>>,
     bias: FloatTensor<Autodiff<B, C>>,
     kind: ConvKind,
+    relu: bool,
     forward: impl FnOnce(FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>,
 ) -> FloatTensor<Autodiff<B, C>> {
     let nodes = [x.node(), weight.node(), bias.node()];
     let (x, weight) = (x.into_primitive(), weight.into_primitive());
-    let state = (x.clone(), weight.clone(), kind);
-    let output = forward(x, weight, bias.into_primitive());
+    let output = forward(x.clone(), weight.clone(), bias.into_primitive());
+    let state = (x, weight, kind, relu.then(|| output.clone()));
     match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
         OpsKind::Tracked(prep) => prep.finish(state, output),
         OpsKind::UnTracked(prep) => prep.finish(output),
@@ -139,9 +141,12 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         stride: usize,
         pad_left: usize,
         pad_right: usize,
+        relu: bool,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), |x, w, b| B::xent_conv1d(x, w, b, stride, pad_left, pad_right))
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| {
+            B::xent_conv1d(x, w, b, stride, pad_left, pad_right, relu)
+        })
     }
 
     fn xent_conv2d(
@@ -154,15 +159,16 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         pad_bottom: usize,
         pad_left: usize,
         pad_right: usize,
+        relu: bool,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), |x, w, b| {
-            B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right)
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| {
+            B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right, relu)
         })
     }
 
-    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast, B::xent_conv1d_nlc)
+    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast, relu, |x, w, b| B::xent_conv1d_nlc(x, w, b, relu))
     }
 
     fn xent_batch_norm_train(

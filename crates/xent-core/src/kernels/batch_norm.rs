@@ -53,35 +53,38 @@ pub struct NormGrads {
     pub beta: Vec<f32>,
 }
 
-/// Per channel, the two sums that `row_sums(sample, channel)` returns for each row, added up
-/// over the samples in `f64` (samples split over the rayon pool).
+/// Samples per partial sum (fixed, so that results do not depend on scheduling or thread count).
+const SAMPLES_PER_GROUP: usize = 8;
+
+/// Per channel, the two sums that `row_sums(sample, channel)` returns for each row, added up over
+/// the samples in `f64`: a partial sum per fixed group of samples (groups in parallel), the
+/// partials then added in group order, so the result is the same on every run.
 fn channel_sums<F>(s: &NormShape, samples: usize, row_sums: F) -> Vec<[f64; 2]>
 where
     F: Fn(usize, usize) -> [f32; 2] + Sync,
 {
-    (0..samples)
+    let partials: Vec<Vec<[f64; 2]>> = (0..samples.div_ceil(SAMPLES_PER_GROUP))
         .into_par_iter()
-        .fold(
-            || vec![[0.0f64; 2]; s.channels],
-            |mut acc, sample| {
+        .map(|g| {
+            let mut acc = vec![[0.0f64; 2]; s.channels];
+            for sample in g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(samples) {
                 for (c, a) in acc.iter_mut().enumerate() {
                     let [x, y] = row_sums(sample, c);
                     a[0] += f64::from(x);
                     a[1] += f64::from(y);
                 }
-                acc
-            },
-        )
-        .reduce(
-            || vec![[0.0f64; 2]; s.channels],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| {
-                    a[0] += b[0];
-                    a[1] += b[1];
-                });
-                a
-            },
-        )
+            }
+            acc
+        })
+        .collect();
+    let mut total = vec![[0.0f64; 2]; s.channels];
+    for partial in partials {
+        total.iter_mut().zip(&partial).for_each(|(t, p)| {
+            t[0] += p[0];
+            t[1] += p[1];
+        });
+    }
+    total
 }
 
 /// Accumulators per row sum: independent lanes, so that the sum vectorises (a plain `fold` is

@@ -175,6 +175,10 @@ fn col2im(s: &ConvShape, taps: &[TapRange], dcols: &[f32], dx_b: &mut [f32]) {
     }
 }
 
+/// Samples per partial sum of the weight gradient (fixed, so that results do not depend on the
+/// machine's thread count or on scheduling).
+const SAMPLES_PER_GROUP: usize = 8;
+
 /// Whether to run one single-threaded GEMM per sample across the rayon pool (many samples), or
 /// the samples in turn with parallel GEMMs (few).
 fn across_batch(s: &ConvShape) -> bool {
@@ -198,8 +202,8 @@ where
     }
 }
 
-/// Forward pass: `[batch, channels_out, height_out, width_out]`.
-pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+/// Forward pass: `[batch, channels_out, height_out, width_out]`, through a ReLU if `relu`.
+pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     check_lengths(s, x, weight);
     let (plane, x_len) = (s.plane_out(), s.channels_in * s.plane_in());
     let per_batch = s.channels_out * plane;
@@ -214,6 +218,9 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -
             }
         }
         matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), bias.is_some(), parallel_gemm);
+        if relu {
+            out_b.iter_mut().for_each(|v| *v = v.max(0.0));
+        }
     });
     out
 }
@@ -256,25 +263,29 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
         grads.bias = Some(db);
     }
     if wanted.weight {
-        // dW = Σ_b dY_b · cols_bᵀ, one partial sum per rayon task, added at the end.
+        // dW = Σ_b dY_b · cols_bᵀ: a partial sum per fixed group of samples (in parallel), the
+        // partials then added in group order, so the result does not depend on scheduling.
         let (dw_len, cols_len) = (s.channels_out * s.patch(), s.patch() * plane);
-        let partial = |(mut dw, mut cols): (Vec<f32>, Vec<f32>), b: usize, parallel: bool| {
-            im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
-            matmul(&mut dw, dy_b(b), MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel);
-            (dw, cols)
+        let group = |samples: Range<usize>, parallel: bool| {
+            let (mut dw, mut cols) = (vec![0.0f32; dw_len], vec![0.0f32; cols_len]);
+            for b in samples {
+                im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
+                matmul(&mut dw, dy_b(b), MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel);
+            }
+            dw
         };
-        let fresh = || (vec![0.0f32; dw_len], vec![0.0f32; cols_len]);
         let dw = if across_batch(s) {
-            (0..s.batch)
+            let groups: Vec<Vec<f32>> = (0..s.batch.div_ceil(SAMPLES_PER_GROUP))
                 .into_par_iter()
-                .fold(fresh, |acc, b| partial(acc, b, false))
-                .map(|(dw, _)| dw)
-                .reduce(|| vec![0.0f32; dw_len], |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                    a
-                })
+                .map(|g| group(g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch), false))
+                .collect();
+            groups.into_iter().reduce(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                a
+            })
+            .unwrap_or_else(|| vec![0.0f32; dw_len])
         } else {
-            (0..s.batch).fold(fresh(), |acc, b| partial(acc, b, true)).0
+            group(0..s.batch, true)
         };
         grads.weight = Some(dw);
     }
@@ -359,7 +370,7 @@ mod tests {
             let x = values(s.batch * s.channels_in * s.plane_in(), 0.1);
             let w = values(s.channels_out * s.patch(), 0.9);
             let bias = values(s.channels_out, 2.0);
-            let got = forward(&s, &x, &w, Some(&bias));
+            let got = forward(&s, &x, &w, Some(&bias), false);
             let want = naive(&s, &x, &w, &bias);
             assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {

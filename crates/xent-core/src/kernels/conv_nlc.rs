@@ -80,8 +80,8 @@ fn reorder(s: &NlcShape, weight: &[f32], taps_first: bool) -> Vec<f32> {
     out
 }
 
-/// Forward pass: `[batch, channels_out, length_out]`.
-pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32> {
+/// Forward pass: `[batch, channels_out, length_out]`, through a ReLU if `relu`.
+pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
     s.check(x, weight);
     let (lo, rows) = (s.length_out(), s.rows());
     let w = reorder(s, weight, true);
@@ -91,7 +91,11 @@ pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32]) -> Vec<f32
     out.par_chunks_mut(lo).enumerate().for_each(|(plane, dst)| {
         let (b, o) = (plane / s.channels_out, plane % s.channels_out);
         let src = &all[o * rows + b * s.length..][..lo];
-        dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v + bias[o]);
+        if relu {
+            dst.iter_mut().zip(src).for_each(|(d, &v)| *d = (v + bias[o]).max(0.0));
+        } else {
+            dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v + bias[o]);
+        }
     });
     out
 }

@@ -2,9 +2,10 @@
 //! anything else to Burn's own operations.
 
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{FloatTensorOps, ModuleOps};
+use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
+use rayon::prelude::*;
 
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvShape, Wanted};
@@ -75,11 +76,12 @@ fn out_shape(like: &Shape, channels: usize, h: &Axis, w: &Axis) -> Vec<usize> {
     if like.num_dims() == 3 { vec![like[0], channels, wo] } else { vec![like[0], channels, ho, wo] }
 }
 
-/// The forward convolution for either rank, or `None` for a dtype the kernels do not take.
-fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, g: &ConvGeometry) -> Option<FlexTensor> {
+/// The forward convolution for either rank (with its ReLU if `relu`), or `None` for a dtype the
+/// kernels do not take.
+fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, g: &ConvGeometry, relu: bool) -> Option<FlexTensor> {
     let (xc, wc, bc) = (contiguous_f32(x)?, contiguous_f32(weight)?, contiguous_f32(bias)?);
     let s = conv_shape(&xc, &wc, g);
-    let out = conv::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)));
+    let out = conv::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)), relu);
     Some(tensor(out, out_shape(&xc.shape(), s.channels_out, &s.h, &s.w)))
 }
 
@@ -108,13 +110,29 @@ fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
     NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
 }
 
+/// `out` after a ReLU if `relu` (Burn's, for the fallback paths).
+fn relu_if(out: FlexTensor, relu: bool) -> FlexTensor {
+    if relu { Flex::relu(out) } else { out }
+}
+
+/// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
+/// (`None` for a dtype the kernels do not take).
+fn through_relu(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<FlexTensor> {
+    let dy = contiguous_f32(dy)?;
+    let Some(out) = relu_output else { return Some(dy) };
+    let out = contiguous_f32(out)?;
+    let masked = slice(&dy).par_iter().zip(slice(&out)).map(|(&g, &o)| if o > 0.0 { g } else { 0.0 }).collect();
+    Some(tensor(masked, dy.shape().to_vec()))
+}
+
 impl XentOps for Flex {
-    fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+    fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
+            let out = Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
+            return relu_if(out, relu);
         };
         let s = nlc_shape(&xc, &wc);
-        tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc)), vec![s.batch, s.channels_out, s.length_out()])
+        tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
     }
 
     fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
@@ -126,11 +144,17 @@ impl XentOps for Flex {
         tensor(logit_loss::forward(loss, slice(&z), slice(&y), k), vec![batch])
     }
 
-    fn xent_conv1d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, stride: usize, pad_left: usize, pad_right: usize) -> FlexTensor {
+    fn xent_conv1d(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FlexTensor {
         let g = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| {
-            Flex::conv1d(x, weight, Some(bias), g.burn_1d())
-        })
+        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if(Flex::conv1d(x, weight, Some(bias), g.burn_1d()), relu))
     }
 
     fn xent_conv2d(
@@ -143,9 +167,10 @@ impl XentOps for Flex {
         pad_bottom: usize,
         pad_left: usize,
         pad_right: usize,
+        relu: bool,
     ) -> FlexTensor {
         let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv_forward(&x, &weight, &bias, &g).unwrap_or_else(|| Flex::conv2d(x, weight, Some(bias), g.burn_2d()))
+        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
     }
 
     fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64) -> (FlexTensor, FlexTensor, FlexTensor) {
@@ -203,8 +228,13 @@ impl XentGrads for Flex {
         weight: FlexTensor,
         output_grad: FlexTensor,
         wanted: Wanted,
+        relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), through_relu(&output_grad, relu_output.as_ref())) else {
+            let output_grad = match relu_output {
+                Some(out) => Flex::relu_backward(out, output_grad),
+                None => output_grad,
+            };
             let (dx, dw, db) =
                 burn_conv_backward::<Flex>(Flex::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
             return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
@@ -250,8 +280,13 @@ impl XentGrads for Flex {
         output_grad: FlexTensor,
         geometry: ConvGeometry,
         wanted: Wanted,
+        relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad)) else {
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), through_relu(&output_grad, relu_output.as_ref())) else {
+            let output_grad = match relu_output {
+                Some(out) => Flex::relu_backward(out, output_grad),
+                None => output_grad,
+            };
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
         let s = conv_shape(&xc, &wc, &geometry);

@@ -77,6 +77,17 @@ impl ConvGeometry {
     }
 }
 
+/// What a convolution applies to its output as part of the same operation (and undoes in its
+/// backward pass): nothing, or a ReLU, which saves a pass over the output each way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Activation {
+    /// The convolution's output as it is.
+    #[default]
+    Identity,
+    /// `max(output, 0)`; the gradient passes where the output is positive.
+    Relu,
+}
+
 /// Window, stride and symmetric `−∞` padding of a max pool, per spatial axis (a 1-D pool uses the
 /// last entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,8 +112,9 @@ impl PoolGeometry {
 /// The default bodies are Burn's own operations; the flex backend overrides them.
 #[backend_extension(Flex, Autodiff, NdArray: cfg(feature = "ndarray"))]
 pub trait XentOps: Backend {
-    /// 1-D convolution, dilation 1, one group, zero padding `(pad_left, pad_right)`. A layer
-    /// without bias passes zeros (untracked, so no bias gradient is computed).
+    /// 1-D convolution, dilation 1, one group, zero padding `(pad_left, pad_right)`, followed by
+    /// a ReLU if `relu`. A layer without bias passes zeros (untracked, so no bias gradient is
+    /// computed).
     fn xent_conv1d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -110,17 +122,22 @@ pub trait XentOps: Backend {
         stride: usize,
         pad_left: usize,
         pad_right: usize,
+        relu: bool,
     ) -> FloatTensor<Self> {
-        Self::conv1d(x, weight, Some(bias), ConvGeometry::one_d(stride, pad_left, pad_right).burn_1d())
+        let out = Self::conv1d(x, weight, Some(bias), ConvGeometry::one_d(stride, pad_left, pad_right).burn_1d());
+        if relu { Self::relu(out) } else { out }
     }
 
     /// 1-D convolution, stride 1, no padding, of a channels-last input `[batch, length,
-    /// channels_in]`; output channels-first `[batch, channels_out, length_out]`.
-    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
-        Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d())
+    /// channels_in]`, followed by a ReLU if `relu`; output channels-first `[batch,
+    /// channels_out, length_out]`.
+    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
+        if relu { Self::relu(out) } else { out }
     }
 
-    /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right).
+    /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right), followed
+    /// by a ReLU if `relu`.
     #[allow(clippy::too_many_arguments)]
     fn xent_conv2d(
         x: FloatTensor<Self>,
@@ -132,9 +149,11 @@ pub trait XentOps: Backend {
         pad_bottom: usize,
         pad_left: usize,
         pad_right: usize,
+        relu: bool,
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        Self::conv2d(x, weight, Some(bias), geometry.burn_2d())
+        let out = Self::conv2d(x, weight, Some(bias), geometry.burn_2d());
+        if relu { Self::relu(out) } else { out }
     }
 
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
@@ -288,7 +307,8 @@ fn burn_logit_loss_backward<B: Backend>(z: FloatTensor<B>, y: FloatTensor<B>, up
 /// The default bodies are Burn's own backward operations; the flex backend overrides them.
 pub trait XentGrads: Backend {
     /// Gradients of a convolution (rank 3: [`XentOps::xent_conv1d`], rank 4:
-    /// [`XentOps::xent_conv2d`]) for input, weight and bias, each only if wanted.
+    /// [`XentOps::xent_conv2d`]) for input, weight and bias, each only if wanted. `relu_output`:
+    /// the output of a convolution with its ReLU, whose gradient passes only where it is positive.
     #[allow(clippy::type_complexity)]
     fn xent_conv_backward(
         x: FloatTensor<Self>,
@@ -296,19 +316,29 @@ pub trait XentGrads: Backend {
         output_grad: FloatTensor<Self>,
         geometry: ConvGeometry,
         wanted: Wanted,
+        relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+        let output_grad = match relu_output {
+            Some(out) => Self::relu_backward(out, output_grad),
+            None => output_grad,
+        };
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
     }
 
     /// Gradients of [`XentOps::xent_conv1d_nlc`] for input (channels-last), weight and bias,
-    /// each only if wanted.
+    /// each only if wanted; `relu_output` as in [`Self::xent_conv_backward`].
     #[allow(clippy::type_complexity)]
     fn xent_conv1d_nlc_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
         wanted: Wanted,
+        relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+        let output_grad = match relu_output {
+            Some(out) => Self::relu_backward(out, output_grad),
+            None => output_grad,
+        };
         let (dx, dw, db) = burn_conv_backward::<Self>(Self::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
     }
@@ -405,7 +435,7 @@ pub fn enabled() -> bool {
 }
 
 /// 1-D convolution (dilation 1, one group) of `x` `[batch, channels_in, length]` with `weight`
-/// `[channels_out, channels_in, kernel]`, `padding = (left, right)` zeros.
+/// `[channels_out, channels_in, kernel]`, `padding = (left, right)` zeros, then `activation`.
 ///
 /// # Shapes
 ///
@@ -416,7 +446,14 @@ pub fn enabled() -> bool {
 /// # Panics
 ///
 /// If the shapes disagree or the padded input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, stride: usize, padding: (usize, usize)) -> Tensor<3> {
+pub fn conv1d(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    stride: usize,
+    padding: (usize, usize),
+    activation: Activation,
+) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
     let [c_out, w_in, k] = weight.dims();
     assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
@@ -432,12 +469,13 @@ pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, stride: 
         stride,
         padding.0,
         padding.1,
+        activation == Activation::Relu,
     ))
 }
 
 /// 1-D convolution (stride 1, no padding, dilation 1, one group) of a channels-last input, as
-/// an embedding produces it: the same result as [`conv1d`] on `x.swap_dims(1, 2)`, without that
-/// copy and without im2col.
+/// an embedding produces it, then `activation`: the same result as [`conv1d`] on
+/// `x.swap_dims(1, 2)`, without that copy and without im2col.
 ///
 /// # Shapes
 ///
@@ -448,7 +486,7 @@ pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, stride: 
 /// # Panics
 ///
 /// If the channels disagree or the input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>) -> Tensor<3> {
+pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
     let [c_out, w_in, k] = weight.dims();
     assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
@@ -458,6 +496,7 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        activation == Activation::Relu,
     ))
 }
 
@@ -481,7 +520,7 @@ pub fn max_pool1d(x: Tensor<3>, kernel: usize, stride: usize, padding: usize) ->
 }
 
 /// 2-D convolution (dilation 1, one group) of `x` with `weight`, `padding = [(top, bottom),
-/// (left, right)]` zeros.
+/// (left, right)]` zeros, then `activation`.
 ///
 /// # Shapes
 ///
@@ -493,7 +532,14 @@ pub fn max_pool1d(x: Tensor<3>, kernel: usize, stride: usize, padding: usize) ->
 /// # Panics
 ///
 /// If the shapes disagree or a padded axis is shorter than the kernel (as Burn's `conv2d`).
-pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, stride: [usize; 2], padding: [(usize, usize); 2]) -> Tensor<4> {
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+    activation: Activation,
+) -> Tensor<4> {
     let [_, c_in, h, w] = x.dims();
     let [c_out, w_in, kh, kw] = weight.dims();
     assert_eq!(c_in, w_in, "conv2d: input has {c_in} channels, the weight expects {w_in}");
@@ -511,6 +557,7 @@ pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, stride: 
         padding[0].1,
         padding[1].0,
         padding[1].1,
+        activation == Activation::Relu,
     ))
 }
 

@@ -5,7 +5,7 @@ use burn::tensor::module::{conv1d as burn_conv1d, max_pool1d as burn_max_pool1d}
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{ConvGeometry, conv1d, max_pool1d};
+use super::{Activation, ConvGeometry, conv1d, max_pool1d};
 
 fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
     assert_eq!(got.dims(), want.dims(), "{what}: shapes");
@@ -50,9 +50,9 @@ fn conv1d_matches_burn_forward_on_flex() {
     for (b, ci, co, len, k, stride, pad) in CONVS {
         let (x, w, bias) = (random([b, ci, len], &device), random([co, ci, k], &device), random([co], &device));
         let want = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
-        assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), stride, pad), want);
+        assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), stride, pad, Activation::Identity), want);
         let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
-        assert_close("conv1d without bias", conv1d(x, w, None, stride, pad), want);
+        assert_close("conv1d without bias", conv1d(x, w, None, stride, pad, Activation::Identity), want);
     }
 }
 
@@ -66,7 +66,7 @@ fn conv1d_gradients_match_burn_under_autodiff() {
             let bias = random([co], &device).require_grad();
             let probe = random([b, co, (len + pad.0 + pad.1 - k) / stride + 1], &device);
             let bias_arg = with_bias.then(|| bias.clone());
-            let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), stride, pad) * probe.clone()).sum();
+            let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), stride, pad, Activation::Identity) * probe.clone()).sum();
             let theirs = (burn_conv1d(x.clone(), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d()) * probe).sum();
             let (g1, g2) = (ours.backward(), theirs.backward());
             assert_close("dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
@@ -80,12 +80,40 @@ fn conv1d_gradients_match_burn_under_autodiff() {
     }
 }
 
+/// A fused ReLU gives `relu(conv)` and its gradients, for both layouts (the channels-last input is
+/// the channels-first one transposed), on the convolutions of the reference models.
+#[test]
+fn fused_relu_matches_relu_of_burns_convolution() {
+    use burn::tensor::activation::relu;
+    let device = Device::flex().autodiff();
+    for (b, ci, co, len, k, stride, pad) in CONVS {
+        let x = random([b, ci, len], &device).require_grad();
+        let (w, bias) = (random([co, ci, k], &device).require_grad(), random([co], &device).require_grad());
+        let options = ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d();
+        let theirs = relu(burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), options));
+        let mut ours = vec![conv1d(x.clone(), w.clone(), Some(bias.clone()), stride, pad, Activation::Relu)];
+        if stride == 1 && pad == (0, 0) {
+            let nlc = x.clone().swap_dims(1, 2);
+            ours.push(super::conv1d_channels_last(nlc, w.clone(), Some(bias.clone()), Activation::Relu));
+        }
+        let probe = random(theirs.dims(), &device) + 0.3;
+        let g2 = (theirs.clone() * probe.clone()).sum().backward();
+        for ours in ours {
+            assert_close("relu(conv1d)", ours.clone().inner(), theirs.clone().inner());
+            let g1 = (ours * probe.clone()).sum().backward();
+            assert_close("relu dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+            assert_close("relu dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+            assert_close("relu db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+        }
+    }
+}
+
 #[test]
 fn conv1d_leaves_untracked_inputs_without_gradient() {
     let device = Device::flex().autodiff();
     let x = random([2, 1, 30], &device); // data: no gradient wanted, as for conv1 of the ECG CNN
     let w = random([4, 1, 5], &device).require_grad();
-    let grads = conv1d(x.clone(), w.clone(), None, 1, (0, 0)).sum().backward();
+    let grads = conv1d(x.clone(), w.clone(), None, 1, (0, 0), Activation::Identity).sum().backward();
     assert!(x.grad(&grads).is_none());
     assert_eq!(w.grad(&grads).unwrap().dims(), [4, 1, 5]);
 }
@@ -110,7 +138,7 @@ fn kernels_accept_non_contiguous_inputs() {
     let x = random([3, 20, 6], &device).swap_dims(1, 2); // [3, 6, 20], as the text CNN's embedding
     let w = random([4, 6, 3], &device);
     let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(1, 0, 0).burn_1d());
-    assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0)), want);
+    assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0), Activation::Identity), want);
     assert_close("max_pool1d of a view", max_pool1d(x.clone(), 2, 2, 0), burn_max_pool1d(x, pool_options(2, 2, 0)));
 }
 
@@ -134,7 +162,7 @@ fn conv2d_matches_burn_on_values_and_gradients() {
             let weight = random([co, ci, kh, kw], &device).require_grad();
             let bias = random([co], &device).require_grad();
             let bias_arg = with_bias.then(|| bias.clone());
-            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding);
+            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding, Activation::Identity);
             let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, ConvGeometry { stride, padding }.burn_2d());
             assert_close("conv2d", ours.clone().inner(), theirs.clone().inner());
             let probe = random(ours.dims(), &device);
@@ -301,7 +329,7 @@ mod conv1d_channels_last {
     use burn::tensor::module::conv1d as burn_conv1d;
 
     use super::{assert_close, random};
-    use crate::kernels::{ConvGeometry, conv1d_channels_last};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
 
     /// `(batch, length, channels_in, channels_out, kernel)`: the seed text CNN's shape scaled
     /// down, Kim's widths, a 1-wide kernel, a kernel as long as the input, one document.
@@ -318,7 +346,7 @@ mod conv1d_channels_last {
                 let bias = random([co], &device).require_grad();
                 let bias_arg = with_bias.then(|| bias.clone());
                 let probe = random([b, co, len - k + 1], &device);
-                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone());
+                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone(), Activation::Identity);
                 let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(1, 0, 0).burn_1d());
                 let what = format!("b={b} len={len} ci={ci} co={co} k={k} bias={with_bias}");
                 assert_close(&format!("{what}: y"), ours.clone(), theirs.clone());
@@ -339,7 +367,7 @@ mod conv1d_channels_last {
         let device = Device::flex();
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 4], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(1, 0, 0).burn_1d());
-        assert_close("y", conv1d_channels_last(x, w, Some(bias)), want);
+        assert_close("y", conv1d_channels_last(x, w, Some(bias), Activation::Identity), want);
     }
 }
 
@@ -379,7 +407,7 @@ mod batch_norm {
     }
 
     fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().into_vec::<f32>().unwrap()
+        t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
     }
 
     /// `dx` of `Σ y·dy` in `f64`: `γ/σ · (dy − mean(dy) − x̂ · mean(dy x̂))`, per channel over

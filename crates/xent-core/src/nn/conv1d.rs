@@ -7,7 +7,7 @@ use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 
 use super::padding::pair_1d;
-use crate::kernels;
+use crate::kernels::{self, Activation};
 
 /// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
 /// without dilation and groups, which are always 1).
@@ -73,14 +73,17 @@ impl Conv1d {
     /// - output: `[batch, channels_out, length_out]`, `length_out = ⌊(length_in + padding −
     ///   kernel_size) / stride⌋ + 1` (`length_in` with `Same` padding and stride 1)
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
-        let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
-        let bias = self.bias.as_ref().map(Param::val);
-        if kernels::enabled() {
-            kernels::conv1d(input, self.weight.val(), bias, self.stride, padding)
-        } else {
-            let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
-            burn::tensor::module::conv1d(input, self.weight.val(), bias, options)
-        }
+        self.apply(input, false, Activation::Identity)
+    }
+
+    /// `relu(self.forward(input))` as one operation ([`Activation::Relu`]: one pass less over
+    /// the output forward and backward).
+    ///
+    /// # Shapes
+    ///
+    /// As [`Self::forward`].
+    pub fn forward_relu(&self, input: Tensor<3>) -> Tensor<3> {
+        self.apply(input, false, Activation::Relu)
     }
 
     /// The same convolution of a channels-last input (an embedding's output): equal to
@@ -93,12 +96,37 @@ impl Conv1d {
     /// - input: `[batch, length_in, channels_in]`
     /// - output: `[batch, channels_out, length_out]`
     pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
+        self.apply(input, true, Activation::Identity)
+    }
+
+    /// `relu(self.forward_channels_last(input))` as one operation.
+    ///
+    /// # Shapes
+    ///
+    /// As [`Self::forward_channels_last`].
+    pub fn forward_channels_last_relu(&self, input: Tensor<3>) -> Tensor<3> {
+        self.apply(input, true, Activation::Relu)
+    }
+
+    fn apply(&self, input: Tensor<3>, channels_last: bool, activation: Activation) -> Tensor<3> {
+        let bias = self.bias.as_ref().map(Param::val);
         let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
-        if kernels::enabled() && valid && self.stride == 1 {
-            kernels::conv1d_channels_last(input, self.weight.val(), self.bias.as_ref().map(Param::val))
-        } else {
-            self.forward(input.swap_dims(1, 2))
+        if !kernels::enabled() {
+            let input = if channels_last { input.swap_dims(1, 2) } else { input };
+            let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
+            let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
+            let out = burn::tensor::module::conv1d(input, self.weight.val(), bias, options);
+            return match activation {
+                Activation::Identity => out,
+                Activation::Relu => burn::tensor::activation::relu(out),
+            };
         }
+        if channels_last && valid && self.stride == 1 {
+            return kernels::conv1d_channels_last(input, self.weight.val(), bias, activation);
+        }
+        let input = if channels_last { input.swap_dims(1, 2) } else { input };
+        let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
+        kernels::conv1d(input, self.weight.val(), bias, self.stride, padding, activation)
     }
 }
 

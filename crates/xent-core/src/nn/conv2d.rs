@@ -7,7 +7,7 @@ use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 
 use super::padding::pairs_2d;
-use crate::kernels;
+use crate::kernels::{self, Activation};
 
 /// Configuration of a [`Conv2d`] (the fields and defaults of `burn::nn::conv::Conv2dConfig`,
 /// without dilation and groups, which are always 1).
@@ -71,14 +71,31 @@ impl Conv2d {
     /// - output: `[batch, channels_out, height_out, width_out]`, each axis `⌊(in + padding −
     ///   kernel) / stride⌋ + 1`
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        self.apply(input, Activation::Identity)
+    }
+
+    /// `relu(self.forward(input))` as one operation ([`Activation::Relu`]: one pass less over
+    /// the output forward and backward).
+    ///
+    /// # Shapes
+    ///
+    /// As [`Self::forward`].
+    pub fn forward_relu(&self, input: Tensor<4>) -> Tensor<4> {
+        self.apply(input, Activation::Relu)
+    }
+
+    fn apply(&self, input: Tensor<4>, activation: Activation) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
         let bias = self.bias.as_ref().map(Param::val);
         if kernels::enabled() {
-            kernels::conv2d(input, self.weight.val(), bias, self.stride, padding)
-        } else {
-            let options = ConvOptions::new_with_padding(self.stride, padding, [1, 1], 1);
-            burn::tensor::module::conv2d(input, self.weight.val(), bias, options)
+            return kernels::conv2d(input, self.weight.val(), bias, self.stride, padding, activation);
+        }
+        let options = ConvOptions::new_with_padding(self.stride, padding, [1, 1], 1);
+        let out = burn::tensor::module::conv2d(input, self.weight.val(), bias, options);
+        match activation {
+            Activation::Identity => out,
+            Activation::Relu => burn::tensor::activation::relu(out),
         }
     }
 }
@@ -91,6 +108,20 @@ mod tests {
     fn ramp(shape: [usize; 4], device: &Device) -> Tensor<4> {
         let n = shape.iter().product::<usize>();
         Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
+    }
+
+    #[test]
+    fn forward_relu_is_relu_of_forward_with_the_same_gradients() {
+        let device = Device::flex().autodiff();
+        let layer = Conv2dConfig::new([2, 3], [3, 2]).with_padding(PaddingConfig2d::Same).init(&device);
+        let x = ramp([2, 2, 5, 6], &device).require_grad();
+        let (fused, plain) = (layer.forward_relu(x.clone()), burn::tensor::activation::relu(layer.forward(x.clone())));
+        fused.clone().into_data().assert_approx_eq::<f32>(&plain.clone().into_data(), burn::tensor::Tolerance::absolute(1e-6));
+        let probe = ramp(fused.dims(), &device) + 0.5;
+        let (g1, g2) = ((fused * probe.clone()).sum().backward(), (plain * probe).sum().backward());
+        let close = |a: Tensor<4>, b: Tensor<4>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+        close(layer.weight.grad(&g1).unwrap(), layer.weight.grad(&g2).unwrap());
     }
 
     /// Records move both ways between this layer and Burn's, and both layers then compute the
