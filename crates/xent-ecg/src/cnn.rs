@@ -2,9 +2,9 @@
 //! features concatenated before a dense head. It emits logits; the loss configuration of the
 //! training engine decides the head (softmax or sigmoids).
 
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::*;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, MaxPool1d, MaxPool1dConfig};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 
 use crate::dataset::BeatBatch;

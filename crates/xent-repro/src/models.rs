@@ -2,12 +2,12 @@
 //! biases). Every model returns logits; the engine's loss configuration applies the head.
 
 use burn::module::Param;
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 use xent_core::Classifier;
-use xent_core::nn::{Conv2d, Conv2dConfig, MaxPool2d, MaxPool2dConfig};
+use xent_core::nn::{Conv2d, Conv2dConfig, Dropout, DropoutConfig, MaxPool2d, MaxPool2dConfig};
 
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
 

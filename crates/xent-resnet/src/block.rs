@@ -2,9 +2,9 @@
 //! projected) shortcut, in the original post-activation order or the pre-activation order of He et
 //! al.'s follow-up (used by Hannun et al. 2019).
 
-use burn::nn::{Dropout, DropoutConfig, PaddingConfig1d, Relu};
+use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig};
 
 /// Configuration of a [`BasicBlock`].
 #[derive(Config, Debug, PartialEq)]
