@@ -130,6 +130,10 @@ def main():
     print_ceilings(wanted, results, peak)
 
 
+def flop_text(flop):
+    return f"{flop / 1e6:.2f} M" if flop >= 1e6 else f"{flop / 1e3:.2f} k"
+
+
 def print_ceilings(wanted, results, peak):
     """GFLOP/s of all three from xent's FLOP count, against the measured FMA peak and the GEMM-only ceiling."""
     fma = peak["fma_gflop_per_s"].get("avx512", peak["fma_gflop_per_s"].get("avx2", {})).get("all_threads")
@@ -150,9 +154,9 @@ def print_ceilings(wanted, results, peak):
             ceiling = peak["gemm_ceiling"].get(m, {}).get(key)
             refs = [r for r in rates[1:] if r is not None]
             target = 1.5 * max(refs) if refs else None
-            print(f"| {m} | {step} | {flop[step] / 1e6:.2f} M "
-                  f"| {' / '.join('–' if g is None else f'{g:.0f}' for g in gflops)} "
-                  f"| {' / '.join('–' if p is None else f'{p:.0f} %' for p in share)} "
+            print(f"| {m} | {step} | {flop_text(flop[step])} "
+                  f"| {' / '.join('–' if g is None else f'{g:.3g}' for g in gflops)} "
+                  f"| {' / '.join('–' if p is None else f'{p:.2g} %' for p in share)} "
                   f"| {fmt(ceiling)} | {fmt(target)} | {fmt_ratio(ratio(target, ceiling))} |")
 
 

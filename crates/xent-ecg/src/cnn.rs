@@ -64,7 +64,7 @@ impl ConvBlock {
     /// - output: `[batch, c_out, length' / pool]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let x = match &self.norm {
-            Some(norm) => self.act.forward(norm.forward(self.conv.forward(x))),
+            Some(norm) => norm.forward_relu(self.conv.forward(x)),
             None => self.conv.forward_relu(x),
         };
         self.pool.forward(x)

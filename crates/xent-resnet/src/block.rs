@@ -87,11 +87,11 @@ impl BasicBlock {
             None => x.clone(),
         };
         if self.pre_activation {
-            let h = self.conv1.forward(self.act.forward(self.norm1.forward(x)));
-            let h = self.dropout.forward(self.act.forward(self.norm2.forward(h)));
+            let h = self.conv1.forward(self.norm1.forward_relu(x));
+            let h = self.dropout.forward(self.norm2.forward_relu(h));
             self.conv2.forward(h) + identity
         } else {
-            let h = self.act.forward(self.norm1.forward(self.conv1.forward(x)));
+            let h = self.norm1.forward_relu(self.conv1.forward(x));
             let h = self.norm2.forward(self.conv2.forward(self.dropout.forward(h)));
             self.act.forward(h + identity)
         }

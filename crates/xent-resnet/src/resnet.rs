@@ -159,7 +159,7 @@ impl ResNet1d {
     /// - `rr`: `[batch, 4]` (used when built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
-        let mut x = self.act.forward(self.stem_norm.forward(self.stem.forward(signals)));
+        let mut x = self.stem_norm.forward_relu(self.stem.forward(signals));
         for block in &self.blocks {
             x = block.forward(x);
             if let Some(pool) = &self.pool {
@@ -167,7 +167,7 @@ impl ResNet1d {
             }
         }
         if let Some(norm) = &self.final_norm {
-            x = self.act.forward(norm.forward(x));
+            x = norm.forward_relu(x);
         }
         let [batch, channels, _] = x.dims();
         let x: Tensor<2> = x.mean_dim(2).reshape([batch, channels]);

@@ -79,17 +79,19 @@ impl<B: XentGrads> Backward<B, 1> for LogitLossBackward {
     }
 }
 
-/// Batch-norm backward; parents: input, γ, β. State: input, γ, the batch's mean and variance, ε.
+/// Batch-norm backward; parents: input, γ, β. State: input, γ, the batch's mean and variance, ε,
+/// and the output if a ReLU was fused in.
 #[derive(Debug)]
 struct BatchNormBackward;
 
 impl<B: XentGrads> Backward<B, 3> for BatchNormBackward {
-    type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, f64);
+    #[allow(clippy::type_complexity)]
+    type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, f64, Option<FloatTensor<B>>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
-        let (x, gamma, mean, variance, epsilon) = ops.state;
-        let (dx, dgamma, dbeta) = B::xent_batch_norm_backward(x, gamma, mean, variance, epsilon, grad);
+        let (x, gamma, mean, variance, epsilon, relu_output) = ops.state;
+        let (dx, dgamma, dbeta) = B::xent_batch_norm_backward(x, gamma, mean, variance, epsilon, grad, relu_output);
         for (node, g) in ops.parents.into_iter().zip([dx, dgamma, dbeta]) {
             if let Some(node) = node {
                 grads.register::<B>(node.id, g);
@@ -176,13 +178,15 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
         epsilon: f64,
+        relu: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let nodes = [x.node(), gamma.node(), beta.node()];
         let (x, gamma) = (x.into_primitive(), gamma.into_primitive());
-        let (output, mean, variance) = B::xent_batch_norm_train(x.clone(), gamma.clone(), beta.into_primitive(), epsilon);
+        let (output, mean, variance) = B::xent_batch_norm_train(x.clone(), gamma.clone(), beta.into_primitive(), epsilon, relu);
         let statistics = (Self::from_inner(mean.clone()), Self::from_inner(variance.clone()));
+        let relu_output = relu.then(|| output.clone());
         let output = match BatchNormBackward.prepare::<C>(nodes).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish((x, gamma, mean, variance, epsilon), output),
+            OpsKind::Tracked(prep) => prep.finish((x, gamma, mean, variance, epsilon, relu_output), output),
             OpsKind::UnTracked(prep) => prep.finish(output),
         };
         (output, statistics.0, statistics.1)

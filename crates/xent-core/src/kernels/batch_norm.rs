@@ -117,8 +117,8 @@ fn inv_std(variance: &[f32], epsilon: f32) -> Vec<f32> {
     variance.iter().map(|v| 1.0 / (v + epsilon).sqrt()).collect()
 }
 
-/// Normalises `x` with its own per-channel statistics and applies `γ`, `β`.
-pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f32) -> NormForward {
+/// Normalises `x` with its own per-channel statistics and applies `γ`, `β` (and a ReLU if `relu`).
+pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f32, relu: bool) -> NormForward {
     assert_eq!(x.len(), s.batch * s.sample_len(), "batch norm: input length");
     assert!(gamma.len() == s.channels && beta.len() == s.channels, "batch norm: γ/β length");
     let (n, inner) = (s.count(), s.inner.max(1));
@@ -146,7 +146,11 @@ pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f
     output.par_chunks_mut(s.sample_len().max(1)).zip(x.par_chunks(s.sample_len().max(1))).for_each(|(out, xs)| {
         for (c, (o, xr)) in out.chunks_mut(inner).zip(xs.chunks(inner)).enumerate() {
             let (a, b) = (scale[c], offset[c]);
-            o.iter_mut().zip(xr).for_each(|(o, &v)| *o = v * a + b);
+            if relu {
+                o.iter_mut().zip(xr).for_each(|(o, &v)| *o = (v * a + b).max(0.0));
+            } else {
+                o.iter_mut().zip(xr).for_each(|(o, &v)| *o = v * a + b);
+            }
         }
     });
     NormForward { output, mean, variance }

@@ -173,12 +173,12 @@ impl XentOps for Flex {
         conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
     }
 
-    fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64) -> (FlexTensor, FlexTensor, FlexTensor) {
+    fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {
         let (Some(xc), Some(gc), Some(bc), Some(s)) = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&beta), norm_shape(&x)) else {
             let result = Flex::batch_norm_train(x, gamma, beta, epsilon);
-            return (result.output, result.mean, result.variance);
+            return (relu_if(result.output, relu), result.mean, result.variance);
         };
-        let r = batch_norm::forward(&s, slice(&xc), slice(&gc), slice(&bc), epsilon as f32);
+        let r = batch_norm::forward(&s, slice(&xc), slice(&gc), slice(&bc), epsilon as f32, relu);
         (tensor(r.output, xc.shape().to_vec()), tensor(r.mean, vec![s.channels]), tensor(r.variance, vec![s.channels]))
     }
 
@@ -255,9 +255,15 @@ impl XentGrads for Flex {
         variance: FlexTensor,
         epsilon: f64,
         output_grad: FlexTensor,
+        relu_output: Option<FlexTensor>,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        let parts = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&mean), contiguous_f32(&variance), contiguous_f32(&output_grad));
+        let dy = through_relu(&output_grad, relu_output.as_ref());
+        let parts = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&mean), contiguous_f32(&variance), dy);
         let ((Some(xc), Some(gc), Some(mc), Some(vc), Some(dc)), Some(s)) = (parts, norm_shape(&x)) else {
+            let output_grad = match relu_output {
+                Some(out) => Flex::relu_backward(out, output_grad),
+                None => output_grad,
+            };
             let grads = Flex::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
             return (grads.x_grad, grads.gamma_grad, grads.beta_grad);
         };

@@ -175,17 +175,20 @@ pub trait XentOps: Backend {
         Self::max_pool2d(x, [kernel_h, kernel_w], [stride_h, stride_w], [pad_h, pad_w], [1, 1], false)
     }
 
-    /// Batch normalisation with the batch's own statistics: returns the output, and the
-    /// per-channel mean and biased variance (which receive no gradient).
+    /// Batch normalisation with the batch's own statistics, followed by a ReLU if `relu`:
+    /// returns the output, and the per-channel mean and biased variance (which receive no
+    /// gradient).
     #[allow(clippy::type_complexity)]
     fn xent_batch_norm_train(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
         epsilon: f64,
+        relu: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let result = Self::batch_norm_train(x, gamma, beta, epsilon);
-        (result.output, result.mean, result.variance)
+        let output = if relu { Self::relu(result.output) } else { result.output };
+        (output, result.mean, result.variance)
     }
 
     /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
@@ -344,8 +347,8 @@ pub trait XentGrads: Backend {
     }
 
     /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
-    /// it returned.
-    #[allow(clippy::type_complexity)]
+    /// it returned; `relu_output` as in [`Self::xent_conv_backward`].
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn xent_batch_norm_backward(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
@@ -353,7 +356,12 @@ pub trait XentGrads: Backend {
         variance: FloatTensor<Self>,
         epsilon: f64,
         output_grad: FloatTensor<Self>,
+        relu_output: Option<FloatTensor<Self>>,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let output_grad = match relu_output {
+            Some(out) => Self::relu_backward(out, output_grad),
+            None => output_grad,
+        };
         let grads = Self::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
         (grads.x_grad, grads.gamma_grad, grads.beta_grad)
     }
@@ -581,9 +589,9 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding:
     Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
 }
 
-/// Batch normalisation with the batch's own statistics (training mode), as one recorded
-/// operation: returns the output and, per channel, the mean and the biased variance (detached),
-/// as `burn::tensor::module::batch_norm_train` does.
+/// Batch normalisation with the batch's own statistics (training mode), then `activation`, as one
+/// recorded operation: returns the output and, per channel, the mean and the biased variance
+/// (detached), as `burn::tensor::module::batch_norm_train` does.
 ///
 /// # Shapes
 ///
@@ -594,7 +602,13 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding:
 /// # Panics
 ///
 /// If `gamma` or `beta` do not have one value per channel.
-pub fn batch_norm_train<const D: usize>(x: Tensor<D>, gamma: Tensor<1>, beta: Tensor<1>, epsilon: f64) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
+pub fn batch_norm_train<const D: usize>(
+    x: Tensor<D>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    epsilon: f64,
+    activation: Activation,
+) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
     let channels = x.dims()[1];
     assert!(
         gamma.dims() == [channels] && beta.dims() == [channels],
@@ -602,7 +616,8 @@ pub fn batch_norm_train<const D: usize>(x: Tensor<D>, gamma: Tensor<1>, beta: Te
         gamma.dims(),
         beta.dims()
     );
-    let (y, mean, variance) = Dispatch::xent_batch_norm_train(x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), epsilon);
+    let relu = activation == Activation::Relu;
+    let (y, mean, variance) = Dispatch::xent_batch_norm_train(x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), epsilon, relu);
     (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(variance))
 }
 

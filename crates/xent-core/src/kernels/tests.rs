@@ -376,7 +376,7 @@ mod batch_norm {
     use burn::tensor::{Device, Tensor};
 
     use super::{assert_close, random};
-    use crate::kernels::batch_norm_train;
+    use crate::kernels::{Activation, batch_norm_train};
 
     /// Output, statistics and the gradients of input, γ and β against Burn's `batch_norm_train`
     /// (whose autodiff is one operation too, built from Burn's reductions and broadcasts).
@@ -386,7 +386,7 @@ mod batch_norm {
         let x = (random(shape, device) + offset).require_grad();
         let gamma = (random([channels], device) + 1.0).require_grad();
         let beta = random([channels], device).require_grad();
-        let (y, mean, variance) = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
+        let (y, mean, variance) = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5, Activation::Identity);
         let want = burn_batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5);
         assert_close(&format!("output {what}"), y.clone(), want.output.clone());
         assert_close(&format!("mean {what}"), mean, want.mean);
@@ -445,11 +445,28 @@ mod batch_norm {
         check([6, 4, 30], 1000.0, &device);
     }
 
+    /// With the ReLU fused in: `relu` of Burn's output, and the gradients through it.
+    #[test]
+    fn fused_relu_matches_relu_of_burns_batch_norm() {
+        use burn::tensor::activation::relu;
+        let device = Device::flex().autodiff();
+        let x = random([8, 4, 25], &device).require_grad();
+        let (gamma, beta) = ((random([4], &device) + 1.0).require_grad(), random([4], &device).require_grad());
+        let (y, _, _) = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5, Activation::Relu);
+        let want = relu(burn_batch_norm_train(x.clone(), gamma.clone(), beta.clone(), 1e-5).output);
+        assert_close("relu(batch norm)", y.clone(), want.clone());
+        let probe = (random([8, 4, 25], &device) * 17.0).sin();
+        let (g1, g2) = ((y * probe.clone()).sum().backward(), (want * probe).sum().backward());
+        assert_close("dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+        assert_close("dγ", gamma.grad(&g1).unwrap(), gamma.grad(&g2).unwrap());
+        assert_close("dβ", beta.grad(&g1).unwrap(), beta.grad(&g2).unwrap());
+    }
+
     #[test]
     fn plain_devices_get_no_gradient_bookkeeping() {
         let device = Device::flex();
         let x: Tensor<3> = random([4, 3, 10], &device);
-        let (y, mean, variance) = batch_norm_train(x.clone(), Tensor::ones([3], &device), Tensor::zeros([3], &device), 1e-5);
+        let (y, mean, variance) = batch_norm_train(x.clone(), Tensor::ones([3], &device), Tensor::zeros([3], &device), 1e-5, Activation::Identity);
         let want = burn_batch_norm_train(x, Tensor::ones([3], &device), Tensor::zeros([3], &device), 1e-5);
         assert_close("output", y, want.output);
         assert_close("mean", mean, want.mean);

@@ -4,7 +4,7 @@ use burn::config::Config;
 use burn::module::{Flag, Module, Param, RunningState};
 use burn::tensor::{Device, Tensor};
 
-use crate::kernels;
+use crate::kernels::{self, Activation};
 
 /// Configuration of a [`BatchNorm`] (the fields and defaults of `burn::nn::BatchNormConfig`).
 #[derive(Config, Debug)]
@@ -78,15 +78,37 @@ impl BatchNorm {
     ///
     /// If axis 1 of the input is not `num_features` long.
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.apply(input, Activation::Identity)
+    }
+
+    /// `relu(self.forward(input))`, in training as one operation ([`Activation::Relu`]: one pass
+    /// less over the output forward and backward).
+    ///
+    /// # Shapes
+    ///
+    /// As [`Self::forward`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::forward`].
+    pub fn forward_relu<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        self.apply(input, Activation::Relu)
+    }
+
+    fn apply<const D: usize>(&self, input: Tensor<D>, activation: Activation) -> Tensor<D> {
         let [channels] = self.gamma.dims();
         assert_eq!(input.dims()[1], channels, "batch norm: input has {} channels, the layer {channels}", input.dims()[1]);
+        let relu = |t: Tensor<D>| match activation {
+            Activation::Identity => t,
+            Activation::Relu => burn::tensor::activation::relu(t),
+        };
         if !(input.device().is_autodiff() && self.training.is_enabled()) {
-            return self.forward_inference(input);
+            return relu(self.forward_inference(input));
         }
         if !kernels::enabled() {
-            return burn::nn::BatchNorm::from(self).forward(input);
+            return relu(burn::nn::BatchNorm::from(self).forward(input));
         }
-        let (output, mean, variance) = kernels::batch_norm_train(input, self.gamma.val(), self.beta.val(), self.epsilon);
+        let (output, mean, variance) = kernels::batch_norm_train(input, self.gamma.val(), self.beta.val(), self.epsilon, activation);
         let m = self.momentum;
         let update = |state: &RunningState<Tensor<1>>, batch: Tensor<1>| {
             let running = state.value_sync().to_device(&batch.device());
@@ -165,6 +187,25 @@ mod tests {
         close(ours.forward(x.clone()), theirs.forward(x));
         let back = BatchNormConfig::new(4).init(&device).load_record(theirs.into_record());
         close(back.running_var.value(), ours.running_var.value());
+    }
+
+    /// The fused ReLU in training and the plain one in evaluation equal `relu(forward)`, with the
+    /// same gradients and running statistics.
+    #[test]
+    fn forward_relu_is_relu_of_forward() {
+        let device = Device::flex().autodiff();
+        let (a, b) = (BatchNormConfig::new(3).init(&device), BatchNormConfig::new(3).init(&device));
+        let x = wave([4, 3, 9], 0.3, &device).require_grad();
+        let (fused, plain) = (a.forward_relu(x.clone()), burn::tensor::activation::relu(b.forward(x.clone())));
+        close(fused.clone(), plain.clone());
+        let weights = wave([4, 3, 9], 2.0, &device);
+        let (g1, g2) = ((fused * weights.clone()).sum().backward(), (plain * weights).sum().backward());
+        close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+        close(a.gamma.grad(&g1).unwrap(), b.gamma.grad(&g2).unwrap());
+        close(a.beta.grad(&g1).unwrap(), b.beta.grad(&g2).unwrap());
+        close(a.running_var.value(), b.running_var.value());
+        let x = wave([2, 3, 5], 1.0, &device.clone().without_autodiff());
+        close(a.valid().forward_relu(x.clone()), burn::tensor::activation::relu(b.valid().forward(x)));
     }
 
     #[test]
