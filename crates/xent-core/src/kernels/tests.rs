@@ -396,7 +396,7 @@ mod batch_norm {
         let (g1, g2) = ((y * probe.clone()).sum().backward(), (want.output * probe.clone()).sum().backward());
         // The input gradient is a difference of terms of order |dy|·γ/σ that nearly cancel: both
         // are compared with the same formula in `f64`, each to its terms' scale.
-        let exact = input_grad_f64(&values(x.clone()), &values(gamma.clone()), &values(probe), shape[0], channels);
+        let exact = input_grad_f64(&values(x.clone()), &values(gamma.clone()), &values(probe), shape[0]);
         let (ours, burns) = (values(x.grad(&g1).unwrap()), values(x.grad(&g2).unwrap()));
         let error = |got: &[f32]| got.iter().zip(&exact).map(|(g, e)| (f64::from(*g) - e).abs()).fold(0.0, f64::max);
         let scale = exact.iter().fold(1.0f64, |m, v| m.max(v.abs()));
@@ -412,12 +412,13 @@ mod batch_norm {
 
     /// `dx` of `Σ y·dy` in `f64`: `γ/σ · (dy − mean(dy) − x̂ · mean(dy x̂))`, per channel over
     /// batch and positions.
-    fn input_grad_f64(x: &[f32], gamma: &[f32], dy: &[f32], batch: usize, channels: usize) -> Vec<f64> {
+    fn input_grad_f64(x: &[f32], gamma: &[f32], dy: &[f32], batch: usize) -> Vec<f64> {
+        let channels = gamma.len();
         let inner = x.len() / (batch * channels);
         let index = |b: usize, c: usize, i: usize| (b * channels + c) * inner + i;
         let n = (batch * inner) as f64;
         let mut dx = vec![0.0f64; x.len()];
-        for c in 0..channels {
+        for (c, &g) in gamma.iter().enumerate() {
             let all = || (0..batch).flat_map(move |b| (0..inner).map(move |i| index(b, c, i)));
             let mean = all().map(|j| f64::from(x[j])).sum::<f64>() / n;
             let var = all().map(|j| (f64::from(x[j]) - mean).powi(2)).sum::<f64>() / n;
@@ -426,7 +427,7 @@ mod batch_norm {
             let mean_dy = all().map(|j| f64::from(dy[j])).sum::<f64>() / n;
             let mean_dy_xhat = all().map(|j| f64::from(dy[j]) * xhat(j)).sum::<f64>() / n;
             for j in all() {
-                dx[j] = f64::from(gamma[c]) * inv * (f64::from(dy[j]) - mean_dy - xhat(j) * mean_dy_xhat);
+                dx[j] = f64::from(g) * inv * (f64::from(dy[j]) - mean_dy - xhat(j) * mean_dy_xhat);
             }
         }
         dx
