@@ -2,7 +2,7 @@
 //! anything else to Burn's own operations.
 
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
 use rayon::prelude::*;
@@ -15,7 +15,7 @@ use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_logit_loss, burn_logit_loss_backward,
-    burn_max_pool_backward, burn_moment_step,
+    burn_max_pool_backward, burn_moment_step, relu_if, through_relu,
 };
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
@@ -110,14 +110,9 @@ fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
     NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
 }
 
-/// `out` after a ReLU if `relu` (Burn's, for the fallback paths).
-fn relu_if(out: FlexTensor, relu: bool) -> FlexTensor {
-    if relu { Flex::relu(out) } else { out }
-}
-
 /// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
 /// (`None` for a dtype the kernels do not take).
-fn through_relu(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<FlexTensor> {
+fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<FlexTensor> {
     let dy = contiguous_f32(dy)?;
     let Some(out) = relu_output else { return Some(dy) };
     let out = contiguous_f32(out)?;
@@ -129,7 +124,7 @@ impl XentOps for Flex {
     fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
             let out = Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
-            return relu_if(out, relu);
+            return relu_if::<Flex>(out, relu);
         };
         let s = nlc_shape(&xc, &wc);
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
@@ -154,7 +149,7 @@ impl XentOps for Flex {
         relu: bool,
     ) -> FlexTensor {
         let g = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if(Flex::conv1d(x, weight, Some(bias), g.burn_1d()), relu))
+        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if::<Flex>(Flex::conv1d(x, weight, Some(bias), g.burn_1d()), relu))
     }
 
     fn xent_conv2d(
@@ -170,13 +165,13 @@ impl XentOps for Flex {
         relu: bool,
     ) -> FlexTensor {
         let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
+        conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if::<Flex>(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
     }
 
     fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {
         let (Some(xc), Some(gc), Some(bc), Some(s)) = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&beta), norm_shape(&x)) else {
             let result = Flex::batch_norm_train(x, gamma, beta, epsilon);
-            return (relu_if(result.output, relu), result.mean, result.variance);
+            return (relu_if::<Flex>(result.output, relu), result.mean, result.variance);
         };
         let r = batch_norm::forward(&s, slice(&xc), slice(&gc), slice(&bc), epsilon as f32, relu);
         (tensor(r.output, xc.shape().to_vec()), tensor(r.mean, vec![s.channels]), tensor(r.variance, vec![s.channels]))
@@ -230,11 +225,8 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), through_relu(&output_grad, relu_output.as_ref())) else {
-            let output_grad = match relu_output {
-                Some(out) => Flex::relu_backward(out, output_grad),
-                None => output_grad,
-            };
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
+            let output_grad = through_relu::<Flex>(output_grad, relu_output);
             let (dx, dw, db) =
                 burn_conv_backward::<Flex>(Flex::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
             return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
@@ -257,13 +249,10 @@ impl XentGrads for Flex {
         output_grad: FlexTensor,
         relu_output: Option<FlexTensor>,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        let dy = through_relu(&output_grad, relu_output.as_ref());
+        let dy = masked_grad(&output_grad, relu_output.as_ref());
         let parts = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&mean), contiguous_f32(&variance), dy);
         let ((Some(xc), Some(gc), Some(mc), Some(vc), Some(dc)), Some(s)) = (parts, norm_shape(&x)) else {
-            let output_grad = match relu_output {
-                Some(out) => Flex::relu_backward(out, output_grad),
-                None => output_grad,
-            };
+            let output_grad = through_relu::<Flex>(output_grad, relu_output);
             let grads = Flex::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
             return (grads.x_grad, grads.gamma_grad, grads.beta_grad);
         };
@@ -288,11 +277,8 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), through_relu(&output_grad, relu_output.as_ref())) else {
-            let output_grad = match relu_output {
-                Some(out) => Flex::relu_backward(out, output_grad),
-                None => output_grad,
-            };
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
+            let output_grad = through_relu::<Flex>(output_grad, relu_output);
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
         let s = conv_shape(&xc, &wc, &geometry);

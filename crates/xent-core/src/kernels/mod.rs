@@ -125,7 +125,7 @@ pub trait XentOps: Backend {
         relu: bool,
     ) -> FloatTensor<Self> {
         let out = Self::conv1d(x, weight, Some(bias), ConvGeometry::one_d(stride, pad_left, pad_right).burn_1d());
-        if relu { Self::relu(out) } else { out }
+        relu_if::<Self>(out, relu)
     }
 
     /// 1-D convolution, stride 1, no padding, of a channels-last input `[batch, length,
@@ -133,7 +133,7 @@ pub trait XentOps: Backend {
     /// channels_out, length_out]`.
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
         let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
-        if relu { Self::relu(out) } else { out }
+        relu_if::<Self>(out, relu)
     }
 
     /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right), followed
@@ -153,7 +153,7 @@ pub trait XentOps: Backend {
     ) -> FloatTensor<Self> {
         let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
         let out = Self::conv2d(x, weight, Some(bias), geometry.burn_2d());
-        if relu { Self::relu(out) } else { out }
+        relu_if::<Self>(out, relu)
     }
 
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
@@ -187,8 +187,7 @@ pub trait XentOps: Backend {
         relu: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let result = Self::batch_norm_train(x, gamma, beta, epsilon);
-        let output = if relu { Self::relu(result.output) } else { result.output };
-        (output, result.mean, result.variance)
+        (relu_if::<Self>(result.output, relu), result.mean, result.variance)
     }
 
     /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
@@ -213,6 +212,20 @@ pub trait XentOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let rule = MomentRule { beta_1, beta_2, epsilon, alpha, infinity_norm };
         burn_moment_step::<Self>(param, grad, moment_1, moment_2, &rule)
+    }
+}
+
+/// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
+fn relu_if<B: Backend>(out: FloatTensor<B>, relu: bool) -> FloatTensor<B> {
+    if relu { B::relu(out) } else { out }
+}
+
+/// The gradient `grad` of a fused ReLU's output passed through it with Burn's `relu_backward`
+/// (`relu_output`: that output, if the operation had a ReLU).
+fn through_relu<B: Backend>(grad: FloatTensor<B>, relu_output: Option<FloatTensor<B>>) -> FloatTensor<B> {
+    match relu_output {
+        Some(out) => B::relu_backward(out, grad),
+        None => grad,
     }
 }
 
@@ -321,10 +334,7 @@ pub trait XentGrads: Backend {
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
-        let output_grad = match relu_output {
-            Some(out) => Self::relu_backward(out, output_grad),
-            None => output_grad,
-        };
+        let output_grad = through_relu::<Self>(output_grad, relu_output);
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
     }
 
@@ -338,10 +348,7 @@ pub trait XentGrads: Backend {
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
-        let output_grad = match relu_output {
-            Some(out) => Self::relu_backward(out, output_grad),
-            None => output_grad,
-        };
+        let output_grad = through_relu::<Self>(output_grad, relu_output);
         let (dx, dw, db) = burn_conv_backward::<Self>(Self::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
     }
@@ -358,10 +365,7 @@ pub trait XentGrads: Backend {
         output_grad: FloatTensor<Self>,
         relu_output: Option<FloatTensor<Self>>,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-        let output_grad = match relu_output {
-            Some(out) => Self::relu_backward(out, output_grad),
-            None => output_grad,
-        };
+        let output_grad = through_relu::<Self>(output_grad, relu_output);
         let grads = Self::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
         (grads.x_grad, grads.gamma_grad, grads.beta_grad)
     }
