@@ -175,8 +175,8 @@ fn col2im(s: &ConvShape, taps: &[TapRange], dcols: &[f32], dx_b: &mut [f32]) {
     }
 }
 
-/// Samples per partial sum of the weight gradient (fixed, so that results do not depend on the
-/// machine's thread count or on scheduling).
+/// Samples per partial sum of the weight gradient (fixed, so that results do not depend on
+/// scheduling: the same run gives the same bits).
 const SAMPLES_PER_GROUP: usize = 8;
 
 /// Whether to run one single-threaded GEMM per sample across the rayon pool (many samples), or
