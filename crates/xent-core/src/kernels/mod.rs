@@ -6,8 +6,8 @@
 //! convolution's weight gradient (a convolution over swapped dimensions) and its input gradient
 //! (a transposed convolution). This module replaces exactly those, in 1-D and 2-D:
 //!
-//! - [`conv1d`] and [`conv2d`]: im2col + one GEMM per batch element forward; one GEMM over the
-//!   whole batch for each of the weight and input gradients (`conv` module docs);
+//! - [`conv1d`] and [`conv2d`]: per sample, an im2col matrix in a cache-sized buffer and one GEMM
+//!   for each of the output, the weight gradient and the input gradient (`conv` module docs);
 //! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
 //!   maximum rather than storing indices;
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
@@ -18,6 +18,8 @@
 //! - [`logit_loss`]: the training losses from logits as one operation (and one backward), instead
 //!   of a dozen recorded elementwise operations.
 //!
+//! The convolutions and the batch norm take an [`Activation`]: a ReLU applied inside the same
+//! operation (and its gradient mask inside the same backward), one pass less each way.
 //! They run on the flex device (and under `autodiff()` on it) for `f32` tensors with dilation 1
 //! and one group; anything else (another dtype, the opt-in ndarray backend) goes to Burn's own
 //! operation with the same arguments, so results never depend on which path ran beyond
