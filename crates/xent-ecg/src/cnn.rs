@@ -4,6 +4,7 @@
 
 use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::*;
+use xent_core::kernels::Activation;
 use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 
@@ -64,7 +65,7 @@ impl ConvBlock {
     /// - output: `[batch, c_out, length' / pool]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let x = match &self.norm {
-            Some(norm) => norm.forward_relu(self.conv.forward(x)),
+            Some(norm) => norm.after_conv1d(&self.conv, x, Activation::Relu),
             None => self.conv.forward_relu(x),
         };
         self.pool.forward(x)

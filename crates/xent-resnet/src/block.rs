@@ -4,6 +4,7 @@
 
 use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
+use xent_core::kernels::Activation;
 use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig};
 
 /// Configuration of a [`BasicBlock`].
@@ -83,7 +84,7 @@ impl BasicBlock {
     /// - output: `[batch, channels_out, ⌈length / stride⌉]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let identity = match &self.shortcut {
-            Some(p) => p.norm.forward(p.conv.forward(x.clone())),
+            Some(p) => p.norm.after_conv1d(&p.conv, x.clone(), Activation::Identity),
             None => x.clone(),
         };
         if self.pre_activation {
@@ -91,8 +92,8 @@ impl BasicBlock {
             let h = self.dropout.forward(self.norm2.forward_relu(h));
             self.conv2.forward(h) + identity
         } else {
-            let h = self.norm1.forward_relu(self.conv1.forward(x));
-            let h = self.norm2.forward(self.conv2.forward(self.dropout.forward(h)));
+            let h = self.norm1.after_conv1d(&self.conv1, x, Activation::Relu);
+            let h = self.norm2.after_conv1d(&self.conv2, self.dropout.forward(h), Activation::Identity);
             self.act.forward(h + identity)
         }
     }

@@ -3,6 +3,7 @@
 
 use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
 use burn::prelude::*;
+use xent_core::kernels::Activation;
 use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 use xent_ecg::dataset::BeatBatch;
@@ -159,7 +160,7 @@ impl ResNet1d {
     /// - `rr`: `[batch, 4]` (used when built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
-        let mut x = self.stem_norm.forward_relu(self.stem.forward(signals));
+        let mut x = self.stem_norm.after_conv1d(&self.stem, signals, Activation::Relu);
         for block in &self.blocks {
             x = block.forward(x);
             if let Some(pool) = &self.pool {

@@ -4,6 +4,7 @@ use burn::config::Config;
 use burn::module::{Flag, Module, Param, RunningState};
 use burn::tensor::{Device, Tensor};
 
+use super::Conv1d;
 use crate::kernels::{self, Activation};
 
 /// Configuration of a [`BatchNorm`] (the fields and defaults of `burn::nn::BatchNormConfig`).
@@ -119,14 +120,61 @@ impl BatchNorm {
         output
     }
 
-    /// `x · s + t` with `s = γ / √(running var + ε)` and `t = β − running mean · s` per channel:
-    /// two passes over the input where Burn's `batch_norm` takes four.
-    fn forward_inference<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        let device = input.device();
-        let mean = self.running_mean.value().to_device(&device);
-        let var = self.running_var.value().to_device(&device);
+    /// `activation(self.forward(conv.forward(input)))`. When the norm uses its running statistics
+    /// (evaluation, or a plain device) it is folded into the convolution (per output channel,
+    /// weight · s and bias · s + t, see [`Self::scale_shift`]), so the whole is one convolution with
+    /// the activation fused in: no pass over the output for the norm or the ReLU. In training it is
+    /// the convolution, then the norm with the activation fused in.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, length_in]`
+    /// - output: `[batch, num_features, length_out]` (`conv`'s output; `conv.channels_out` must be
+    ///   `num_features`)
+    ///
+    /// # Panics
+    ///
+    /// If the convolution's output channels are not this layer's features.
+    pub fn after_conv1d(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        let [channels] = self.gamma.dims();
+        let [c_out, _, _] = conv.weight.dims();
+        assert_eq!(c_out, channels, "batch norm: the convolution has {c_out} output channels, the layer {channels}");
+        if input.device().is_autodiff() && self.training.is_enabled() {
+            return self.apply(conv.forward(input), activation);
+        }
+        let (scale, shift) = self.scale_shift(&input.device());
+        let weight = conv.weight.val().mul(scale.clone().reshape([channels, 1, 1]));
+        let bias = match &conv.bias {
+            Some(b) => b.val().mul(scale).add(shift),
+            None => shift,
+        };
+        let folded = Conv1d {
+            weight: Param::from_tensor(weight),
+            bias: Some(Param::from_tensor(bias)),
+            stride: conv.stride,
+            kernel_size: conv.kernel_size,
+            padding: conv.padding.clone(),
+        };
+        match activation {
+            Activation::Identity => folded.forward(input),
+            Activation::Relu => folded.forward_relu(input),
+        }
+    }
+
+    /// The evaluation-time normalisation as one scale `s = γ / √(running var + ε)` and one shift
+    /// `t = β − running mean · s` per channel, on `device`.
+    fn scale_shift(&self, device: &Device) -> (Tensor<1>, Tensor<1>) {
+        let mean = self.running_mean.value().to_device(device);
+        let var = self.running_var.value().to_device(device);
         let scale = self.gamma.val().div(var.add_scalar(self.epsilon).sqrt());
         let shift = self.beta.val().sub(mean.mul(scale.clone()));
+        (scale, shift)
+    }
+
+    /// `x · s + t` ([`Self::scale_shift`]): two passes over the input where Burn's `batch_norm`
+    /// takes four.
+    fn forward_inference<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let (scale, shift) = self.scale_shift(&input.device());
         let mut per_channel = [1usize; D];
         per_channel[1] = scale.dims()[0];
         input.mul(scale.reshape(per_channel)).add(shift.reshape(per_channel))
@@ -206,6 +254,29 @@ mod tests {
         close(a.running_var.value(), b.running_var.value());
         let x = wave([2, 3, 5], 1.0, &device.clone().without_autodiff());
         close(a.valid().forward_relu(x.clone()), burn::tensor::activation::relu(b.valid().forward(x)));
+    }
+
+    /// Folded into the convolution in evaluation, unfolded in training: both equal the
+    /// convolution, then the norm, then the activation (with and without a bias).
+    #[test]
+    fn after_conv1d_equals_conv_then_norm() {
+        use burn::nn::PaddingConfig1d;
+        use crate::nn::Conv1dConfig;
+        let device = Device::flex().autodiff();
+        for bias in [true, false] {
+            let conv = Conv1dConfig::new(2, 3, 3).with_padding(PaddingConfig1d::Same).with_bias(bias).init(&device);
+            let norm = BatchNormConfig::new(3).init(&device);
+            // Two training steps give the running statistics values other than 0 and 1.
+            for step in 0..2 {
+                let x = wave([4, 2, 9], step as f32, &device);
+                let want = burn::tensor::activation::relu(norm.forward(conv.forward(x.clone())));
+                close(norm.after_conv1d(&conv, x, Activation::Relu), want);
+            }
+            let (conv, norm) = (conv.valid(), norm.valid());
+            let x = wave([3, 2, 7], 0.7, &device.clone().without_autodiff());
+            close(norm.after_conv1d(&conv, x.clone(), Activation::Relu), burn::tensor::activation::relu(norm.forward(conv.forward(x.clone()))));
+            close(norm.after_conv1d(&conv, x.clone(), Activation::Identity), norm.forward(conv.forward(x)));
+        }
     }
 
     #[test]
