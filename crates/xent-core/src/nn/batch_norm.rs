@@ -122,7 +122,8 @@ impl BatchNorm {
 
     /// `activation(self.forward(conv.forward(input)))`. When the norm uses its running statistics
     /// (evaluation, or a plain device) it is folded into the convolution (per output channel,
-    /// weight · s and bias · s + t, see [`Self::scale_shift`]), so the whole is one convolution with
+    /// weight · s and bias · s + t, with `s = γ / √(running var + ε)` and `t = β − running mean ·
+    /// s`), so the whole is one convolution with
     /// the activation fused in: no pass over the output for the norm or the ReLU. In training it is
     /// the convolution, then the norm with the activation fused in.
     ///
