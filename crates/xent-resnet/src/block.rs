@@ -5,7 +5,7 @@
 use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
 use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, residual_relu};
 
 /// Configuration of a [`BasicBlock`].
 #[derive(Config, Debug, PartialEq)]
@@ -94,7 +94,7 @@ impl BasicBlock {
         } else {
             let h = self.norm1.after_conv1d(&self.conv1, x, Activation::Relu);
             let h = self.norm2.after_conv1d(&self.conv2, self.dropout.forward(h), Activation::Identity);
-            self.act.forward(h + identity)
+            residual_relu(h, identity)
         }
     }
 }

@@ -100,6 +100,27 @@ impl<B: XentGrads> Backward<B, 3> for BatchNormBackward {
     }
 }
 
+/// `relu(a + b)` backward; parents: `a`, `b`, which both receive the output's gradient masked by
+/// `output > 0`. State: the output.
+#[derive(Debug)]
+struct AddReluBackward;
+
+impl<B: XentGrads> Backward<B, 2> for AddReluBackward {
+    type State = FloatTensor<B>;
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let masked = B::relu_backward(ops.state, grad);
+        let [node_a, node_b] = ops.parents;
+        if let Some(node) = node_a {
+            grads.register::<B>(node.id, masked.clone());
+        }
+        if let Some(node) = node_b {
+            grads.register::<B>(node.id, masked);
+        }
+    }
+}
+
 /// Records a convolution computed by `forward` on the inner backend (`relu`: with its ReLU).
 fn conv<B: XentOps + XentGrads, C: CheckpointStrategy>(
     x: FloatTensor<Autodiff<B, C>>,
@@ -190,6 +211,15 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
             OpsKind::UnTracked(prep) => prep.finish(output),
         };
         (output, statistics.0, statistics.1)
+    }
+
+    fn xent_add_relu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {
+        let nodes = [a.node(), b.node()];
+        let output = B::xent_add_relu(a.into_primitive(), b.into_primitive());
+        match AddReluBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish(output.clone(), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
     }
 
     fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {

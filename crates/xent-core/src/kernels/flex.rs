@@ -2,7 +2,7 @@
 //! anything else to Burn's own operations.
 
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{FloatTensorOps, ModuleOps};
+use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
 use rayon::prelude::*;
@@ -128,6 +128,14 @@ impl XentOps for Flex {
         };
         let s = nlc_shape(&xc, &wc);
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
+    }
+
+    fn xent_add_relu(a: FlexTensor, b: FlexTensor) -> FlexTensor {
+        let (Some(ac), Some(bc)) = (contiguous_f32(&a), contiguous_f32(&b)) else {
+            return Flex::relu(Flex::float_add(a, b));
+        };
+        let out = slice(&ac).par_iter().zip(slice(&bc)).map(|(&x, &y)| (x + y).max(0.0)).collect();
+        tensor(out, ac.shape().to_vec())
     }
 
     fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {

@@ -15,6 +15,7 @@
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
 //!   and two backward, instead of Burn's transposing copies and broadcast passes;
+//! - [`add_relu`]: a residual block's `relu(a + b)` as one pass each way;
 //! - [`logit_loss`]: the training losses from logits as one operation (and one backward), instead
 //!   of a dozen recorded elementwise operations.
 //!
@@ -190,6 +191,11 @@ pub trait XentOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let result = Self::batch_norm_train(x, gamma, beta, epsilon);
         (relu_if::<Self>(result.output, relu), result.mean, result.variance)
+    }
+
+    /// `max(a + b, 0)` elementwise, `a` and `b` of the same shape (a residual block's join).
+    fn xent_add_relu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::relu(Self::float_add(a, b))
     }
 
     /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
@@ -625,6 +631,21 @@ pub fn batch_norm_train<const D: usize>(
     let relu = activation == Activation::Relu;
     let (y, mean, variance) = Dispatch::xent_batch_norm_train(x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), epsilon, relu);
     (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(variance))
+}
+
+/// `relu(a + b)` as one recorded operation (one pass forward; backward one mask of the output's
+/// gradient, which both inputs receive): the join of a residual block.
+///
+/// # Shapes
+///
+/// - `a`, `b`: the same shape; output: that shape
+///
+/// # Panics
+///
+/// If the shapes differ.
+pub fn add_relu<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<D> {
+    assert_eq!(a.dims(), b.dims(), "add_relu: the operands differ in shape");
+    Tensor::from_dispatch(Dispatch::xent_add_relu(a.into_dispatch(), b.into_dispatch()))
 }
 
 /// Per-sample training losses from logits ([`LogitLoss`]) as one recorded operation; the

@@ -13,6 +13,7 @@ mod embedding_bag;
 mod max_pool1d;
 mod max_pool2d;
 mod padding;
+mod residual;
 
 pub use batch_norm::{BatchNorm, BatchNormConfig};
 pub use conv1d::{Conv1d, Conv1dConfig};
@@ -21,3 +22,4 @@ pub use dropout::{Dropout, DropoutConfig};
 pub use embedding_bag::{EmbeddingBag, EmbeddingBagConfig};
 pub use max_pool1d::{MaxPool1d, MaxPool1dConfig};
 pub use max_pool2d::{MaxPool2d, MaxPool2dConfig};
+pub use residual::residual_relu;
