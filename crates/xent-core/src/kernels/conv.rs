@@ -175,6 +175,18 @@ fn col2im(s: &ConvShape, taps: &[TapRange], dcols: &[f32], dx_b: &mut [f32]) {
     }
 }
 
+/// `Σ row` in 16 independent lanes (a plain `sum` is one dependent chain of scalar additions; this
+/// vectorises), in a fixed order.
+fn lane_sum(row: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let (chunks, tail) = row.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for chunk in chunks {
+        acc.iter_mut().zip(chunk).for_each(|(a, v)| *a += v);
+    }
+    acc.iter().sum::<f32>() + tail.iter().sum::<f32>()
+}
+
 /// Samples per partial sum of the weight gradient (fixed, so that results do not depend on
 /// scheduling: the same run gives the same bits).
 const SAMPLES_PER_GROUP: usize = 8;
@@ -258,7 +270,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
     if wanted.bias {
         let mut db = vec![0.0f32; s.channels_out];
         for sample in dy.chunks_exact(dy_len.max(1)) {
-            db.iter_mut().zip(sample.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += row.iter().sum::<f32>());
+            db.iter_mut().zip(sample.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
         }
         grads.bias = Some(db);
     }
