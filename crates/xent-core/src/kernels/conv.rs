@@ -224,14 +224,21 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
     let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
     per_sample(s, &mut out, per_batch, s.patch() * plane, |b, out_b, cols| {
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
-        if let Some(bias) = bias {
-            for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
-                row.fill(v);
+        matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
+        // Bias and ReLU in one pass over the sample's output, while it is in cache.
+        match (bias, relu) {
+            (Some(bias), true) => {
+                for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
+                    row.iter_mut().for_each(|o| *o = (*o + v).max(0.0));
+                }
             }
-        }
-        matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), bias.is_some(), parallel_gemm);
-        if relu {
-            out_b.iter_mut().for_each(|v| *v = v.max(0.0));
+            (Some(bias), false) => {
+                for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
+                    row.iter_mut().for_each(|o| *o += v);
+                }
+            }
+            (None, true) => out_b.iter_mut().for_each(|o| *o = o.max(0.0)),
+            (None, false) => {}
         }
     });
     out
