@@ -197,20 +197,20 @@ fn across_batch(s: &ConvShape) -> bool {
     s.batch >= 2 * rayon::current_num_threads()
 }
 
-/// Runs `one(b, out_b, scratch)` for every sample `b` and its chunk of `out` (`per_sample` long),
+/// Runs `one(b, out_b, scratch)` for every sample `b` and its chunk of `out` (`chunk` long),
 /// across the pool or in turn ([`across_batch`]); `scratch` is a per-task buffer of `scratch_len`.
-fn per_sample<F>(s: &ConvShape, out: &mut [f32], per_sample: usize, scratch_len: usize, one: F)
+fn per_sample<F>(s: &ConvShape, out: &mut [f32], chunk: usize, scratch_len: usize, one: F)
 where
     F: Fn(usize, &mut [f32], &mut [f32]) + Sync,
 {
-    if per_sample == 0 {
+    if chunk == 0 {
         return;
     }
     if across_batch(s) {
-        out.par_chunks_mut(per_sample).enumerate().for_each_init(|| vec![0.0f32; scratch_len], |scratch, (b, out_b)| one(b, out_b, scratch));
+        out.par_chunks_mut(chunk).enumerate().for_each_init(|| vec![0.0f32; scratch_len], |scratch, (b, out_b)| one(b, out_b, scratch));
     } else {
         let mut scratch = vec![0.0f32; scratch_len];
-        out.chunks_mut(per_sample).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
+        out.chunks_mut(chunk).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
     }
 }
 

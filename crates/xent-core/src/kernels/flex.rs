@@ -8,7 +8,7 @@ use burn::tensor::{DType, Shape, TensorData};
 use rayon::prelude::*;
 
 use super::batch_norm::{self, NormShape};
-use super::conv::{self, Axis, ConvShape, Wanted};
+use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv_nlc::{self, NlcShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
@@ -103,6 +103,17 @@ fn norm_shape(x: &FlexTensor) -> Option<NormShape> {
     let (batch, channels) = (shape[0], shape[1]);
     let inner = shape.num_elements() / (batch * channels).max(1);
     (shape.num_elements() > 0).then_some(NormShape { batch, channels, inner })
+}
+
+/// A convolution's gradients as tensors shaped like the input `x`, the weight `w` and the bias
+/// (`[channels_out]`, the weight's first axis).
+#[allow(clippy::type_complexity)]
+fn grad_tensors(grads: ConvGrads, x: &FlexTensor, w: &FlexTensor) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+    (
+        grads.input.map(|v| tensor(v, x.shape().to_vec())),
+        grads.weight.map(|v| tensor(v, w.shape().to_vec())),
+        grads.bias.map(|v| tensor(v, vec![w.shape()[0]])),
+    )
 }
 
 fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
@@ -240,12 +251,7 @@ impl XentGrads for Flex {
             return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
         };
         let s = nlc_shape(&xc, &wc);
-        let grads = conv_nlc::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
-        (
-            grads.input.map(|v| tensor(v, xc.shape().to_vec())),
-            grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
-            grads.bias.map(|v| tensor(v, vec![s.channels_out])),
-        )
+        grad_tensors(conv_nlc::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_batch_norm_backward(
@@ -290,12 +296,7 @@ impl XentGrads for Flex {
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
         let s = conv_shape(&xc, &wc, &geometry);
-        let grads = conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted);
-        (
-            grads.input.map(|v| tensor(v, xc.shape().to_vec())),
-            grads.weight.map(|v| tensor(v, wc.shape().to_vec())),
-            grads.bias.map(|v| tensor(v, vec![s.channels_out])),
-        )
+        grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_max_pool_backward(x: FlexTensor, output_grad: FlexTensor, geometry: PoolGeometry) -> FlexTensor {
