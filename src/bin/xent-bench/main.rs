@@ -1,6 +1,7 @@
 //! `xent-bench [MODEL…]`: training and inference throughput of the five reference models (samples/s,
 //! and GFLOP/s from each model's FLOP count, `flops`), as a table and as `bench/results.json`.
-//! `xent-bench peak`: the machine's measured FMA ceiling (`peak`), as `bench/peak.json`. Run through
+//! `xent-bench peak`: the machine's measured FMA ceiling (`peak`) and each model's GEMM-only ceiling
+//! (`ceiling`), as a table and as `bench/peak.json`. Run through
 //! `just bench [MODEL]` and `just bench peak`.
 //!
 //! Models (Keras spellings): `ecg_cnn` Conv1D(32,5)→MaxPool(2)→Conv1D(64,5)→MaxPool(2)→Dense(128)→Dense(5),
