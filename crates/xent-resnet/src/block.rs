@@ -83,17 +83,27 @@ impl BasicBlock {
     /// - input: `[batch, channels_in, length]`
     /// - output: `[batch, channels_out, ⌈length / stride⌉]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.forward_nlc(x.swap_dims(1, 2)).swap_dims(1, 2)
+    }
+
+    /// The block on channels-last activations (what [`crate::ResNet1d`] runs: each convolution
+    /// one GEMM over the batch, `xent_core::nn::Conv1d::forward_nlc`).
+    ///
+    /// # Shapes
+    /// - input: `[batch, length, channels_in]`
+    /// - output: `[batch, ⌈length / stride⌉, channels_out]`
+    pub fn forward_nlc(&self, x: Tensor<3>) -> Tensor<3> {
         let identity = match &self.shortcut {
-            Some(p) => p.norm.after_conv1d(&p.conv, x.clone(), Activation::Identity),
+            Some(p) => p.norm.after_conv1d_nlc(&p.conv, x.clone(), Activation::Identity),
             None => x.clone(),
         };
         if self.pre_activation {
-            let h = self.conv1.forward(self.norm1.forward_relu(x));
-            let h = self.dropout.forward(self.norm2.forward_relu(h));
-            self.conv2.forward(h) + identity
+            let h = self.conv1.forward_nlc(self.norm1.forward_nlc(x, Activation::Relu), Activation::Identity);
+            let h = self.dropout.forward(self.norm2.forward_nlc(h, Activation::Relu));
+            self.conv2.forward_nlc(h, Activation::Identity) + identity
         } else {
-            let h = self.norm1.after_conv1d(&self.conv1, x, Activation::Relu);
-            let h = self.norm2.after_conv1d(&self.conv2, self.dropout.forward(h), Activation::Identity);
+            let h = self.norm1.after_conv1d_nlc(&self.conv1, x, Activation::Relu);
+            let h = self.norm2.after_conv1d_nlc(&self.conv2, self.dropout.forward(h), Activation::Identity);
             residual_relu(h, identity)
         }
     }
@@ -112,6 +122,19 @@ mod tests {
             assert_eq!(same.forward(x.clone()).dims(), [2, 8, 33]);
             let down = BasicBlockConfig::new(8, 16).with_stride(2).with_pre_activation(pre).init(&device);
             assert_eq!(down.forward(x.clone()).dims(), [2, 16, 17]);
+        }
+    }
+
+    /// The channels-first entry point is the channels-last block transposed, for both block kinds.
+    #[test]
+    fn channels_first_and_channels_last_agree() {
+        let device = xent_core::default_device();
+        let n = 2 * 8 * 33;
+        let x = Tensor::<3>::from_data(burn::tensor::TensorData::new((0..n).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(), [2, 8, 33]), &device);
+        for pre in [false, true] {
+            let block = BasicBlockConfig::new(8, 16).with_stride(2).with_pre_activation(pre).init(&device);
+            let (a, b) = (block.forward(x.clone()), block.forward_nlc(x.clone().swap_dims(1, 2)).swap_dims(1, 2));
+            a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-6));
         }
     }
 }

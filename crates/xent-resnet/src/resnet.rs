@@ -160,18 +160,19 @@ impl ResNet1d {
     /// - `rr`: `[batch, 4]` (used when built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
-        let mut x = self.stem_norm.after_conv1d(&self.stem, signals, Activation::Relu);
+        // Channels-last from here on: every convolution is one GEMM over the batch.
+        let mut x = self.stem_norm.after_conv1d_nlc(&self.stem, signals.swap_dims(1, 2), Activation::Relu);
         for block in &self.blocks {
-            x = block.forward(x);
+            x = block.forward_nlc(x);
             if let Some(pool) = &self.pool {
-                x = pool.forward(x);
+                x = pool.forward_nlc(x);
             }
         }
         if let Some(norm) = &self.final_norm {
-            x = norm.forward_relu(x);
+            x = norm.forward_nlc(x, Activation::Relu);
         }
-        let [batch, channels, _] = x.dims();
-        let x: Tensor<2> = x.mean_dim(2).reshape([batch, channels]);
+        let [batch, _, channels] = x.dims();
+        let x: Tensor<2> = x.mean_dim(1).reshape([batch, channels]);
         let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };
         self.output.forward(self.dropout.forward(x))
     }

@@ -16,8 +16,11 @@ use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
 enum ConvKind {
     /// [`XentOps::xent_conv1d`] or [`XentOps::xent_conv2d`] (channels-first, either rank).
     ChannelsFirst(ConvGeometry),
-    /// [`XentOps::xent_conv1d_nlc`] (channels-last input, stride 1, no padding).
-    ChannelsLast,
+    /// [`XentOps::xent_conv1d_nlc`] (channels-last input, channels-first output, stride 1, no
+    /// padding).
+    LastToFirst,
+    /// [`XentOps::xent_conv1d_cl`] (channels-last input and output).
+    ChannelsLast(ConvGeometry),
 }
 
 /// Convolution backward; parents: input, weight, bias. State: input, weight, the kind, and the
@@ -35,7 +38,8 @@ impl<B: XentGrads> Backward<B, 3> for ConvBackward {
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
         let (dx, dw, db) = match kind {
             ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted, relu_output),
-            ConvKind::ChannelsLast => B::xent_conv1d_nlc_backward(x, weight, grad, wanted, relu_output),
+            ConvKind::LastToFirst => B::xent_conv1d_nlc_backward(x, weight, grad, wanted, relu_output),
+            ConvKind::ChannelsLast(geometry) => B::xent_conv1d_cl_backward(x, weight, grad, geometry, wanted, relu_output),
         };
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
@@ -191,7 +195,22 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
     }
 
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast, relu, |x, w, b| B::xent_conv1d_nlc(x, w, b, relu))
+        conv::<B, C>(x, weight, bias, ConvKind::LastToFirst, relu, |x, w, b| B::xent_conv1d_nlc(x, w, b, relu))
+    }
+
+    fn xent_conv1d_cl(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| {
+            B::xent_conv1d_cl(x, w, b, stride, pad_left, pad_right, relu)
+        })
     }
 
     fn xent_batch_norm_train(

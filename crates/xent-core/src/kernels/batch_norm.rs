@@ -8,6 +8,9 @@
 //! copies alone were ~10 % of a training step (`copy_2d_tiled`, docs/performance.md). Here every
 //! pass reads the activation in its own `[batch, channels, inner]` order.
 //!
+//! A `[rows, channels]` input (`inner` = 1, also a channels-last activation seen as rows) takes
+//! loops over rows of channels instead, which vectorise across the channels.
+//!
 //! The arithmetic is Burn's: biased variance, `x̂ = (x − mean) / √(var + ε)`,
 //! `y = γ x̂ + β`, and the gradient `dx = γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy x̂))`
 //! (means over batch and inner positions, per channel). Sums run per row in `f32` and across rows
@@ -112,6 +115,74 @@ fn row_sums(xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> [f32; 2]) -> [f32; 2
     [a.iter().sum(), b.iter().sum()]
 }
 
+/// Rows per partial sum of a `[rows, channels]` input (fixed, like [`SAMPLES_PER_GROUP`]).
+const ROWS_PER_GROUP: usize = 512;
+
+/// Per channel `c` of a `[rows, channels]` input `xs` (and `ys`, the same shape), the sums
+/// `Σ (y − cy[c])` and `Σ (y − cy[c]) · (x − cx[c])`: in `f32` over fixed groups of rows (in
+/// parallel), the groups added in order in `f64`. Loops run across the channels, so they vectorise.
+fn column_sums(channels: usize, xs: &[f32], ys: &[f32], cx: &[f32], cy: &[f32]) -> Vec<[f64; 2]> {
+    let group = ROWS_PER_GROUP * channels;
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = xs
+        .par_chunks(group)
+        .zip(ys.par_chunks(group))
+        .map(|(xg, yg)| {
+            let (mut first, mut second) = (vec![0.0f32; channels], vec![0.0f32; channels]);
+            let (f, q, cx, cy) = (&mut first[..channels], &mut second[..channels], &cx[..channels], &cy[..channels]);
+            for (xr, yr) in xg.chunks_exact(channels).zip(yg.chunks_exact(channels)) {
+                let (xr, yr) = (&xr[..channels], &yr[..channels]);
+                for c in 0..channels {
+                    let d = yr[c] - cy[c];
+                    f[c] += d;
+                    q[c] += d * (xr[c] - cx[c]);
+                }
+            }
+            (first, second)
+        })
+        .collect();
+    let mut total = vec![[0.0f64; 2]; channels];
+    for (first, second) in partials {
+        for (t, (f, s)) in total.iter_mut().zip(first.into_iter().zip(second)) {
+            t[0] += f64::from(f);
+            t[1] += f64::from(s);
+        }
+    }
+    total
+}
+
+/// Per channel affine maps of a `[rows, channels]` input: `out = b·(x − m) + a·y + k` (then a
+/// ReLU if `relu`), parameters per channel, in parallel over groups of rows.
+struct ColumnMap<'a> {
+    m: &'a [f32],
+    a: &'a [f32],
+    b: &'a [f32],
+    k: &'a [f32],
+    relu: bool,
+}
+
+impl ColumnMap<'_> {
+    fn apply(&self, xs: &[f32], ys: &[f32]) -> Vec<f32> {
+        if self.relu { self.apply_as::<true>(xs, ys) } else { self.apply_as::<false>(xs, ys) }
+    }
+
+    fn apply_as<const RELU: bool>(&self, xs: &[f32], ys: &[f32]) -> Vec<f32> {
+        let ch = self.m.len();
+        let (m, a, b, k) = (&self.m[..ch], &self.a[..ch], &self.b[..ch], &self.k[..ch]);
+        let mut out = vec![0.0f32; xs.len()];
+        let group = ROWS_PER_GROUP * ch;
+        out.par_chunks_mut(group).zip(xs.par_chunks(group).zip(ys.par_chunks(group))).for_each(|(og, (xg, yg))| {
+            for (or, (xr, yr)) in og.chunks_exact_mut(ch).zip(xg.chunks_exact(ch).zip(yg.chunks_exact(ch))) {
+                let (or, xr, yr) = (&mut or[..ch], &xr[..ch], &yr[..ch]);
+                for c in 0..ch {
+                    let v = b[c] * (xr[c] - m[c]) + a[c] * yr[c] + k[c];
+                    or[c] = if RELU { v.max(0.0) } else { v };
+                }
+            }
+        });
+        out
+    }
+}
+
 /// `1 / √(var + ε)` per channel, as Burn computes it in `f32`.
 fn inv_std(variance: &[f32], epsilon: f32) -> Vec<f32> {
     variance.iter().map(|v| 1.0 / (v + epsilon).sqrt()).collect()
@@ -125,14 +196,18 @@ pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f
     let row = |sample: usize, c: usize| &x[(sample * s.channels + c) * inner..][..inner];
     // Shifted by each channel's first value, so that the variance does not cancel in `f32`.
     let shift: Vec<f32> = (0..s.channels).map(|c| if s.batch > 0 { row(0, c)[0] } else { 0.0 }).collect();
-    let sums = channel_sums(s, s.batch, |b, c| {
-        let k = shift[c];
-        let r = row(b, c);
-        row_sums(r, r, |v, _| {
-            let d = v - k;
-            [d, d * d]
+    let sums = if s.inner == 1 {
+        column_sums(s.channels, x, x, &shift, &shift)
+    } else {
+        channel_sums(s, s.batch, |b, c| {
+            let k = shift[c];
+            let r = row(b, c);
+            row_sums(r, r, |v, _| {
+                let d = v - k;
+                [d, d * d]
+            })
         })
-    });
+    };
     let (mut mean, mut variance) = (Vec::with_capacity(s.channels), Vec::with_capacity(s.channels));
     for (c, [sum, squares]) in sums.into_iter().enumerate() {
         let m = sum / n;
@@ -142,6 +217,11 @@ pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32], epsilon: f
     let inv = inv_std(&variance, epsilon);
     let scale: Vec<f32> = gamma.iter().zip(&inv).map(|(g, i)| g * i).collect();
     let offset: Vec<f32> = (0..s.channels).map(|c| beta[c] - mean[c] * scale[c]).collect();
+    if s.inner == 1 {
+        let zeros = vec![0.0f32; s.channels];
+        let output = ColumnMap { m: &mean, a: &zeros, b: &scale, k: beta, relu }.apply(x, x);
+        return NormForward { output, mean, variance };
+    }
     let mut output = vec![0.0f32; x.len()];
     output.par_chunks_mut(s.sample_len().max(1)).zip(x.par_chunks(s.sample_len().max(1))).for_each(|(out, xs)| {
         for (c, (o, xr)) in out.chunks_mut(inner).zip(xs.chunks(inner)).enumerate() {
@@ -161,16 +241,28 @@ pub fn backward(s: &NormShape, x: &[f32], gamma: &[f32], mean: &[f32], variance:
     assert!(x.len() == s.batch * s.sample_len() && dy.len() == x.len(), "batch norm backward: input lengths");
     let (n, inner) = (s.count(), s.inner.max(1));
     let inv = inv_std(variance, epsilon);
-    let sums = channel_sums(s, s.batch, |b, c| {
-        let r = (b * s.channels + c) * inner..(b * s.channels + c + 1) * inner;
-        let m = mean[c];
-        row_sums(&x[r.clone()], &dy[r], |v, d| [d, d * (v - m)])
-    });
+    let sums = if s.inner == 1 {
+        column_sums(s.channels, x, dy, mean, &vec![0.0; s.channels])
+    } else {
+        channel_sums(s, s.batch, |b, c| {
+            let r = (b * s.channels + c) * inner..(b * s.channels + c + 1) * inner;
+            let m = mean[c];
+            row_sums(&x[r.clone()], &dy[r], |v, d| [d, d * (v - m)])
+        })
+    };
     let beta: Vec<f32> = sums.iter().map(|[g, _]| *g as f32).collect();
     let gamma_grad: Vec<f32> = sums.iter().zip(&inv).map(|([_, p], &i)| (p * f64::from(i)) as f32).collect();
     // dx = γ·inv · (dy − Σdy/N − x̂ · Σ(dy x̂)/N), x̂ = (x − mean)·inv.
     let mean_dy: Vec<f32> = beta.iter().map(|&g| (f64::from(g) / n) as f32).collect();
     let mean_dy_xhat: Vec<f32> = gamma_grad.iter().map(|&p| (f64::from(p) / n) as f32).collect();
+    if s.inner == 1 {
+        // dx = a·dy + b·(x − mean) + k with a = γ·inv, b = −a·inv·mean(dy x̂), k = −a·mean(dy).
+        let a: Vec<f32> = gamma.iter().zip(&inv).map(|(g, i)| g * i).collect();
+        let b: Vec<f32> = (0..s.channels).map(|c| -a[c] * inv[c] * mean_dy_xhat[c]).collect();
+        let k: Vec<f32> = (0..s.channels).map(|c| -a[c] * mean_dy[c]).collect();
+        let input = ColumnMap { m: mean, a: &a, b: &b, k: &k, relu: false }.apply(x, dy);
+        return NormGrads { input, gamma: gamma_grad, beta };
+    }
     let mut input = vec![0.0f32; x.len()];
     let len = s.sample_len().max(1);
     input.par_chunks_mut(len).zip(x.par_chunks(len)).zip(dy.par_chunks(len)).for_each(|((out, xs), ds)| {

@@ -19,6 +19,7 @@
 use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
+use super::conv_cl::reorder;
 use super::gemm::{MatRef, matmul};
 
 /// Sizes of a channels-last convolution.
@@ -64,27 +65,11 @@ fn patches<'a>(s: &NlcShape, x: &'a [f32]) -> MatRef<'a> {
     MatRef { data: x, rows: s.rows(), cols: s.patch(), row_stride: s.channels_in, col_stride: 1 }
 }
 
-/// Burn's weight `[C_out, C, K]` as `[C_out, K·C]` (taps before channels) with `taps_first`,
-/// or such a weight back to Burn's layout without.
-fn reorder(s: &NlcShape, weight: &[f32], taps_first: bool) -> Vec<f32> {
-    let (c, k) = (s.channels_in, s.kernel);
-    let mut out = vec![0.0f32; weight.len()];
-    for (src, dst) in weight.chunks_exact(c * k).zip(out.chunks_exact_mut(c * k)) {
-        for ci in 0..c {
-            for tap in 0..k {
-                let (burn, taps) = (ci * k + tap, tap * c + ci);
-                if taps_first { dst[taps] = src[burn] } else { dst[burn] = src[taps] }
-            }
-        }
-    }
-    out
-}
-
 /// Forward pass: `[batch, channels_out, length_out]`, through a ReLU if `relu`.
 pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
     s.check(x, weight);
     let (lo, rows) = (s.length_out(), s.rows());
-    let w = reorder(s, weight, true);
+    let w = reorder(s.channels_in, s.kernel, weight, true);
     let mut all = vec![0.0f32; s.channels_out * rows];
     matmul(&mut all, MatRef::row_major(&w, s.channels_out, s.patch()), patches(s, x).t(), false, true);
     let mut out = vec![0.0f32; s.batch * s.channels_out * lo];
@@ -123,7 +108,7 @@ pub fn backward(s: &NlcShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wan
         let dy_rows = MatRef { data: &padded[lead..], rows: s.channels_out, cols: s.rows(), row_stride: width, col_stride: 1 };
         let mut dw = vec![0.0f32; s.channels_out * s.patch()];
         matmul(&mut dw, dy_rows, patches(s, x), false, true);
-        grads.weight = Some(reorder(s, &dw, false));
+        grads.weight = Some(reorder(s.channels_in, s.kernel, &dw, false));
     }
     if wanted.input {
         let rows = s.batch * s.length;

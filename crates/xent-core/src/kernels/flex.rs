@@ -9,12 +9,13 @@ use rayon::prelude::*;
 
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
+use super::conv_cl::{self, ClShape};
 use super::conv_nlc::{self, NlcShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, relu_if, through_relu,
 };
 
@@ -121,6 +122,12 @@ fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
     NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
 }
 
+fn cl_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ClShape {
+    let (xs, ws) = (x.shape(), weight.shape());
+    let (pad_left, pad_right) = g.padding[1];
+    ClShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
+}
+
 /// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
 /// (`None` for a dtype the kernels do not take).
 fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<FlexTensor> {
@@ -139,6 +146,24 @@ impl XentOps for Flex {
         };
         let s = nlc_shape(&xc, &wc);
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
+    }
+
+    fn xent_conv1d_cl(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FlexTensor {
+        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
+        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+            let out = Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), g.burn_1d());
+            return Flex::float_swap_dims(relu_if::<Flex>(out, relu), 1, 2);
+        };
+        let s = cl_shape(&xc, &wc, &g);
+        tensor(conv_cl::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
     }
 
     fn xent_add_relu(a: FlexTensor, b: FlexTensor) -> FlexTensor {
@@ -297,6 +322,21 @@ impl XentGrads for Flex {
         };
         let s = conv_shape(&xc, &wc, &geometry);
         grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+    }
+
+    fn xent_conv1d_cl_backward(
+        x: FlexTensor,
+        weight: FlexTensor,
+        output_grad: FlexTensor,
+        geometry: ConvGeometry,
+        wanted: Wanted,
+        relu_output: Option<FlexTensor>,
+    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
+            return burn_conv_cl_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
+        };
+        let s = cl_shape(&xc, &wc, &geometry);
+        grad_tensors(conv_cl::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_max_pool_backward(x: FlexTensor, output_grad: FlexTensor, geometry: PoolGeometry) -> FlexTensor {

@@ -55,6 +55,15 @@ impl PoolShape {
         (two(&self.w) && (self.h == Axis::UNIT || two(&self.h))).then_some(if self.h == Axis::UNIT { 1 } else { 2 })
     }
 
+    /// Windows of two rows and one column (`kernel = stride = [2, 1]`, no padding): a 1-D
+    /// `MaxPool(2)` over a channels-last `[length, channels]` plane, each output row the
+    /// element-wise maximum of two input rows.
+    fn row_pairs(&self) -> bool {
+        let h = &self.h;
+        let w = &self.w;
+        h.kernel == 2 && h.stride == 2 && h.pad_lo == 0 && w.kernel == 1 && w.stride == 1 && w.pad_lo == 0
+    }
+
     /// The windows of every plane, worked out once per pass.
     fn windows(&self) -> Windows {
         let pairs = self.pairs();
@@ -145,7 +154,15 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     let (step, windows) = (s.planes_per_task(), s.windows());
     out.par_chunks_mut(plane_out * step).zip(x.par_chunks(plane_in * step)).for_each(|(out, x)| {
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
-            if windows.pairs == Some(1) {
+            if s.row_pairs() {
+                let wi = s.w.len_in;
+                for (oh, row) in dst.chunks_exact_mut(wi).enumerate() {
+                    let (top, bottom) = (&plane[2 * oh * wi..][..wi], &plane[(2 * oh + 1) * wi..][..wi]);
+                    for ((d, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
+                        *d = if b > t { b } else { t };
+                    }
+                }
+            } else if windows.pairs == Some(1) {
                 // 1-D MaxPool(2): pairs, in a loop the compiler vectorises.
                 for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
                     *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
@@ -182,6 +199,21 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         .zip(dy.par_chunks(plane_out * step))
         .for_each(|((dx, x), dy)| {
             for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
+                if s.row_pairs() {
+                    // Row pairs: each input row gets the gradient where it holds the first maximum
+                    // (a leftover odd row keeps its 0).
+                    let wi = s.w.len_in;
+                    for (oh, g) in g.chunks_exact(wi).enumerate() {
+                        let (top, bottom) = (&plane[2 * oh * wi..][..wi], &plane[(2 * oh + 1) * wi..][..wi]);
+                        let (d_top, d_bottom) = dst[2 * oh * wi..][..2 * wi].split_at_mut(wi);
+                        for ((((dt, db), &t), &b), &g) in d_top.iter_mut().zip(d_bottom).zip(top).zip(bottom).zip(g) {
+                            let second = b > t;
+                            *dt = if second { 0.0 } else { g };
+                            *db = if second { g } else { 0.0 };
+                        }
+                    }
+                    continue;
+                }
                 match windows.pairs {
                     // Non-overlapping pairs: each input gets its pair's gradient or 0, as selects
                     // the compiler vectorises (a leftover odd position keeps its 0).
@@ -223,6 +255,8 @@ mod tests {
             PoolShape { planes: 6, h: line(24, 2, 2, 0), w: line(24, 2, 2, 0) },
             PoolShape { planes: 4, h: line(7, 2, 2, 0), w: line(9, 2, 2, 0) },
             PoolShape { planes: 3, h: line(7, 3, 2, 1), w: line(6, 2, 1, 1) },
+            PoolShape { planes: 3, h: line(9, 2, 2, 0), w: line(5, 1, 1, 0) },
+            PoolShape { planes: 2, h: line(8, 2, 2, 0), w: line(32, 1, 1, 0) },
         ]
     }
 
@@ -278,6 +312,9 @@ mod tests {
     fn ties_send_the_gradient_to_the_first_maximum() {
         let s = PoolShape { planes: 1, h: Axis::UNIT, w: line(4, 2, 2, 0) };
         assert_eq!(backward(&s, &[1.0, 1.0, 0.0, 0.0], &[5.0, 7.0]), vec![5.0, 0.0, 7.0, 0.0]);
+        // Row pairs (channels-last): a tie in the first column goes to the top row.
+        let s = PoolShape { planes: 1, h: line(2, 2, 2, 0), w: line(2, 1, 1, 0) };
+        assert_eq!(backward(&s, &[1.0, 0.0, 1.0, 3.0], &[5.0, 7.0]), vec![5.0, 0.0, 0.0, 7.0]);
         let s = PoolShape { planes: 1, h: line(2, 2, 2, 0), w: line(4, 2, 2, 0) };
         assert_eq!(backward(&s, &[0.0, 2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 1.0], &[5.0, 7.0]), vec![0.0, 5.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
     }

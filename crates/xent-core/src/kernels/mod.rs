@@ -13,6 +13,8 @@
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
 //! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
+//! - [`conv1d_cl`]: a 1-D convolution channels-last in and out, any stride and padding, as one
+//!   GEMM over a view of the whole batch (`conv_cl` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
 //!   and two backward, instead of Burn's transposing copies and broadcast passes;
 //! - [`add_relu`]: a residual block's `relu(a + b)` as one pass each way;
@@ -34,6 +36,7 @@
 mod autodiff;
 mod batch_norm;
 mod conv;
+mod conv_cl;
 mod conv_nlc;
 mod flex;
 mod gemm;
@@ -48,6 +51,7 @@ use burn::tensor::Tensor;
 use burn::tensor::ops::ConvOptions;
 
 pub use conv::{Axis, ConvShape, Wanted};
+pub use conv_cl::ClShape;
 pub use conv_nlc::NlcShape;
 pub use logit_loss::LogitLoss;
 pub use max_pool::PoolShape;
@@ -137,6 +141,23 @@ pub trait XentOps: Backend {
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
         let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
         relu_if::<Self>(out, relu)
+    }
+
+    /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
+    /// output `[batch, length_out, channels_out]`, dilation 1, one group, zero padding
+    /// `(pad_left, pad_right)`, followed by a ReLU if `relu`.
+    fn xent_conv1d_cl(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
+        let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), geometry.burn_1d());
+        Self::float_swap_dims(relu_if::<Self>(out, relu), 1, 2)
     }
 
     /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right), followed
@@ -361,6 +382,21 @@ pub trait XentGrads: Backend {
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
     }
 
+    /// Gradients of [`XentOps::xent_conv1d_cl`] for input, weight and bias (input and output
+    /// gradient channels-last), each only if wanted; `relu_output` as in
+    /// [`Self::xent_conv_backward`].
+    #[allow(clippy::type_complexity)]
+    fn xent_conv1d_cl_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        geometry: ConvGeometry,
+        wanted: Wanted,
+        relu_output: Option<FloatTensor<Self>>,
+    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+        burn_conv_cl_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), geometry, wanted)
+    }
+
     /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
     /// it returned; `relu_output` as in [`Self::xent_conv_backward`].
     #[allow(clippy::type_complexity, clippy::too_many_arguments)]
@@ -431,6 +467,20 @@ fn burn_conv_backward<B: Backend>(
         B::float_reshape(summed, [channels].into())
     });
     (dx, dw, bias)
+}
+
+/// Burn's own gradients of a channels-last convolution (through channels-first views).
+#[allow(clippy::type_complexity)]
+fn burn_conv_cl_backward<B: Backend>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    output_grad: FloatTensor<B>,
+    geometry: ConvGeometry,
+    wanted: Wanted,
+) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
+    let (x, output_grad) = (B::float_swap_dims(x, 1, 2), B::float_swap_dims(output_grad, 1, 2));
+    let (dx, dw, db) = burn_conv_backward::<B>(x, weight, output_grad, geometry, wanted);
+    (dx.map(|d| B::float_swap_dims(d, 1, 2)), dw, db)
 }
 
 /// Burn's own max-pool gradient (the fallback of every backend).
@@ -516,6 +566,46 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        activation == Activation::Relu,
+    ))
+}
+
+/// 1-D convolution (dilation 1, one group) channels-last in and out: the same result as
+/// [`conv1d`] on `x.swap_dims(1, 2)`, swapped back, with one GEMM over the whole batch and no
+/// im2col (`conv_cl` module docs).
+///
+/// # Shapes
+///
+/// - `x`: `[batch, length_in, channels_in]`
+/// - `weight`: `[channels_out, channels_in, kernel]` (Burn's layout); `bias`: `[channels_out]`
+/// - output: `[batch, ⌊(length_in + left + right − kernel) / stride⌋ + 1, channels_out]`
+///
+/// # Panics
+///
+/// If the shapes disagree or the padded input is shorter than the kernel (as Burn's `conv1d`).
+pub fn conv1d_cl(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    stride: usize,
+    padding: (usize, usize),
+    activation: Activation,
+) -> Tensor<3> {
+    let [_, len, c_in] = x.dims();
+    let [c_out, w_in, k] = weight.dims();
+    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
+    assert!(
+        stride > 0 && k > 0 && len + padding.0 + padding.1 >= k,
+        "conv1d: input of length {len} (padding {padding:?}) is shorter than the kernel {k}"
+    );
+    let weight_device = weight.device();
+    Tensor::from_dispatch(Dispatch::xent_conv1d_cl(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        stride,
+        padding.0,
+        padding.1,
         activation == Activation::Relu,
     ))
 }

@@ -371,6 +371,51 @@ mod conv1d_channels_last {
     }
 }
 
+mod conv1d_cl {
+    use burn::tensor::Device;
+    use burn::tensor::module::conv1d as burn_conv1d;
+
+    use super::{CONVS, assert_close, random};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_cl};
+
+    /// The channels-first cases (the models' shapes) again, channels-last, with and without bias
+    /// and ReLU, against Burn's `conv1d` on the transposed input (and its `relu`).
+    #[test]
+    fn values_and_gradients_match_burns_conv1d_on_the_transposed_input() {
+        let device = Device::flex().autodiff();
+        for (b, ci, co, len, k, stride, pad) in CONVS {
+            for (with_bias, activation) in [(true, Activation::Identity), (false, Activation::Identity), (true, Activation::Relu)] {
+                let x = random([b, len, ci], &device).require_grad();
+                let w = random([co, ci, k], &device).require_grad();
+                let bias = random([co], &device).require_grad();
+                let bias_arg = with_bias.then(|| bias.clone());
+                let ours = conv1d_cl(x.clone(), w.clone(), bias_arg.clone(), stride, pad, activation);
+                let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
+                let theirs = if activation == Activation::Relu { burn::tensor::activation::relu(theirs) } else { theirs }.swap_dims(1, 2);
+                let probe = random(theirs.dims(), &device);
+                let what = format!("b={b} ci={ci} co={co} len={len} k={k} stride={stride} pad={pad:?} bias={with_bias} {activation:?}");
+                assert_close(&format!("{what}: y"), ours.clone(), theirs.clone());
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close(&format!("{what}: dx"), x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                assert_close(&format!("{what}: dw"), w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+                if with_bias {
+                    assert_close(&format!("{what}: db"), bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+                } else {
+                    assert!(bias.grad(&g1).is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_device_forward_matches_too() {
+        let device = Device::flex();
+        let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 5], &device), random([6], &device));
+        let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(2, 2, 2).burn_1d());
+        assert_close("y", conv1d_cl(x, w, Some(bias), 2, (2, 2), Activation::Identity), want.swap_dims(1, 2));
+    }
+}
+
 mod batch_norm {
     use burn::tensor::module::batch_norm_train as burn_batch_norm_train;
     use burn::tensor::{Device, Tensor};
@@ -440,6 +485,8 @@ mod batch_norm {
         check([3, 5, 17], 0.0, &device);
         check([4, 3, 5, 6], -2.0, &device); // after a 2-D convolution
         check([9, 6], 0.5, &device); // after a dense layer
+        check([64 * 23, 32], 0.0, &device); // a channels-last activation seen as rows (many groups)
+        check([150, 3], 100.0, &device);
         check([1, 2, 1], 0.0, &device); // one value per channel: variance 0
         // A large common offset: the kernel's shifted sums keep the variance exact, so the
         // output agrees with Burn's two-pass formula.

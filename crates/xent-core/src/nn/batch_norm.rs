@@ -96,6 +96,23 @@ impl BatchNorm {
         self.apply(input, Activation::Relu)
     }
 
+    /// `activation(norm)` of a channels-last input: each channel (the last axis) normalised over
+    /// batch and positions, equal to `forward(input.swap_dims(1, 2)).swap_dims(1, 2)`. Runs as the
+    /// norm of the `[batch · length, channels]` rows, which xent's kernel reads in place.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length, num_features]`
+    /// - output: the input's shape
+    ///
+    /// # Panics
+    ///
+    /// If the last axis of the input is not `num_features` long.
+    pub fn forward_nlc(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        let [batch, length, channels] = input.dims();
+        self.apply(input.reshape([batch * length, channels]), activation).reshape([batch, length, channels])
+    }
+
     fn apply<const D: usize>(&self, input: Tensor<D>, activation: Activation) -> Tensor<D> {
         let [channels] = self.gamma.dims();
         assert_eq!(input.dims()[1], channels, "batch norm: input has {} channels, the layer {channels}", input.dims()[1]);
@@ -137,28 +154,58 @@ impl BatchNorm {
     ///
     /// If the convolution's output channels are not this layer's features.
     pub fn after_conv1d(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
-        let [channels] = self.gamma.dims();
-        let [c_out, _, _] = conv.weight.dims();
-        assert_eq!(c_out, channels, "batch norm: the convolution has {c_out} output channels, the layer {channels}");
+        self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
             return self.apply(conv.forward(input), activation);
         }
-        let (scale, shift) = self.scale_shift(&input.device());
+        let folded = self.fold_into(conv, &input.device());
+        match activation {
+            Activation::Identity => folded.forward(input),
+            Activation::Relu => folded.forward_relu(input),
+        }
+    }
+
+    /// [`Self::after_conv1d`] channels-last in and out ([`Conv1d::forward_nlc`], then
+    /// [`Self::forward_nlc`], or the folded convolution with its running statistics).
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels_in]`
+    /// - output: `[batch, length_out, num_features]`
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::after_conv1d`].
+    pub fn after_conv1d_nlc(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        self.check_conv(conv);
+        if input.device().is_autodiff() && self.training.is_enabled() {
+            return self.forward_nlc(conv.forward_nlc(input, Activation::Identity), activation);
+        }
+        self.fold_into(conv, &input.device()).forward_nlc(input, activation)
+    }
+
+    fn check_conv(&self, conv: &Conv1d) {
+        let [channels] = self.gamma.dims();
+        let [c_out, _, _] = conv.weight.dims();
+        assert_eq!(c_out, channels, "batch norm: the convolution has {c_out} output channels, the layer {channels}");
+    }
+
+    /// The convolution with this norm's running statistics folded in: weight · s, bias · s + t
+    /// ([`Self::scale_shift`]).
+    fn fold_into(&self, conv: &Conv1d, device: &Device) -> Conv1d {
+        let [channels] = self.gamma.dims();
+        let (scale, shift) = self.scale_shift(device);
         let weight = conv.weight.val().mul(scale.clone().reshape([channels, 1, 1]));
         let bias = match &conv.bias {
             Some(b) => b.val().mul(scale).add(shift),
             None => shift,
         };
-        let folded = Conv1d {
+        Conv1d {
             weight: Param::from_tensor(weight),
             bias: Some(Param::from_tensor(bias)),
             stride: conv.stride,
             kernel_size: conv.kernel_size,
             padding: conv.padding.clone(),
-        };
-        match activation {
-            Activation::Identity => folded.forward(input),
-            Activation::Relu => folded.forward_relu(input),
         }
     }
 
@@ -278,6 +325,38 @@ mod tests {
             close(norm.after_conv1d(&conv, x.clone(), Activation::Relu), burn::tensor::activation::relu(norm.forward(conv.forward(x.clone()))));
             close(norm.after_conv1d(&conv, x.clone(), Activation::Identity), norm.forward(conv.forward(x)));
         }
+    }
+
+    /// Channels-last, in training (statistics, gradients, running statistics) and folded into the
+    /// convolution in evaluation, equals the channels-first layers on the transposed input.
+    #[test]
+    fn channels_last_equals_channels_first_transposed() {
+        use burn::nn::PaddingConfig1d;
+        use crate::nn::Conv1dConfig;
+        // The conv weights come from the shared global RNG: compare relative to each value too.
+        let near = |a: Tensor<3>, b: Tensor<3>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-4, 1e-4));
+        let near1 = |a: Tensor<1>, b: Tensor<1>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-4, 1e-4));
+        let device = Device::flex().autodiff();
+        let conv = Conv1dConfig::new(2, 3, 5).with_padding(PaddingConfig1d::Same).init(&device);
+        let (a, b) = (BatchNormConfig::new(3).init(&device), BatchNormConfig::new(3).init(&device));
+        for step in 0..2 {
+            let x = wave([4, 9, 2], step as f32, &device).require_grad();
+            let nlc = a.after_conv1d_nlc(&conv, x.clone(), Activation::Relu);
+            let ncl = b.after_conv1d(&conv, x.clone().swap_dims(1, 2), Activation::Relu).swap_dims(1, 2);
+            near(nlc.clone(), ncl.clone());
+            let weights = wave([4, 9, 3], 2.0, &device);
+            let (g1, g2) = ((nlc * weights.clone()).sum().backward(), (ncl * weights).sum().backward());
+            near(x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+            near1(a.gamma.grad(&g1).unwrap(), b.gamma.grad(&g2).unwrap());
+            near(conv.weight.grad(&g1).unwrap(), conv.weight.grad(&g2).unwrap());
+        }
+        near1(a.running_mean.value(), b.running_mean.value());
+        near1(a.running_var.value(), b.running_var.value());
+        let (conv, a) = (conv.valid(), a.valid());
+        let x = wave([3, 7, 2], 0.7, &device.clone().without_autodiff());
+        let want = a.forward(conv.forward(x.clone().swap_dims(1, 2))).swap_dims(1, 2);
+        near(a.after_conv1d_nlc(&conv, x.clone(), Activation::Identity), want.clone());
+        near(a.forward_nlc(conv.forward_nlc(x, Activation::Identity), Activation::Relu), burn::tensor::activation::relu(want));
     }
 
     #[test]

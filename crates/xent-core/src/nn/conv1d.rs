@@ -108,6 +108,30 @@ impl Conv1d {
         self.apply(input, true, Activation::Relu)
     }
 
+    /// `activation` of the convolution, channels-last in and out: equal to
+    /// `forward(input.swap_dims(1, 2)).swap_dims(1, 2)` (and its ReLU). On xent's kernels
+    /// ([`kernels::conv1d_cl`]) each product is one GEMM over a view of the whole batch, with no
+    /// im2col and no transposing copy, for any stride and padding.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels_in]`
+    /// - output: `[batch, length_out, channels_out]`, `length_out` as in [`Self::forward`]
+    pub fn forward_nlc(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        let bias = self.bias.as_ref().map(Param::val);
+        let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
+        if kernels::enabled() {
+            return kernels::conv1d_cl(input, self.weight.val(), bias, self.stride, padding, activation);
+        }
+        let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
+        let out = burn::tensor::module::conv1d(input.swap_dims(1, 2), self.weight.val(), bias, options);
+        match activation {
+            Activation::Identity => out,
+            Activation::Relu => burn::tensor::activation::relu(out),
+        }
+        .swap_dims(1, 2)
+    }
+
     fn apply(&self, input: Tensor<3>, channels_last: bool, activation: Activation) -> Tensor<3> {
         let bias = self.bias.as_ref().map(Param::val);
         let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
@@ -152,6 +176,20 @@ mod tests {
             let x = ramp([2, 9, 3], &device);
             let (a, b) = (layer.forward_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        }
+    }
+
+    #[test]
+    fn channels_last_in_and_out_gives_the_same_output() {
+        let device = Device::flex();
+        for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Explicit(1, 2), 2)] {
+            let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
+            let x = ramp([2, 9, 3], &device);
+            for activation in [Activation::Identity, Activation::Relu] {
+                let a = layer.forward_nlc(x.clone(), activation);
+                let b = layer.apply(x.clone().swap_dims(1, 2), false, activation).swap_dims(1, 2);
+                a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+            }
         }
     }
 

@@ -53,6 +53,28 @@ impl MaxPool1d {
             burn::tensor::module::max_pool1d(input, options)
         }
     }
+
+    /// The same pool over the positions of a channels-last input: equal to
+    /// `forward(input.swap_dims(1, 2)).swap_dims(1, 2)`, computed in place as a `[kernel, 1]` 2-D
+    /// pool of each sample's `[length, channels]` plane (`MaxPool(2)`: each output row the
+    /// element-wise maximum of two input rows).
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels]`
+    /// - output: `[batch, length_out, channels]`, `length_out` as in [`Self::forward`]
+    pub fn forward_nlc(&self, input: Tensor<3>) -> Tensor<3> {
+        let [batch, length, channels] = input.dims();
+        let planes = input.reshape([batch, 1, length, channels]);
+        let (kernel, stride, padding) = ([self.kernel_size, 1], [self.stride, 1], [self.padding, 0]);
+        let out = if kernels::enabled() {
+            kernels::max_pool2d(planes, kernel, stride, padding)
+        } else {
+            burn::tensor::module::max_pool2d(planes, MaxPoolOptions::new(kernel).with_stride(stride).with_padding(padding))
+        };
+        let [_, _, length_out, _] = out.dims();
+        out.reshape([batch, length_out, channels])
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +94,22 @@ mod tests {
                 .init()
                 .forward(x.clone());
             assert_eq!(ours.into_data(), theirs.into_data(), "k={k} s={s} p={p}");
+        }
+    }
+
+    #[test]
+    fn channels_last_is_the_channels_first_pool_transposed_with_its_gradient() {
+        let device = Device::flex().autodiff();
+        let x = Tensor::<3>::from_data(TensorData::new((0..2 * 11 * 3).map(|i| (i as f32 * 0.91).sin()).collect::<Vec<_>>(), [2, 11, 3]), &device)
+            .require_grad();
+        for (k, s, p) in [(2, 2, 0), (3, 1, 1), (4, 3, 2)] {
+            let pool = MaxPool1dConfig::new(k).with_stride(s).with_padding(p).init();
+            let ours = pool.forward_nlc(x.clone());
+            let theirs = pool.forward(x.clone().swap_dims(1, 2)).swap_dims(1, 2);
+            assert_eq!(ours.clone().into_data(), theirs.clone().into_data(), "k={k} s={s} p={p}");
+            let probe = Tensor::<3>::from_data(TensorData::new((0..ours.shape().num_elements()).map(|i| i as f32).collect::<Vec<_>>(), ours.dims()), &device);
+            let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+            assert_eq!(x.grad(&g1).unwrap().into_data(), x.grad(&g2).unwrap().into_data(), "gradient k={k} s={s} p={p}");
         }
     }
 }
