@@ -18,6 +18,8 @@
 
 use rayon::prelude::*;
 
+use super::vectorised;
+
 /// The input's shape as the kernels see it: `[batch, channels, inner]`, `inner` the product of the
 /// spatial axes (1 for a `[batch, channels]` input).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,14 +131,7 @@ fn column_sums(channels: usize, xs: &[f32], ys: &[f32], cx: &[f32], cy: &[f32]) 
         .map(|(xg, yg)| {
             let (mut first, mut second) = (vec![0.0f32; channels], vec![0.0f32; channels]);
             let (f, q, cx, cy) = (&mut first[..channels], &mut second[..channels], &cx[..channels], &cy[..channels]);
-            for (xr, yr) in xg.chunks_exact(channels).zip(yg.chunks_exact(channels)) {
-                let (xr, yr) = (&xr[..channels], &yr[..channels]);
-                for c in 0..channels {
-                    let d = yr[c] - cy[c];
-                    f[c] += d;
-                    q[c] += d * (xr[c] - cx[c]);
-                }
-            }
+            vectorised(#[inline(always)] || add_column_sums(f, q, xg, yg, cx, cy));
             (first, second)
         })
         .collect();
@@ -148,6 +143,36 @@ fn column_sums(channels: usize, xs: &[f32], ys: &[f32], cx: &[f32], cy: &[f32]) 
         }
     }
     total
+}
+
+/// The loop of [`column_sums`] over one group of rows (`f`, `q`: the two sums per channel). A
+/// function of its own, so that the slices' non-aliasing is known where it is inlined.
+#[inline(always)]
+fn add_column_sums(f: &mut [f32], q: &mut [f32], xs: &[f32], ys: &[f32], cx: &[f32], cy: &[f32]) {
+    let channels = f.len();
+    let (q, cx, cy) = (&mut q[..channels], &cx[..channels], &cy[..channels]);
+    for (xr, yr) in xs.chunks_exact(channels).zip(ys.chunks_exact(channels)) {
+        let (xr, yr) = (&xr[..channels], &yr[..channels]);
+        for c in 0..channels {
+            let d = yr[c] - cy[c];
+            f[c] += d;
+            q[c] += d * (xr[c] - cx[c]);
+        }
+    }
+}
+
+/// The loop of [`ColumnMap::apply`] over one group of rows, `[m, a, b, k]` per channel.
+#[inline(always)]
+fn map_columns<const RELU: bool>(out: &mut [f32], xs: &[f32], ys: &[f32], [m, a, b, k]: [&[f32]; 4]) {
+    let ch = m.len();
+    let (a, b, k) = (&a[..ch], &b[..ch], &k[..ch]);
+    for (or, (xr, yr)) in out.chunks_exact_mut(ch).zip(xs.chunks_exact(ch).zip(ys.chunks_exact(ch))) {
+        let (or, xr, yr) = (&mut or[..ch], &xr[..ch], &yr[..ch]);
+        for c in 0..ch {
+            let v = b[c] * (xr[c] - m[c]) + a[c] * yr[c] + k[c];
+            or[c] = if RELU { v.max(0.0) } else { v };
+        }
+    }
 }
 
 /// Per channel affine maps of a `[rows, channels]` input: `out = b·(x − m) + a·y + k` (then a
@@ -171,13 +196,7 @@ impl ColumnMap<'_> {
         let mut out = vec![0.0f32; xs.len()];
         let group = ROWS_PER_GROUP * ch;
         out.par_chunks_mut(group).zip(xs.par_chunks(group).zip(ys.par_chunks(group))).for_each(|(og, (xg, yg))| {
-            for (or, (xr, yr)) in og.chunks_exact_mut(ch).zip(xg.chunks_exact(ch).zip(yg.chunks_exact(ch))) {
-                let (or, xr, yr) = (&mut or[..ch], &xr[..ch], &yr[..ch]);
-                for c in 0..ch {
-                    let v = b[c] * (xr[c] - m[c]) + a[c] * yr[c] + k[c];
-                    or[c] = if RELU { v.max(0.0) } else { v };
-                }
-            }
+            vectorised(#[inline(always)] || map_columns::<RELU>(og, xg, yg, [m, a, b, k]));
         });
         out
     }

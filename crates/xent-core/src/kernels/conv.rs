@@ -21,6 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
+use super::vectorised;
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,20 +227,28 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
         // Bias and ReLU in one pass over the sample's output, while it is in cache.
-        match (bias, relu) {
+        vectorised(#[inline(always)] || match (bias, relu) {
             (Some(bias), true) => {
                 for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
-                    row.iter_mut().for_each(|o| *o = (*o + v).max(0.0));
+                    for o in row {
+                        *o = (*o + v).max(0.0);
+                    }
                 }
             }
             (Some(bias), false) => {
                 for (row, &v) in out_b.chunks_exact_mut(plane).zip(bias) {
-                    row.iter_mut().for_each(|o| *o += v);
+                    for o in row {
+                        *o += v;
+                    }
                 }
             }
-            (None, true) => out_b.iter_mut().for_each(|o| *o = o.max(0.0)),
+            (None, true) => {
+                for o in out_b.iter_mut() {
+                    *o = o.max(0.0);
+                }
+            }
             (None, false) => {}
-        }
+        });
     });
     out
 }

@@ -23,10 +23,13 @@
 //! When the input needs no padding row (no padding, length a multiple of the stride), `P` is the
 //! input itself.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
 use super::gemm::{MatRef, matmul};
+use super::{vectorised, written};
 
 /// Samples per task and per partial sum of the weight and bias gradients (fixed, so that results
 /// do not depend on scheduling or thread count).
@@ -107,13 +110,15 @@ impl ClShape {
             return x;
         }
         buffer.resize(samples * span * c, 0.0);
-        for (dst, src) in buffer.chunks_exact_mut(span * c).zip(x.chunks_exact(l * c)) {
-            let (before, rest) = dst.split_at_mut(self.pad_left * c);
-            let (body, after) = rest.split_at_mut(l * c);
-            before.fill(0.0);
-            body.copy_from_slice(src);
-            after.fill(0.0);
-        }
+        vectorised(|| {
+            for (dst, src) in buffer.chunks_exact_mut(span * c).zip(x.chunks_exact(l * c)) {
+                let (before, rest) = dst.split_at_mut(self.pad_left * c);
+                let (body, after) = rest.split_at_mut(l * c);
+                before.fill(0.0);
+                body.copy_from_slice(src);
+                after.fill(0.0);
+            }
+        });
         buffer
     }
 
@@ -152,31 +157,45 @@ struct Scratch {
 pub fn forward(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
     s.check(x, weight);
     let (lo, co) = (s.length_out(), s.channels_out);
-    let mut out = vec![0.0f32; s.batch * lo * co];
-    if out.is_empty() {
-        return out;
+    let len = s.batch * lo * co;
+    if len == 0 {
+        return Vec::new();
     }
     let w = reorder(s.channels_in, s.kernel, weight, true);
     let w = MatRef::row_major(&w, co, s.patch()).t();
     let (per_view_sample, parallel) = (s.span() / s.stride, s.parallel_gemm());
-    out.par_chunks_mut(GROUP * lo * co).enumerate().for_each_init(Scratch::default, |scratch, (g, out_g)| {
-        let samples = out_g.len() / (lo * co);
-        let p = s.padded(x, g, samples, &mut scratch.p);
-        let rows = s.view_rows(samples);
-        scratch.product.resize(rows * co, 0.0);
-        matmul(&mut scratch.product, s.view(p, rows), w, false, parallel);
-        for (b, dst) in out_g.chunks_exact_mut(lo * co).enumerate() {
-            let src = &scratch.product[b * per_view_sample * co..][..lo * co];
-            for (d, v) in dst.chunks_exact_mut(co).zip(src.chunks_exact(co)) {
-                if relu {
-                    d.iter_mut().zip(v).zip(bias).for_each(|((d, &v), &b)| *d = (v + b).max(0.0));
-                } else {
-                    d.iter_mut().zip(v).zip(bias).for_each(|((d, &v), &b)| *d = v + b);
-                }
+    let fill = |out: &mut [MaybeUninit<f32>]| {
+        out.par_chunks_mut(GROUP * lo * co).enumerate().for_each_init(Scratch::default, |scratch, (g, out_g)| {
+            let samples = out_g.len() / (lo * co);
+            let p = s.padded(x, g, samples, &mut scratch.p);
+            let rows = s.view_rows(samples);
+            scratch.product.resize(rows * co, 0.0);
+            matmul(&mut scratch.product, s.view(p, rows), w, false, parallel);
+            // Every output value is written here, once (the bias, and the ReLU if asked).
+            vectorised(#[inline(always)] || epilogue(out_g, &scratch.product, per_view_sample * co, lo * co, bias, relu));
+        });
+    };
+    // SAFETY: `fill` writes every one of the `len` values (each group's chunk, every sample and
+    // position of it, every channel).
+    unsafe { written(len, fill) }
+}
+
+/// Writes each sample's `len` outputs from `product` (sample `b` at `b · stride`) plus the bias,
+/// through a ReLU if `relu`. Plain loops, inlined into [`vectorised`]'s body (closures inside
+/// would not be).
+#[inline(always)]
+fn epilogue(out: &mut [MaybeUninit<f32>], product: &[f32], stride: usize, len: usize, bias: &[f32], relu: bool) {
+    let co = bias.len();
+    for (b, dst) in out.chunks_exact_mut(len).enumerate() {
+        let src = &product[b * stride..][..len];
+        for (d, v) in dst.chunks_exact_mut(co).zip(src.chunks_exact(co)) {
+            let (d, v) = (&mut d[..co], &v[..co]);
+            for c in 0..co {
+                let y = v[c] + bias[c];
+                d[c].write(if relu { y.max(0.0) } else { y });
             }
         }
-    });
-    out
+    }
 }
 
 /// Backward pass from the output gradient `dy` `[batch, length_out, channels_out]` (already

@@ -244,6 +244,58 @@ pub trait XentOps: Backend {
     }
 }
 
+/// Runs `f` compiled for AVX-512 (or AVX2 + FMA) when the CPU has it, else as built (the crate
+/// targets baseline x86-64, SSE2, so its own loops would otherwise run 4 lanes wide). `f` is
+/// inlined into a function with those target features; the arithmetic and its order are the
+/// same, only the vector width changes (no fused multiply-adds are introduced: Rust does not
+/// contract `a * b + c`). Meant for one loop over a chunk of data; rayon closures or calls
+/// inside `f` are not inlined and run as built.
+#[inline(always)]
+pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { simd::avx512(f) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above).
+            return unsafe { simd::avx2(f) };
+        }
+    }
+    f()
+}
+
+/// A vector of `len` values that `fill` writes, without zero-filling the memory first (for
+/// large outputs that a kernel overwrites anyway: the zeroing was a measurable pass of its own).
+///
+/// # Safety
+///
+/// `fill` must write every element of the slice it is given (`MaybeUninit::write`); the vector
+/// is then taken as initialised.
+pub(crate) unsafe fn written(len: usize, fill: impl FnOnce(&mut [std::mem::MaybeUninit<f32>])) -> Vec<f32> {
+    let mut v: Vec<f32> = Vec::with_capacity(len);
+    fill(&mut v.spare_capacity_mut()[..len]);
+    // SAFETY: the caller's `fill` initialised all `len` values; the capacity is at least `len`.
+    unsafe { v.set_len(len) };
+    v
+}
+
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    /// `f()` compiled with AVX-512F.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
+    /// `f()` compiled with AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+
 /// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
 fn relu_if<B: Backend>(out: FloatTensor<B>, relu: bool) -> FloatTensor<B> {
     if relu { B::relu(out) } else { out }

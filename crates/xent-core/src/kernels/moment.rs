@@ -9,6 +9,8 @@
 
 use rayon::prelude::*;
 
+use super::vectorised;
+
 /// The hyper-parameters of one step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MomentRule {
@@ -29,38 +31,42 @@ pub struct MomentRule {
 pub fn step(rule: &MomentRule, param: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32]) {
     assert!(param.len() == grad.len() && m.len() == grad.len() && v.len() == grad.len(), "moment step: lengths differ");
     const CHUNK: usize = 1 << 14;
-    // Two loops (the rule hoisted out) over zipped slices: no bounds checks, so each vectorises.
-    let one = |p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]| {
-        let (b1, b2, c1, c2, eps, alpha) = (rule.beta_1, rule.beta_2, 1.0 - rule.beta_1, 1.0 - rule.beta_2, rule.epsilon, rule.alpha);
-        let all = p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
-        if rule.infinity_norm {
-            for (((p, &gi), m), v) in all {
-                let mi = *m * b1 + gi * c1;
-                let (decayed, magnitude) = (*v * b2, gi.abs());
-                // Burn's `max_pair`: the second operand when the first is lower.
-                let u = if decayed < magnitude { magnitude } else { decayed };
-                *m = mi;
-                *v = u;
-                *p -= mi / (u + eps) * alpha;
-            }
-        } else {
-            for (((p, &gi), m), v) in all {
-                let mi = *m * b1 + gi * c1;
-                let vi = *v * b2 + gi * gi * c2;
-                *m = mi;
-                *v = vi;
-                *p -= mi / (vi.sqrt() + eps) * alpha;
-            }
-        }
-    };
     if param.len() <= CHUNK {
-        one(param, grad, m, v);
+        vectorised(#[inline(always)] || one(rule, param, grad, m, v));
     } else {
         param
             .par_chunks_mut(CHUNK)
             .zip(grad.par_chunks(CHUNK))
             .zip(m.par_chunks_mut(CHUNK))
             .zip(v.par_chunks_mut(CHUNK))
-            .for_each(|(((p, g), m), v)| one(p, g, m, v));
+            .for_each(|(((p, g), m), v)| vectorised(#[inline(always)] || one(rule, p, g, m, v)));
+    }
+}
+
+/// One chunk of [`step`]: two loops (the rule hoisted out) over zipped slices, no bounds checks,
+/// so each vectorises, at the CPU's widest vectors when called through [`vectorised`] (`sqrt` and
+/// `/` are IEEE-exact at any width).
+#[inline(always)]
+fn one(rule: &MomentRule, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+    let (b1, b2, c1, c2, eps, alpha) = (rule.beta_1, rule.beta_2, 1.0 - rule.beta_1, 1.0 - rule.beta_2, rule.epsilon, rule.alpha);
+    let all = p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
+    if rule.infinity_norm {
+        for (((p, &gi), m), v) in all {
+            let mi = *m * b1 + gi * c1;
+            let (decayed, magnitude) = (*v * b2, gi.abs());
+            // Burn's `max_pair`: the second operand when the first is lower.
+            let u = if decayed < magnitude { magnitude } else { decayed };
+            *m = mi;
+            *v = u;
+            *p -= mi / (u + eps) * alpha;
+        }
+    } else {
+        for (((p, &gi), m), v) in all {
+            let mi = *m * b1 + gi * c1;
+            let vi = *v * b2 + gi * gi * c2;
+            *m = mi;
+            *v = vi;
+            *p -= mi / (vi.sqrt() + eps) * alpha;
+        }
     }
 }
