@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 
 use super::conv::Axis;
+use super::vectorised;
 
 /// The geometry of a max pool with dilation 1 and symmetric padding (`pad_lo == pad_hi`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +144,66 @@ struct Windows {
     cols: Vec<std::ops::Range<usize>>,
 }
 
+// The fast paths' loops, each a function of its own so that [`vectorised`] compiles it for the
+// CPU's widest vectors with the slices known not to alias. Ties go to the first maximum.
+
+/// Rows of pairs (channels-last `MaxPool(2)`): each output row the element-wise maximum of two
+/// input rows of `width`.
+#[inline(always)]
+fn row_pairs_forward(dst: &mut [f32], plane: &[f32], width: usize) {
+    for (oh, row) in dst.chunks_exact_mut(width).enumerate() {
+        let (top, bottom) = (&plane[2 * oh * width..][..width], &plane[(2 * oh + 1) * width..][..width]);
+        for ((d, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
+            *d = if b > t { b } else { t };
+        }
+    }
+}
+
+/// 1-D `MaxPool(2)`: the maximum of each pair.
+#[inline(always)]
+fn pairs_forward(dst: &mut [f32], plane: &[f32]) {
+    for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
+        *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
+    }
+}
+
+/// `MaxPool(2×2)` of a plane `width_in` wide: two rows of pairs at a time.
+#[inline(always)]
+fn squares_forward(dst: &mut [f32], plane: &[f32], width_in: usize, width_out: usize) {
+    for (oh, row) in dst.chunks_exact_mut(width_out).enumerate() {
+        let (top, bottom) = (&plane[2 * oh * width_in..][..2 * width_out], &plane[(2 * oh + 1) * width_in..][..2 * width_out]);
+        for ((d, t), b) in row.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+            *d = first_max4([t[0], t[1], b[0], b[1]]).0;
+        }
+    }
+}
+
+/// Backward of [`row_pairs_forward`]: each input row gets the gradient where it holds the first
+/// maximum (a leftover odd row keeps its 0).
+#[inline(always)]
+fn row_pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32], width: usize) {
+    for (oh, g) in dy.chunks_exact(width).enumerate() {
+        let (top, bottom) = (&plane[2 * oh * width..][..width], &plane[(2 * oh + 1) * width..][..width]);
+        let (d_top, d_bottom) = dst[2 * oh * width..][..2 * width].split_at_mut(width);
+        for ((((dt, db), &t), &b), &g) in d_top.iter_mut().zip(d_bottom).zip(top).zip(bottom).zip(g) {
+            let second = b > t;
+            *dt = if second { 0.0 } else { g };
+            *db = if second { g } else { 0.0 };
+        }
+    }
+}
+
+/// Backward of [`pairs_forward`]: each input gets its pair's gradient or 0 (a leftover odd
+/// position keeps its 0).
+#[inline(always)]
+fn pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32]) {
+    for ((d, x), &g) in dst.chunks_exact_mut(2).zip(plane.chunks_exact(2)).zip(dy) {
+        let second = x[1] > x[0];
+        d[0] = if second { 0.0 } else { g };
+        d[1] = if second { g } else { 0.0 };
+    }
+}
+
 /// Forward pass: `[planes, height_out · width_out]`.
 pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
@@ -155,27 +216,11 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     out.par_chunks_mut(plane_out * step).zip(x.par_chunks(plane_in * step)).for_each(|(out, x)| {
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
             if s.row_pairs() {
-                let wi = s.w.len_in;
-                for (oh, row) in dst.chunks_exact_mut(wi).enumerate() {
-                    let (top, bottom) = (&plane[2 * oh * wi..][..wi], &plane[(2 * oh + 1) * wi..][..wi]);
-                    for ((d, &t), &b) in row.iter_mut().zip(top).zip(bottom) {
-                        *d = if b > t { b } else { t };
-                    }
-                }
+                vectorised(#[inline(always)] || row_pairs_forward(dst, plane, s.w.len_in));
             } else if windows.pairs == Some(1) {
-                // 1-D MaxPool(2): pairs, in a loop the compiler vectorises.
-                for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
-                    *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
-                }
+                vectorised(#[inline(always)] || pairs_forward(dst, plane));
             } else if windows.pairs == Some(2) {
-                // MaxPool(2×2): two rows of pairs at a time, vectorised the same way.
-                let (wi, wo) = (s.w.len_in, s.w.lo());
-                for (oh, row) in dst.chunks_exact_mut(wo).enumerate() {
-                    let (top, bottom) = (&plane[2 * oh * wi..][..2 * wo], &plane[(2 * oh + 1) * wi..][..2 * wo]);
-                    for ((d, t), b) in row.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
-                        *d = first_max4([t[0], t[1], b[0], b[1]]).0;
-                    }
-                }
+                vectorised(#[inline(always)] || squares_forward(dst, plane, s.w.len_in, s.w.lo()));
             } else {
                 s.for_each_argmax(&windows, plane, |o, p| dst[o] = plane[p]);
             }
@@ -200,30 +245,11 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         .for_each(|((dx, x), dy)| {
             for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
                 if s.row_pairs() {
-                    // Row pairs: each input row gets the gradient where it holds the first maximum
-                    // (a leftover odd row keeps its 0).
-                    let wi = s.w.len_in;
-                    for (oh, g) in g.chunks_exact(wi).enumerate() {
-                        let (top, bottom) = (&plane[2 * oh * wi..][..wi], &plane[(2 * oh + 1) * wi..][..wi]);
-                        let (d_top, d_bottom) = dst[2 * oh * wi..][..2 * wi].split_at_mut(wi);
-                        for ((((dt, db), &t), &b), &g) in d_top.iter_mut().zip(d_bottom).zip(top).zip(bottom).zip(g) {
-                            let second = b > t;
-                            *dt = if second { 0.0 } else { g };
-                            *db = if second { g } else { 0.0 };
-                        }
-                    }
+                    vectorised(#[inline(always)] || row_pairs_backward(dst, plane, g, s.w.len_in));
                     continue;
                 }
                 match windows.pairs {
-                    // Non-overlapping pairs: each input gets its pair's gradient or 0, as selects
-                    // the compiler vectorises (a leftover odd position keeps its 0).
-                    Some(1) => {
-                        for ((d, x), &g) in dst.chunks_exact_mut(2).zip(plane.chunks_exact(2)).zip(g) {
-                            let second = x[1] > x[0];
-                            d[0] = if second { 0.0 } else { g };
-                            d[1] = if second { g } else { 0.0 };
-                        }
-                    }
+                    Some(1) => vectorised(#[inline(always)] || pairs_backward(dst, plane, g)),
                     _ => s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]),
                 }
             }
