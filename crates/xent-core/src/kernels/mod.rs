@@ -14,7 +14,7 @@
 //! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
 //! - [`conv1d_cl`]: a 1-D convolution channels-last in and out, any stride and padding, as one
-//!   GEMM over a view of the whole batch (`conv_cl` docs);
+//!   GEMM per group of samples over a view of their input, no im2col (`conv_cl` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
 //!   and two backward, instead of Burn's transposing copies and broadcast passes;
 //! - [`add_relu`]: a residual block's `relu(a + b)` as one pass each way;
@@ -556,6 +556,27 @@ pub fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var("XENT_KERNELS").as_deref() != Ok("burn"))
 }
 
+/// Checks a 1-D convolution's operands as Burn's `conv1d` does (`len`, `c_in`: the input's length
+/// and channels, in whichever layout) and returns the weight and the bias: zeros, untracked, for a
+/// layer without one (so no bias gradient is computed).
+fn conv1d_operands(
+    len: usize,
+    c_in: usize,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    stride: usize,
+    padding: (usize, usize),
+) -> (Tensor<3>, Tensor<1>) {
+    let [c_out, w_in, k] = weight.dims();
+    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
+    assert!(
+        stride > 0 && k > 0 && len + padding.0 + padding.1 >= k,
+        "conv1d: input of length {len} (padding {padding:?}) is shorter than the kernel {k}"
+    );
+    let bias = bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight.device()));
+    (weight, bias)
+}
+
 /// 1-D convolution (dilation 1, one group) of `x` `[batch, channels_in, length]` with `weight`
 /// `[channels_out, channels_in, kernel]`, `padding = (left, right)` zeros, then `activation`.
 ///
@@ -577,17 +598,11 @@ pub fn conv1d(
     activation: Activation,
 ) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
-    let [c_out, w_in, k] = weight.dims();
-    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
-    assert!(
-        stride > 0 && len + padding.0 + padding.1 >= k,
-        "conv1d: input of length {len} (padding {padding:?}) is shorter than the kernel {k}"
-    );
-    let weight_device = weight.device();
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
     Tensor::from_dispatch(Dispatch::xent_conv1d(
         x.into_dispatch(),
         weight.into_dispatch(),
-        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        bias.into_dispatch(),
         stride,
         padding.0,
         padding.1,
@@ -610,21 +625,18 @@ pub fn conv1d(
 /// If the channels disagree or the input is shorter than the kernel (as Burn's `conv1d`).
 pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
-    let [c_out, w_in, k] = weight.dims();
-    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
-    assert!(k >= 1 && len >= k, "conv1d: input of length {len} is shorter than the kernel {k}");
-    let weight_device = weight.device();
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
     Tensor::from_dispatch(Dispatch::xent_conv1d_nlc(
         x.into_dispatch(),
         weight.into_dispatch(),
-        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        bias.into_dispatch(),
         activation == Activation::Relu,
     ))
 }
 
 /// 1-D convolution (dilation 1, one group) channels-last in and out: the same result as
-/// [`conv1d`] on `x.swap_dims(1, 2)`, swapped back, with one GEMM over the whole batch and no
-/// im2col (`conv_cl` module docs).
+/// [`conv1d`] on `x.swap_dims(1, 2)`, swapped back, with one GEMM per group of 8 samples over a
+/// view of their input and no im2col (`conv_cl` module docs).
 ///
 /// # Shapes
 ///
@@ -644,17 +656,11 @@ pub fn conv1d_cl(
     activation: Activation,
 ) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
-    let [c_out, w_in, k] = weight.dims();
-    assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
-    assert!(
-        stride > 0 && k > 0 && len + padding.0 + padding.1 >= k,
-        "conv1d: input of length {len} (padding {padding:?}) is shorter than the kernel {k}"
-    );
-    let weight_device = weight.device();
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
     Tensor::from_dispatch(Dispatch::xent_conv1d_cl(
         x.into_dispatch(),
         weight.into_dispatch(),
-        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        bias.into_dispatch(),
         stride,
         padding.0,
         padding.1,
