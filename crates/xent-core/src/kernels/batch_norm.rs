@@ -9,7 +9,8 @@
 //! pass reads the activation in its own `[batch, channels, inner]` order.
 //!
 //! A `[rows, channels]` input (`inner` = 1, also a channels-last activation seen as rows) takes
-//! loops over rows of channels instead, which vectorise across the channels.
+//! loops over rows of channels instead, which vectorise across the channels; its sums run in `f32`
+//! over fixed groups of 512 rows and across the groups in `f64`.
 //!
 //! The arithmetic is Burn's: biased variance, `x̂ = (x − mean) / √(var + ε)`,
 //! `y = γ x̂ + β`, and the gradient `dx = γ/√(var + ε) · (dy − mean(dy) − x̂ · mean(dy x̂))`

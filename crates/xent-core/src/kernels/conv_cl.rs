@@ -110,15 +110,13 @@ impl ClShape {
             return x;
         }
         buffer.resize(samples * span * c, 0.0);
-        vectorised(|| {
-            for (dst, src) in buffer.chunks_exact_mut(span * c).zip(x.chunks_exact(l * c)) {
-                let (before, rest) = dst.split_at_mut(self.pad_left * c);
-                let (body, after) = rest.split_at_mut(l * c);
-                before.fill(0.0);
-                body.copy_from_slice(src);
-                after.fill(0.0);
-            }
-        });
+        for (dst, src) in buffer.chunks_exact_mut(span * c).zip(x.chunks_exact(l * c)) {
+            let (before, rest) = dst.split_at_mut(self.pad_left * c);
+            let (body, after) = rest.split_at_mut(l * c);
+            before.fill(0.0);
+            body.copy_from_slice(src);
+            after.fill(0.0);
+        }
         buffer
     }
 

@@ -248,7 +248,10 @@ pub trait XentOps: Backend {
 /// targets baseline x86-64, SSE2, so its own loops would otherwise run 4 lanes wide). `f` is
 /// inlined into a function with those target features; the arithmetic and its order are the
 /// same, only the vector width changes (no fused multiply-adds are introduced: Rust does not
-/// contract `a * b + c`). Meant for one loop over a chunk of data; rayon closures or calls
+/// contract `a * b + c`). Meant for one loop over a chunk of data, and it only works if that loop
+/// ends up inside the feature-enabled function: pass an `#[inline(always)]` closure that calls an
+/// `#[inline(always)]` function taking the slices as parameters (captured `&mut` slices lose the
+/// knowledge that they do not alias, and the loop stays scalar); rayon closures or other calls
 /// inside `f` are not inlined and run as built.
 #[inline(always)]
 pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
