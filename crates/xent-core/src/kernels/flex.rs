@@ -5,6 +5,8 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape, TensorData};
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::batch_norm::{self, NormShape};
@@ -133,15 +135,18 @@ fn cl_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ClShape {
 fn zip_map(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32> {
     const CHUNK: usize = 16_384;
     assert_eq!(a.len(), b.len(), "zip_map: lengths differ");
-    let mut out = vec![0.0f32; a.len()];
-    out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| {
-        super::vectorised(#[inline(always)] || {
-            for (o, (&a, &b)) in o.iter_mut().zip(a.iter().zip(b)) {
-                *o = f(a, b);
-            }
+    let fill = |out: &mut [MaybeUninit<f32>]| {
+        out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| {
+            super::vectorised(#[inline(always)] || {
+                for (o, (&a, &b)) in o.iter_mut().zip(a.iter().zip(b)) {
+                    o.write(f(a, b));
+                }
+            });
         });
-    });
-    out
+    };
+    // SAFETY: the chunks of `out` and of `a` have the same lengths (`a` is as long as `out`), and
+    // every element of each chunk is written.
+    unsafe { super::written(a.len(), fill) }
 }
 
 /// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
