@@ -5,7 +5,7 @@
 use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
 use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, residual_relu};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d};
 
 /// Configuration of a [`BasicBlock`].
 #[derive(Config, Debug, PartialEq)]
@@ -87,12 +87,25 @@ impl BasicBlock {
     }
 
     /// The block on channels-last activations (what [`crate::ResNet1d`] runs: each convolution
-    /// one GEMM over the batch, `xent_core::nn::Conv1d::forward_nlc`).
+    /// one GEMM per group of samples, `xent_core::nn::Conv1d::forward_nlc`).
     ///
     /// # Shapes
     /// - input: `[batch, length, channels_in]`
     /// - output: `[batch, ⌈length / stride⌉, channels_out]`
     pub fn forward_nlc(&self, x: Tensor<3>) -> Tensor<3> {
+        self.forward_nlc_pooled(x, None)
+    }
+
+    /// [`Self::forward_nlc`], then `pool` over positions. In inference a post-activation block
+    /// followed by `MaxPool(2)` ends in one operation: the second convolution with its norm folded
+    /// in, the residual join and the pool, writing no intermediate activation
+    /// (`xent_core::nn::BatchNorm::after_conv1d_nlc_join`); the values are those of the
+    /// operations in turn.
+    ///
+    /// # Shapes
+    /// - input: `[batch, length, channels_in]`
+    /// - output: `[batch, length', channels_out]`, `length'` = `⌈length / stride⌉` after `pool`
+    pub fn forward_nlc_pooled(&self, x: Tensor<3>, pool: Option<&MaxPool1d>) -> Tensor<3> {
         let identity = match &self.shortcut {
             Some(p) => p.norm.after_conv1d_nlc(&p.conv, x.clone(), Activation::Identity),
             None => x.clone(),
@@ -100,11 +113,20 @@ impl BasicBlock {
         if self.pre_activation {
             let h = self.conv1.forward_nlc(self.norm1.forward_nlc(x, Activation::Relu), Activation::Identity);
             let h = self.dropout.forward(self.norm2.forward_nlc(h, Activation::Relu));
-            self.conv2.forward_nlc(h, Activation::Identity) + identity
-        } else {
-            let h = self.norm1.after_conv1d_nlc(&self.conv1, x, Activation::Relu);
-            let h = self.norm2.after_conv1d_nlc(&self.conv2, self.dropout.forward(h), Activation::Identity);
-            residual_relu(h, identity)
+            let y = self.conv2.forward_nlc(h, Activation::Identity) + identity;
+            return match pool {
+                Some(pool) => pool.forward_nlc(y),
+                None => y,
+            };
+        }
+        let h = self.norm1.after_conv1d_nlc(&self.conv1, x, Activation::Relu);
+        let h = self.dropout.forward(h);
+        match pool {
+            None => self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false),
+            Some(p) if p.kernel_size == 2 && p.stride == 2 && p.padding == 0 => {
+                self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, true)
+            }
+            Some(p) => p.forward_nlc(self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false)),
         }
     }
 }
@@ -122,6 +144,21 @@ mod tests {
             assert_eq!(same.forward(x.clone()).dims(), [2, 8, 33]);
             let down = BasicBlockConfig::new(8, 16).with_stride(2).with_pre_activation(pre).init(&device);
             assert_eq!(down.forward(x.clone()).dims(), [2, 16, 17]);
+        }
+    }
+
+    /// In evaluation the block ending in one fused operation with the pool gives what the block
+    /// and the pool give in turn, for both block kinds and with a projection.
+    #[test]
+    fn pooled_block_is_block_then_pool() {
+        let device = xent_core::default_device();
+        let n = 2 * 33 * 8;
+        let x = Tensor::<3>::from_data(burn::tensor::TensorData::new((0..n).map(|i| (i as f32 * 0.53).cos()).collect::<Vec<_>>(), [2, 33, 8]), &device);
+        let pool = xent_core::nn::MaxPool1dConfig::new(2).init();
+        for (pre, out) in [(false, 8), (true, 8), (false, 16)] {
+            let block = BasicBlockConfig::new(8, out).with_pre_activation(pre).init(&device);
+            let (a, b) = (block.forward_nlc_pooled(x.clone(), Some(&pool)), pool.forward_nlc(block.forward_nlc(x.clone())));
+            a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-6));
         }
     }
 

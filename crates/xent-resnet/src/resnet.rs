@@ -163,10 +163,7 @@ impl ResNet1d {
         // Channels-last from here on: every convolution is one GEMM over the batch.
         let mut x = self.stem_norm.after_conv1d_nlc(&self.stem, signals.swap_dims(1, 2), Activation::Relu);
         for block in &self.blocks {
-            x = block.forward_nlc(x);
-            if let Some(pool) = &self.pool {
-                x = pool.forward_nlc(x);
-            }
+            x = block.forward_nlc_pooled(x, self.pool.as_ref());
         }
         if let Some(norm) = &self.final_norm {
             x = norm.forward_nlc(x, Activation::Relu);

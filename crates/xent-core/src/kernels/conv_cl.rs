@@ -153,44 +153,102 @@ struct Scratch {
 
 /// Forward pass: `[batch, length_out, channels_out]`, through a ReLU if `relu`.
 pub fn forward(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
+    let (lo, co) = (s.length_out(), s.channels_out);
+    // SAFETY: `epilogue` writes all `lo · co` values of each sample.
+    unsafe {
+        products(s, x, weight, lo * co, |_, product, out_b| {
+            vectorised(#[inline(always)] || epilogue(out_b, product, bias, relu));
+        })
+    }
+}
+
+/// Forward pass joined with a residual block's end, for inference: `relu(conv(x) + residual)`
+/// (`residual` shaped like the output), then `MaxPool(2)` over positions if `pool`. Output
+/// `[batch, length_out, channels_out]`, or `[batch, ⌊length_out / 2⌋, channels_out]` with `pool`:
+/// the same values as the three operations one after the other, without writing the
+/// intermediate activations.
+pub fn forward_join(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], residual: &[f32], pool: bool) -> Vec<f32> {
+    let (lo, co) = (s.length_out(), s.channels_out);
+    assert_eq!(residual.len(), s.batch * lo * co, "residual has the wrong size");
+    let rows_out = if pool { lo / 2 } else { lo };
+    // SAFETY: `join_epilogue` writes all `rows_out · co` values of each sample.
+    unsafe {
+        products(s, x, weight, rows_out * co, |b, product, out_b| {
+            let residual = &residual[b * lo * co..][..lo * co];
+            vectorised(#[inline(always)] || join_epilogue(out_b, product, bias, residual, pool));
+        })
+    }
+}
+
+/// The convolution's products for every group of samples, each sample's `length_out ×
+/// channels_out` block handed to `write(sample, block, its out_per_sample outputs)`.
+///
+/// # Safety
+///
+/// `write` must write every one of the `out_per_sample` values it is given.
+unsafe fn products<F>(s: &ClShape, x: &[f32], weight: &[f32], out_per_sample: usize, write: F) -> Vec<f32>
+where
+    F: Fn(usize, &[f32], &mut [MaybeUninit<f32>]) + Sync,
+{
     s.check(x, weight);
     let (lo, co) = (s.length_out(), s.channels_out);
-    let len = s.batch * lo * co;
+    let len = s.batch * out_per_sample;
     if len == 0 {
         return Vec::new();
     }
     let w = reorder(s.channels_in, s.kernel, weight, true);
     let w = MatRef::row_major(&w, co, s.patch()).t();
-    let (per_view_sample, parallel) = (s.span() / s.stride, s.parallel_gemm());
+    let (per_view_sample, parallel) = (s.span() / s.stride * co, s.parallel_gemm());
     let fill = |out: &mut [MaybeUninit<f32>]| {
-        out.par_chunks_mut(GROUP * lo * co).enumerate().for_each_init(Scratch::default, |scratch, (g, out_g)| {
-            let samples = out_g.len() / (lo * co);
+        out.par_chunks_mut(GROUP * out_per_sample).enumerate().for_each_init(Scratch::default, |scratch, (g, out_g)| {
+            let samples = out_g.len() / out_per_sample;
             let p = s.padded(x, g, samples, &mut scratch.p);
             let rows = s.view_rows(samples);
             scratch.product.resize(rows * co, 0.0);
             matmul(&mut scratch.product, s.view(p, rows), w, false, parallel);
-            // Every output value is written here, once (the bias, and the ReLU if asked).
-            vectorised(#[inline(always)] || epilogue(out_g, &scratch.product, per_view_sample * co, lo * co, bias, relu));
+            for (i, out_b) in out_g.chunks_exact_mut(out_per_sample).enumerate() {
+                write(g * GROUP + i, &scratch.product[i * per_view_sample..][..lo * co], out_b);
+            }
         });
     };
-    // SAFETY: `fill` writes every one of the `len` values (each group's chunk, every sample and
-    // position of it, every channel).
+    // SAFETY: every chunk of `out_per_sample` values goes to `write`, which writes them all (the
+    // caller's promise).
     unsafe { written(len, fill) }
 }
 
-/// Writes each sample's `len` outputs from `product` (sample `b` at `b · stride`) plus the bias,
-/// through a ReLU if `relu`. Plain loops, inlined into [`vectorised`]'s body (closures inside
-/// would not be).
+/// Writes one sample's outputs: `product` (positions × channels) plus the bias, through a ReLU if
+/// `relu`. Plain loops, inlined into [`vectorised`]'s body (closures inside would not be).
 #[inline(always)]
-fn epilogue(out: &mut [MaybeUninit<f32>], product: &[f32], stride: usize, len: usize, bias: &[f32], relu: bool) {
+fn epilogue(out: &mut [MaybeUninit<f32>], product: &[f32], bias: &[f32], relu: bool) {
     let co = bias.len();
-    for (b, dst) in out.chunks_exact_mut(len).enumerate() {
-        let src = &product[b * stride..][..len];
-        for (d, v) in dst.chunks_exact_mut(co).zip(src.chunks_exact(co)) {
-            let (d, v) = (&mut d[..co], &v[..co]);
-            for c in 0..co {
-                let y = v[c] + bias[c];
-                d[c].write(if relu { y.max(0.0) } else { y });
+    for (d, v) in out.chunks_exact_mut(co).zip(product.chunks_exact(co)) {
+        let (d, v) = (&mut d[..co], &v[..co]);
+        for c in 0..co {
+            let y = v[c] + bias[c];
+            d[c].write(if relu { y.max(0.0) } else { y });
+        }
+    }
+}
+
+/// Writes one sample's outputs of [`forward_join`]: `max(product + bias + residual, 0)` per
+/// position (in that order of additions, as the separate operations), and with `pool` the larger
+/// of each two consecutive positions.
+#[inline(always)]
+fn join_epilogue(out: &mut [MaybeUninit<f32>], product: &[f32], bias: &[f32], residual: &[f32], pool: bool) {
+    let co = bias.len();
+    if pool {
+        for ((d, v), r) in out.chunks_exact_mut(co).zip(product.chunks_exact(2 * co)).zip(residual.chunks_exact(2 * co)) {
+            let (d, (v0, v1), (r0, r1)) = (&mut d[..co], v.split_at(co), r.split_at(co));
+            for (c, d) in d.iter_mut().enumerate() {
+                let (first, second) = ((v0[c] + bias[c] + r0[c]).max(0.0), (v1[c] + bias[c] + r1[c]).max(0.0));
+                d.write(if second > first { second } else { first });
+            }
+        }
+    } else {
+        for ((d, v), r) in out.chunks_exact_mut(co).zip(product.chunks_exact(co)).zip(residual.chunks_exact(co)) {
+            let (v, r) = (&v[..co], &r[..co]);
+            for (c, d) in d[..co].iter_mut().enumerate() {
+                d.write((v[c] + bias[c] + r[c]).max(0.0));
             }
         }
     }
@@ -365,6 +423,25 @@ mod tests {
                     assert!((f64::from(*g) - d).abs() < 1e-5, "{s:?} relu={relu} [{i}]: {g} vs {d}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_joined_forward_is_conv_plus_residual_relu_then_pool() {
+        for s in shapes() {
+            let (x, w, bias) = (values(s.batch * s.length * s.channels_in, 0.3), values(s.channels_out * s.patch(), 1.1), values(s.channels_out, 2.0));
+            let (lo, co) = (s.length_out(), s.channels_out);
+            let residual = values(s.batch * lo * co, 3.3);
+            let joined: Vec<f32> =
+                forward(&s, &x, &w, &bias, false).iter().zip(&residual).map(|(y, r)| (y + r).max(0.0)).collect();
+            assert_eq!(forward_join(&s, &x, &w, &bias, &residual, false), joined, "{s:?}");
+            let mut pooled = Vec::new();
+            for sample in joined.chunks_exact(lo * co) {
+                for pair in sample.chunks_exact(2 * co) {
+                    pooled.extend((0..co).map(|c| pair[c].max(pair[co + c])));
+                }
+            }
+            assert_eq!(forward_join(&s, &x, &w, &bias, &residual, true), pooled, "{s:?} pooled");
         }
     }
 

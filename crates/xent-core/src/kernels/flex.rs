@@ -18,7 +18,7 @@ use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_logit_loss, burn_logit_loss_backward,
-    burn_max_pool_backward, burn_moment_step, relu_if, through_relu,
+    burn_max_pool_backward, burn_moment_step, join_separately, relu_if, through_relu,
 };
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
@@ -185,6 +185,27 @@ impl XentOps for Flex {
         };
         let s = cl_shape(&xc, &wc, &g);
         tensor(conv_cl::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
+    }
+
+    fn xent_conv1d_cl_join(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        residual: FlexTensor,
+        pool: bool,
+    ) -> FlexTensor {
+        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
+        let operands = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias), contiguous_f32(&residual));
+        let (Some(xc), Some(wc), Some(bc), Some(rc)) = operands else {
+            let conv = Flex::xent_conv1d_cl(x, weight, bias, stride, pad_left, pad_right, false);
+            return join_separately::<Flex>(conv, residual, pool);
+        };
+        let s = cl_shape(&xc, &wc, &g);
+        let rows = if pool { s.length_out() / 2 } else { s.length_out() };
+        tensor(conv_cl::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
     }
 
     fn xent_add_relu(a: FlexTensor, b: FlexTensor) -> FlexTensor {

@@ -160,6 +160,25 @@ pub trait XentOps: Backend {
         Self::float_swap_dims(relu_if::<Self>(out, relu), 1, 2)
     }
 
+    /// [`Self::xent_conv1d_cl`] joined with a residual block's end: `relu(conv + residual)`, then
+    /// `MaxPool(2)` over positions if `pool` (for inference: the flex kernel writes no
+    /// intermediate activation). The default, and under autodiff the recorded form, is the
+    /// operations one after the other.
+    #[allow(clippy::too_many_arguments)]
+    fn xent_conv1d_cl_join(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+        residual: FloatTensor<Self>,
+        pool: bool,
+    ) -> FloatTensor<Self> {
+        let conv = Self::xent_conv1d_cl(x, weight, bias, stride, pad_left, pad_right, false);
+        join_separately::<Self>(conv, residual, pool)
+    }
+
     /// 2-D convolution, dilation 1, one group, zero padding (top, bottom, left, right), followed
     /// by a ReLU if `relu`.
     #[allow(clippy::too_many_arguments)]
@@ -297,6 +316,19 @@ mod simd {
     pub(super) unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
         f()
     }
+}
+
+/// `relu(conv + residual)`, then `MaxPool(2)` over the positions of `[batch, length, channels]` if
+/// `pool`, as separate [`XentOps`] operations (recorded one by one under autodiff).
+fn join_separately<B: XentOps>(conv: FloatTensor<B>, residual: FloatTensor<B>, pool: bool) -> FloatTensor<B> {
+    let joined = B::xent_add_relu(conv, residual);
+    if !pool {
+        return joined;
+    }
+    let shape = TensorMetadata::shape(&joined);
+    let (batch, length, channels) = (shape[0], shape[1], shape[2]);
+    let planes = B::float_reshape(joined, [batch, 1, length, channels].into());
+    B::float_reshape(B::xent_max_pool2d(planes, 2, 1, 2, 1, 0, 0), [batch, length / 2, channels].into())
 }
 
 /// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
@@ -668,6 +700,46 @@ pub fn conv1d_cl(
         padding.0,
         padding.1,
         activation == Activation::Relu,
+    ))
+}
+
+/// [`conv1d_cl`] joined with the end of a residual block, for inference: `relu(conv1d_cl(x) +
+/// residual)`, then `MaxPool(2)` over positions if `pool`, with the same values as those
+/// operations one after the other (and, under autodiff, recorded as them) but without writing the
+/// intermediate activations on the flex device.
+///
+/// # Shapes
+///
+/// - `x`: `[batch, length_in, channels_in]`; `weight`, `bias` as in [`conv1d_cl`]
+/// - `residual`: `[batch, length_out, channels_out]`, the convolution's output shape
+/// - output: `residual`'s shape, or `[batch, ⌊length_out / 2⌋, channels_out]` with `pool`
+///
+/// # Panics
+///
+/// As [`conv1d_cl`], or if `residual` is not shaped like the convolution's output.
+pub fn conv1d_cl_join(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    stride: usize,
+    padding: (usize, usize),
+    residual: Tensor<3>,
+    pool: bool,
+) -> Tensor<3> {
+    let [batch, len, c_in] = x.dims();
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
+    let length_out = (len + padding.0 + padding.1 - weight.dims()[2]) / stride + 1;
+    let expected = [batch, length_out, weight.dims()[0]];
+    assert_eq!(residual.dims(), expected, "conv1d_cl_join: the residual is not shaped like the convolution's output");
+    Tensor::from_dispatch(Dispatch::xent_conv1d_cl_join(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        stride,
+        padding.0,
+        padding.1,
+        residual.into_dispatch(),
+        pool,
     ))
 }
 

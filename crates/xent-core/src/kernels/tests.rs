@@ -372,8 +372,8 @@ mod conv1d_channels_last {
 }
 
 mod conv1d_cl {
-    use burn::tensor::Device;
     use burn::tensor::module::conv1d as burn_conv1d;
+    use burn::tensor::{Device, Tensor};
 
     use super::{CONVS, assert_close, random};
     use crate::kernels::{Activation, ConvGeometry, conv1d_cl};
@@ -413,6 +413,44 @@ mod conv1d_cl {
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 5], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(2, 2, 2).burn_1d());
         assert_close("y", conv1d_cl(x, w, Some(bias), 2, (2, 2), Activation::Identity), want.swap_dims(1, 2));
+    }
+
+    /// The joined form equals convolution, `relu(· + residual)` and `MaxPool(2)` one after the
+    /// other: on the plain device (the fused kernel) and under autodiff (values and the gradients
+    /// of input, weight, bias and residual).
+    #[test]
+    fn the_join_is_the_three_operations_in_turn() {
+        use crate::kernels::{add_relu, conv1d_cl_join, max_pool2d};
+        let separately = |x: Tensor<3>, w: Tensor<3>, b: Tensor<1>, residual: Tensor<3>, pool: bool| {
+            let joined = add_relu(conv1d_cl(x, w, Some(b), 1, (2, 2), Activation::Identity), residual);
+            if !pool {
+                return joined;
+            }
+            let [n, l, c] = joined.dims();
+            max_pool2d(joined.reshape([n, 1, l, c]), [2, 1], [2, 1], [0, 0]).reshape([n, l / 2, c])
+        };
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            for (length, pool) in [(11, true), (12, true), (9, false)] {
+                let tracked = |t: Tensor<3>| if device.is_autodiff() { t.require_grad() } else { t };
+                let x = tracked(random([3, length, 4], &device));
+                let w = tracked(random([5, 4, 5], &device));
+                let residual = tracked(random([3, length, 5], &device));
+                let b = random([5], &device);
+                let b = if device.is_autodiff() { b.require_grad() } else { b };
+                let ours = conv1d_cl_join(x.clone(), w.clone(), Some(b.clone()), 1, (2, 2), residual.clone(), pool);
+                let theirs = separately(x.clone(), w.clone(), b.clone(), residual.clone(), pool);
+                let what = format!("{device:?} length {length} pool {pool}");
+                assert_close(&what, ours.clone(), theirs.clone());
+                if device.is_autodiff() {
+                    let probe = random(theirs.dims(), &device);
+                    let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                    assert_close(&format!("{what}: dx"), x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                    assert_close(&format!("{what}: dw"), w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+                    assert_close(&format!("{what}: db"), b.grad(&g1).unwrap(), b.grad(&g2).unwrap());
+                    assert_close(&format!("{what}: dresidual"), residual.grad(&g1).unwrap(), residual.grad(&g2).unwrap());
+                }
+            }
+        }
     }
 }
 

@@ -184,6 +184,30 @@ impl BatchNorm {
         self.fold_into(conv, &input.device()).forward_nlc(input, activation)
     }
 
+    /// The end of a post-activation residual block, channels-last: `relu(after_conv1d_nlc(conv,
+    /// input) + residual)`, then `MaxPool(2)` over positions if `pool`. With the running
+    /// statistics (evaluation) the norm is folded into the convolution and the whole is one
+    /// operation ([`Conv1d::forward_nlc_join`]); in training the operations run in turn.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels_in]`
+    /// - residual: `[batch, length_out, num_features]`
+    /// - output: `[batch, length_out, num_features]`, or `[batch, ⌊length_out / 2⌋, num_features]`
+    ///   with `pool`
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::after_conv1d`], or if `residual` is not shaped like the convolution's output.
+    pub fn after_conv1d_nlc_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+        self.check_conv(conv);
+        if input.device().is_autodiff() && self.training.is_enabled() {
+            let joined = crate::nn::residual_relu(self.after_conv1d_nlc(conv, input, Activation::Identity), residual);
+            return if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined };
+        }
+        self.fold_into(conv, &input.device()).forward_nlc_join(input, residual, pool)
+    }
+
     fn check_conv(&self, conv: &Conv1d) {
         let [channels] = self.gamma.dims();
         let [c_out, _, _] = conv.weight.dims();
@@ -357,6 +381,33 @@ mod tests {
         let want = a.forward(conv.forward(x.clone().swap_dims(1, 2))).swap_dims(1, 2);
         near(a.after_conv1d_nlc(&conv, x.clone(), Activation::Identity), want.clone());
         near(a.forward_nlc(conv.forward_nlc(x, Activation::Identity), Activation::Relu), burn::tensor::activation::relu(want));
+    }
+
+    /// The joined block end equals norm(conv) + residual → ReLU → MaxPool(2) in turn, in training
+    /// and in evaluation (where it is one fused operation).
+    #[test]
+    fn the_joined_block_end_is_the_operations_in_turn() {
+        use burn::nn::PaddingConfig1d;
+        use crate::nn::{Conv1dConfig, MaxPool1dConfig, residual_relu};
+        let device = Device::flex().autodiff();
+        let conv = Conv1dConfig::new(3, 3, 5).with_padding(PaddingConfig1d::Same).init(&device);
+        let norm = BatchNormConfig::new(3).init(&device);
+        let in_turn = |norm: &BatchNorm, conv: &crate::nn::Conv1d, x: Tensor<3>, r: Tensor<3>, pool: bool| {
+            let y = residual_relu(norm.after_conv1d_nlc(conv, x, Activation::Identity), r);
+            if pool { MaxPool1dConfig::new(2).init().forward_nlc(y) } else { y }
+        };
+        for step in 0..2 {
+            let (x, r) = (wave([4, 11, 3], step as f32, &device), wave([4, 11, 3], 5.0, &device));
+            // Training updates the running statistics: compare on a twin sharing the parameters.
+            let twin = norm.clone();
+            close(norm.after_conv1d_nlc_join(&conv, x.clone(), r.clone(), true), in_turn(&twin, &conv, x, r, true));
+        }
+        let (conv, norm) = (conv.valid(), norm.valid());
+        let plain = device.clone().without_autodiff();
+        for (length, pool) in [(11, true), (10, true), (9, false)] {
+            let (x, r) = (wave([3, length, 3], 0.7, &plain), wave([3, length, 3], 2.5, &plain));
+            close(norm.after_conv1d_nlc_join(&conv, x.clone(), r.clone(), pool), in_turn(&norm, &conv, x, r, pool));
+        }
     }
 
     #[test]

@@ -132,6 +132,28 @@ impl Conv1d {
         .swap_dims(1, 2)
     }
 
+    /// The end of a residual block after this convolution, channels-last:
+    /// `relu(forward_nlc(input) + residual)`, then `MaxPool(2)` over positions if `pool`. On
+    /// xent's kernels in inference ([`kernels::conv1d_cl_join`]) one operation that writes no
+    /// intermediate activation; the same values, and under autodiff the same recorded
+    /// operations, as the three in turn.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, length_in, channels_in]`
+    /// - residual: `[batch, length_out, channels_out]`
+    /// - output: `[batch, length_out, channels_out]`, or `[batch, ⌊length_out / 2⌋, channels_out]`
+    ///   with `pool`
+    pub fn forward_nlc_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+        if !kernels::enabled() {
+            let joined = burn::tensor::activation::relu(self.forward_nlc(input, Activation::Identity) + residual);
+            return if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined };
+        }
+        let bias = self.bias.as_ref().map(Param::val);
+        let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
+        kernels::conv1d_cl_join(input, self.weight.val(), bias, self.stride, padding, residual, pool)
+    }
+
     fn apply(&self, input: Tensor<3>, channels_last: bool, activation: Activation) -> Tensor<3> {
         let bias = self.bias.as_ref().map(Param::val);
         let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
