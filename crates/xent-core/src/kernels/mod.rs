@@ -276,11 +276,12 @@ pub trait XentOps: Backend {
 pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
+        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        if avx2 && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, AVX2 and FMA (checked just above).
             return unsafe { simd::avx512(f) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if avx2 {
             // SAFETY: the CPU has AVX2 and FMA (checked just above).
             return unsafe { simd::avx2(f) };
         }
@@ -305,7 +306,7 @@ pub(crate) unsafe fn written(len: usize, fill: impl FnOnce(&mut [std::mem::Maybe
 
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    /// `f()` compiled with AVX-512F.
+    /// `f()` compiled with AVX-512F (and AVX2, FMA).
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub(super) unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
         f()
