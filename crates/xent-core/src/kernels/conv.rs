@@ -21,7 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::vectorised;
+use super::{sum_in_order, vectorised};
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -307,11 +307,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wa
                 .into_par_iter()
                 .map(|g| group(g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch), false))
                 .collect();
-            groups.into_iter().reduce(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                a
-            })
-            .unwrap_or_else(|| vec![0.0f32; dw_len])
+            sum_in_order(groups, dw_len)
         } else {
             group(0..s.batch, true)
         };

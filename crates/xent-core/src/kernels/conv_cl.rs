@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
 use super::gemm::{MatRef, matmul};
-use super::{vectorised, written};
+use super::{sum_in_order, vectorised, written};
 
 /// Samples per task and per partial sum of the weight and bias gradients (fixed, so that results
 /// do not depend on scheduling or thread count).
@@ -284,8 +284,8 @@ pub fn backward(s: &ClShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Want
     if !(wanted.weight || wanted.input) {
         return grads;
     }
-    // W''[(j, o), c] = W[o, c, K − 1 − j].
-    let mut flipped = vec![0.0f32; k * co * c];
+    // W''[(j, o), c] = W[o, c, K − 1 − j], for the input gradient only.
+    let mut flipped = vec![0.0f32; if wanted.input { k * co * c } else { 0 }];
     for (j, block) in flipped.chunks_exact_mut(co * c).enumerate() {
         for (o, row) in block.chunks_exact_mut(c).enumerate() {
             row.iter_mut().enumerate().for_each(|(ci, w)| *w = weight[(o * c + ci) * k + (k - 1 - j)]);
@@ -346,17 +346,6 @@ pub fn backward(s: &ClShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Want
         grads.weight = Some(reorder(c, k, &dw, false));
     }
     grads
-}
-
-/// The element-wise sum of `partials` (each `len` long), added in order.
-fn sum_in_order(partials: Vec<Vec<f32>>, len: usize) -> Vec<f32> {
-    partials
-        .into_iter()
-        .reduce(|mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-            a
-        })
-        .unwrap_or_else(|| vec![0.0; len])
 }
 
 #[cfg(test)]

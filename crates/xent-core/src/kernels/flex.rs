@@ -17,7 +17,7 @@ use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, join_separately, relu_if, through_relu,
 };
 
@@ -162,8 +162,7 @@ fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<Flex
 impl XentOps for Flex {
     fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            let out = Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
-            return relu_if::<Flex>(out, relu);
+            return burn_conv1d_from_nlc::<Flex>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu);
         };
         let s = nlc_shape(&xc, &wc);
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
@@ -180,8 +179,7 @@ impl XentOps for Flex {
     ) -> FlexTensor {
         let g = ConvGeometry::one_d(stride, pad_left, pad_right);
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            let out = Flex::conv1d(Flex::float_swap_dims(x, 1, 2), weight, Some(bias), g.burn_1d());
-            return Flex::float_swap_dims(relu_if::<Flex>(out, relu), 1, 2);
+            return Flex::float_swap_dims(burn_conv1d_from_nlc::<Flex>(x, weight, bias, g, relu), 1, 2);
         };
         let s = cl_shape(&xc, &wc, &g);
         tensor(conv_cl::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])

@@ -139,8 +139,7 @@ pub trait XentOps: Backend {
     /// channels_in]`, followed by a ReLU if `relu`; output channels-first `[batch,
     /// channels_out, length_out]`.
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
-        let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), ConvGeometry::one_d(1, 0, 0).burn_1d());
-        relu_if::<Self>(out, relu)
+        burn_conv1d_from_nlc::<Self>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu)
     }
 
     /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
@@ -155,9 +154,8 @@ pub trait XentOps: Backend {
         pad_right: usize,
         relu: bool,
     ) -> FloatTensor<Self> {
-        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
-        let out = Self::conv1d(Self::float_swap_dims(x, 1, 2), weight, Some(bias), geometry.burn_1d());
-        Self::float_swap_dims(relu_if::<Self>(out, relu), 1, 2)
+        let out = burn_conv1d_from_nlc::<Self>(x, weight, bias, ConvGeometry::one_d(stride, pad_left, pad_right), relu);
+        Self::float_swap_dims(out, 1, 2)
     }
 
     /// [`Self::xent_conv1d_cl`] joined with a residual block's end: `relu(conv + residual)`, then
@@ -289,6 +287,18 @@ pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The element-wise sum of `partials` (each `len` long), added in their order, so that a sum over
+/// fixed groups comes out the same on every run (zeros if there is none).
+pub(crate) fn sum_in_order(partials: Vec<Vec<f32>>, len: usize) -> Vec<f32> {
+    partials
+        .into_iter()
+        .reduce(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+            a
+        })
+        .unwrap_or_else(|| vec![0.0; len])
+}
+
 /// A vector of `len` values that `fill` writes, without zero-filling the memory first (for
 /// large outputs that a kernel overwrites anyway: the zeroing was a measurable pass of its own).
 ///
@@ -317,6 +327,13 @@ mod simd {
     pub(super) unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
         f()
     }
+}
+
+/// Burn's 1-D convolution (and ReLU if `relu`) of a channels-last input `[batch, length,
+/// channels_in]` through a channels-first view; the output is channels-first (the fallback of the
+/// channels-last convolutions).
+fn burn_conv1d_from_nlc<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, geometry: ConvGeometry, relu: bool) -> FloatTensor<B> {
+    relu_if::<B>(B::conv1d(B::float_swap_dims(x, 1, 2), weight, Some(bias), geometry.burn_1d()), relu)
 }
 
 /// `relu(conv + residual)`, then `MaxPool(2)` over the positions of `[batch, length, channels]` if
