@@ -202,8 +202,8 @@ impl BatchNorm {
     pub fn after_conv1d_nlc_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
-            let joined = crate::nn::residual_relu(self.after_conv1d_nlc(conv, input, Activation::Identity), residual);
-            return if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined };
+            let branch = self.after_conv1d_nlc(conv, input, Activation::Identity);
+            return crate::nn::residual::residual_relu_pool_nlc(branch, residual, pool);
         }
         self.fold_into(conv, &input.device()).forward_nlc_join(input, residual, pool)
     }

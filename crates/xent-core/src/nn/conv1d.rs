@@ -146,8 +146,7 @@ impl Conv1d {
     ///   with `pool`
     pub fn forward_nlc_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         if !kernels::enabled() {
-            let joined = burn::tensor::activation::relu(self.forward_nlc(input, Activation::Identity) + residual);
-            return if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined };
+            return crate::nn::residual::residual_relu_pool_nlc(self.forward_nlc(input, Activation::Identity), residual, pool);
         }
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);

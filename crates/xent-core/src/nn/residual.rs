@@ -22,6 +22,15 @@ pub fn residual_relu<const D: usize>(branch: Tensor<D>, shortcut: Tensor<D>) -> 
     }
 }
 
+/// `residual_relu(branch, shortcut)`, then `MaxPool(2)` over the positions of channels-last
+/// `[batch, length, channels]` if `pool`: the end of a residual block as separate operations (what
+/// the joined forms of [`crate::nn::Conv1d`] and [`crate::nn::BatchNorm`] compute as one in
+/// inference).
+pub(crate) fn residual_relu_pool_nlc(branch: Tensor<3>, shortcut: Tensor<3>, pool: bool) -> Tensor<3> {
+    let joined = residual_relu(branch, shortcut);
+    if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
