@@ -17,6 +17,7 @@ use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
+use xent_core::kernels::Activation;
 use xent_core::nn::{
     Conv1d, Conv1dConfig, Dropout, DropoutConfig, EmbeddingBag, EmbeddingBagConfig, MaxPool1d, MaxPool1dConfig,
 };
@@ -212,8 +213,13 @@ pub struct SeedCnn {
 impl Classifier for SeedCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
-        let x = self.dropout_in.forward(self.embedding.forward(ids.clone())); // [B, L, E]
-        let x = self.conv.forward_channels_last_relu(x); // [B, 32, L-3]
+        let x = if self.dropout_in.is_active(&ids.device()) {
+            let x = self.dropout_in.forward(self.embedding.forward(ids.clone())); // [B, L, E]
+            self.conv.forward_channels_last_relu(x) // [B, 32, L-3]
+        } else {
+            // Without dropout the convolution reads the tokens (each distinct one projected once).
+            self.conv.forward_embedded(self.embedding.weight.val(), ids.clone(), Activation::Relu)
+        };
         let x = self.pool.forward(x).flatten::<2>(1, 2);
         let x = relu(self.dropout_dense.forward(self.dense.forward(x)));
         self.out.forward(x)
@@ -234,12 +240,16 @@ pub struct KimCnn {
 impl Classifier for KimCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
-        let x = self.embedding.forward(ids.clone()); // [B, L, E]
-        let b = x.dims()[0];
-        let pooled: Vec<Tensor<2>> = [&self.conv3, &self.conv4, &self.conv5]
-            .into_iter()
-            .map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100]))
-            .collect();
+        let b = ids.dims()[0];
+        let convs = [&self.conv3, &self.conv4, &self.conv5].into_iter();
+        let pooled: Vec<Tensor<2>> = if ids.device().is_autodiff() {
+            // Training: one lookup (one embedding gradient) shared by the three convolutions.
+            let x = self.embedding.forward(ids.clone()); // [B, L, E]
+            convs.map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
+        } else {
+            let table = self.embedding.weight.val();
+            convs.map(|c| c.forward_embedded(table.clone(), ids.clone(), Activation::Relu).max_dim(2).reshape([b, 100])).collect()
+        };
         self.out.forward(self.dropout.forward(Tensor::cat(pooled, 1)))
     }
 }

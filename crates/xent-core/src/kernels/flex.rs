@@ -16,6 +16,7 @@ use super::conv_nlc::{self, NlcShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
+use super::token_conv::{self, TokenShape};
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, join_separately, relu_if, through_relu,
@@ -166,6 +167,27 @@ impl XentOps for Flex {
         };
         let s = nlc_shape(&xc, &wc);
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
+    }
+
+    fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
+        let burns = |table, ids, weight, bias| Flex::xent_conv1d_nlc(Flex::embedding(table, ids), weight, bias, relu);
+        let (Some(tc), Some(wc), Some(bc)) = (contiguous_f32(&table), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+            return burns(table, ids, weight, bias);
+        };
+        let (ts, ws, is) = (tc.shape(), wc.shape(), ids.shape());
+        let s = TokenShape { batch: is[0], length: is[1], vocab: ts[0], channels_in: ts[1], channels_out: ws[0], kernel: ws[2] };
+        let ic = if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() };
+        let (t, w, b) = (slice(&tc), slice(&wc), slice(&bc));
+        let out = match ic.dtype() {
+            DType::I64 => token_conv::forward(&s, ic.as_slice::<i64>().expect("contiguous"), t, w, b, relu),
+            DType::I32 => token_conv::forward(&s, ic.as_slice::<i32>().expect("contiguous"), t, w, b, relu),
+            _ => None,
+        };
+        match out {
+            Some(values) => tensor(values, vec![s.batch, s.channels_out, s.length_out()]),
+            // Another id type, or an id outside the table: Burn's lookup (which reports it).
+            None => burns(table, ids, weight, bias),
+        }
     }
 
     fn xent_conv1d_cl(

@@ -13,6 +13,8 @@
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
 //! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
+//! - [`token_conv1d`]: the same convolution over embedded tokens, from the batch's distinct
+//!   tokens, without the embedding's output (`token_conv` docs);
 //! - [`conv1d_cl`]: a 1-D convolution channels-last in and out, any stride and padding, as one
 //!   GEMM per group of samples over a view of their input, no im2col (`conv_cl` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
@@ -43,11 +45,13 @@ mod gemm;
 mod logit_loss;
 mod max_pool;
 mod moment;
+mod token_conv;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 
-use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension, get_or_init_device_settings, tensor::FloatTensor};
-use burn::tensor::Tensor;
+use burn::backend::tensor::{FloatTensor, IntTensor};
+use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension, get_or_init_device_settings};
+use burn::tensor::{Int, Tensor};
 use burn::tensor::ops::ConvOptions;
 
 pub use conv::{Axis, ConvShape, Wanted};
@@ -56,6 +60,7 @@ pub use conv_nlc::NlcShape;
 pub use logit_loss::LogitLoss;
 pub use max_pool::PoolShape;
 pub use moment::MomentRule;
+pub use token_conv::TokenShape;
 
 /// Stride and `(before, after)` zero padding of a convolution, per spatial axis (a 1-D
 /// convolution uses the last entry; the first is stride 1, no padding).
@@ -140,6 +145,20 @@ pub trait XentOps: Backend {
     /// channels_out, length_out]`.
     fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
         burn_conv1d_from_nlc::<Self>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu)
+    }
+
+    /// 1-D convolution, stride 1, no padding, of embedded tokens: `table` `[vocab, channels_in]`
+    /// looked up at `ids` `[batch, length]`, followed by a ReLU if `relu`; output channels-first
+    /// `[batch, channels_out, length_out]`. The default is the lookup, then
+    /// [`XentOps::xent_conv1d_nlc`] (so under autodiff both are recorded as they are).
+    fn xent_token_conv1d(
+        table: FloatTensor<Self>,
+        ids: IntTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        Self::xent_conv1d_nlc(Self::embedding(table, ids), weight, bias, relu)
     }
 
     /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
@@ -681,6 +700,34 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
     Tensor::from_dispatch(Dispatch::xent_conv1d_nlc(
         x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        activation == Activation::Relu,
+    ))
+}
+
+/// 1-D convolution (stride 1, no padding, dilation 1, one group) of embedded tokens, then
+/// `activation`: the same result as [`conv1d_channels_last`] on `table` looked up at `ids` (an
+/// embedding's output), computed from the batch's distinct tokens without materialising the
+/// embedding (`token_conv` module docs). Under autodiff the lookup and the convolution are
+/// recorded as they are, so gradients reach the table and the weights as through those two.
+///
+/// # Shapes
+///
+/// - `table`: `[vocab, channels_in]`; `ids`: `[batch, length_in]`, each in `0..vocab`
+/// - `weight`: `[channels_out, channels_in, kernel]` (Burn's layout); `bias`: `[channels_out]`
+/// - output: `[batch, channels_out, length_in − kernel + 1]`
+///
+/// # Panics
+///
+/// If the channels disagree, the input is shorter than the kernel, or an id is outside the
+/// table (as Burn's `embedding` and `conv1d`).
+pub fn token_conv1d(table: Tensor<2>, ids: Tensor<2, Int>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
+    let ([_, len], [_, c_in]) = (ids.dims(), table.dims());
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
+    Tensor::from_dispatch(Dispatch::xent_token_conv1d(
+        table.into_dispatch(),
+        ids.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
         activation == Activation::Relu,

@@ -559,3 +559,60 @@ mod batch_norm {
         assert_close("variance", variance, want.variance);
     }
 }
+
+mod token_conv1d {
+    use burn::tensor::module::{conv1d as burn_conv1d, embedding};
+    use burn::tensor::{Device, Int, Tensor, TensorData};
+
+    use super::{assert_close, random};
+    use crate::kernels::{Activation, ConvGeometry, token_conv1d};
+
+    /// `[batch, length]` ids in `0..vocab`, with repeats (a few tokens recur, as words do).
+    fn ids(batch: usize, length: usize, vocab: usize, device: &Device) -> Tensor<2, Int> {
+        let v: Vec<i64> = (0..batch * length).map(|i| ((i * i * 31 + 7) % vocab) as i64).collect();
+        Tensor::from_data(TensorData::new(v, [batch, length]), device)
+    }
+
+    /// Burn's lookup, then Burn's convolution of the transposed embedding, then the activation.
+    fn burns(table: Tensor<2>, ids: Tensor<2, Int>, w: Tensor<3>, bias: Option<Tensor<1>>, relu: bool) -> Tensor<3> {
+        let y = burn_conv1d(embedding(table, ids).swap_dims(1, 2), w, bias, ConvGeometry::one_d(1, 0, 0).burn_1d());
+        if relu { burn::tensor::activation::relu(y) } else { y }
+    }
+
+    /// `(batch, length, vocab, channels_in, channels_out, kernel)`: the seed text CNN scaled
+    /// down, Kim's widths, more distinct tokens than one GEMM block, a kernel as long as the input.
+    const CASES: [(usize, usize, usize, usize, usize, usize); 4] =
+        [(3, 30, 50, 16, 8, 4), (2, 12, 7, 5, 4, 5), (4, 200, 700, 8, 3, 3), (2, 6, 9, 4, 5, 6)];
+
+    #[test]
+    fn values_match_burns_lookup_and_conv1d() {
+        let device = Device::flex();
+        for (b, len, vocab, ci, co, k) in CASES {
+            for (with_bias, relu) in [(true, false), (true, true), (false, true)] {
+                let (table, w, bias) = (random([vocab, ci], &device), random([co, ci, k], &device), random([co], &device));
+                let bias = with_bias.then_some(bias);
+                let act = if relu { Activation::Relu } else { Activation::Identity };
+                let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), bias.clone(), act);
+                let theirs = burns(table, ids(b, len, vocab, &device), w, bias, relu);
+                assert_close(&format!("b={b} len={len} vocab={vocab} ci={ci} co={co} k={k} bias={with_bias} relu={relu}"), ours, theirs);
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_reach_the_table_and_the_weights_as_through_the_lookup() {
+        let device = Device::flex().autodiff();
+        let (b, len, vocab, ci, co, k) = CASES[0];
+        let table = random([vocab, ci], &device).require_grad();
+        let w = random([co, ci, k], &device).require_grad();
+        let bias = random([co], &device).require_grad();
+        let probe = random([b, co, len - k + 1], &device);
+        let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), Activation::Relu);
+        let theirs = burns(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), true);
+        assert_close("y", ours.clone().inner(), theirs.clone().inner());
+        let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+        assert_close("d table", table.grad(&g1).unwrap(), table.grad(&g2).unwrap());
+        assert_close("dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+        assert_close("db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+    }
+}

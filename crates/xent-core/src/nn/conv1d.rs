@@ -4,7 +4,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, PaddingConfig1d};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 
 use super::padding::pair_1d;
 use crate::kernels::{self, Activation};
@@ -108,6 +108,25 @@ impl Conv1d {
         self.apply(input, true, Activation::Relu)
     }
 
+    /// `activation` of the convolution of embedded tokens: equal to
+    /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU). A
+    /// valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each distinct
+    /// token's contribution once and never materialises the embedding; under autodiff the lookup
+    /// and the convolution are recorded as usual. A network with dropout on the embedding can
+    /// call this where the dropout is inactive ([`super::Dropout::is_active`]).
+    ///
+    /// # Shapes
+    ///
+    /// - table: `[vocab, channels_in]` (an embedding's weight); ids: `[batch, length_in]`
+    /// - output: `[batch, channels_out, length_out]`, `length_out` as in [`Self::forward`]
+    pub fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation) -> Tensor<3> {
+        let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
+        if kernels::enabled() && valid && self.stride == 1 {
+            return kernels::token_conv1d(table, ids, self.weight.val(), self.bias.as_ref().map(Param::val), activation);
+        }
+        self.apply(burn::tensor::module::embedding(table, ids), true, activation)
+    }
+
     /// `activation` of the convolution, channels-last in and out: equal to
     /// `forward(input.swap_dims(1, 2)).swap_dims(1, 2)` (and its ReLU). On xent's kernels
     /// ([`kernels::conv1d_cl`]) each product is one GEMM over a view of the whole batch, with no
@@ -197,6 +216,23 @@ mod tests {
             let x = ramp([2, 9, 3], &device);
             let (a, b) = (layer.forward_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        }
+    }
+
+    #[test]
+    fn embedded_tokens_give_the_same_output_as_the_embedding() {
+        let device = Device::flex();
+        let table = ramp([1, 11, 3], &device).reshape([11, 3]);
+        let ids = Tensor::<2, Int>::from_data(TensorData::new(vec![3i64, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3], [2, 9]), &device);
+        // Valid, stride 1: the token kernel; the others fall back to the lookup and the layer.
+        for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
+            let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
+            for activation in [Activation::Identity, Activation::Relu] {
+                let a = layer.forward_embedded(table.clone(), ids.clone(), activation);
+                let x = burn::tensor::module::embedding(table.clone(), ids.clone());
+                let b = layer.apply(x, true, activation);
+                a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+            }
         }
     }
 

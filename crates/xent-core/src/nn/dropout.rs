@@ -41,13 +41,19 @@ pub struct Dropout {
 }
 
 impl Dropout {
+    /// Whether [`Self::forward`] drops anything on `device`: the `training` flag is on, the
+    /// device is an autodiff one and `prob > 0`. Otherwise it returns its input unchanged.
+    pub fn is_active(&self, device: &burn::tensor::Device) -> bool {
+        self.training.is_enabled() && device.is_autodiff() && self.prob > 0.0
+    }
+
     /// Zeroes each element with probability `prob` and scales the rest by `1 / (1 − prob)`.
     ///
     /// # Shapes
     ///
     /// - input: any shape; output: the same
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        if !self.training.is_enabled() || !input.device().is_autodiff() || self.prob == 0.0 {
+        if !self.is_active(&input.device()) {
             return input;
         }
         let device = input.device();
