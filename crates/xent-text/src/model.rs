@@ -215,12 +215,12 @@ impl Classifier for SeedCnn {
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
         let x = if self.dropout_in.is_active(&ids.device()) {
             let x = self.dropout_in.forward(self.embedding.forward(ids.clone())); // [B, L, E]
-            self.conv.forward_channels_last_relu(x) // [B, 32, L-3]
+            self.pool.forward(self.conv.forward_channels_last_relu(x)) // [B, 32, (L-3)/2]
         } else {
             // Without dropout the convolution reads the tokens (each distinct one projected once).
-            self.conv.forward_embedded(self.embedding.weight.val(), ids.clone(), Activation::Relu)
+            self.conv.forward_embedded(self.embedding.weight.val(), ids.clone(), Activation::Relu, Some(&self.pool))
         };
-        let x = self.pool.forward(x).flatten::<2>(1, 2);
+        let x = x.flatten::<2>(1, 2);
         let x = relu(self.dropout_dense.forward(self.dense.forward(x)));
         self.out.forward(x)
     }
@@ -248,7 +248,7 @@ impl Classifier for KimCnn {
             convs.map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
         } else {
             let table = self.embedding.weight.val();
-            convs.map(|c| c.forward_embedded(table.clone(), ids.clone(), Activation::Relu).max_dim(2).reshape([b, 100])).collect()
+            convs.map(|c| c.forward_embedded(table.clone(), ids.clone(), Activation::Relu, None).max_dim(2).reshape([b, 100])).collect()
         };
         self.out.forward(self.dropout.forward(Tensor::cat(pooled, 1)))
     }

@@ -169,8 +169,11 @@ impl XentOps for Flex {
         tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
     }
 
-    fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
-        let burns = |table, ids, weight, bias| Flex::xent_conv1d_nlc(Flex::embedding(table, ids), weight, bias, relu);
+    fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool, pool: bool) -> FlexTensor {
+        let burns = |table, ids, weight, bias| {
+            let y = Flex::xent_conv1d_nlc(Flex::embedding(table, ids), weight, bias, relu);
+            if pool { Flex::xent_max_pool1d(y, 2, 2, 0) } else { y }
+        };
         let (Some(tc), Some(wc), Some(bc)) = (contiguous_f32(&table), contiguous_f32(&weight), contiguous_f32(&bias)) else {
             return burns(table, ids, weight, bias);
         };
@@ -179,12 +182,12 @@ impl XentOps for Flex {
         let ic = if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() };
         let (t, w, b) = (slice(&tc), slice(&wc), slice(&bc));
         let out = match ic.dtype() {
-            DType::I64 => token_conv::forward(&s, ic.as_slice::<i64>().expect("contiguous"), t, w, b, relu),
-            DType::I32 => token_conv::forward(&s, ic.as_slice::<i32>().expect("contiguous"), t, w, b, relu),
+            DType::I64 => token_conv::forward(&s, ic.as_slice::<i64>().expect("contiguous"), t, w, b, relu, pool),
+            DType::I32 => token_conv::forward(&s, ic.as_slice::<i32>().expect("contiguous"), t, w, b, relu, pool),
             _ => None,
         };
         match out {
-            Some(values) => tensor(values, vec![s.batch, s.channels_out, s.length_out()]),
+            Some(values) => tensor(values, vec![s.batch, s.channels_out, if pool { s.length_out() / 2 } else { s.length_out() }]),
             // Another id type, or an id outside the table: Burn's lookup (which reports it).
             None => burns(table, ids, weight, bias),
         }

@@ -148,17 +148,20 @@ pub trait XentOps: Backend {
     }
 
     /// 1-D convolution, stride 1, no padding, of embedded tokens: `table` `[vocab, channels_in]`
-    /// looked up at `ids` `[batch, length]`, followed by a ReLU if `relu`; output channels-first
-    /// `[batch, channels_out, length_out]`. The default is the lookup, then
-    /// [`XentOps::xent_conv1d_nlc`] (so under autodiff both are recorded as they are).
+    /// looked up at `ids` `[batch, length]`, followed by a ReLU if `relu` and a `MaxPool(2)` over
+    /// positions if `pool`; output channels-first `[batch, channels_out, length_out]`. The
+    /// default is the lookup, [`XentOps::xent_conv1d_nlc`] and [`XentOps::xent_max_pool1d`] (so
+    /// under autodiff each is recorded as it is).
     fn xent_token_conv1d(
         table: FloatTensor<Self>,
         ids: IntTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         relu: bool,
+        pool: bool,
     ) -> FloatTensor<Self> {
-        Self::xent_conv1d_nlc(Self::embedding(table, ids), weight, bias, relu)
+        let y = Self::xent_conv1d_nlc(Self::embedding(table, ids), weight, bias, relu);
+        if pool { Self::xent_max_pool1d(y, 2, 2, 0) } else { y }
     }
 
     /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
@@ -707,22 +710,31 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
 }
 
 /// 1-D convolution (stride 1, no padding, dilation 1, one group) of embedded tokens, then
-/// `activation`: the same result as [`conv1d_channels_last`] on `table` looked up at `ids` (an
-/// embedding's output), computed from the batch's distinct tokens without materialising the
-/// embedding (`token_conv` module docs). Under autodiff the lookup and the convolution are
-/// recorded as they are, so gradients reach the table and the weights as through those two.
+/// `activation`, then with `pool` a `MaxPool(2)` (stride 2) over positions: the same result as
+/// [`conv1d_channels_last`] (and [`max_pool1d`]) on `table` looked up at `ids` (an embedding's
+/// output), computed from the batch's distinct tokens without materialising the embedding or the
+/// unpooled output (`token_conv` module docs). Under autodiff the lookup, the convolution and the
+/// pool are recorded as they are, so gradients reach the table and the weights as through them.
 ///
 /// # Shapes
 ///
 /// - `table`: `[vocab, channels_in]`; `ids`: `[batch, length_in]`, each in `0..vocab`
 /// - `weight`: `[channels_out, channels_in, kernel]` (Burn's layout); `bias`: `[channels_out]`
-/// - output: `[batch, channels_out, length_in − kernel + 1]`
+/// - output: `[batch, channels_out, length_out]`, `length_out = length_in − kernel + 1`, halved
+///   (rounded down) with `pool`
 ///
 /// # Panics
 ///
 /// If the channels disagree, the input is shorter than the kernel, or an id is outside the
 /// table (as Burn's `embedding` and `conv1d`).
-pub fn token_conv1d(table: Tensor<2>, ids: Tensor<2, Int>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
+pub fn token_conv1d(
+    table: Tensor<2>,
+    ids: Tensor<2, Int>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    activation: Activation,
+    pool: bool,
+) -> Tensor<3> {
     let ([_, len], [_, c_in]) = (ids.dims(), table.dims());
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
     Tensor::from_dispatch(Dispatch::xent_token_conv1d(
@@ -731,6 +743,7 @@ pub fn token_conv1d(table: Tensor<2>, ids: Tensor<2, Int>, weight: Tensor<3>, bi
         weight.into_dispatch(),
         bias.into_dispatch(),
         activation == Activation::Relu,
+        pool,
     ))
 }
 

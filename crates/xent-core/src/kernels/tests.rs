@@ -561,7 +561,7 @@ mod batch_norm {
 }
 
 mod token_conv1d {
-    use burn::tensor::module::{conv1d as burn_conv1d, embedding};
+    use burn::tensor::module::{conv1d as burn_conv1d, embedding, max_pool1d as burn_max_pool1d};
     use burn::tensor::{Device, Int, Tensor, TensorData};
 
     use super::{assert_close, random};
@@ -573,10 +573,12 @@ mod token_conv1d {
         Tensor::from_data(TensorData::new(v, [batch, length]), device)
     }
 
-    /// Burn's lookup, then Burn's convolution of the transposed embedding, then the activation.
-    fn burns(table: Tensor<2>, ids: Tensor<2, Int>, w: Tensor<3>, bias: Option<Tensor<1>>, relu: bool) -> Tensor<3> {
+    /// Burn's lookup, then Burn's convolution of the transposed embedding, the activation, and
+    /// with `pool` Burn's `MaxPool(2)`.
+    fn burns(table: Tensor<2>, ids: Tensor<2, Int>, w: Tensor<3>, bias: Option<Tensor<1>>, relu: bool, pool: bool) -> Tensor<3> {
         let y = burn_conv1d(embedding(table, ids).swap_dims(1, 2), w, bias, ConvGeometry::one_d(1, 0, 0).burn_1d());
-        if relu { burn::tensor::activation::relu(y) } else { y }
+        let y = if relu { burn::tensor::activation::relu(y) } else { y };
+        if pool { burn_max_pool1d(y, super::pool_options(2, 2, 0)) } else { y }
     }
 
     /// `(batch, length, vocab, channels_in, channels_out, kernel)`: the seed text CNN scaled
@@ -588,13 +590,17 @@ mod token_conv1d {
     fn values_match_burns_lookup_and_conv1d() {
         let device = Device::flex();
         for (b, len, vocab, ci, co, k) in CASES {
-            for (with_bias, relu) in [(true, false), (true, true), (false, true)] {
+            for (with_bias, relu, pool) in [(true, false, false), (true, true, false), (false, true, true), (true, false, true)] {
+                if pool && len - k + 1 < 2 {
+                    continue;
+                }
                 let (table, w, bias) = (random([vocab, ci], &device), random([co, ci, k], &device), random([co], &device));
                 let bias = with_bias.then_some(bias);
                 let act = if relu { Activation::Relu } else { Activation::Identity };
-                let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), bias.clone(), act);
-                let theirs = burns(table, ids(b, len, vocab, &device), w, bias, relu);
-                assert_close(&format!("b={b} len={len} vocab={vocab} ci={ci} co={co} k={k} bias={with_bias} relu={relu}"), ours, theirs);
+                let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), bias.clone(), act, pool);
+                let theirs = burns(table, ids(b, len, vocab, &device), w, bias, relu, pool);
+                let what = format!("b={b} len={len} vocab={vocab} ci={ci} co={co} k={k} bias={with_bias} relu={relu} pool={pool}");
+                assert_close(&what, ours, theirs);
             }
         }
     }
@@ -606,9 +612,9 @@ mod token_conv1d {
         let table = random([vocab, ci], &device).require_grad();
         let w = random([co, ci, k], &device).require_grad();
         let bias = random([co], &device).require_grad();
-        let probe = random([b, co, len - k + 1], &device);
-        let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), Activation::Relu);
-        let theirs = burns(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), true);
+        let probe = random([b, co, (len - k + 1) / 2], &device);
+        let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), Activation::Relu, true);
+        let theirs = burns(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), true, true);
         assert_close("y", ours.clone().inner(), theirs.clone().inner());
         let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
         assert_close("d table", table.grad(&g1).unwrap(), table.grad(&g2).unwrap());

@@ -83,8 +83,10 @@ fn taps_by_channel(s: &TokenShape, weight: &[f32]) -> Vec<f32> {
     wt
 }
 
-/// Forward pass: `[batch, channels_out, length_out]`, through a ReLU if `relu`; `None` if an id
-/// is outside the table (the caller then takes Burn's path, which reports it).
+/// Forward pass: `[batch, channels_out, length_out]`, through a ReLU if `relu`, then with `pool`
+/// the larger of each two positions (`MaxPool(2)`, stride 2: `[batch, channels_out, ⌊length_out /
+/// 2⌋]`, written without the unpooled output); `None` if an id is outside the table (the caller
+/// then takes Burn's path, which reports it).
 ///
 /// # Panics
 ///
@@ -96,6 +98,7 @@ pub fn forward<T: Copy + Into<i64> + Sync>(
     weight: &[f32],
     bias: &[f32],
     relu: bool,
+    pool: bool,
 ) -> Option<Vec<f32>> {
     let (co, ci, l, lo, width) = (s.channels_out, s.channels_in, s.length, s.length_out(), s.width());
     assert!(s.kernel >= 1 && s.kernel <= l, "conv1d over tokens: kernel {} longer than the input {l}", s.kernel);
@@ -119,22 +122,30 @@ pub fn forward<T: Copy + Into<i64> + Sync>(
     };
     // SAFETY: `project` writes every value (the chunks cover `tokens.len() · width`).
     let proj = unsafe { super::written(tokens.len() * width, project) };
+    let lp = if pool { lo / 2 } else { lo };
     let sample = |out: &mut [MaybeUninit<f32>]| {
-        out.par_chunks_mut(co * lo).zip(index.par_chunks(l)).for_each_init(
-            || vec![0.0f32; lo * co],
-            |tile, (dst, idx)| {
+        out.par_chunks_mut(co * lp).zip(index.par_chunks(l)).for_each_init(
+            || (vec![0.0f32; lo * co], vec![0.0f32; if pool { lp * co } else { 0 }]),
+            |(tile, pooled), (dst, idx)| {
                 super::vectorised(#[inline(always)] || windows(tile, idx, &proj, bias, s, relu));
-                for (c, plane) in dst.chunks_exact_mut(lo).enumerate() {
-                    for (d, &v) in plane.iter_mut().zip(tile[c..].iter().step_by(co)) {
+                let rows = if pool {
+                    super::vectorised(#[inline(always)] || pair_maxima(pooled, tile, co));
+                    &pooled[..]
+                } else {
+                    &tile[..]
+                };
+                // `lp` rows of `co` values, transposed into `[co, lp]`.
+                for (c, plane) in dst.chunks_exact_mut(lp).enumerate() {
+                    for (d, &v) in plane.iter_mut().zip(rows[c..].iter().step_by(co)) {
                         d.write(v);
                     }
                 }
             },
         );
     };
-    // SAFETY: every sample's chunk of `co · lo` values is written by the transposing loop (each
-    // of its `co` planes of `lo`).
-    Some(unsafe { super::written(s.batch * co * lo, sample) })
+    // SAFETY: every sample's chunk of `co · lp` values is written by the transposing loop (each
+    // of its `co` planes of `lp`).
+    Some(unsafe { super::written(s.batch * co * lp, sample) })
 }
 
 /// One sample's output positions-major, `tile[t·C_out + c]`: the bias plus, tap by tap, the
@@ -151,6 +162,16 @@ fn windows(tile: &mut [f32], idx: &[u32], proj: &[f32], bias: &[f32], s: &TokenS
         if relu {
             acc.iter_mut().for_each(|a| *a = a.max(0.0));
         }
+    }
+}
+
+/// `pooled[j·co + c] = max(tile[2j·co + c], tile[(2j + 1)·co + c])` for the `pooled.len() / co`
+/// whole pairs of rows (an odd last row is dropped, as `MaxPool(2)` does).
+#[inline(always)]
+fn pair_maxima(pooled: &mut [f32], tile: &[f32], co: usize) {
+    for (dst, pair) in pooled.chunks_exact_mut(co).zip(tile.chunks_exact(2 * co)) {
+        let (a, b) = pair.split_at(co);
+        dst.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&x, &y))| *d = x.max(y));
     }
 }
 
@@ -188,15 +209,20 @@ mod tests {
         let weight: Vec<f32> = (0..s.channels_out * s.channels_in * s.kernel).map(|i| (i as f32 * 0.37).cos()).collect();
         let bias = [0.1, -0.2, 0.3, 0.0, -0.5];
         for relu in [false, true] {
-            let got = forward(&s, &ids, &table, &weight, &bias, relu).unwrap();
+            let got = forward(&s, &ids, &table, &weight, &bias, relu, false).unwrap();
             let want = direct(&s, &ids, &table, &weight, &bias, relu);
             assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "{g} vs {w}");
             }
+            // Pooled: exactly the larger of each two positions of the unpooled output (208 → 104).
+            let pooled = forward(&s, &ids, &table, &weight, &bias, relu, true).unwrap();
+            let (lo, lp) = (s.length_out(), s.length_out() / 2);
+            let want: Vec<f32> = got.chunks_exact(lo).flat_map(|p| (0..lp).map(move |j| p[2 * j].max(p[2 * j + 1]))).collect();
+            assert_eq!(pooled, want);
         }
         let narrow: Vec<i32> = ids.iter().map(|&i| i as i32).collect();
-        assert_eq!(forward(&s, &narrow, &table, &weight, &bias, true), forward(&s, &ids, &table, &weight, &bias, true));
+        assert_eq!(forward(&s, &narrow, &table, &weight, &bias, true, true), forward(&s, &ids, &table, &weight, &bias, true, true));
     }
 
     #[test]
@@ -204,8 +230,8 @@ mod tests {
         let s = TokenShape { batch: 1, length: 4, vocab: 3, channels_in: 2, channels_out: 1, kernel: 2 };
         let (table, weight) = (vec![1.0; 6], vec![1.0; 4]);
         for bad in [3, -1] {
-            assert_eq!(forward(&s, &[0i64, 1, bad, 2], &table, &weight, &[0.0], false), None);
+            assert_eq!(forward(&s, &[0i64, 1, bad, 2], &table, &weight, &[0.0], false, false), None);
         }
-        assert_eq!(forward(&s, &[0i64, 1, 2, 2], &table, &weight, &[0.0], false), Some(vec![4.0, 4.0, 4.0]));
+        assert_eq!(forward(&s, &[0i64, 1, 2, 2], &table, &weight, &[0.0], false, false), Some(vec![4.0, 4.0, 4.0]));
     }
 }

@@ -6,6 +6,7 @@ use burn::nn::{Initializer, PaddingConfig1d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Int, Tensor};
 
+use super::MaxPool1d;
 use super::padding::pair_1d;
 use crate::kernels::{self, Activation};
 
@@ -108,23 +109,34 @@ impl Conv1d {
         self.apply(input, true, Activation::Relu)
     }
 
-    /// `activation` of the convolution of embedded tokens: equal to
-    /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU). A
-    /// valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each distinct
-    /// token's contribution once and never materialises the embedding; under autodiff the lookup
-    /// and the convolution are recorded as usual. A network with dropout on the embedding can
-    /// call this where the dropout is inactive ([`super::Dropout::is_active`]).
+    /// `activation` of the convolution of embedded tokens, then `pool` over positions: equal to
+    /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
+    /// pool). A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
+    /// distinct token's contribution once and never materialises the embedding, and a
+    /// `MaxPool(2)` (stride 2, no padding) runs inside the same operation; under autodiff the
+    /// lookup, the convolution and the pool are recorded as usual. A network with dropout on the
+    /// embedding can call this where the dropout is inactive ([`super::Dropout::is_active`]).
     ///
     /// # Shapes
     ///
     /// - table: `[vocab, channels_in]` (an embedding's weight); ids: `[batch, length_in]`
-    /// - output: `[batch, channels_out, length_out]`, `length_out` as in [`Self::forward`]
-    pub fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation) -> Tensor<3> {
+    /// - output: `[batch, channels_out, length_out]`, `length_out` as in [`Self::forward`], then
+    ///   as `pool` makes it
+    pub fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation, pool: Option<&MaxPool1d>) -> Tensor<3> {
         let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
-        if kernels::enabled() && valid && self.stride == 1 {
-            return kernels::token_conv1d(table, ids, self.weight.val(), self.bias.as_ref().map(Param::val), activation);
+        let (y, pooled) = if kernels::enabled() && valid && self.stride == 1 {
+            // A MaxPool(2) over at least two output positions goes inside the operation.
+            let len = ids.dims()[1];
+            let pairs = pool.is_some_and(|p| p.kernel_size == 2 && p.stride == 2 && p.padding == 0 && len > self.kernel_size);
+            let bias = self.bias.as_ref().map(Param::val);
+            (kernels::token_conv1d(table, ids, self.weight.val(), bias, activation, pairs), pairs)
+        } else {
+            (self.apply(burn::tensor::module::embedding(table, ids), true, activation), false)
+        };
+        match pool {
+            Some(p) if !pooled => p.forward(y),
+            _ => y,
         }
-        self.apply(burn::tensor::module::embedding(table, ids), true, activation)
     }
 
     /// `activation` of the convolution, channels-last in and out: equal to
@@ -197,6 +209,7 @@ impl Conv1d {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::MaxPool1dConfig;
     use burn::tensor::TensorData;
 
     fn ramp(shape: [usize; 3], device: &Device) -> Tensor<3> {
@@ -228,10 +241,16 @@ mod tests {
         for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
             let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
             for activation in [Activation::Identity, Activation::Relu] {
-                let a = layer.forward_embedded(table.clone(), ids.clone(), activation);
                 let x = burn::tensor::module::embedding(table.clone(), ids.clone());
                 let b = layer.apply(x, true, activation);
-                a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                let a = layer.forward_embedded(table.clone(), ids.clone(), activation, None);
+                a.into_data().assert_approx_eq::<f32>(&b.clone().into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                // MaxPool(2) inside the operation, and another pool after it.
+                for pool in [MaxPool1dConfig::new(2).init(), MaxPool1dConfig::new(3).with_stride(1).init()] {
+                    let a = layer.forward_embedded(table.clone(), ids.clone(), activation, Some(&pool));
+                    let b = pool.forward(b.clone());
+                    a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                }
             }
         }
     }
