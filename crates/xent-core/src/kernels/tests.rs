@@ -612,7 +612,8 @@ mod token_conv1d {
         let table = random([vocab, ci], &device).require_grad();
         let w = random([co, ci, k], &device).require_grad();
         let bias = random([co], &device).require_grad();
-        let probe = random([b, co, (len - k + 1) / 2], &device);
+        let pooled = (len + 1 - k) / 2; // MaxPool(2) of the len − k + 1 output positions
+        let probe = random([b, co, pooled], &device);
         let ours = token_conv1d(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), Activation::Relu, true);
         let theirs = burns(table.clone(), ids(b, len, vocab, &device), w.clone(), Some(bias.clone()), true, true);
         assert_close("y", ours.clone().inner(), theirs.clone().inner());
