@@ -64,11 +64,10 @@ impl ConvBlock {
     /// - input: `[batch, c_in, length]`
     /// - output: `[batch, c_out, length' / pool]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = match &self.norm {
-            Some(norm) => norm.after_conv1d(&self.conv, x, Activation::Relu),
-            None => self.conv.forward_relu(x),
-        };
-        self.pool.forward(x)
+        match &self.norm {
+            Some(norm) => norm.after_conv1d_pooled(&self.conv, x, Activation::Relu, &self.pool),
+            None => self.conv.forward_pooled(x, Activation::Relu, &self.pool),
+        }
     }
 }
 

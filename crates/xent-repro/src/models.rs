@@ -7,6 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 use xent_core::Classifier;
+use xent_core::kernels::Activation;
 use xent_core::nn::{Conv2d, Conv2dConfig, Dropout, DropoutConfig, MaxPool2d, MaxPool2dConfig};
 
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
@@ -83,8 +84,8 @@ impl Classifier for MnistCnn {
     type Batch = Tensor<4>;
 
     fn forward(&self, x: &Tensor<4>) -> Tensor<2> {
-        let h = self.pool.forward(self.conv1.forward_relu(x.clone()));
-        let h = self.pool.forward(self.conv2.forward_relu(h));
+        let h = self.conv1.forward_pooled(x.clone(), Activation::Relu, &self.pool);
+        let h = self.conv2.forward_pooled(h, Activation::Relu, &self.pool);
         let h = self.dropout.forward(h).flatten::<2>(1, 3);
         let h = self.dropout.forward(relu(self.fc1.forward(h)));
         let h = self.dropout.forward(relu(self.fc2.forward(h)));

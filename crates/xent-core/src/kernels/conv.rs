@@ -21,7 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::{sum_in_order, vectorised};
+use super::{max_pool, sum_in_order, vectorised};
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,6 +253,58 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
     out
 }
 
+/// Forward pass followed by a max pool of `pool_h × 2` windows, stride `pool_h × 2`, no padding
+/// (a last odd row or column dropped): `MaxPool2d(2)` with `pool_h = 2`, a 1-D `MaxPool(2)` with
+/// `pool_h = 1`; through a ReLU if `relu`. Output `[batch, channels_out, height_out / pool_h,
+/// width_out / 2]`.
+/// Each sample's convolution output stays in a per-task buffer and only the pooled values are
+/// written. The values are those of [`forward`] then the pool: the same GEMM, and the bias and
+/// ReLU commute with the maximum (`max(a + c, b + c) = max(a, b) + c` in floating point too).
+///
+/// # Panics
+///
+/// If `pool_h` is not 1 or 2, or the slices do not fit the shape.
+pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool, pool_h: usize) -> Vec<f32> {
+    check_lengths(s, x, weight);
+    assert!(pool_h == 1 || pool_h == 2, "pool height must be 1 or 2, got {pool_h}");
+    let (plane, x_len) = (s.plane_out(), s.channels_in * s.plane_in());
+    let (ho, wo) = (s.h.lo(), s.w.lo());
+    let (ph, hp, wp) = (pool_h, ho / pool_h, wo / 2);
+    let per_batch = s.channels_out * hp * wp;
+    let mut out = vec![0.0f32; s.batch * per_batch];
+    let w = MatRef::row_major(weight, s.channels_out, s.patch());
+    let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
+    let cols_len = s.patch() * plane;
+    per_sample(s, &mut out, per_batch, cols_len + s.channels_out * plane, |b, out_b, scratch| {
+        let (cols, y) = scratch.split_at_mut(cols_len);
+        im2col(s, &taps, &x[b * x_len..][..x_len], cols);
+        matmul(y, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
+        for (o, (plane_y, pooled)) in y.chunks_exact(plane).zip(out_b.chunks_exact_mut(hp * wp)).enumerate() {
+            let c = bias.map_or(0.0, |bias| bias[o]);
+            vectorised(#[inline(always)] || pool_plane(plane_y, pooled, wo, ph, c, relu));
+        }
+    });
+    out
+}
+
+/// One output plane `y` (rows of `wo`) pooled over `ph × 2` windows into `pooled` (rows of `wo /
+/// 2`) with [`max_pool`]'s own loops, then `+ c` and the ReLU if `relu`.
+#[inline(always)]
+fn pool_plane(y: &[f32], pooled: &mut [f32], wo: usize, ph: usize, c: f32, relu: bool) {
+    if ph == 1 {
+        for (dst, row) in pooled.chunks_exact_mut((wo / 2).max(1)).zip(y.chunks_exact(wo)) {
+            max_pool::pairs_forward(dst, row);
+        }
+    } else {
+        max_pool::squares_forward(pooled, y, wo, wo / 2);
+    }
+    if relu {
+        pooled.iter_mut().for_each(|v| *v = (*v + c).max(0.0));
+    } else {
+        pooled.iter_mut().for_each(|v| *v += c);
+    }
+}
+
 /// Which gradients a convolution's backward pass computes.
 #[derive(Clone, Copy, Debug)]
 pub struct Wanted {
@@ -399,6 +451,34 @@ mod tests {
             assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "{s:?}: {g} vs {w}");
+            }
+        }
+    }
+
+    /// The pooled forward pass is exactly the forward pass (with its ReLU) followed by the pool,
+    /// odd last rows and columns dropped, with and without bias.
+    #[test]
+    fn pooled_forward_is_forward_then_pool() {
+        for s in shapes() {
+            let (ho, wo) = (s.h.lo(), s.w.lo());
+            let x = values(s.batch * s.channels_in * s.plane_in(), 0.4);
+            let w = values(s.channels_out * s.patch(), 0.2);
+            let bias = values(s.channels_out, 1.1);
+            let pool_hs: &[usize] = if s.h == Axis::UNIT { &[1] } else { &[1, 2] };
+            for (&ph, bias, relu) in pool_hs.iter().flat_map(|p| [(p, Some(&bias[..]), true), (p, None, false)]) {
+                let full = forward(&s, &x, &w, bias, relu);
+                let got = forward_pooled(&s, &x, &w, bias, relu, ph);
+                let (hp, wp) = (ho / ph, wo / 2);
+                let mut want = Vec::new();
+                for p in full.chunks_exact(ho * wo) {
+                    for r in 0..hp {
+                        for j in 0..wp {
+                            let at = |i: usize, k: usize| p[(r * ph + i) * wo + 2 * j + k];
+                            want.push((0..ph).flat_map(|i| [at(i, 0), at(i, 1)]).fold(f32::NEG_INFINITY, f32::max));
+                        }
+                    }
+                }
+                assert_eq!(got, want, "{s:?}, pool height {ph}");
             }
         }
     }

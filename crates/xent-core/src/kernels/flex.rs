@@ -19,7 +19,7 @@ use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
-    burn_max_pool_backward, burn_moment_step, join_separately, relu_if, through_relu,
+    burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, relu_if, through_relu,
 };
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
@@ -275,6 +275,29 @@ impl XentOps for Flex {
     ) -> FlexTensor {
         let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
         conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if::<Flex>(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
+    }
+
+    fn xent_conv_pool(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride_h: usize,
+        stride_w: usize,
+        pad_top: usize,
+        pad_bottom: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FlexTensor {
+        let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+            return conv_then_pool::<Flex>(x, weight, bias, g, relu);
+        };
+        let (s, two_d) = (conv_shape(&xc, &wc, &g), xc.shape().num_dims() == 4);
+        let out = conv::forward_pooled(&s, slice(&xc), slice(&wc), Some(slice(&bc)), relu, if two_d { 2 } else { 1 });
+        let (hp, wp) = (s.h.lo() / 2, s.w.lo() / 2);
+        let shape = if two_d { vec![s.batch, s.channels_out, hp, wp] } else { vec![s.batch, s.channels_out, wp] };
+        tensor(out, shape)
     }
 
     fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {

@@ -161,7 +161,7 @@ fn row_pairs_forward(dst: &mut [f32], plane: &[f32], width: usize) {
 
 /// 1-D `MaxPool(2)`: the maximum of each pair.
 #[inline(always)]
-fn pairs_forward(dst: &mut [f32], plane: &[f32]) {
+pub(super) fn pairs_forward(dst: &mut [f32], plane: &[f32]) {
     for (d, pair) in dst.iter_mut().zip(plane.chunks_exact(2)) {
         *d = if pair[1] > pair[0] { pair[1] } else { pair[0] };
     }
@@ -169,7 +169,7 @@ fn pairs_forward(dst: &mut [f32], plane: &[f32]) {
 
 /// `MaxPool(2×2)` of a plane `width_in` wide: two rows of pairs at a time.
 #[inline(always)]
-fn squares_forward(dst: &mut [f32], plane: &[f32], width_in: usize, width_out: usize) {
+pub(super) fn squares_forward(dst: &mut [f32], plane: &[f32], width_in: usize, width_out: usize) {
     for (oh, row) in dst.chunks_exact_mut(width_out).enumerate() {
         let (top, bottom) = (&plane[2 * oh * width_in..][..2 * width_out], &plane[(2 * oh + 1) * width_in..][..2 * width_out]);
         for ((d, t), b) in row.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {

@@ -10,6 +10,8 @@
 //!   for each of the output, the weight gradient and the input gradient (`conv` module docs);
 //! - [`max_pool1d`] and [`max_pool2d`]: streaming window maxima; the backward pass re-finds each
 //!   maximum rather than storing indices;
+//! - [`conv1d_pool`] and [`conv2d_pool`]: a convolution and the `MaxPool(2)` after it as one
+//!   operation in inference, writing only the pooled output;
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
 //! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
@@ -219,6 +221,28 @@ pub trait XentOps: Backend {
         relu_if::<Self>(out, relu)
     }
 
+    /// A convolution of either rank followed by a max pool of 2 along each spatial axis
+    /// (`MaxPool1d(2)` or `MaxPool2d(2)`: stride 2, no padding), through a ReLU if `relu`. `x` is
+    /// `[batch, channels_in, width]` or `[batch, channels_in, height, width]`; for a 1-D
+    /// convolution the height's stride and padding are ignored. The default is the convolution
+    /// and the pool as separate operations (so under autodiff both are recorded as they are).
+    #[allow(clippy::too_many_arguments)]
+    fn xent_conv_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride_h: usize,
+        stride_w: usize,
+        pad_top: usize,
+        pad_bottom: usize,
+        pad_left: usize,
+        pad_right: usize,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+        conv_then_pool::<Self>(x, weight, bias, geometry, relu)
+    }
+
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
         Self::max_pool1d(x, kernel, stride, padding, 1, false)
@@ -372,6 +396,16 @@ fn join_separately<B: XentOps>(conv: FloatTensor<B>, residual: FloatTensor<B>, p
 }
 
 /// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
+/// [`XentOps::xent_conv_pool`] as two operations: the convolution of `x`'s rank, then the pool.
+fn conv_then_pool<B: XentOps>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, g: ConvGeometry, relu: bool) -> FloatTensor<B> {
+    let ([sh, sw], [(pt, pb), (pl, pr)]) = (g.stride, g.padding);
+    if x.shape().num_dims() == 3 {
+        B::xent_max_pool1d(B::xent_conv1d(x, weight, bias, sw, pl, pr, relu), 2, 2, 0)
+    } else {
+        B::xent_max_pool2d(B::xent_conv2d(x, weight, bias, sh, sw, pt, pb, pl, pr, relu), 2, 2, 2, 2, 0, 0)
+    }
+}
+
 fn relu_if<B: Backend>(out: FloatTensor<B>, relu: bool) -> FloatTensor<B> {
     if relu { B::relu(out) } else { out }
 }
@@ -840,6 +874,101 @@ pub fn max_pool1d(x: Tensor<3>, kernel: usize, stride: usize, padding: usize) ->
     Tensor::from_dispatch(Dispatch::xent_max_pool1d(x.into_dispatch(), kernel, stride, padding))
 }
 
+/// Checks a 2-D convolution's operands as Burn's `conv2d` does; returns the bias (zeros,
+/// untracked, for a layer without one) and the output's `[height, width]`.
+fn conv2d_operands(
+    x: &Tensor<4>,
+    weight: &Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+) -> (Tensor<1>, [usize; 2]) {
+    let [_, c_in, h, w] = x.dims();
+    let [c_out, w_in, kh, kw] = weight.dims();
+    assert_eq!(c_in, w_in, "conv2d: input has {c_in} channels, the weight expects {w_in}");
+    let axis = |len_in, kernel, stride, (pad_lo, pad_hi)| Axis { len_in, kernel, stride, pad_lo, pad_hi };
+    let (ah, aw) = (axis(h, kh, stride[0], padding[0]), axis(w, kw, stride[1], padding[1]));
+    let (Some(ho), Some(wo)) = (ah.len_out(), aw.len_out()) else {
+        panic!("conv2d: input {h}×{w} (padding {padding:?}) is smaller than the kernel {kh}×{kw}");
+    };
+    (bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight.device())), [ho, wo])
+}
+
+/// [`conv1d`], then a `MaxPool1d(2)` (stride 2, no padding) as one operation: on the flex device
+/// each sample's convolution output stays in a per-task buffer and only the pooled values are
+/// written (`conv::forward_pooled`); the values are exactly those of the two operations. Under
+/// autodiff the two are recorded separately (training is unchanged).
+///
+/// # Shapes
+///
+/// - `x`: `[batch, channels_in, length_in]`; `weight`, `bias` as in [`conv1d`]
+/// - output: `[batch, channels_out, ⌊length_out / 2⌋]`, `length_out` as in [`conv1d`]
+///
+/// # Panics
+///
+/// As [`conv1d`], and if the convolution's output is shorter than the pool window (as Burn's
+/// `max_pool1d`).
+pub fn conv1d_pool(
+    x: Tensor<3>,
+    weight: Tensor<3>,
+    bias: Option<Tensor<1>>,
+    stride: usize,
+    padding: (usize, usize),
+    activation: Activation,
+) -> Tensor<3> {
+    let [_, c_in, len] = x.dims();
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
+    let out = (len + padding.0 + padding.1 - weight.dims()[2]) / stride + 1;
+    assert!(out >= 2, "max_pool1d: the convolution's {out} output positions are fewer than the window 2");
+    Tensor::from_dispatch(Dispatch::xent_conv_pool(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        1,
+        stride,
+        0,
+        0,
+        padding.0,
+        padding.1,
+        activation == Activation::Relu,
+    ))
+}
+
+/// [`conv2d`], then a `MaxPool2d(2)` (2 × 2 windows, stride 2, no padding) as one operation, as
+/// [`conv1d_pool`] does in 1-D.
+///
+/// # Shapes
+///
+/// - `x`, `weight`, `bias` as in [`conv2d`]
+/// - output: `[batch, channels_out, ⌊height_out / 2⌋, ⌊width_out / 2⌋]`
+///
+/// # Panics
+///
+/// As [`conv2d`], and if an axis of the convolution's output is shorter than 2.
+pub fn conv2d_pool(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+    activation: Activation,
+) -> Tensor<4> {
+    let (bias, [ho, wo]) = conv2d_operands(&x, &weight, bias, stride, padding);
+    assert!(ho >= 2 && wo >= 2, "max_pool2d: the convolution's {ho}×{wo} output is smaller than the window 2×2");
+    Tensor::from_dispatch(Dispatch::xent_conv_pool(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        stride[0],
+        stride[1],
+        padding[0].0,
+        padding[0].1,
+        padding[1].0,
+        padding[1].1,
+        activation == Activation::Relu,
+    ))
+}
+
 /// 2-D convolution (dilation 1, one group) of `x` with `weight`, `padding = [(top, bottom),
 /// (left, right)]` zeros, then `activation`.
 ///
@@ -861,17 +990,11 @@ pub fn conv2d(
     padding: [(usize, usize); 2],
     activation: Activation,
 ) -> Tensor<4> {
-    let [_, c_in, h, w] = x.dims();
-    let [c_out, w_in, kh, kw] = weight.dims();
-    assert_eq!(c_in, w_in, "conv2d: input has {c_in} channels, the weight expects {w_in}");
-    let axis = |len_in, kernel, stride, (pad_lo, pad_hi)| Axis { len_in, kernel, stride, pad_lo, pad_hi };
-    let (ah, aw) = (axis(h, kh, stride[0], padding[0]), axis(w, kw, stride[1], padding[1]));
-    assert!(ah.len_out().is_some() && aw.len_out().is_some(), "conv2d: input {h}×{w} (padding {padding:?}) is smaller than the kernel {kh}×{kw}");
-    let weight_device = weight.device();
+    let (bias, _) = conv2d_operands(&x, &weight, bias, stride, padding);
     Tensor::from_dispatch(Dispatch::xent_conv2d(
         x.into_dispatch(),
         weight.into_dispatch(),
-        bias.unwrap_or_else(|| Tensor::zeros([c_out], &weight_device)).into_dispatch(),
+        bias.into_dispatch(),
         stride[0],
         stride[1],
         padding[0].0,

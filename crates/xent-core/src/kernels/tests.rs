@@ -176,6 +176,51 @@ fn conv2d_matches_burn_on_values_and_gradients() {
     }
 }
 
+/// A convolution with the `MaxPool(2)` inside it equals Burn's convolution, ReLU and pool, on the
+/// plain device (the fused kernel) and under autodiff (values and gradients), in both ranks.
+#[test]
+fn convolution_and_pool_in_one_match_burns_three_operations() {
+    use burn::tensor::activation::relu;
+    let pool1 = || pool_options(2, 2, 0);
+    let pool2 = || MaxPoolOptions::new([2, 2]).with_stride([2, 2]);
+    for device in [Device::flex(), Device::flex().autodiff()] {
+        let tracked = |t: Tensor<3>| if device.is_autodiff() { t.require_grad() } else { t };
+        let tracked4 = |t: Tensor<4>| if device.is_autodiff() { t.require_grad() } else { t };
+        for (b, ci, co, len, k, stride, pad) in CONVS {
+            if (len + pad.0 + pad.1 - k) / stride + 1 < 2 {
+                continue;
+            }
+            let (x, w) = (tracked(random([b, ci, len], &device)), tracked(random([co, ci, k], &device)));
+            let bias = random([co], &device);
+            let bias = if device.is_autodiff() { bias.require_grad() } else { bias };
+            let ours = super::conv1d_pool(x.clone(), w.clone(), Some(bias.clone()), stride, pad, Activation::Relu);
+            let conv = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
+            let theirs = burn_max_pool1d(relu(conv), pool1());
+            assert_close("conv1d_pool", ours.clone(), theirs.clone());
+            if device.is_autodiff() {
+                let probe = random(ours.dims(), &device);
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close("conv1d_pool dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                assert_close("conv1d_pool dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+                assert_close("conv1d_pool db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
+            }
+        }
+        for (b, ci, co, [h, w], [kh, kw], stride, padding) in CONVS_2D {
+            let (x, weight) = (tracked4(random([b, ci, h, w], &device)), tracked4(random([co, ci, kh, kw], &device)));
+            let ours = super::conv2d_pool(x.clone(), weight.clone(), None, stride, padding, Activation::Identity);
+            let conv = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, ConvGeometry { stride, padding }.burn_2d());
+            let theirs = burn::tensor::module::max_pool2d(conv, pool2());
+            assert_close("conv2d_pool", ours.clone(), theirs.clone());
+            if device.is_autodiff() {
+                let probe = random(ours.dims(), &device);
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close("conv2d_pool dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                assert_close("conv2d_pool dw", weight.grad(&g1).unwrap(), weight.grad(&g2).unwrap());
+            }
+        }
+    }
+}
+
 #[test]
 fn max_pool2d_matches_burn_on_values_and_gradients() {
     let device = Device::flex().autodiff();

@@ -4,7 +4,7 @@ use burn::config::Config;
 use burn::module::{Flag, Module, Param, RunningState};
 use burn::tensor::{Device, Tensor};
 
-use super::Conv1d;
+use super::{Conv1d, MaxPool1d};
 use crate::kernels::{self, Activation};
 
 /// Configuration of a [`BatchNorm`] (the fields and defaults of `burn::nn::BatchNormConfig`).
@@ -163,6 +163,25 @@ impl BatchNorm {
             Activation::Identity => folded.forward(input),
             Activation::Relu => folded.forward_relu(input),
         }
+    }
+
+    /// [`Self::after_conv1d`], then `pool`. In inference the folded convolution runs with the pool
+    /// inside it ([`Conv1d::forward_pooled`]: a `MaxPool(2)` writes only the pooled output).
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, length_in]`
+    /// - output: `[batch, num_features, length']`, the pool's output of [`Self::after_conv1d`]'s
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::after_conv1d`].
+    pub fn after_conv1d_pooled(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
+        self.check_conv(conv);
+        if input.device().is_autodiff() && self.training.is_enabled() {
+            return pool.forward(self.apply(conv.forward(input), activation));
+        }
+        self.fold_into(conv, &input.device()).forward_pooled(input, activation, pool)
     }
 
     /// [`Self::after_conv1d`] channels-last in and out ([`Conv1d::forward_nlc`], then

@@ -109,6 +109,27 @@ impl Conv1d {
         self.apply(input, true, Activation::Relu)
     }
 
+    /// `activation` of the convolution, then `pool`: equal to `pool.forward(self.forward(input))`
+    /// (or of [`Self::forward_relu`]). On xent's kernels a `MaxPool(2)` (stride 2, no padding)
+    /// over at least 2 output positions runs inside the same operation ([`kernels::conv1d_pool`]:
+    /// the unpooled output is never written; under autodiff the two are recorded separately);
+    /// any other pool runs after the convolution.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, length_in]`
+    /// - output: `[batch, channels_out, length']`, the pool's output of [`Self::forward`]'s
+    pub fn forward_pooled(&self, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
+        let len = input.dims()[2];
+        let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
+        let out = (len + padding.0 + padding.1).checked_sub(self.kernel_size).map(|d| d / self.stride + 1);
+        if kernels::enabled() && out.is_some_and(|o| o >= 2) && pool.kernel_size == 2 && pool.stride == 2 && pool.padding == 0 {
+            let bias = self.bias.as_ref().map(Param::val);
+            return kernels::conv1d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
+        }
+        pool.forward(self.apply(input, false, activation))
+    }
+
     /// `activation` of the convolution of embedded tokens, then `pool` over positions: equal to
     /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
     /// pool). A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
@@ -229,6 +250,25 @@ mod tests {
             let x = ramp([2, 9, 3], &device);
             let (a, b) = (layer.forward_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        }
+    }
+
+    /// The pool inside the operation (MaxPool(2)) and after it (another window, a strided or
+    /// padded convolution) give the pool of the convolution.
+    #[test]
+    fn pooled_forward_is_the_pool_of_forward() {
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Explicit(1, 2), 2)] {
+                let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
+                let x = ramp([2, 3, 11], &device);
+                for pool in [MaxPool1dConfig::new(2).init(), MaxPool1dConfig::new(3).with_stride(2).init()] {
+                    for activation in [Activation::Identity, Activation::Relu] {
+                        let a = layer.forward_pooled(x.clone(), activation, &pool);
+                        let b = pool.forward(layer.apply(x.clone(), false, activation));
+                        a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                    }
+                }
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 
+use super::MaxPool2d;
 use super::padding::pairs_2d;
 use crate::kernels::{self, Activation};
 
@@ -84,6 +85,29 @@ impl Conv2d {
         self.apply(input, Activation::Relu)
     }
 
+    /// `activation` of the convolution, then `pool`: equal to `pool.forward(self.forward(input))`
+    /// (or of [`Self::forward_relu`]). On xent's kernels a `MaxPool2d(2)` (2 × 2, stride 2, no
+    /// padding) over an output of at least 2 × 2 runs inside the same operation
+    /// ([`kernels::conv2d_pool`]: the unpooled output is never written; under autodiff the two
+    /// are recorded separately); any other pool runs after the convolution.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, height_in, width_in]`
+    /// - output: `[batch, channels_out, height', width']`, the pool's output of
+    ///   [`Self::forward`]'s
+    pub fn forward_pooled(&self, input: Tensor<4>, activation: Activation, pool: &MaxPool2d) -> Tensor<4> {
+        let [_, _, h, w] = input.dims();
+        let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
+        let out = |i: usize, len: usize| (len + padding[i].0 + padding[i].1).checked_sub(self.kernel_size[i]).map(|d| d / self.stride[i] + 1);
+        let fits = matches!((out(0, h), out(1, w)), (Some(ho), Some(wo)) if ho >= 2 && wo >= 2);
+        if kernels::enabled() && fits && pool.kernel_size == [2, 2] && pool.stride == [2, 2] && pool.padding == [0, 0] {
+            let bias = self.bias.as_ref().map(Param::val);
+            return kernels::conv2d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
+        }
+        pool.forward(self.apply(input, activation))
+    }
+
     fn apply(&self, input: Tensor<4>, activation: Activation) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
@@ -126,6 +150,28 @@ mod tests {
 
     /// Records move both ways between this layer and Burn's, and both layers then compute the
     /// same function.
+    /// The pool inside the operation (2 × 2) and after it (another window, or an output too small)
+    /// give the pool of the convolution, on the plain device and under autodiff.
+    #[test]
+    fn pooled_forward_is_the_pool_of_forward() {
+        use crate::nn::MaxPool2dConfig;
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            let layer = Conv2dConfig::new([2, 3], [3, 3]).init(&device);
+            for (shape, pool) in [
+                ([2, 2, 9, 8], MaxPool2dConfig::new([2, 2]).init()),
+                ([2, 2, 9, 8], MaxPool2dConfig::new([3, 2]).with_stride([1, 2]).init()),
+                ([1, 2, 4, 9], MaxPool2dConfig::new([2, 2]).init()),
+            ] {
+                let x = ramp(shape, &device);
+                for activation in [Activation::Identity, Activation::Relu] {
+                    let a = layer.forward_pooled(x.clone(), activation, &pool);
+                    let b = pool.forward(layer.apply(x.clone(), activation));
+                    a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                }
+            }
+        }
+    }
+
     #[test]
     fn same_record_and_output_as_burns_conv2d() {
         let device = Device::flex();
