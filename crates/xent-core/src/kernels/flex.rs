@@ -17,6 +17,7 @@ use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
+use super::winograd;
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, relu_if, through_relu,
@@ -294,7 +295,12 @@ impl XentOps for Flex {
             return conv_then_pool::<Flex>(x, weight, bias, g, relu);
         };
         let (s, two_d) = (conv_shape(&xc, &wc, &g), xc.shape().num_dims() == 4);
-        let out = conv::forward_pooled(&s, slice(&xc), slice(&wc), Some(slice(&bc)), relu, if two_d { 2 } else { 1 });
+        let (x, w, b) = (slice(&xc), slice(&wc), Some(slice(&bc)));
+        let out = if two_d && winograd::applies(&s) {
+            winograd::forward_pooled(&s, x, w, b, relu)
+        } else {
+            conv::forward_pooled(&s, x, w, b, relu, if two_d { 2 } else { 1 })
+        };
         let (hp, wp) = (s.h.lo() / 2, s.w.lo() / 2);
         let shape = if two_d { vec![s.batch, s.channels_out, hp, wp] } else { vec![s.batch, s.channels_out, wp] };
         tensor(out, shape)

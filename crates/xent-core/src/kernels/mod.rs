@@ -48,6 +48,7 @@ mod logit_loss;
 mod max_pool;
 mod moment;
 mod token_conv;
+mod winograd;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 

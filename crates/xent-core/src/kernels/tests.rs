@@ -143,12 +143,16 @@ fn kernels_accept_non_contiguous_inputs() {
 }
 
 /// `(batch, channels_in, channels_out, [h, w], [kh, kw], stride, padding)`: the MNIST CNN's two
-/// convolutions, a padded strided one and an asymmetric one.
+/// convolutions (the second with enough channels for the Winograd path under a pool, and again
+/// padded, with an odd output and a batch that leaves the last group part-full), a padded strided
+/// one and an asymmetric one.
 type Conv2dCase = (usize, usize, usize, [usize; 2], [usize; 2], [usize; 2], [(usize, usize); 2]);
 
-const CONVS_2D: [Conv2dCase; 4] = [
+const CONVS_2D: [Conv2dCase; 6] = [
     (3, 1, 6, [28, 28], [5, 5], [1, 1], [(0, 0), (0, 0)]),
     (3, 6, 5, [12, 12], [3, 3], [1, 1], [(0, 0), (0, 0)]),
+    (6, 12, 10, [12, 12], [3, 3], [1, 1], [(0, 0), (0, 0)]),
+    (5, 9, 4, [9, 11], [3, 3], [1, 1], [(1, 1), (0, 1)]),
     (2, 3, 4, [9, 8], [3, 3], [2, 2], [(1, 1), (1, 1)]),
     (2, 2, 3, [6, 7], [2, 3], [1, 2], [(0, 1), (2, 0)]),
 ];
