@@ -322,8 +322,8 @@ pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
         let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        if avx2 && std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, AVX2 and FMA (checked just above).
+        if avx2 && std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq") {
+            // SAFETY: the CPU has AVX-512F and DQ, AVX2 and FMA (checked just above).
             return unsafe { simd::avx512(f) };
         }
         if avx2 {
@@ -363,8 +363,9 @@ pub(crate) unsafe fn written(len: usize, fill: impl FnOnce(&mut [std::mem::Maybe
 
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    /// `f()` compiled with AVX-512F (and AVX2, FMA).
-    #[target_feature(enable = "avx512f,avx2,fma")]
+    /// `f()` compiled with AVX-512F and DQ (64-bit integer products, for the dropout mask's
+    /// hash), and AVX2, FMA.
+    #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
     pub(super) unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
         f()
     }

@@ -77,16 +77,23 @@ fn mask(n: usize, keep: f64, seed: u64) -> Vec<f32> {
     let scale = (1.0 / keep) as f32;
     let mut out = vec![0.0f32; n];
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| {
-        for (j, v) in chunk.iter_mut().enumerate() {
-            let bits = splitmix64(seed ^ ((c * CHUNK + j) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32;
-            *v = if bits < threshold { scale } else { 0.0 };
-        }
+        crate::kernels::vectorised(#[inline(always)] || fill_mask(chunk, (c * CHUNK) as u64, seed, threshold, scale));
     });
     out
 }
 
+/// `chunk[j]` = `scale` if the top 32 bits of the hash of element `first + j` are below
+/// `threshold`, else 0 (one loop, so that it runs at the CPU's vector width).
+#[inline(always)]
+fn fill_mask(chunk: &mut [f32], first: u64, seed: u64, threshold: u64, scale: f32) {
+    for (j, v) in chunk.iter_mut().enumerate() {
+        let bits = splitmix64(seed ^ (first + j as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32;
+        *v = if bits < threshold { scale } else { 0.0 };
+    }
+}
+
 /// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mix.
-#[inline]
+#[inline(always)]
 fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
