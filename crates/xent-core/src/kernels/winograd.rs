@@ -4,13 +4,13 @@
 //! Each 2 × 2 block of outputs — exactly one window of the pool that follows — comes from a 4 × 4
 //! block of input `d` per channel: `Y = Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. The sum over input
 //! channels of the 16 elementwise products is, for each of the 16 positions ξ of the 4 × 4
-//! transform, one matrix product `M_ξ [C_out × tiles] = U_ξ [C_out × C_in] · V_ξ [C_in × tiles]`:
-//! 16 · C_in · C_out multiply-adds per 2 × 2 outputs instead of 36 · C_in · C_out, 2.25 × fewer
-//! (the MNIST CNN's second layer: 4.0 instead of 9.0 M per sample). The transforms are additions
-//! (and halvings of the weights); no patch matrix is built. They run channels-innermost, so each
-//! is a few vector operations across channels: each sample's input is transposed to
-//! `[position, channel]`, the products are `M_ξ [tiles × C_out] = V_ξ [tiles × C_in] · U_ξᵀ`, and
-//! each sample's pooled `[block, channel]` tile is transposed back. Samples run in groups of
+//! transform, one matrix product `M_ξ [blocks × C_out] = V_ξ [blocks × C_in] · U_ξᵀ [C_in ×
+//! C_out]`: 16 · C_in · C_out multiply-adds per 2 × 2 outputs instead of 36 · C_in · C_out, 2.25 ×
+//! fewer (the MNIST CNN's second layer: 4.0 instead of 9.0 M per sample). The transforms are
+//! additions (and halvings of the weights); no patch matrix is built. They run
+//! channels-innermost, so each is a few vector operations across channels: each sample's input is
+//! transposed to `[position, channel]`, and each sample's pooled `[block, channel]` tile is
+//! transposed back to `[channel, block]`. Samples run in groups of
 //! [`SAMPLES_PER_GROUP`] as rayon tasks, each with its own buffers.
 //!
 //! Only whole 2 × 2 blocks are computed: the pool drops a last odd row or column, so nothing else
