@@ -20,7 +20,7 @@ use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
-    burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, relu_if, through_relu,
+    burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
@@ -171,10 +171,7 @@ impl XentOps for Flex {
     }
 
     fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool, pool: bool) -> FlexTensor {
-        let burns = |table, ids, weight, bias| {
-            let y = Flex::xent_conv1d_nlc(Flex::embedding(table, ids), weight, bias, relu);
-            if pool { Flex::xent_max_pool1d(y, 2, 2, 0) } else { y }
-        };
+        let burns = |table, ids, weight, bias| lookup_then_conv::<Flex>(table, ids, weight, bias, relu, pool);
         let (Some(tc), Some(wc), Some(bc)) = (contiguous_f32(&table), contiguous_f32(&weight), contiguous_f32(&bias)) else {
             return burns(table, ids, weight, bias);
         };

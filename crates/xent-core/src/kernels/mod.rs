@@ -163,8 +163,7 @@ pub trait XentOps: Backend {
         relu: bool,
         pool: bool,
     ) -> FloatTensor<Self> {
-        let y = Self::xent_conv1d_nlc(Self::embedding(table, ids), weight, bias, relu);
-        if pool { Self::xent_max_pool1d(y, 2, 2, 0) } else { y }
+        lookup_then_conv::<Self>(table, ids, weight, bias, relu, pool)
     }
 
     /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
@@ -397,7 +396,6 @@ fn join_separately<B: XentOps>(conv: FloatTensor<B>, residual: FloatTensor<B>, p
     B::float_reshape(B::xent_max_pool2d(planes, 2, 1, 2, 1, 0, 0), [batch, length / 2, channels].into())
 }
 
-/// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
 /// [`XentOps::xent_conv_pool`] as two operations: the convolution of `x`'s rank, then the pool.
 fn conv_then_pool<B: XentOps>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, g: ConvGeometry, relu: bool) -> FloatTensor<B> {
     let ([sh, sw], [(pt, pb), (pl, pr)]) = (g.stride, g.padding);
@@ -408,6 +406,20 @@ fn conv_then_pool<B: XentOps>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: F
     }
 }
 
+/// [`XentOps::xent_token_conv1d`] as separate operations: the lookup, the convolution, the pool.
+fn lookup_then_conv<B: XentOps>(
+    table: FloatTensor<B>,
+    ids: IntTensor<B>,
+    weight: FloatTensor<B>,
+    bias: FloatTensor<B>,
+    relu: bool,
+    pool: bool,
+) -> FloatTensor<B> {
+    let y = B::xent_conv1d_nlc(B::embedding(table, ids), weight, bias, relu);
+    if pool { B::xent_max_pool1d(y, 2, 2, 0) } else { y }
+}
+
+/// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).
 fn relu_if<B: Backend>(out: FloatTensor<B>, relu: bool) -> FloatTensor<B> {
     if relu { B::relu(out) } else { out }
 }
@@ -920,7 +932,8 @@ pub fn conv1d_pool(
 ) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
-    let out = (len + padding.0 + padding.1 - weight.dims()[2]) / stride + 1;
+    let axis = Axis { len_in: len, kernel: weight.dims()[2], stride, pad_lo: padding.0, pad_hi: padding.1 };
+    let out = axis.len_out().expect("checked by conv1d_operands");
     assert!(out >= 2, "max_pool1d: the convolution's {out} output positions are fewer than the window 2");
     Tensor::from_dispatch(Dispatch::xent_conv_pool(
         x.into_dispatch(),

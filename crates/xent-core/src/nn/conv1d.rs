@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::MaxPool1d;
 use super::padding::pair_1d;
-use crate::kernels::{self, Activation};
+use crate::kernels::{self, Activation, Axis};
 
 /// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
 /// without dilation and groups, which are always 1).
@@ -122,8 +122,8 @@ impl Conv1d {
     pub fn forward_pooled(&self, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
         let len = input.dims()[2];
         let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
-        let out = (len + padding.0 + padding.1).checked_sub(self.kernel_size).map(|d| d / self.stride + 1);
-        if kernels::enabled() && out.is_some_and(|o| o >= 2) && pool.kernel_size == 2 && pool.stride == 2 && pool.padding == 0 {
+        let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
+        if kernels::enabled() && axis.len_out().is_some_and(|o| o >= 2) && pool.kernel_size == 2 && pool.stride == 2 && pool.padding == 0 {
             let bias = self.bias.as_ref().map(Param::val);
             return kernels::conv1d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
         }
@@ -144,8 +144,7 @@ impl Conv1d {
     /// - output: `[batch, channels_out, length_out]`, `length_out` as in [`Self::forward`], then
     ///   as `pool` makes it
     pub fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation, pool: Option<&MaxPool1d>) -> Tensor<3> {
-        let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
-        let (y, pooled) = if kernels::enabled() && valid && self.stride == 1 {
+        let (y, pooled) = if kernels::enabled() && self.is_valid() && self.stride == 1 {
             // A MaxPool(2) over at least two output positions goes inside the operation.
             let len = ids.dims()[1];
             let pairs = pool.is_some_and(|p| p.kernel_size == 2 && p.stride == 2 && p.padding == 0 && len > self.kernel_size);
@@ -205,9 +204,14 @@ impl Conv1d {
         kernels::conv1d_cl_join(input, self.weight.val(), bias, self.stride, padding, residual, pool)
     }
 
+    /// Whether the layer pads nothing (the channels-last and token kernels take only such layers).
+    fn is_valid(&self) -> bool {
+        matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0))
+    }
+
     fn apply(&self, input: Tensor<3>, channels_last: bool, activation: Activation) -> Tensor<3> {
         let bias = self.bias.as_ref().map(Param::val);
-        let valid = matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0));
+        let valid = self.is_valid();
         if !kernels::enabled() {
             let input = if channels_last { input.swap_dims(1, 2) } else { input };
             let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);

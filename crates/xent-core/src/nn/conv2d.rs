@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::MaxPool2d;
 use super::padding::pairs_2d;
-use crate::kernels::{self, Activation};
+use crate::kernels::{self, Activation, Axis};
 
 /// Configuration of a [`Conv2d`] (the fields and defaults of `burn::nn::conv::Conv2dConfig`,
 /// without dilation and groups, which are always 1).
@@ -99,7 +99,9 @@ impl Conv2d {
     pub fn forward_pooled(&self, input: Tensor<4>, activation: Activation, pool: &MaxPool2d) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
-        let out = |i: usize, len: usize| (len + padding[i].0 + padding[i].1).checked_sub(self.kernel_size[i]).map(|d| d / self.stride[i] + 1);
+        let out = |i: usize, len_in: usize| {
+            Axis { len_in, kernel: self.kernel_size[i], stride: self.stride[i], pad_lo: padding[i].0, pad_hi: padding[i].1 }.len_out()
+        };
         let fits = matches!((out(0, h), out(1, w)), (Some(ho), Some(wo)) if ho >= 2 && wo >= 2);
         if kernels::enabled() && fits && pool.kernel_size == [2, 2] && pool.stride == [2, 2] && pool.padding == [0, 0] {
             let bias = self.bias.as_ref().map(Param::val);
