@@ -123,7 +123,7 @@ impl BasicBlock {
         let h = self.dropout.forward(h);
         match pool {
             None => self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false),
-            Some(p) if p.kernel_size == 2 && p.stride == 2 && p.padding == 0 => {
+            Some(p) if p.is_pairs() => {
                 self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, true)
             }
             Some(p) => p.forward_nlc(self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false)),

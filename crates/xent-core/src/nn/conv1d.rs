@@ -123,7 +123,7 @@ impl Conv1d {
         let len = input.dims()[2];
         let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
         let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
-        if kernels::enabled() && axis.len_out().is_some_and(|o| o >= 2) && pool.kernel_size == 2 && pool.stride == 2 && pool.padding == 0 {
+        if kernels::enabled() && axis.len_out().is_some_and(|o| o >= 2) && pool.is_pairs() {
             let bias = self.bias.as_ref().map(Param::val);
             return kernels::conv1d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
         }
@@ -147,7 +147,7 @@ impl Conv1d {
         let (y, pooled) = if kernels::enabled() && self.is_valid() && self.stride == 1 {
             // A MaxPool(2) over at least two output positions goes inside the operation.
             let len = ids.dims()[1];
-            let pairs = pool.is_some_and(|p| p.kernel_size == 2 && p.stride == 2 && p.padding == 0 && len > self.kernel_size);
+            let pairs = pool.is_some_and(|p| p.is_pairs() && len > self.kernel_size);
             let bias = self.bias.as_ref().map(Param::val);
             (kernels::token_conv1d(table, ids, self.weight.val(), bias, activation, pairs), pairs)
         } else {

@@ -39,6 +39,12 @@ pub struct MaxPool1d {
 }
 
 impl MaxPool1d {
+    /// Whether this is `MaxPool(2)`: windows of two positions, stride 2, no padding — the pool the
+    /// fused convolution kernels compute in their own epilogue.
+    pub fn is_pairs(&self) -> bool {
+        self.kernel_size == 2 && self.stride == 2 && self.padding == 0
+    }
+
     /// Applies the pooling to the last axis.
     ///
     /// # Shapes
@@ -81,6 +87,14 @@ impl MaxPool1d {
 mod tests {
     use super::*;
     use burn::tensor::{Device, TensorData};
+
+    #[test]
+    fn only_maxpool2_is_pairs() {
+        assert!(MaxPool1dConfig::new(2).init().is_pairs());
+        for (k, s, p) in [(2, 1, 0), (2, 2, 1), (3, 2, 0), (3, 3, 0)] {
+            assert!(!MaxPool1dConfig::new(k).with_stride(s).with_padding(p).init().is_pairs(), "{k} {s} {p}");
+        }
+    }
 
     #[test]
     fn same_output_as_burns_max_pool1d() {
