@@ -327,56 +327,89 @@ pub struct ConvGrads {
     pub bias: Option<Vec<f32>>,
 }
 
-/// Backward pass from the output gradient `dy` (shaped like the output).
-pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
+/// Backward pass from the output gradient `dy` (shaped like the output), through the forward
+/// pass's ReLU when `relu_out` (the forward output, shaped like `dy`) is given: `dy` counts only
+/// where the output is positive.
+///
+/// One pass over the batch: each sample's `dy` is read once (masked into a per-task buffer when
+/// there is a ReLU), and serves the bias, weight and input gradients while it is in cache. Samples
+/// run in fixed groups of [`SAMPLES_PER_GROUP`] whose partial sums of the weight and bias
+/// gradients are then added in group order, so the result does not depend on scheduling.
+pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: Option<&[f32]>, wanted: Wanted) -> ConvGrads {
     check_lengths(s, x, weight);
     let plane = s.plane_out();
     let (x_len, dy_len) = (s.channels_in * s.plane_in(), s.channels_out * plane);
+    let (dw_len, cols_len) = (s.channels_out * s.patch(), s.patch() * plane);
     assert_eq!(dy.len(), s.batch * dy_len, "output gradient has the wrong size");
-    let dy_b = |b: usize| MatRef::row_major(&dy[b * dy_len..][..dy_len], s.channels_out, plane);
-    let (mut grads, taps) = (ConvGrads::default(), tap_ranges(s));
-    if wanted.bias {
-        let mut db = vec![0.0f32; s.channels_out];
-        for sample in dy.chunks_exact(dy_len.max(1)) {
-            db.iter_mut().zip(sample.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
-        }
-        grads.bias = Some(db);
+    if let Some(out) = relu_out {
+        assert_eq!(out.len(), dy.len(), "ReLU output has the wrong size");
     }
-    if wanted.weight {
-        // dW = Σ_b dY_b · cols_bᵀ: a partial sum per fixed group of samples (in parallel), the
-        // partials then added in group order, so the result does not depend on scheduling.
-        let (dw_len, cols_len) = (s.channels_out * s.patch(), s.patch() * plane);
-        let group = |samples: Range<usize>, parallel: bool| {
-            let (mut dw, mut cols) = (vec![0.0f32; dw_len], vec![0.0f32; cols_len]);
-            for b in samples {
-                im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
-                matmul(&mut dw, dy_b(b), MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel);
+    let taps = tap_ranges(s);
+    let w_t = MatRef::row_major(weight, s.channels_out, s.patch()).t();
+    let mut dx = if wanted.input { vec![0.0f32; s.batch * x_len] } else { Vec::new() };
+
+    // One group of samples: its partial weight and bias gradients; its input gradients in `dx_g`.
+    let group = |samples: Range<usize>, dx_g: &mut [f32], parallel_gemm: bool| -> (Vec<f32>, Vec<f32>) {
+        let mut dw = if wanted.weight { vec![0.0f32; dw_len] } else { Vec::new() };
+        let mut db = if wanted.bias { vec![0.0f32; s.channels_out] } else { Vec::new() };
+        let mut masked = if relu_out.is_some() { vec![0.0f32; dy_len] } else { Vec::new() };
+        let mut cols = vec![0.0f32; cols_len];
+        for (i, b) in samples.enumerate() {
+            let dy_b = &dy[b * dy_len..][..dy_len];
+            let dy_b: &[f32] = match relu_out {
+                Some(out) => {
+                    let out_b = &out[b * dy_len..][..dy_len];
+                    vectorised(#[inline(always)] || relu_mask(&mut masked, dy_b, out_b));
+                    &masked
+                }
+                None => dy_b,
+            };
+            if wanted.bias {
+                db.iter_mut().zip(dy_b.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
             }
-            dw
-        };
-        let dw = if across_batch(s) {
-            let groups: Vec<Vec<f32>> = (0..s.batch.div_ceil(SAMPLES_PER_GROUP))
-                .into_par_iter()
-                .map(|g| group(g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch), false))
-                .collect();
-            sum_in_order(groups, dw_len)
+            let dy_m = MatRef::row_major(dy_b, s.channels_out, plane);
+            if wanted.weight {
+                im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
+                matmul(&mut dw, dy_m, MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel_gemm);
+            }
+            if wanted.input {
+                // dx_b = col2im(Wᵀ · dY_b), the patch buffer reused for dcols_b.
+                matmul(&mut cols, w_t, dy_m, false, parallel_gemm);
+                col2im(s, &taps, &cols, &mut dx_g[i * x_len..][..x_len]);
+            }
+        }
+        (dw, db)
+    };
+
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = if across_batch(s) {
+        let groups = s.batch.div_ceil(SAMPLES_PER_GROUP);
+        let dx_groups: Vec<&mut [f32]> = if dx.is_empty() {
+            (0..groups).map(|_| <&mut [f32]>::default()).collect()
         } else {
-            group(0..s.batch, true)
+            dx.chunks_mut(SAMPLES_PER_GROUP * x_len).collect()
         };
-        grads.weight = Some(dw);
+        dx_groups
+            .into_par_iter()
+            .enumerate()
+            .map(|(g, dx_g)| group(g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch), dx_g, false))
+            .collect()
+    } else {
+        vec![group(0..s.batch, &mut dx, true)]
+    };
+    let (dws, dbs): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
+    ConvGrads {
+        input: wanted.input.then_some(dx),
+        weight: wanted.weight.then(|| sum_in_order(dws, dw_len)),
+        bias: wanted.bias.then(|| sum_in_order(dbs, s.channels_out)),
     }
-    if wanted.input {
-        // dx_b = col2im(Wᵀ · dY_b).
-        let mut dx = vec![0.0f32; s.batch * x_len];
-        let w_t = MatRef::row_major(weight, s.channels_out, s.patch()).t();
-        let parallel_gemm = !across_batch(s);
-        per_sample(s, &mut dx, x_len, s.patch() * plane, |b, dx_b, dcols| {
-            matmul(dcols, w_t, dy_b(b), false, parallel_gemm);
-            col2im(s, &taps, dcols, dx_b);
-        });
-        grads.input = Some(dx);
+}
+
+/// `masked = dy` where `out > 0`, else 0: the gradient through a ReLU whose output was `out`.
+#[inline(always)]
+fn relu_mask(masked: &mut [f32], dy: &[f32], out: &[f32]) {
+    for (m, (&g, &o)) in masked.iter_mut().zip(dy.iter().zip(out)) {
+        *m = if o > 0.0 { g } else { 0.0 };
     }
-    grads
 }
 
 fn check_lengths(s: &ConvShape, x: &[f32], weight: &[f32]) {
@@ -493,7 +526,7 @@ mod tests {
             let bias = values(s.channels_out, 0.4);
             let dy = values(s.batch * s.channels_out * s.positions_out().unwrap(), 5.0);
             let all = Wanted { input: true, weight: true, bias: true };
-            let g = backward(&s, &x, &w, &dy, all);
+            let g = backward(&s, &x, &w, &dy, None, all);
             let dot = |x: &[f32], w: &[f32], b: &[f32]| -> f32 { naive(&s, x, w, b).iter().zip(&dy).map(|(a, b)| a * b).sum() };
             let base = dot(&x, &w, &bias);
             let check = |grad: &[f32], which: usize| {
@@ -507,6 +540,25 @@ mod tests {
             check(g.input.as_deref().unwrap(), 0);
             check(g.weight.as_deref().unwrap(), 1);
             check(g.bias.as_deref().unwrap(), 2);
+        }
+    }
+
+    /// Through a ReLU, the gradients are those of the output gradient zeroed where the output is
+    /// not positive (zeros included: ReLU's derivative at 0 is taken as 0, as in Burn).
+    #[test]
+    fn relu_output_masks_the_output_gradient() {
+        for s in shapes() {
+            let x = values(s.batch * s.channels_in * s.plane_in(), 0.3);
+            let w = values(s.channels_out * s.patch(), 1.7);
+            let dy = values(s.batch * s.channels_out * s.positions_out().unwrap(), 5.0);
+            let out: Vec<f32> = values(dy.len(), 2.9).iter().enumerate().map(|(i, v)| if i % 7 == 0 { 0.0 } else { *v }).collect();
+            let zeroed: Vec<f32> = dy.iter().zip(&out).map(|(g, o)| if *o > 0.0 { *g } else { 0.0 }).collect();
+            let all = Wanted { input: true, weight: true, bias: true };
+            let (got, want) = (backward(&s, &x, &w, &dy, Some(&out), all), backward(&s, &x, &w, &zeroed, None, all));
+            assert_eq!(got.input, want.input, "{s:?}");
+            assert_eq!(got.weight, want.weight, "{s:?}");
+            assert_eq!(got.bias, want.bias, "{s:?}");
+            assert!(zeroed.contains(&0.0) && zeroed.iter().any(|g| *g != 0.0), "the mask must bite");
         }
     }
 

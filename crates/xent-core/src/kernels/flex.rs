@@ -407,12 +407,14 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
+        // `Some(None)`: no ReLU; `None`: a ReLU output the kernels do not take.
+        let relu_c = relu_output.as_ref().map_or(Some(None), |out| contiguous_f32(out).map(Some));
+        let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
         let s = conv_shape(&xc, &wc, &geometry);
-        grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+        grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice), wanted), &xc, &wc)
     }
 
     fn xent_conv1d_cl_backward(
