@@ -21,7 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::{max_pool, sum_in_order, vectorised};
+use super::{max_pool, par_zeroed, sum_in_order, vectorised, written, zero_filled};
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,20 +198,22 @@ fn across_batch(s: &ConvShape) -> bool {
     s.batch >= 2 * rayon::current_num_threads()
 }
 
-/// Runs `one(b, out_b, scratch)` for every sample `b` and its chunk of `out` (`chunk` long),
-/// across the pool or in turn ([`across_batch`]); `scratch` is a per-task buffer of `scratch_len`.
-fn per_sample<F>(s: &ConvShape, out: &mut [f32], chunk: usize, scratch_len: usize, one: F)
+/// The output `[batch, chunk]`: `one(b, out_b, scratch)` fills sample `b`'s chunk `out_b`
+/// (handed over zeroed), across the pool or in turn ([`across_batch`]); `scratch` is a per-task
+/// buffer of `scratch_len`.
+fn per_sample<F>(s: &ConvShape, chunk: usize, scratch_len: usize, one: F) -> Vec<f32>
 where
-    F: Fn(usize, &mut [f32], &mut [f32]) + Sync,
+    F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
 {
     if chunk == 0 {
-        return;
+        return Vec::new();
     }
     if across_batch(s) {
-        out.par_chunks_mut(chunk).enumerate().for_each_init(|| vec![0.0f32; scratch_len], |scratch, (b, out_b)| one(b, out_b, scratch));
+        par_zeroed(s.batch * chunk, chunk, || vec![0.0f32; scratch_len], |scratch, b, out_b| one(b, out_b, scratch))
     } else {
-        let mut scratch = vec![0.0f32; scratch_len];
+        let (mut out, mut scratch) = (vec![0.0f32; s.batch * chunk], vec![0.0f32; scratch_len]);
         out.chunks_mut(chunk).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
+        out
     }
 }
 
@@ -220,10 +222,9 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
     check_lengths(s, x, weight);
     let (plane, x_len) = (s.plane_out(), s.channels_in * s.plane_in());
     let per_batch = s.channels_out * plane;
-    let mut out = vec![0.0f32; s.batch * per_batch];
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
     let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
-    per_sample(s, &mut out, per_batch, s.patch() * plane, |b, out_b, cols| {
+    per_sample(s, per_batch, s.patch() * plane, |b, out_b, cols| {
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
         // Bias and ReLU in one pass over the sample's output, while it is in cache.
@@ -249,8 +250,7 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
             }
             (None, false) => {}
         });
-    });
-    out
+    })
 }
 
 /// Forward pass followed by a max pool of `pool_h × 2` windows, stride `pool_h × 2`, no padding
@@ -271,11 +271,10 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
     let (ho, wo) = (s.h.lo(), s.w.lo());
     let (ph, hp, wp) = (pool_h, ho / pool_h, wo / 2);
     let per_batch = s.channels_out * hp * wp;
-    let mut out = vec![0.0f32; s.batch * per_batch];
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
     let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
     let cols_len = s.patch() * plane;
-    per_sample(s, &mut out, per_batch, cols_len + s.channels_out * plane, |b, out_b, scratch| {
+    per_sample(s, per_batch, cols_len + s.channels_out * plane, |b, out_b, scratch| {
         let (cols, y) = scratch.split_at_mut(cols_len);
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         matmul(y, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
@@ -283,8 +282,7 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
             let c = bias.map_or(0.0, |bias| bias[o]);
             vectorised(#[inline(always)] || pool_plane(plane_y, pooled, wo, ph, c, relu));
         }
-    });
-    out
+    })
 }
 
 /// One output plane `y` (rows of `wo`) pooled over `ph × 2` windows into `pooled` (rows of `wo /
@@ -346,7 +344,6 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
     }
     let taps = tap_ranges(s);
     let w_t = MatRef::row_major(weight, s.channels_out, s.patch()).t();
-    let mut dx = if wanted.input { vec![0.0f32; s.batch * x_len] } else { Vec::new() };
 
     // One group of samples: its partial weight and bias gradients; its input gradients in `dx_g`.
     let group = |samples: Range<usize>, dx_g: &mut [f32], parallel_gemm: bool| -> (Vec<f32>, Vec<f32>) {
@@ -381,20 +378,27 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
         (dw, db)
     };
 
-    let partials: Vec<(Vec<f32>, Vec<f32>)> = if across_batch(s) {
-        let groups = s.batch.div_ceil(SAMPLES_PER_GROUP);
-        let dx_groups: Vec<&mut [f32]> = if dx.is_empty() {
-            (0..groups).map(|_| <&mut [f32]>::default()).collect()
-        } else {
-            dx.chunks_mut(SAMPLES_PER_GROUP * x_len).collect()
-        };
-        dx_groups
-            .into_par_iter()
-            .enumerate()
-            .map(|(g, dx_g)| group(g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch), dx_g, false))
-            .collect()
+    let (groups, dx_len) = (s.batch.div_ceil(SAMPLES_PER_GROUP), if wanted.input { s.batch * x_len } else { 0 });
+    let samples = |g: usize| g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch);
+    let mut partials: Vec<(Vec<f32>, Vec<f32>)> = Vec::new();
+    let dx = if !across_batch(s) {
+        let mut dx = vec![0.0f32; dx_len];
+        partials.push(group(0..s.batch, &mut dx, true));
+        dx
+    } else if dx_len == 0 {
+        partials = (0..groups).into_par_iter().map(|g| group(samples(g), &mut [], false)).collect();
+        Vec::new()
     } else {
-        vec![group(0..s.batch, &mut dx, true)]
+        // Each group zero-fills its own part of `dx` (in cache, in parallel) before col2im adds to it.
+        let tasks = |dx: &mut [std::mem::MaybeUninit<f32>]| {
+            partials = dx
+                .par_chunks_mut(SAMPLES_PER_GROUP * x_len)
+                .enumerate()
+                .map(|(g, dx_g)| group(samples(g), zero_filled(dx_g), false))
+                .collect();
+        };
+        // SAFETY: the chunks cover `dx`, and `zero_filled` writes every element of each.
+        unsafe { written(dx_len, tasks) }
     };
     let (dws, dbs): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
     ConvGrads {

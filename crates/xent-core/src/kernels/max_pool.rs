@@ -8,10 +8,8 @@
 //! Padding is implicit `−∞` (a padded position is never the maximum); within a window the first
 //! maximum in row-major order wins, which is also where Burn sends the gradient.
 
-use rayon::prelude::*;
-
 use super::conv::Axis;
-use super::vectorised;
+use super::{par_zeroed, vectorised};
 
 /// The geometry of a max pool with dilation 1 and symmetric padding (`pad_lo == pad_hi`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,12 +206,12 @@ fn pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32]) {
 pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
     assert_eq!(x.len(), s.planes * plane_in, "input has the wrong size");
-    let mut out = vec![0.0f32; s.planes * plane_out];
     if plane_out == 0 || plane_in == 0 {
-        return out;
+        return vec![0.0f32; s.planes * plane_out];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    out.par_chunks_mut(plane_out * step).zip(x.par_chunks(plane_in * step)).for_each(|(out, x)| {
+    par_zeroed(s.planes * plane_out, plane_out * step, || (), |(), task, out| {
+        let x = &x[task * plane_in * step..];
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
             if s.row_pairs() {
                 vectorised(#[inline(always)] || row_pairs_forward(dst, plane, s.w.len_in));
@@ -225,8 +223,7 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
                 s.for_each_argmax(&windows, plane, |o, p| dst[o] = plane[p]);
             }
         }
-    });
-    out
+    })
 }
 
 /// Backward pass: the input gradient `[planes, height · width]` from the output gradient `dy`.
@@ -234,27 +231,23 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (plane_in, plane_out) = (s.plane_in(), s.positions_out().expect("pool geometry checked by the caller"));
     assert_eq!(x.len(), s.planes * plane_in, "input has the wrong size");
     assert_eq!(dy.len(), s.planes * plane_out, "output gradient has the wrong size");
-    let mut dx = vec![0.0f32; x.len()];
     if plane_out == 0 || plane_in == 0 {
-        return dx;
+        return vec![0.0f32; x.len()];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    dx.par_chunks_mut(plane_in * step)
-        .zip(x.par_chunks(plane_in * step))
-        .zip(dy.par_chunks(plane_out * step))
-        .for_each(|((dx, x), dy)| {
-            for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
-                if s.row_pairs() {
-                    vectorised(#[inline(always)] || row_pairs_backward(dst, plane, g, s.w.len_in));
-                    continue;
-                }
-                match windows.pairs {
-                    Some(1) => vectorised(#[inline(always)] || pairs_backward(dst, plane, g)),
-                    _ => s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]),
-                }
+    par_zeroed(x.len(), plane_in * step, || (), |(), task, dx| {
+        let (x, dy) = (&x[task * plane_in * step..], &dy[task * plane_out * step..]);
+        for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
+            if s.row_pairs() {
+                vectorised(#[inline(always)] || row_pairs_backward(dst, plane, g, s.w.len_in));
+                continue;
             }
-        });
-    dx
+            match windows.pairs {
+                Some(1) => vectorised(#[inline(always)] || pairs_backward(dst, plane, g)),
+                _ => s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]),
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension, get_or_init_device_settings};
 use burn::tensor::{Int, Tensor};
 use burn::tensor::ops::ConvOptions;
+use rayon::prelude::*;
 
 pub use conv::{Axis, ConvShape, Wanted};
 pub use conv_cl::ClShape;
@@ -358,6 +359,32 @@ pub(crate) unsafe fn written(len: usize, fill: impl FnOnce(&mut [std::mem::Maybe
     // SAFETY: the caller's `fill` initialised all `len` values; the capacity is at least `len`.
     unsafe { v.set_len(len) };
     v
+}
+
+/// `out` zero-filled, as initialised values.
+pub(crate) fn zero_filled(out: &mut [std::mem::MaybeUninit<f32>]) -> &mut [f32] {
+    out.iter_mut().for_each(|v| {
+        v.write(0.0);
+    });
+    // SAFETY: every element was just written, and `MaybeUninit<f32>` has the layout of `f32`.
+    unsafe { &mut *(std::ptr::from_mut(out) as *mut [f32]) }
+}
+
+/// A vector of `len` values made in chunks of `chunk` across the rayon pool: each task zero-fills
+/// its chunk (in cache, just before use) and passes it to `fill(state, index, chunk)`, with a
+/// per-task `state` from `init` (a scratch buffer, say). Replaces `vec![0.0; len]` followed by a
+/// parallel loop, whose zeroing was a pass through memory on the calling thread alone while the
+/// pool waited.
+pub(crate) fn par_zeroed<T, I, F>(len: usize, chunk: usize, init: I, fill: F) -> Vec<f32>
+where
+    I: Fn() -> T + Sync + Send,
+    F: Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+{
+    let tasks = |out: &mut [std::mem::MaybeUninit<f32>]| {
+        out.par_chunks_mut(chunk.max(1)).enumerate().for_each_init(init, |state, (i, part)| fill(state, i, zero_filled(part)));
+    };
+    // SAFETY: the chunks cover `out`, and `zero_filled` writes every element of each.
+    unsafe { written(len, tasks) }
 }
 
 #[cfg(target_arch = "x86_64")]
