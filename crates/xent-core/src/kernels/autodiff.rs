@@ -49,6 +49,28 @@ impl<B: XentGrads> Backward<B, 3> for ConvBackward {
     }
 }
 
+/// Dense-layer backward; parents: input, weight, bias. State: input, weight, and the output if a
+/// ReLU was fused in.
+#[derive(Debug)]
+struct LinearBackward;
+
+impl<B: XentGrads> Backward<B, 3> for LinearBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>, Option<FloatTensor<B>>);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let (x, weight, relu_output) = ops.state;
+        let [node_x, node_w, node_b] = ops.parents;
+        let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
+        let (dx, dw, db) = B::xent_linear_backward(x, weight, grad, wanted, relu_output);
+        for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
+            if let (Some(node), Some(g)) = (node, g) {
+                grads.register::<B>(node.id, g);
+            }
+        }
+    }
+}
+
 /// Max-pool backward (either rank). State: the input and the geometry.
 #[derive(Debug)]
 struct MaxPoolBackward;
@@ -230,6 +252,16 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
             OpsKind::UnTracked(prep) => prep.finish(output),
         };
         (output, statistics.0, statistics.1)
+    }
+
+    fn xent_linear(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        let nodes = [x.node(), weight.node(), bias.node()];
+        let (x, weight) = (x.into_primitive(), weight.into_primitive());
+        let output = B::xent_linear(x.clone(), weight.clone(), bias.into_primitive(), relu);
+        match LinearBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((x, weight, relu.then(|| output.clone())), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
     }
 
     fn xent_add_relu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {

@@ -13,6 +13,7 @@ use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv_cl::{self, ClShape};
 use super::conv_nlc::{self, NlcShape};
+use super::linear::{self, LinearShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
 use super::moment::{self, MomentRule};
@@ -121,6 +122,11 @@ fn grad_tensors(grads: ConvGrads, x: &FlexTensor, w: &FlexTensor) -> (Option<Fle
     )
 }
 
+fn linear_shape(x: &FlexTensor, weight: &FlexTensor) -> LinearShape {
+    let (rows, d_input) = rows_cols(x);
+    LinearShape { rows, d_input, d_output: weight.shape()[1] }
+}
+
 fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
     let (xs, ws) = (x.shape(), weight.shape());
     NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
@@ -227,6 +233,14 @@ impl XentOps for Flex {
         let s = cl_shape(&xc, &wc, &g);
         let rows = if pool { s.length_out() / 2 } else { s.length_out() };
         tensor(conv_cl::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
+    }
+
+    fn xent_linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
+        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+            return relu_if::<Flex>(Flex::linear(x, weight, Some(bias)), relu);
+        };
+        let s = linear_shape(&xc, &wc);
+        tensor(linear::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.rows, s.d_output])
     }
 
     fn xent_add_relu(a: FlexTensor, b: FlexTensor) -> FlexTensor {
@@ -415,6 +429,30 @@ impl XentGrads for Flex {
         };
         let s = conv_shape(&xc, &wc, &geometry);
         grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice), wanted), &xc, &wc)
+    }
+
+    fn xent_linear_backward(
+        x: FlexTensor,
+        weight: FlexTensor,
+        output_grad: FlexTensor,
+        wanted: Wanted,
+        relu_output: Option<FlexTensor>,
+    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+        // `Some(None)`: no ReLU; `None`: a ReLU output the kernels do not take.
+        let relu_c = relu_output.as_ref().map_or(Some(None), |out| contiguous_f32(out).map(Some));
+        let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
+            let output_grad = through_relu::<Flex>(output_grad, relu_output);
+            let dx = wanted.input.then(|| Flex::linear_x_backward(weight, output_grad.clone()));
+            let dw = wanted.weight.then(|| Flex::linear_weight_backward(x, output_grad.clone()));
+            return (dx, dw, wanted.bias.then(|| Flex::linear_bias_backward(output_grad)));
+        };
+        let s = linear_shape(&xc, &wc);
+        let g = linear::backward(&s, slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice), wanted);
+        (
+            g.input.map(|v| tensor(v, vec![s.rows, s.d_input])),
+            g.weight.map(|v| tensor(v, vec![s.d_input, s.d_output])),
+            g.bias.map(|v| tensor(v, vec![s.d_output])),
+        )
     }
 
     fn xent_conv1d_cl_backward(

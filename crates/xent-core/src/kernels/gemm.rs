@@ -35,22 +35,55 @@ impl<'a> MatRef<'a> {
     }
 }
 
+/// `lhs × rhs` as a new contiguous row-major `lhs.rows × rhs.cols` matrix, written by the GEMM
+/// directly (no zero-filling first); `parallel` as in [`matmul`].
+pub(crate) fn product(lhs: MatRef<'_>, rhs: MatRef<'_>, parallel: bool) -> Vec<f32> {
+    let (m, n) = (lhs.rows, rhs.cols);
+    if lhs.cols == 0 || m == 0 || n == 0 {
+        return vec![0.0; m * n];
+    }
+    let mut out: Vec<f32> = Vec::with_capacity(m * n);
+    // SAFETY: the vector's spare capacity holds at least `m · n` values; with `accumulate =
+    // false` and an inner dimension above 0 the GEMM writes every one of them and reads none
+    // (`gemm`'s `read_dst = false`), so all `m · n` are initialised afterwards.
+    unsafe {
+        gemm_raw(out.spare_capacity_mut().as_mut_ptr().cast::<f32>(), lhs, rhs, false, parallel);
+        out.set_len(m * n);
+    }
+    out
+}
+
 /// `dst = lhs × rhs` (or `dst += lhs × rhs` with `accumulate`), `dst` contiguous row-major
 /// `lhs.rows × rhs.cols`. `parallel` lets the GEMM split its work over the rayon pool; callers
 /// that already run one GEMM per rayon task pass `false`.
 pub(crate) fn matmul(dst: &mut [f32], lhs: MatRef<'_>, rhs: MatRef<'_>, accumulate: bool, parallel: bool) {
-    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
-    assert_eq!(rhs.rows, k, "inner dimensions differ");
-    assert_eq!(dst.len(), m * n, "destination has the wrong size");
-    lhs.check();
-    rhs.check();
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
+    assert_eq!(rhs.rows, lhs.cols, "inner dimensions differ");
+    assert_eq!(dst.len(), lhs.rows * rhs.cols, "destination has the wrong size");
+    if lhs.cols == 0 {
         if !accumulate {
             dst.fill(0.0);
         }
+        return;
+    }
+    // SAFETY: `dst` holds `lhs.rows × rhs.cols` initialised values (checked above) and is
+    // borrowed mutably, so it aliases neither input.
+    unsafe { gemm_raw(dst.as_mut_ptr(), lhs, rhs, accumulate, parallel) }
+}
+
+/// The GEMM behind [`matmul`] and [`product`], into `dst` (row-major, `lhs.rows × rhs.cols`),
+/// for an inner dimension above 0. Checks that the views fit their slices.
+///
+/// # Safety
+///
+/// `dst` must be valid for writes of `lhs.rows × rhs.cols` values (and for reads of them, all
+/// initialised, with `accumulate`), and overlap neither input.
+unsafe fn gemm_raw(dst: *mut f32, lhs: MatRef<'_>, rhs: MatRef<'_>, accumulate: bool, parallel: bool) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert_eq!(rhs.rows, k, "inner dimensions differ");
+    assert!(k > 0, "the inner dimension must not be empty");
+    lhs.check();
+    rhs.check();
+    if m == 0 || n == 0 {
         return;
     }
     let parallelism = if parallel && m * n * k >= 64 * 64 * 64 {
@@ -58,15 +91,15 @@ pub(crate) fn matmul(dst: &mut [f32], lhs: MatRef<'_>, rhs: MatRef<'_>, accumula
     } else {
         gemm::Parallelism::None
     };
-    // SAFETY: every index the GEMM touches is inside the slices (checked above: the last
-    // element of each view is in bounds, strides are non-negative), and `dst` is borrowed
-    // mutably, so it aliases neither input.
+    // SAFETY: every index the GEMM reads is inside the input slices (checked above: the last
+    // element of each view is in bounds, strides are non-negative); `dst` is the caller's. Without
+    // `accumulate` (`read_dst = false`) the GEMM only writes `dst`.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             n as isize,
             accumulate,

@@ -44,6 +44,7 @@ mod conv_cl;
 mod conv_nlc;
 mod flex;
 mod gemm;
+mod linear;
 mod logit_loss;
 mod max_pool;
 mod moment;
@@ -276,6 +277,12 @@ pub trait XentOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         let result = Self::batch_norm_train(x, gamma, beta, epsilon);
         (relu_if::<Self>(result.output, relu), result.mean, result.variance)
+    }
+
+    /// A dense layer `x · weight + bias` (`x` `[rows, d_input]`, `weight` `[d_input, d_output]`,
+    /// Burn's layout), then a ReLU if `relu`. A layer without bias passes zeros (untracked).
+    fn xent_linear(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        relu_if::<Self>(Self::linear(x, weight, Some(bias)), relu)
     }
 
     /// `max(a + b, 0)` elementwise, `a` and `b` of the same shape (a residual block's join).
@@ -567,6 +574,23 @@ pub trait XentGrads: Backend {
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
         let output_grad = through_relu::<Self>(output_grad, relu_output);
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
+    }
+
+    /// Gradients of [`XentOps::xent_linear`] for input, weight and bias, each only if wanted;
+    /// `relu_output` as in [`Self::xent_conv_backward`].
+    #[allow(clippy::type_complexity)]
+    fn xent_linear_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        wanted: Wanted,
+        relu_output: Option<FloatTensor<Self>>,
+    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+        let output_grad = through_relu::<Self>(output_grad, relu_output);
+        let dx = wanted.input.then(|| Self::linear_x_backward(weight, output_grad.clone()));
+        let dw = wanted.weight.then(|| Self::linear_weight_backward(x, output_grad.clone()));
+        let db = wanted.bias.then(|| Self::linear_bias_backward(output_grad));
+        (dx, dw, db)
     }
 
     /// Gradients of [`XentOps::xent_conv1d_nlc`] for input (channels-last), weight and bias,
@@ -1097,6 +1121,26 @@ pub fn batch_norm_train<const D: usize>(
     let relu = activation == Activation::Relu;
     let (y, mean, variance) = Dispatch::xent_batch_norm_train(x.into_dispatch(), gamma.into_dispatch(), beta.into_dispatch(), epsilon, relu);
     (Tensor::from_dispatch(y), Tensor::from_dispatch(mean), Tensor::from_dispatch(variance))
+}
+
+/// A dense layer `x · weight + bias`, then `activation`: Burn's `linear` for a rank-2 input (and
+/// its gradients), with xent's kernel (`kernels/linear.rs`).
+///
+/// # Shapes
+///
+/// - `x`: `[rows, d_input]`
+/// - `weight`: `[d_input, d_output]` (Burn's `Linear` layout); `bias`: `[d_output]`
+/// - output: `[rows, d_output]`
+///
+/// # Panics
+///
+/// If the input's features are not the weight's `d_input`, or the bias is not `[d_output]`.
+pub fn linear(x: Tensor<2>, weight: Tensor<2>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<2> {
+    let ([_, d_in], [w_in, d_out]) = (x.dims(), weight.dims());
+    assert_eq!(d_in, w_in, "linear: input has {d_in} features, the weight expects {w_in}");
+    let bias = bias.unwrap_or_else(|| Tensor::zeros([d_out], &weight.device()));
+    assert_eq!(bias.dims(), [d_out], "linear: bias must have {d_out} entries");
+    Tensor::from_dispatch(Dispatch::xent_linear(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), activation == Activation::Relu))
 }
 
 /// `relu(a + b)` as one recorded operation (one pass forward; backward one mask of the output's

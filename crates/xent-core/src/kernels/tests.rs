@@ -672,3 +672,46 @@ mod token_conv1d {
         assert_close("db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap());
     }
 }
+
+mod linear {
+    use burn::tensor::activation::relu;
+    use burn::tensor::module::linear as burn_linear;
+
+    use super::*;
+    use crate::kernels::linear;
+
+    /// `(rows, d_input, d_output)`: the ECG CNN's two dense layers at a small batch, and a tiny
+    /// case.
+    const SHAPES: [(usize, usize, usize); 3] = [(4, 2752, 128), (4, 128, 5), (3, 2, 1)];
+
+    #[test]
+    fn values_and_gradients_match_burns_linear() {
+        let device = Device::flex().autodiff();
+        for (rows, d_in, d_out) in SHAPES {
+            for (activation, with_bias) in [(Activation::Identity, true), (Activation::Relu, true), (Activation::Identity, false)] {
+                let x = random([rows, d_in], &device).require_grad();
+                let (w, bias) = (random([d_in, d_out], &device).require_grad(), random([d_out], &device).require_grad());
+                let bias_arg = with_bias.then(|| bias.clone());
+                let theirs = burn_linear(x.clone(), w.clone(), bias_arg.clone());
+                let theirs = if activation == Activation::Relu { relu(theirs) } else { theirs };
+                let ours = linear(x.clone(), w.clone(), bias_arg, activation);
+                assert_close("linear", ours.clone().inner(), theirs.clone().inner());
+                let probe = random([rows, d_out], &device) + 0.3;
+                let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+                assert_close("linear dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
+                assert_close("linear dw", w.grad(&g1).unwrap(), w.grad(&g2).unwrap());
+                match with_bias {
+                    true => assert_close("linear db", bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap()),
+                    false => assert!(bias.grad(&g1).is_none()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_device_forward_matches_too() {
+        let device = Device::flex();
+        let (x, w, bias) = (random([5, 7], &device), random([7, 3], &device), random([3], &device));
+        assert_close("linear", linear(x.clone(), w.clone(), Some(bias.clone()), Activation::Relu), relu(burn_linear(x, w, Some(bias))));
+    }
+}
