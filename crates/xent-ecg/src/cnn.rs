@@ -2,10 +2,10 @@
 //! features concatenated before a dense head. It emits logits; the loss configuration of the
 //! training engine decides the head (softmax or sigmoids).
 
-use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
 use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 
 use crate::dataset::BeatBatch;
@@ -78,7 +78,6 @@ pub struct Cnn1d {
     fc1: Linear,
     dropout: Dropout,
     fc2: Linear,
-    act: Relu,
     rr_features: bool,
 }
 
@@ -160,7 +159,6 @@ impl Cnn1dConfig {
             fc1: LinearConfig::new(self.flat_len() + rr, self.hidden).init(device),
             dropout: DropoutConfig::new(self.dropout).init(),
             fc2: LinearConfig::new(self.hidden, self.num_classes).init(device),
-            act: Relu::new(),
             rr_features: self.rr_features,
         }
     }
@@ -180,7 +178,7 @@ impl Cnn1d {
         }
         let x: Tensor<2> = x.flatten(1, 2);
         let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };
-        let x = self.act.forward(self.fc1.forward(x));
+        let x = self.fc1.forward_relu(x);
         self.fc2.forward(self.dropout.forward(x))
     }
 }

@@ -2,13 +2,12 @@
 //! biases). Every model returns logits; the engine's loss configuration applies the head.
 
 use burn::module::Param;
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::nn::Initializer;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 use xent_core::Classifier;
 use xent_core::kernels::Activation;
-use xent_core::nn::{Conv2d, Conv2dConfig, Dropout, DropoutConfig, MaxPool2d, MaxPool2dConfig};
+use xent_core::nn::{Conv2d, Conv2dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool2d, MaxPool2dConfig};
 
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
 
@@ -87,8 +86,8 @@ impl Classifier for MnistCnn {
         let h = self.conv1.forward_pooled(x.clone(), Activation::Relu, &self.pool);
         let h = self.conv2.forward_pooled(h, Activation::Relu, &self.pool);
         let h = self.dropout.forward(h).flatten::<2>(1, 3);
-        let h = self.dropout.forward(relu(self.fc1.forward(h)));
-        let h = self.dropout.forward(relu(self.fc2.forward(h)));
+        let h = self.dropout.forward(self.fc1.forward_relu(h));
+        let h = self.dropout.forward(self.fc2.forward_relu(h));
         self.out.forward(h)
     }
 }
@@ -149,7 +148,7 @@ impl Classifier for Mlp {
     fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
         let mut h = x.clone();
         for l in &self.hidden {
-            h = relu(l.forward(h));
+            h = l.forward_relu(h);
         }
         let z = self.out.forward(h);
         if self.inv_temperature == 1.0 { z } else { z.mul_scalar(self.inv_temperature) }

@@ -1,10 +1,10 @@
 //! The residual network: a convolution stem, a sequence of basic blocks, global average pooling,
 //! optional RR features, and a dense output layer emitting logits.
 
-use burn::nn::{Linear, LinearConfig, PaddingConfig1d, Relu};
+use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
 use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, MaxPool1d, MaxPool1dConfig};
+use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1d, MaxPool1dConfig};
 use xent_core::train::Classifier;
 use xent_ecg::dataset::BeatBatch;
 use xent_ecg::rr::RR_FEATURES;

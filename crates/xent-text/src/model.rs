@@ -13,13 +13,14 @@
 //!   the bag, i.e. logistic regression (multinomial under `Categorical`, one-vs-rest under
 //!   `Binary`), trained by default with SGD and momentum (see [`ModelKind::default_optimizer`]).
 
-use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 use xent_core::kernels::Activation;
 use xent_core::nn::{
-    Conv1d, Conv1dConfig, Dropout, DropoutConfig, EmbeddingBag, EmbeddingBagConfig, MaxPool1d, MaxPool1dConfig,
+    Conv1d, Conv1dConfig, Dropout, DropoutConfig, EmbeddingBag, EmbeddingBagConfig, Linear, LinearConfig, MaxPool1d,
+    MaxPool1dConfig,
 };
 use xent_core::train::{Classifier, OptimizerConfig};
 
