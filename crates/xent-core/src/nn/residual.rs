@@ -15,6 +15,8 @@ use crate::kernels;
 ///
 /// If the shapes differ.
 pub fn residual_relu<const D: usize>(branch: Tensor<D>, shortcut: Tensor<D>) -> Tensor<D> {
+    // Checked here, not only in the kernel: Burn's `+` would broadcast a dimension of 1 instead.
+    assert_eq!(branch.dims(), shortcut.dims(), "residual_relu: the branch and the shortcut differ in shape");
     if kernels::enabled() {
         kernels::add_relu(branch, shortcut)
     } else {
@@ -70,5 +72,13 @@ mod tests {
     fn different_shapes_are_refused() {
         let device = Device::flex();
         residual_relu(wave([1, 2, 3], 0.0, &device), wave([1, 2, 4], 0.0, &device));
+    }
+
+    /// A dimension of 1 is refused too, not broadcast (as Burn's `+` would).
+    #[test]
+    #[should_panic(expected = "differ in shape")]
+    fn a_unit_dimension_is_not_broadcast() {
+        let device = Device::flex();
+        residual_relu(wave([1, 2, 3], 0.0, &device), wave([1, 2, 1], 0.0, &device));
     }
 }
