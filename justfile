@@ -54,7 +54,8 @@ score-example:
 
 # Benchmarks (never timed tests). `just bench` runs all; `just bench MODEL` one of ecg_cnn, ecg_resnet,
 # text_cnn, mnist_cnn, pima_mlp (table + bench/results.json), `peak` (the machine's measured FMA
-# throughput and each model's GEMM-only ceiling, bench/peak.json), or one of score, wfdb, engine, text, repro.
+# throughput and each model's GEMM-only ceiling, bench/peak.json), `burn-alloc` (the copy Burn's flex
+# backend makes of every matmul result), or one of score, wfdb, engine, text, repro.
 bench what="all":
     #!/usr/bin/env bash
     set -euo pipefail
@@ -62,7 +63,7 @@ bench what="all":
       all) cargo run --quiet --bin xent-bench
            for ex in "xent-core bench_score" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
              set -- $ex; echo "== $2"; cargo run --quiet -p "$1" --example "$2"; done ;;
-      ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp|peak) cargo run --quiet --bin xent-bench -- {{what}} ;;
+      ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp|peak|burn-alloc) cargo run --quiet --bin xent-bench -- {{what}} ;;
       score)  cargo run --quiet -p xent-core --example bench_score ;;
       wfdb)   cargo run --quiet -p xent-ecg --example bench_wfdb ;;
       engine) cargo run --quiet -p xent-core --example bench_engine ;;

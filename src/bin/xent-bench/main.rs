@@ -1,8 +1,9 @@
 //! `xent-bench [MODEL…]`: training and inference throughput of the five reference models (samples/s,
 //! and GFLOP/s from each model's FLOP count, `flops`), as a table and as `bench/results.json`.
 //! `xent-bench peak`: the machine's measured FMA ceiling (`peak`) and each model's GEMM-only ceiling
-//! (`ceiling`), as a table and as `bench/peak.json`. Run through
-//! `just bench [MODEL]` and `just bench peak`.
+//! (`ceiling`), as a table and as `bench/peak.json`. `xent-bench burn-alloc`: a minimal
+//! reproduction of the copy Burn's flex backend makes of every matmul result (`burn_alloc`). Run
+//! through `just bench [MODEL]`, `just bench peak` and `just bench burn-alloc`.
 //!
 //! Models (Keras spellings): `ecg_cnn` Conv1D(32,5)→MaxPool(2)→Conv1D(64,5)→MaxPool(2)→Dense(128)→Dense(5),
 //! Adam, batch 64, input 187×1; `ecg_resnet` the small residual net (stem + 3 basic blocks of 32,
@@ -18,6 +19,7 @@
 //! kernel's high-water mark, VmHWM) is that model's alone. Never a test: numbers depend on the
 //! machine and on what else runs on it.
 
+mod burn_alloc;
 mod ceiling;
 mod flops;
 mod peak;
@@ -272,6 +274,14 @@ fn main() {
     if args.first().map(String::as_str) == Some("--one") {
         let model = args.get(1).map(String::as_str).unwrap_or("");
         println!("{}", one(model));
+        return;
+    }
+    if args.first().map(String::as_str) == Some("burn-alloc") {
+        let r = burn_alloc::measure();
+        let us = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        println!("flex's allocation of a {:.2} MB result, µs per call (median of 5 × 200):", us("result_mb"));
+        println!("  Tensor::zeros {:>10.1}   vec![0.0f32; n] {:>10.1}", us("burn_zeros_us"), us("vec_zeros_us"));
+        println!("  Burn matmul   {:>10.1}   xent linear     {:>10.1}   (the same [2752, 64] × [64, 128] product)", us("burn_matmul_us"), us("xent_linear_us"));
         return;
     }
     if args.first().map(String::as_str) == Some("peak") {
