@@ -87,7 +87,12 @@ fn out_shape(like: &Shape, channels: usize, h: &Axis, w: &Axis) -> Vec<usize> {
 fn conv_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, g: &ConvGeometry, relu: bool) -> Option<FlexTensor> {
     let (xc, wc, bc) = (contiguous_f32(x)?, contiguous_f32(weight)?, contiguous_f32(bias)?);
     let s = conv_shape(&xc, &wc, g);
-    let out = conv::forward(&s, slice(&xc), slice(&wc), Some(slice(&bc)), relu);
+    let (x, w, b) = (slice(&xc), slice(&wc), Some(slice(&bc)));
+    let out = if xc.shape().num_dims() == 4 && winograd::applies_unpooled(&s) {
+        winograd::forward(&s, x, w, b, relu)
+    } else {
+        conv::forward(&s, x, w, b, relu)
+    };
     Some(tensor(out, out_shape(&xc.shape(), s.channels_out, &s.h, &s.w)))
 }
 

@@ -1,5 +1,6 @@
-//! A 3 × 3, stride-1 convolution followed by `MaxPool2d(2)`, by Winograd's minimal filtering
-//! F(2 × 2, 3 × 3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+//! A 3 × 3, stride-1 convolution, followed by `MaxPool2d(2)` in inference ([`forward_pooled`]) or
+//! not in training ([`forward`]), by Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin & Gray,
+//! "Fast Algorithms for Convolutional Neural Networks", 2016).
 //!
 //! Each 2 × 2 block of outputs — exactly one window of the pool that follows — comes from a 4 × 4
 //! block of input `d` per channel: `Y = Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. The sum over input
@@ -87,22 +88,29 @@ fn block_input(d: [&[f32]; XI], out: [&mut [f32]; XI]) {
     }
 }
 
-/// `Aᵀ m A` of one block across output channels (`m[ξ]` its `co` values), the first maximum of
-/// the 2 × 2 outputs, plus the bias, through a ReLU if `relu`, into `pooled` (`co` values).
+/// `Aᵀ m A` of one block across output channels (`m[ξ]` its `co` values) plus the bias, through
+/// a ReLU if `relu`: with `pool`, the first maximum of the 2 × 2 outputs into `out` (`co` values);
+/// without, the four outputs of each channel in row-major order (`4 · co` values, `[co][2][2]`).
 #[inline(always)]
-fn block_output(m: [&[f32]; XI], bias: &[f32], pooled: &mut [f32], relu: bool) {
-    for (o, out) in pooled.iter_mut().enumerate() {
+fn block_output(m: [&[f32]; XI], bias: &[f32], out: &mut [f32], relu: bool, pool: bool) {
+    for (o, &c) in bias.iter().enumerate() {
         let e = |xi: usize| m[xi][o];
         // Aᵀ m: rows m0 + m1 + m2 and m1 − m2 − m3 (of four columns); then the same on columns.
         let r0: [f32; 4] = std::array::from_fn(|j| e(j) + e(4 + j) + e(8 + j));
         let r1: [f32; 4] = std::array::from_fn(|j| e(4 + j) - e(8 + j) - e(12 + j));
         let y = [r0[0] + r0[1] + r0[2], r0[1] - r0[2] - r0[3], r1[0] + r1[1] + r1[2], r1[1] - r1[2] - r1[3]];
-        let mut best = y[0];
-        for &v in &y[1..] {
-            best = if v > best { v } else { best };
+        let finish = |v: f32| if relu { (v + c).max(0.0) } else { v + c };
+        if pool {
+            let mut best = y[0];
+            for &v in &y[1..] {
+                best = if v > best { v } else { best };
+            }
+            out[o] = finish(best);
+        } else {
+            for (d, &v) in out[4 * o..][..4].iter_mut().zip(&y) {
+                *d = finish(v);
+            }
         }
-        let v = best + bias[o];
-        *out = if relu { v.max(0.0) } else { v };
     }
 }
 
@@ -119,6 +127,29 @@ fn tile_rows(v: &mut [f32], n: usize, ci: usize, k: usize) -> [&mut [f32]; XI] {
 ///
 /// If [`applies`] is false for the shape, or the slices do not fit it.
 pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
+    run(s, x, weight, bias, relu, true)
+}
+
+/// Whether [`forward`] takes the convolution: [`applies`], and the output's height and width are
+/// even (whole 2 × 2 blocks cover it).
+pub fn applies_unpooled(s: &ConvShape) -> bool {
+    applies(s) && s.h.lo().is_multiple_of(2) && s.w.lo().is_multiple_of(2)
+}
+
+/// The convolution (3 × 3, stride 1, the shape's zero padding), through a ReLU if `relu`:
+/// `[batch, channels_out, height_out, width_out]`, as the direct convolution gives it up to
+/// rounding (for training, whose pool needs the unpooled output).
+///
+/// # Panics
+///
+/// If [`applies_unpooled`] is false for the shape, or the slices do not fit it.
+pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
+    assert!(applies_unpooled(s), "Winograd F(2×2, 3×3) does not cover the output of {s:?}");
+    run(s, x, weight, bias, relu, false)
+}
+
+/// [`forward_pooled`] with `pool`, else [`forward`].
+fn run(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool, pool: bool) -> Vec<f32> {
     assert!(applies(s), "Winograd F(2×2, 3×3) does not take {s:?}");
     let (ci, co) = (s.channels_in, s.channels_out);
     let (hi, wi) = (s.h.len_in, s.w.len_in);
@@ -130,10 +161,12 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
     let u = transformed_weights(s, weight);
     let bias = bias.map_or_else(|| vec![0.0; co], <[f32]>::to_vec);
     let zeros = vec![0.0f32; ci];
-    let mut out = vec![0.0f32; s.batch * co * blocks];
+    // Outputs per block and channel: one pooled value, or the block's four.
+    let per_block = if pool { 1 } else { 4 };
+    let mut out = vec![0.0f32; s.batch * co * blocks * per_block];
     let cols = SAMPLES_PER_GROUP * blocks;
-    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co]);
-    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks).zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each_init(
+    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co * per_block]);
+    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each_init(
         scratch,
         |(v, m, xt, tile), (out_g, x_g)| {
             let n = x_g.len() / x_len * blocks;
@@ -163,16 +196,29 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
                 let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci);
                 matmul(m_xi, v_xi, MatRef::row_major(&u[xi * ci * co..][..ci * co], ci, co), false, false);
             }
-            for (b, dst) in out_g.chunks_exact_mut(co * blocks).enumerate() {
-                for (k, pooled) in tile.chunks_exact_mut(co).enumerate() {
+            for (b, dst) in out_g.chunks_exact_mut(co * blocks * per_block).enumerate() {
+                for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
                     let col = b * blocks + k;
                     let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
-                    super::vectorised(#[inline(always)] || block_output(rows, &bias, pooled, relu));
+                    super::vectorised(#[inline(always)] || block_output(rows, &bias, block, relu, pool));
                 }
-                // [block, co] → [co, block]
-                for (o, plane) in dst.chunks_exact_mut(blocks).enumerate() {
-                    for (d, &value) in plane.iter_mut().zip(tile[o..].iter().step_by(co)) {
-                        *d = value;
+                if pool {
+                    // [block, co] → [co, block]
+                    for (o, plane) in dst.chunks_exact_mut(blocks).enumerate() {
+                        for (d, &value) in plane.iter_mut().zip(tile[o..].iter().step_by(co)) {
+                            *d = value;
+                        }
+                    }
+                } else {
+                    // [block, co, 2, 2] → [co, height_out, width_out]
+                    let wo = 2 * bw;
+                    for (k, block) in tile.chunks_exact(co * 4).enumerate() {
+                        let (y, x) = (2 * (k / bw), 2 * (k % bw));
+                        for (o, q) in block.chunks_exact(4).enumerate() {
+                            let plane = &mut dst[o * blocks * 4..];
+                            plane[y * wo + x..][..2].copy_from_slice(&q[..2]);
+                            plane[(y + 1) * wo + x..][..2].copy_from_slice(&q[2..]);
+                        }
                     }
                 }
             }
@@ -211,6 +257,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Unpooled, within rounding of the direct convolution, where whole blocks cover the output;
+    /// odd outputs are refused.
+    #[test]
+    fn unpooled_matches_the_direct_convolution() {
+        let axis = |len_in, pad| Axis { len_in, kernel: 3, stride: 1, pad_lo: pad, pad_hi: pad };
+        for (batch, ci, co, (h, w), pad) in [(5, 8, 6, (12, 12), 0), (2, 8, 5, (8, 6), 1), (6, 9, 3, (6, 10), 0)] {
+            let s = ConvShape { batch, channels_in: ci, channels_out: co, h: axis(h, pad), w: axis(w, pad) };
+            assert!(applies_unpooled(&s));
+            let x = values(batch * ci * h * w, 0.9);
+            let weight = values(co * ci * 9, 1.1);
+            let bias = values(co, 0.4);
+            for (bias, relu) in [(Some(&bias[..]), true), (None, false)] {
+                let (got, want) = (forward(&s, &x, &weight, bias, relu), conv::forward(&s, &x, &weight, bias, relu));
+                assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() < 1e-4 * (1.0 + w.abs()), "{s:?}: {g} vs {w}");
+                }
+            }
+        }
+        let odd = ConvShape { batch: 1, channels_in: 8, channels_out: 2, h: axis(9, 1), w: axis(8, 1) };
+        assert!(applies(&odd) && !applies_unpooled(&odd));
     }
 
     #[test]
