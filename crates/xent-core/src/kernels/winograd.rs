@@ -92,7 +92,7 @@ fn block_input(d: [&[f32]; XI], out: [&mut [f32]; XI]) {
 /// a ReLU if `relu`: with `pool`, the first maximum of the 2 × 2 outputs into `out` (`co` values);
 /// without, the four outputs of each channel in row-major order (`4 · co` values, `[co][2][2]`).
 #[inline(always)]
-fn block_output(m: [&[f32]; XI], bias: &[f32], out: &mut [f32], relu: bool, pool: bool) {
+fn block_output<const POOL: bool>(m: [&[f32]; XI], bias: &[f32], out: &mut [f32], relu: bool) {
     for (o, &c) in bias.iter().enumerate() {
         let e = |xi: usize| m[xi][o];
         // Aᵀ m: rows m0 + m1 + m2 and m1 − m2 − m3 (of four columns); then the same on columns.
@@ -100,7 +100,7 @@ fn block_output(m: [&[f32]; XI], bias: &[f32], out: &mut [f32], relu: bool, pool
         let r1: [f32; 4] = std::array::from_fn(|j| e(4 + j) - e(8 + j) - e(12 + j));
         let y = [r0[0] + r0[1] + r0[2], r0[1] - r0[2] - r0[3], r1[0] + r1[1] + r1[2], r1[1] - r1[2] - r1[3]];
         let finish = |v: f32| if relu { (v + c).max(0.0) } else { v + c };
-        if pool {
+        if POOL {
             let mut best = y[0];
             for &v in &y[1..] {
                 best = if v > best { v } else { best };
@@ -127,7 +127,7 @@ fn tile_rows(v: &mut [f32], n: usize, ci: usize, k: usize) -> [&mut [f32]; XI] {
 ///
 /// If [`applies`] is false for the shape, or the slices do not fit it.
 pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
-    run(s, x, weight, bias, relu, true)
+    run::<true>(s, x, weight, bias, relu)
 }
 
 /// Whether [`forward`] takes the convolution: [`applies`], and the output's height and width are
@@ -145,11 +145,11 @@ pub fn applies_unpooled(s: &ConvShape) -> bool {
 /// If [`applies_unpooled`] is false for the shape, or the slices do not fit it.
 pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     assert!(applies_unpooled(s), "Winograd F(2×2, 3×3) does not cover the output of {s:?}");
-    run(s, x, weight, bias, relu, false)
+    run::<false>(s, x, weight, bias, relu)
 }
 
-/// [`forward_pooled`] with `pool`, else [`forward`].
-fn run(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool, pool: bool) -> Vec<f32> {
+/// [`forward_pooled`] with `POOL`, else [`forward`].
+fn run<const POOL: bool>(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     assert!(applies(s), "Winograd F(2×2, 3×3) does not take {s:?}");
     let (ci, co) = (s.channels_in, s.channels_out);
     let (hi, wi) = (s.h.len_in, s.w.len_in);
@@ -162,7 +162,7 @@ fn run(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: boo
     let bias = bias.map_or_else(|| vec![0.0; co], <[f32]>::to_vec);
     let zeros = vec![0.0f32; ci];
     // Outputs per block and channel: one pooled value, or the block's four.
-    let per_block = if pool { 1 } else { 4 };
+    let per_block = if POOL { 1 } else { 4 };
     let mut out = vec![0.0f32; s.batch * co * blocks * per_block];
     let cols = SAMPLES_PER_GROUP * blocks;
     let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co * per_block]);
@@ -200,9 +200,9 @@ fn run(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: boo
                 for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
                     let col = b * blocks + k;
                     let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
-                    super::vectorised(#[inline(always)] || block_output(rows, &bias, block, relu, pool));
+                    super::vectorised(#[inline(always)] || block_output::<POOL>(rows, &bias, block, relu));
                 }
-                if pool {
+                if POOL {
                     // [block, co] → [co, block]
                     for (o, plane) in dst.chunks_exact_mut(blocks).enumerate() {
                         for (d, &value) in plane.iter_mut().zip(tile[o..].iter().step_by(co)) {
