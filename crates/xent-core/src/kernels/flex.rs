@@ -162,6 +162,12 @@ fn zip_map(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32>
     unsafe { super::written(a.len(), fill) }
 }
 
+/// A fused ReLU's output for the kernels: `Some(None)` without a ReLU, `Some(Some(contiguous))`
+/// with one, `None` for a dtype the kernels do not take.
+fn relu_output_f32(relu_output: Option<&FlexTensor>) -> Option<Option<FlexTensor>> {
+    relu_output.map_or(Some(None), |out| contiguous_f32(out).map(Some))
+}
+
 /// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
 /// (`None` for a dtype the kernels do not take).
 fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<FlexTensor> {
@@ -426,8 +432,7 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        // `Some(None)`: no ReLU; `None`: a ReLU output the kernels do not take.
-        let relu_c = relu_output.as_ref().map_or(Some(None), |out| contiguous_f32(out).map(Some));
+        let relu_c = relu_output_f32(relu_output.as_ref());
         let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
@@ -443,8 +448,7 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        // `Some(None)`: no ReLU; `None`: a ReLU output the kernels do not take.
-        let relu_c = relu_output.as_ref().map_or(Some(None), |out| contiguous_f32(out).map(Some));
+        let relu_c = relu_output_f32(relu_output.as_ref());
         let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             let dx = wanted.input.then(|| Flex::linear_x_backward(weight, output_grad.clone()));

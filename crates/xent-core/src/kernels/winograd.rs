@@ -89,7 +89,7 @@ fn block_input(d: [&[f32]; XI], out: [&mut [f32]; XI]) {
 }
 
 /// `Aᵀ m A` of one block across output channels (`m[ξ]` its `co` values) plus the bias, through
-/// a ReLU if `relu`: with `pool`, the first maximum of the 2 × 2 outputs into `out` (`co` values);
+/// a ReLU if `relu`: with `POOL`, the first maximum of the 2 × 2 outputs into `out` (`co` values);
 /// without, the four outputs of each channel in row-major order (`4 · co` values, `[co][2][2]`).
 #[inline(always)]
 fn block_output<const POOL: bool>(m: [&[f32]; XI], bias: &[f32], out: &mut [f32], relu: bool) {
