@@ -20,7 +20,7 @@ use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_linear_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
@@ -450,10 +450,7 @@ impl XentGrads for Flex {
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
         let relu_c = relu_output_f32(relu_output.as_ref());
         let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
-            let output_grad = through_relu::<Flex>(output_grad, relu_output);
-            let dx = wanted.input.then(|| Flex::linear_x_backward(weight, output_grad.clone()));
-            let dw = wanted.weight.then(|| Flex::linear_weight_backward(x, output_grad.clone()));
-            return (dx, dw, wanted.bias.then(|| Flex::linear_bias_backward(output_grad)));
+            return burn_linear_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), wanted);
         };
         let s = linear_shape(&xc, &wc);
         let g = linear::backward(&s, slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice), wanted);

@@ -586,11 +586,7 @@ pub trait XentGrads: Backend {
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
-        let output_grad = through_relu::<Self>(output_grad, relu_output);
-        let dx = wanted.input.then(|| Self::linear_x_backward(weight, output_grad.clone()));
-        let dw = wanted.weight.then(|| Self::linear_weight_backward(x, output_grad.clone()));
-        let db = wanted.bias.then(|| Self::linear_bias_backward(output_grad));
-        (dx, dw, db)
+        burn_linear_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), wanted)
     }
 
     /// Gradients of [`XentOps::xent_conv1d_nlc`] for input (channels-last), weight and bias,
@@ -657,6 +653,20 @@ pub trait XentGrads: Backend {
     fn xent_max_pool_backward(x: FloatTensor<Self>, output_grad: FloatTensor<Self>, geometry: PoolGeometry) -> FloatTensor<Self> {
         burn_max_pool_backward::<Self>(x, output_grad, geometry)
     }
+}
+
+/// A dense layer's gradients with Burn's operations, each only if wanted (the fallback of every
+/// backend for [`XentGrads::xent_linear_backward`]).
+#[allow(clippy::type_complexity)]
+fn burn_linear_backward<B: Backend>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    output_grad: FloatTensor<B>,
+    wanted: Wanted,
+) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
+    let dx = wanted.input.then(|| B::linear_x_backward(weight, output_grad.clone()));
+    let dw = wanted.weight.then(|| B::linear_weight_backward(x, output_grad.clone()));
+    (dx, dw, wanted.bias.then(|| B::linear_bias_backward(output_grad)))
 }
 
 /// Burn's own convolution gradients (the fallback of every backend).
