@@ -100,11 +100,11 @@ impl ConvShape {
         self.channels_in * self.taps()
     }
 
-    fn plane_in(&self) -> usize {
+    pub(crate) fn plane_in(&self) -> usize {
         self.h.len_in * self.w.len_in
     }
 
-    fn plane_out(&self) -> usize {
+    pub(crate) fn plane_out(&self) -> usize {
         self.h.lo() * self.w.lo()
     }
 }
@@ -178,7 +178,7 @@ fn col2im(s: &ConvShape, taps: &[TapRange], dcols: &[f32], dx_b: &mut [f32]) {
 
 /// `Σ row` in 16 independent lanes (a plain `sum` is one dependent chain of scalar additions; this
 /// vectorises), in a fixed order.
-fn lane_sum(row: &[f32]) -> f32 {
+pub(crate) fn lane_sum(row: &[f32]) -> f32 {
     const LANES: usize = 16;
     let (chunks, tail) = row.as_chunks::<LANES>();
     let mut acc = [0.0f32; LANES];
@@ -410,7 +410,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
 
 /// `masked = dy` where `out > 0`, else 0: the gradient through a ReLU whose output was `out`.
 #[inline(always)]
-fn relu_mask(masked: &mut [f32], dy: &[f32], out: &[f32]) {
+pub(crate) fn relu_mask(masked: &mut [f32], dy: &[f32], out: &[f32]) {
     for (m, (&g, &o)) in masked.iter_mut().zip(dy.iter().zip(out)) {
         *m = if o > 0.0 { g } else { 0.0 };
     }

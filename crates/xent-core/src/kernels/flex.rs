@@ -438,7 +438,13 @@ impl XentGrads for Flex {
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
         let s = conv_shape(&xc, &wc, &geometry);
-        grad_tensors(conv::backward(&s, slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice), wanted), &xc, &wc)
+        let (x, w, dy, relu) = (slice(&xc), slice(&wc), slice(&gc), relu_c.as_ref().map(slice));
+        let grads = if xc.shape().num_dims() == 4 && wanted.weight && winograd::applies_unpooled(&s) {
+            winograd::backward(&s, x, w, dy, relu, wanted)
+        } else {
+            conv::backward(&s, x, w, dy, relu, wanted)
+        };
+        grad_tensors(grads, &xc, &wc)
     }
 
     fn xent_linear_backward(

@@ -49,6 +49,7 @@ mod logit_loss;
 mod max_pool;
 mod moment;
 mod token_conv;
+mod transpose;
 mod winograd;
 #[cfg(feature = "ndarray")]
 mod ndarray;

@@ -143,31 +143,35 @@ fn kernels_accept_non_contiguous_inputs() {
 }
 
 /// `(batch, channels_in, channels_out, [h, w], [kh, kw], stride, padding)`: the MNIST CNN's two
-/// convolutions (the second with enough channels for the Winograd path under a pool, and again
-/// padded, with an odd output and a batch that leaves the last group part-full), a padded strided
+/// convolutions (the second with enough channels for the Winograd paths, and again padded: once
+/// with an even output, which Winograd takes in training, once with an odd one, which it takes
+/// only under a pool; both with a batch that leaves the last group part-full), a padded strided
 /// one and an asymmetric one.
 type Conv2dCase = (usize, usize, usize, [usize; 2], [usize; 2], [usize; 2], [(usize, usize); 2]);
 
-const CONVS_2D: [Conv2dCase; 6] = [
+const CONVS_2D: [Conv2dCase; 7] = [
     (3, 1, 6, [28, 28], [5, 5], [1, 1], [(0, 0), (0, 0)]),
     (3, 6, 5, [12, 12], [3, 3], [1, 1], [(0, 0), (0, 0)]),
     (6, 12, 10, [12, 12], [3, 3], [1, 1], [(0, 0), (0, 0)]),
+    (5, 8, 7, [10, 9], [3, 3], [1, 1], [(1, 1), (0, 1)]),
     (5, 9, 4, [9, 11], [3, 3], [1, 1], [(1, 1), (0, 1)]),
     (2, 3, 4, [9, 8], [3, 3], [2, 2], [(1, 1), (1, 1)]),
     (2, 2, 3, [6, 7], [2, 3], [1, 2], [(0, 1), (2, 0)]),
 ];
 
+/// With and without bias, and with a fused ReLU (whose mask the backward applies).
 #[test]
 fn conv2d_matches_burn_on_values_and_gradients() {
     let device = Device::flex().autodiff();
     for (b, ci, co, [h, w], [kh, kw], stride, padding) in CONVS_2D {
-        for with_bias in [true, false] {
+        for (with_bias, activation) in [(true, Activation::Identity), (false, Activation::Identity), (true, Activation::Relu)] {
             let x = random([b, ci, h, w], &device).require_grad();
             let weight = random([co, ci, kh, kw], &device).require_grad();
             let bias = random([co], &device).require_grad();
             let bias_arg = with_bias.then(|| bias.clone());
-            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding, Activation::Identity);
+            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding, activation);
             let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, ConvGeometry { stride, padding }.burn_2d());
+            let theirs = if activation == Activation::Relu { burn::tensor::activation::relu(theirs) } else { theirs };
             assert_close("conv2d", ours.clone().inner(), theirs.clone().inner());
             let probe = random(ours.dims(), &device);
             let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
