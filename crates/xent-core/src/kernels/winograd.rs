@@ -250,7 +250,7 @@ fn transformed_input(s: &ConvShape, sample: &[f32], xt: &mut [f32], zeros: &[f32
 ///
 /// If [`applies`] is false for the shape, or the slices do not fit it.
 pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
-    run::<true>(s, x, weight, bias, relu)
+    run::<true>(s, x, None, weight, bias, relu)
 }
 
 /// Whether [`forward`] takes the convolution: [`applies`], and the output's height and width are
@@ -268,7 +268,7 @@ pub fn applies_unpooled(s: &ConvShape) -> bool {
 /// If [`applies_unpooled`] is false for the shape, or the slices do not fit it.
 pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     assert!(applies_unpooled(s), "Winograd F(2×2, 3×3) does not cover the output of {s:?}");
-    run::<false>(s, x, weight, bias, relu)
+    run::<false>(s, x, None, weight, bias, relu)
 }
 
 /// The gradients of [`forward`]'s convolution (through its ReLU when `relu_out`, the forward
@@ -291,10 +291,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
     if let Some(out) = relu_out {
         assert_eq!(out.len(), dy.len(), "ReLU output has the wrong size");
     }
-    let input = wanted.input.then(|| {
-        let only_input = Wanted { input: true, weight: false, bias: false };
-        conv::backward(s, x, weight, dy, relu_out, only_input).input.expect("asked for")
-    });
+    let input = wanted.input.then(|| input_grad(s, x, weight, dy, relu_out));
     if !wanted.weight && !wanted.bias {
         return ConvGrads { input, weight: None, bias: None };
     }
@@ -350,13 +347,38 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
     }
 }
 
-/// [`forward_pooled`] with `POOL`, else [`forward`].
-fn run<const POOL: bool>(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
+/// The input gradient: the output gradient (through the ReLU) convolved with the weight turned
+/// by 180° and its channels swapped, padded by `2 − pad` on each side, so again a 3 × 3 stride-1
+/// convolution with an even output (the input's size), which this module takes when the output
+/// has at least 8 channels; the direct convolution's otherwise.
+fn input_grad(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: Option<&[f32]>) -> Vec<f32> {
+    let turned = |a: &conv::Axis| Some(conv::Axis { len_in: a.lo(), kernel: 3, stride: 1, pad_lo: 2usize.checked_sub(a.pad_lo)?, pad_hi: 2usize.checked_sub(a.pad_hi)? });
+    let t = turned(&s.h).zip(turned(&s.w)).map(|(h, w)| ConvShape { batch: s.batch, channels_in: s.channels_out, channels_out: s.channels_in, h, w });
+    let Some(t) = t.filter(applies_unpooled) else {
+        let only_input = Wanted { input: true, weight: false, bias: false };
+        return conv::backward(s, x, weight, dy, relu_out, only_input).input.expect("asked for");
+    };
+    let (co, ci) = (s.channels_out, s.channels_in);
+    let mut w_t = vec![0.0f32; weight.len()];
+    for (oc, g) in weight.chunks_exact(9).enumerate() {
+        let (o, c) = (oc / ci, oc % ci);
+        for (k, &v) in g.iter().enumerate() {
+            w_t[(c * co + o) * 9 + 8 - k] = v;
+        }
+    }
+    run::<false>(&t, dy, relu_out, &w_t, None, false)
+}
+
+/// [`forward_pooled`] with `POOL`, else [`forward`]; on `x` where `mask` (shaped like it) is
+/// positive, else zero, when a mask is given (the output gradient through a ReLU, for the input
+/// gradient in [`backward`]).
+fn run<const POOL: bool>(s: &ConvShape, x: &[f32], mask: Option<&[f32]>, weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     assert!(applies(s), "Winograd F(2×2, 3×3) does not take {s:?}");
     let (ci, co) = (s.channels_in, s.channels_out);
     let (hi, wi) = (s.h.len_in, s.w.len_in);
     let x_len = ci * hi * wi;
     assert_eq!(x.len(), s.batch * x_len, "input has the wrong size");
+    assert!(mask.is_none_or(|m| m.len() == x.len()), "mask has the wrong size");
     assert_eq!(weight.len(), co * ci * 9, "weight has the wrong size");
     let (bh, bw) = (s.h.lo() / 2, s.w.lo() / 2);
     let blocks = bh * bw;
@@ -367,13 +389,21 @@ fn run<const POOL: bool>(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<
     let per_block = if POOL { 1 } else { 4 };
     let mut out = vec![0.0f32; s.batch * co * blocks * per_block];
     let cols = SAMPLES_PER_GROUP * blocks;
-    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co * per_block], vec![0.0f32; if POOL { 0 } else { blocks * co * 4 }], vec![0.0f32; XI * ci.max(co)]);
-    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each_init(
+    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co * per_block], vec![0.0f32; if POOL { 0 } else { blocks * co * 4 }], vec![0.0f32; XI * ci.max(co)], vec![0.0f32; if mask.is_some() { x_len } else { 0 }]);
+    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each_init(
         scratch,
-        |(v, m, xt, tile, planes, t), (out_g, x_g)| {
+        |(v, m, xt, tile, planes, t, masked), ((g, out_g), x_g)| {
             let n = x_g.len() / x_len * blocks;
             let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
             for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
+                let sample = match mask {
+                    Some(mask) => {
+                        let mask = &mask[(g * SAMPLES_PER_GROUP + b) * x_len..][..x_len];
+                        super::vectorised(#[inline(always)] || relu_mask(masked, sample, mask));
+                        &masked[..]
+                    }
+                    None => sample,
+                };
                 transformed_input(s, sample, xt, &zeros, v, n, b * blocks, t);
             }
             for (xi, m_xi) in m.chunks_exact_mut(n * co).enumerate() {
@@ -467,13 +497,15 @@ mod tests {
         assert!(applies(&odd) && !applies_unpooled(&odd));
     }
 
-    /// The weight and bias gradients by the transform are within rounding of the direct
-    /// convolution's, with and without padding and the ReLU's mask, for every set of wanted
-    /// gradients, in batches that do not fill the last group; the input gradient is the direct one.
+    /// All three gradients are within rounding of the direct convolution's, with and without
+    /// padding and the ReLU's mask, for every set of wanted gradients, in batches that do not fill
+    /// the last group.
     #[test]
     fn gradients_match_the_direct_convolution() {
         let axis = |len_in, pad| Axis { len_in, kernel: 3, stride: 1, pad_lo: pad, pad_hi: pad };
-        for (batch, ci, co, (h, w), pad) in [(5, 8, 6, (12, 12), 0), (2, 8, 5, (8, 6), 1), (6, 9, 17, (6, 10), 0), (1, 20, 3, (4, 4), 0)] {
+        // The last two also take the transform for the input gradient (8 or more output channels
+        // and an even input).
+        for (batch, ci, co, (h, w), pad) in [(5, 8, 6, (12, 12), 0), (2, 8, 5, (8, 6), 1), (1, 20, 3, (4, 4), 0), (6, 9, 17, (6, 10), 0), (5, 8, 9, (8, 10), 1)] {
             let s = ConvShape { batch, channels_in: ci, channels_out: co, h: axis(h, pad), w: axis(w, pad) };
             assert!(applies_unpooled(&s));
             let x = values(batch * ci * h * w, 0.9);
