@@ -369,6 +369,32 @@ pub(crate) unsafe fn written(len: usize, fill: impl FnOnce(&mut [std::mem::Maybe
     v
 }
 
+thread_local! {
+    /// The calling thread's scratch memory for [`with_scratch`], kept between calls.
+    static SCRATCH: std::cell::Cell<Vec<f32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// `f` with `N` scratch buffers of the given lengths, cut from one buffer of the calling thread's
+/// that lives on between calls: no allocation, no page faults and no zeroing per task. The
+/// buffers hold whatever an earlier task left in them, so `f` must write before it reads. A
+/// nested call (a task that steals another while waiting) gets a buffer of its own.
+pub(crate) fn with_scratch<const N: usize, R>(lens: [usize; N], f: impl FnOnce([&mut [f32]; N]) -> R) -> R {
+    let mut buffer = SCRATCH.take();
+    let total = lens.iter().sum();
+    if buffer.len() < total {
+        buffer.resize(total, 0.0);
+    }
+    let mut rest = &mut buffer[..];
+    let parts = lens.map(|len| {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        rest = tail;
+        part
+    });
+    let result = f(parts);
+    SCRATCH.set(buffer);
+    result
+}
+
 /// `out` zero-filled, as initialised values.
 pub(crate) fn zero_filled(out: &mut [std::mem::MaybeUninit<f32>]) -> &mut [f32] {
     out.iter_mut().for_each(|v| {

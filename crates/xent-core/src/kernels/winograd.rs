@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::conv::{self, ConvGrads, ConvShape, Wanted, lane_sum, relu_mask};
 use super::gemm::{MatRef, matmul};
-use super::sum_in_order;
+use super::{sum_in_order, with_scratch};
 use super::transpose::transpose;
 
 /// Samples per task: 25 blocks each on the MNIST CNN's 10 × 10 output, so 100 columns per product.
@@ -298,45 +298,47 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
     let (bw, blocks) = (wo / 2, plane / 4);
     let zeros = vec![0.0f32; ci];
     let cols = SAMPLES_PER_GROUP * blocks;
-    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; x_len], vec![0.0f32; dy_len], vec![0.0f32; dy_len], vec![0.0f32; XI * ci.max(co)]);
+    let scratch = [XI * cols * ci, XI * cols * co, x_len, dy_len, dy_len, XI * ci.max(co)];
     let partials: Vec<(Vec<f32>, Vec<f32>)> = (0..s.batch.div_ceil(SAMPLES_PER_GROUP))
         .into_par_iter()
-        .map_init(scratch, |(v, dm, xt, gt, masked, t), g| {
-            let samples = g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch);
-            let n = samples.len() * blocks;
-            let (v, dm) = (&mut v[..XI * n * ci], &mut dm[..XI * n * co]);
-            let mut db = vec![0.0f32; co];
-            for (i, b) in samples.enumerate() {
-                transformed_input(s, &x[b * x_len..][..x_len], xt, &zeros, v, n, i * blocks, t);
-                // dY through the ReLU, its sum per channel, and [co, h·w] → [h·w, co].
-                let dy_b = &dy[b * dy_len..][..dy_len];
-                let dy_b = match relu_out {
-                    Some(out) => {
-                        super::vectorised(#[inline(always)] || relu_mask(masked, dy_b, &out[b * dy_len..][..dy_len]));
-                        &masked[..]
-                    }
-                    None => dy_b,
-                };
-                db.iter_mut().zip(dy_b.chunks_exact(plane)).for_each(|(d, row)| *d += lane_sum(row));
-                transpose(dy_b, co, plane, gt);
-                let gt = &*gt;
-                super::vectorised(
-                    #[inline(always)]
-                    || {
-                        for k in 0..blocks {
-                            let (y, x) = (2 * (k / bw), 2 * (k % bw));
-                            let g: [&[f32]; 4] = std::array::from_fn(|ij| &gt[((y + ij / 2) * wo + x + ij % 2) * co..][..co]);
-                            block_output_grad(g, tile_rows(dm, n, co, i * blocks + k), t);
+        .map(|g| {
+            with_scratch(scratch, |[v, dm, xt, gt, masked, t]| {
+                let samples = g * SAMPLES_PER_GROUP..((g + 1) * SAMPLES_PER_GROUP).min(s.batch);
+                let n = samples.len() * blocks;
+                let (v, dm) = (&mut v[..XI * n * ci], &mut dm[..XI * n * co]);
+                let mut db = vec![0.0f32; co];
+                for (i, b) in samples.enumerate() {
+                    transformed_input(s, &x[b * x_len..][..x_len], xt, &zeros, v, n, i * blocks, t);
+                    // dY through the ReLU, its sum per channel, and [co, h·w] → [h·w, co].
+                    let dy_b = &dy[b * dy_len..][..dy_len];
+                    let dy_b = match relu_out {
+                        Some(out) => {
+                            super::vectorised(#[inline(always)] || relu_mask(masked, dy_b, &out[b * dy_len..][..dy_len]));
+                            &masked[..]
                         }
-                    },
-                );
-            }
-            let mut du = vec![0.0f32; XI * ci * co];
-            for (xi, du_xi) in du.chunks_exact_mut(ci * co).enumerate() {
-                let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci).t();
-                matmul(du_xi, v_xi, MatRef::row_major(&dm[xi * n * co..][..n * co], n, co), false, false);
-            }
-            (du, db)
+                        None => dy_b,
+                    };
+                    db.iter_mut().zip(dy_b.chunks_exact(plane)).for_each(|(d, row)| *d += lane_sum(row));
+                    transpose(dy_b, co, plane, gt);
+                    let gt = &*gt;
+                    super::vectorised(
+                        #[inline(always)]
+                        || {
+                            for k in 0..blocks {
+                                let (y, x) = (2 * (k / bw), 2 * (k % bw));
+                                let g: [&[f32]; 4] = std::array::from_fn(|ij| &gt[((y + ij / 2) * wo + x + ij % 2) * co..][..co]);
+                                block_output_grad(g, tile_rows(dm, n, co, i * blocks + k), t);
+                            }
+                        },
+                    );
+                }
+                let mut du = vec![0.0f32; XI * ci * co];
+                for (xi, du_xi) in du.chunks_exact_mut(ci * co).enumerate() {
+                    let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci).t();
+                    matmul(du_xi, v_xi, MatRef::row_major(&dm[xi * n * co..][..n * co], n, co), false, false);
+                }
+                (du, db)
+            })
         })
         .collect();
     let (dus, dbs): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
@@ -389,56 +391,55 @@ fn run<const POOL: bool>(s: &ConvShape, x: &[f32], mask: Option<&[f32]>, weight:
     let per_block = if POOL { 1 } else { 4 };
     let mut out = vec![0.0f32; s.batch * co * blocks * per_block];
     let cols = SAMPLES_PER_GROUP * blocks;
-    let scratch = || (vec![0.0f32; XI * cols * ci], vec![0.0f32; XI * cols * co], vec![0.0f32; hi * wi * ci], vec![0.0f32; blocks * co * per_block], vec![0.0f32; if POOL { 0 } else { blocks * co * 4 }], vec![0.0f32; XI * ci.max(co)], vec![0.0f32; if mask.is_some() { x_len } else { 0 }]);
-    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each_init(
-        scratch,
-        |(v, m, xt, tile, planes, t, masked), ((g, out_g), x_g)| {
-            let n = x_g.len() / x_len * blocks;
-            let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
-            for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
-                let sample = match mask {
-                    Some(mask) => {
-                        let mask = &mask[(g * SAMPLES_PER_GROUP + b) * x_len..][..x_len];
-                        super::vectorised(#[inline(always)] || relu_mask(masked, sample, mask));
-                        &masked[..]
-                    }
-                    None => sample,
-                };
-                transformed_input(s, sample, xt, &zeros, v, n, b * blocks, t);
-            }
-            for (xi, m_xi) in m.chunks_exact_mut(n * co).enumerate() {
-                let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci);
-                matmul(m_xi, v_xi, MatRef::row_major(&u[xi * ci * co..][..ci * co], ci, co), false, false);
-            }
-            for (b, dst) in out_g.chunks_exact_mut(co * blocks * per_block).enumerate() {
-                super::vectorised(
-                    #[inline(always)]
-                    || {
-                        for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
-                            let col = b * blocks + k;
-                            let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
-                            block_output::<POOL>(rows, &bias, block, relu, t);
+    let scratch = [XI * cols * ci, XI * cols * co, hi * wi * ci, blocks * co * per_block, if POOL { 0 } else { blocks * co * 4 }, XI * ci.max(co), if mask.is_some() { x_len } else { 0 }];
+    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each(|((g, out_g), x_g)| {
+        with_scratch(scratch, |[v, m, xt, tile, planes, t, masked]| {
+                let n = x_g.len() / x_len * blocks;
+                let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
+                for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
+                    let sample = match mask {
+                        Some(mask) => {
+                            let mask = &mask[(g * SAMPLES_PER_GROUP + b) * x_len..][..x_len];
+                            super::vectorised(#[inline(always)] || relu_mask(masked, sample, mask));
+                            &masked[..]
                         }
-                    },
-                );
-                if POOL {
-                    // [block, co] → [co, block]
-                    transpose(tile, blocks, co, dst);
-                } else {
-                    // [block, 2, 2, co] → [co, block, 2, 2] → [co, height_out, width_out]
-                    transpose(tile, blocks * 4, co, planes);
-                    let wo = 2 * bw;
-                    for (src, plane) in planes.chunks_exact(blocks * 4).zip(dst.chunks_exact_mut(blocks * 4)) {
-                        for (k, q) in src.chunks_exact(4).enumerate() {
-                            let (y, x) = (2 * (k / bw), 2 * (k % bw));
-                            plane[y * wo + x..][..2].copy_from_slice(&q[..2]);
-                            plane[(y + 1) * wo + x..][..2].copy_from_slice(&q[2..]);
+                        None => sample,
+                    };
+                    transformed_input(s, sample, xt, &zeros, v, n, b * blocks, t);
+                }
+                for (xi, m_xi) in m.chunks_exact_mut(n * co).enumerate() {
+                    let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci);
+                    matmul(m_xi, v_xi, MatRef::row_major(&u[xi * ci * co..][..ci * co], ci, co), false, false);
+                }
+                for (b, dst) in out_g.chunks_exact_mut(co * blocks * per_block).enumerate() {
+                    super::vectorised(
+                        #[inline(always)]
+                        || {
+                            for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
+                                let col = b * blocks + k;
+                                let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
+                                block_output::<POOL>(rows, &bias, block, relu, t);
+                            }
+                        },
+                    );
+                    if POOL {
+                        // [block, co] → [co, block]
+                        transpose(tile, blocks, co, dst);
+                    } else {
+                        // [block, 2, 2, co] → [co, block, 2, 2] → [co, height_out, width_out]
+                        transpose(tile, blocks * 4, co, planes);
+                        let wo = 2 * bw;
+                        for (src, plane) in planes.chunks_exact(blocks * 4).zip(dst.chunks_exact_mut(blocks * 4)) {
+                            for (k, q) in src.chunks_exact(4).enumerate() {
+                                let (y, x) = (2 * (k / bw), 2 * (k % bw));
+                                plane[y * wo + x..][..2].copy_from_slice(&q[..2]);
+                                plane[(y + 1) * wo + x..][..2].copy_from_slice(&q[2..]);
+                            }
                         }
                     }
                 }
-            }
-        },
-    );
+            });
+    });
     out
 }
 
