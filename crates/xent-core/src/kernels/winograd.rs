@@ -1,5 +1,5 @@
 //! A 3 × 3, stride-1 convolution, followed by `MaxPool2d(2)` in inference ([`forward_pooled`]) or
-//! not in training ([`forward`], with its weight and bias gradients in [`backward`]), by
+//! not in training ([`forward`], with its gradients in [`backward`]), by
 //! Winograd's minimal filtering F(2 × 2, 3 × 3) (Lavin & Gray, "Fast Algorithms for
 //! Convolutional Neural Networks", 2016).
 //!
@@ -13,8 +13,10 @@
 //! The transforms are additions (and halvings of the weights); no patch matrix is built. They run
 //! channels-innermost, on whole rows of channels, so each step is a few vector operations: each
 //! sample's input (and output gradient) is transposed to `[position, channel]`, and each sample's
-//! `[block, channel]` output tile is transposed back to `[channel, block]`. Samples run in groups
-//! of [`SAMPLES_PER_GROUP`] as rayon tasks, each with its own buffers.
+//! `[block, channel]` output tile is transposed back to `[channel, block]` ([`transpose`] in
+//! tiles). The input gradient is the same kind of convolution, of the output gradient with the
+//! weight turned by 180°. Samples run in groups of [`SAMPLES_PER_GROUP`] as rayon tasks, each with
+//! buffers of its thread's ([`super::with_scratch`]).
 //!
 //! Only whole 2 × 2 blocks are computed: the pool drops a last odd row or column, so nothing else
 //! is needed; without the pool, the output must be even in both directions
@@ -274,7 +276,8 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
 /// The gradients of [`forward`]'s convolution (through its ReLU when `relu_out`, the forward
 /// output, is given): the weight's and the bias's by the same transform, `dU_ξ = Σ_blocks V_ξᵀ ·
 /// (A dY Aᵀ)_ξ` and `dW = Gᵀ dU G` (16 · C_in · C_out multiply-adds per block, as in the forward
-/// pass, instead of 36), the input's by the direct convolution ([`conv::backward`]). Groups of
+/// pass, instead of 36), the input's as a convolution of the output gradient ([`input_grad`]),
+/// by this module where it takes that shape, else directly ([`conv::backward`]). Groups of
 /// [`SAMPLES_PER_GROUP`] samples run as rayon tasks; their partial sums are added in group order,
 /// so the result does not depend on scheduling.
 ///
