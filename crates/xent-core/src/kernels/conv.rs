@@ -21,7 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::{max_pool, par_zeroed, sum_in_order, vectorised, written, zero_filled};
+use super::{max_pool, par_zeroed, sum_in_order, vectorised, with_scratch, written, zero_filled};
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,8 +199,9 @@ fn across_batch(s: &ConvShape) -> bool {
 }
 
 /// The output `[batch, chunk]`: `one(b, out_b, scratch)` fills sample `b`'s chunk `out_b`
-/// (handed over zeroed), across the pool or in turn ([`across_batch`]); `scratch` is a per-task
-/// buffer of `scratch_len`.
+/// (handed over zeroed), across the pool or in turn ([`across_batch`]); `scratch` is a buffer of
+/// `scratch_len` (across the pool, the thread's own from [`with_scratch`]: `one` must write it
+/// before reading it).
 fn per_sample<F>(s: &ConvShape, chunk: usize, scratch_len: usize, one: F) -> Vec<f32>
 where
     F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
@@ -209,7 +210,7 @@ where
         return Vec::new();
     }
     if across_batch(s) {
-        par_zeroed(s.batch * chunk, chunk, || vec![0.0f32; scratch_len], |scratch, b, out_b| one(b, out_b, scratch))
+        par_zeroed(s.batch * chunk, chunk, || (), |(), b, out_b| with_scratch([scratch_len], |[scratch]| one(b, out_b, scratch)))
     } else {
         let (mut out, mut scratch) = (vec![0.0f32; s.batch * chunk], vec![0.0f32; scratch_len]);
         out.chunks_mut(chunk).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
@@ -349,32 +350,33 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
     let group = |samples: Range<usize>, dx_g: &mut [f32], parallel_gemm: bool| -> (Vec<f32>, Vec<f32>) {
         let mut dw = if wanted.weight { vec![0.0f32; dw_len] } else { Vec::new() };
         let mut db = if wanted.bias { vec![0.0f32; s.channels_out] } else { Vec::new() };
-        let mut masked = if relu_out.is_some() { vec![0.0f32; dy_len] } else { Vec::new() };
-        let mut cols = vec![0.0f32; cols_len];
-        for (i, b) in samples.enumerate() {
-            let dy_b = &dy[b * dy_len..][..dy_len];
-            let dy_b: &[f32] = match relu_out {
-                Some(out) => {
-                    let out_b = &out[b * dy_len..][..dy_len];
-                    vectorised(#[inline(always)] || relu_mask(&mut masked, dy_b, out_b));
-                    &masked
+        let masked_len = if relu_out.is_some() { dy_len } else { 0 };
+        with_scratch([masked_len, cols_len], |[masked, cols]| {
+            for (i, b) in samples.enumerate() {
+                let dy_b = &dy[b * dy_len..][..dy_len];
+                let dy_b: &[f32] = match relu_out {
+                    Some(out) => {
+                        let out_b = &out[b * dy_len..][..dy_len];
+                        vectorised(#[inline(always)] || relu_mask(masked, dy_b, out_b));
+                        &masked[..]
+                    }
+                    None => dy_b,
+                };
+                if wanted.bias {
+                    db.iter_mut().zip(dy_b.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
                 }
-                None => dy_b,
-            };
-            if wanted.bias {
-                db.iter_mut().zip(dy_b.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
+                let dy_m = MatRef::row_major(dy_b, s.channels_out, plane);
+                if wanted.weight {
+                    im2col(s, &taps, &x[b * x_len..][..x_len], cols);
+                    matmul(&mut dw, dy_m, MatRef::row_major(cols, s.patch(), plane).t(), true, parallel_gemm);
+                }
+                if wanted.input {
+                    // dx_b = col2im(Wᵀ · dY_b), the patch buffer reused for dcols_b.
+                    matmul(cols, w_t, dy_m, false, parallel_gemm);
+                    col2im(s, &taps, cols, &mut dx_g[i * x_len..][..x_len]);
+                }
             }
-            let dy_m = MatRef::row_major(dy_b, s.channels_out, plane);
-            if wanted.weight {
-                im2col(s, &taps, &x[b * x_len..][..x_len], &mut cols);
-                matmul(&mut dw, dy_m, MatRef::row_major(&cols, s.patch(), plane).t(), true, parallel_gemm);
-            }
-            if wanted.input {
-                // dx_b = col2im(Wᵀ · dY_b), the patch buffer reused for dcols_b.
-                matmul(&mut cols, w_t, dy_m, false, parallel_gemm);
-                col2im(s, &taps, &cols, &mut dx_g[i * x_len..][..x_len]);
-            }
-        }
+        });
         (dw, db)
     };
 
