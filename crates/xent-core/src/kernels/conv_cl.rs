@@ -143,12 +143,26 @@ pub(super) fn reorder(channels_in: usize, kernel: usize, weight: &[f32], taps_fi
     out
 }
 
-/// Per-task buffers (grown on first use, then reused from group to group).
+/// Per-thread buffers (grown on first use, then reused from group to group and from call to call).
 #[derive(Default)]
 struct Scratch {
     p: Vec<f32>,
     product: Vec<f32>,
     z: Vec<f32>,
+}
+
+thread_local! {
+    /// The calling thread's [`Scratch`], kept between calls.
+    static SCRATCH: std::cell::Cell<Scratch> = const { std::cell::Cell::new(Scratch { p: Vec::new(), product: Vec::new(), z: Vec::new() }) };
+}
+
+/// `f` with the calling thread's [`Scratch`] (a nested call, from a task stolen while waiting,
+/// gets fresh buffers).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut scratch = SCRATCH.take();
+    let result = f(&mut scratch);
+    SCRATCH.set(scratch);
+    result
 }
 
 /// Forward pass: `[batch, length_out, channels_out]`, through a ReLU if `relu`.
@@ -200,15 +214,17 @@ where
     let w = MatRef::row_major(&w, co, s.patch()).t();
     let (per_view_sample, parallel) = (s.span() / s.stride * co, s.parallel_gemm());
     let fill = |out: &mut [MaybeUninit<f32>]| {
-        out.par_chunks_mut(GROUP * out_per_sample).enumerate().for_each_init(Scratch::default, |scratch, (g, out_g)| {
-            let samples = out_g.len() / out_per_sample;
-            let p = s.padded(x, g, samples, &mut scratch.p);
-            let rows = s.view_rows(samples);
-            scratch.product.resize(rows * co, 0.0);
-            matmul(&mut scratch.product, s.view(p, rows), w, false, parallel);
-            for (i, out_b) in out_g.chunks_exact_mut(out_per_sample).enumerate() {
-                write(g * GROUP + i, &scratch.product[i * per_view_sample..][..lo * co], out_b);
-            }
+        out.par_chunks_mut(GROUP * out_per_sample).enumerate().for_each(|(g, out_g)| {
+            with_scratch(|scratch| {
+                let samples = out_g.len() / out_per_sample;
+                let p = s.padded(x, g, samples, &mut scratch.p);
+                let rows = s.view_rows(samples);
+                scratch.product.resize(rows * co, 0.0);
+                matmul(&mut scratch.product, s.view(p, rows), w, false, parallel);
+                for (i, out_b) in out_g.chunks_exact_mut(out_per_sample).enumerate() {
+                    write(g * GROUP + i, &scratch.product[i * per_view_sample..][..lo * co], out_b);
+                }
+            })
         });
     };
     // SAFETY: every chunk of `out_per_sample` values goes to `write`, which writes them all (the
@@ -335,11 +351,11 @@ pub fn backward(s: &ClShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Want
     let partials: Vec<Option<Vec<f32>>> = if wanted.input {
         let mut dx = vec![0.0f32; x.len()];
         let partials =
-            dx.par_chunks_mut(GROUP * s.length * c).enumerate().map_init(Scratch::default, |scratch, (g, dx_g)| group(scratch, g, Some(dx_g))).collect();
+            dx.par_chunks_mut(GROUP * s.length * c).enumerate().map(|(g, dx_g)| with_scratch(|scratch| group(scratch, g, Some(dx_g)))).collect();
         grads.input = Some(dx);
         partials
     } else {
-        (0..groups).into_par_iter().map_init(Scratch::default, |scratch, g| group(scratch, g, None)).collect()
+        (0..groups).into_par_iter().map(|g| with_scratch(|scratch| group(scratch, g, None))).collect()
     };
     if wanted.weight {
         let dw = sum_in_order(partials.into_iter().flatten().collect(), co * s.patch());
