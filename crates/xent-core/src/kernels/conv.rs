@@ -210,7 +210,7 @@ where
         return Vec::new();
     }
     if across_batch(s) {
-        par_zeroed(s.batch * chunk, chunk, || (), |(), b, out_b| with_scratch([scratch_len], |[scratch]| one(b, out_b, scratch)))
+        par_zeroed(s.batch * chunk, chunk, |b, out_b| with_scratch([scratch_len], |[scratch]| one(b, out_b, scratch)))
     } else {
         let (mut out, mut scratch) = (vec![0.0f32; s.batch * chunk], vec![0.0f32; scratch_len]);
         out.chunks_mut(chunk).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));

@@ -210,7 +210,7 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
         return vec![0.0f32; s.planes * plane_out];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    par_zeroed(s.planes * plane_out, plane_out * step, || (), |(), task, out| {
+    par_zeroed(s.planes * plane_out, plane_out * step, |task, out| {
         let x = &x[task * plane_in * step..];
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
             if s.row_pairs() {
@@ -235,7 +235,7 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         return vec![0.0f32; x.len()];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    par_zeroed(x.len(), plane_in * step, || (), |(), task, dx| {
+    par_zeroed(x.len(), plane_in * step, |task, dx| {
         let (x, dy) = (&x[task * plane_in * step..], &dy[task * plane_out * step..]);
         for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
             if s.row_pairs() {

@@ -405,17 +405,15 @@ pub(crate) fn zero_filled(out: &mut [std::mem::MaybeUninit<f32>]) -> &mut [f32] 
 }
 
 /// A vector of `len` values made in chunks of `chunk` across the rayon pool: each task zero-fills
-/// its chunk (in cache, just before use) and passes it to `fill(state, index, chunk)`, with a
-/// per-task `state` from `init` (a scratch buffer, say). Replaces `vec![0.0; len]` followed by a
-/// parallel loop, whose zeroing was a pass through memory on the calling thread alone while the
-/// pool waited.
-pub(crate) fn par_zeroed<T, I, F>(len: usize, chunk: usize, init: I, fill: F) -> Vec<f32>
+/// its chunk (in cache, just before use) and passes it to `fill(index, chunk)` (which takes any
+/// scratch it needs from [`with_scratch`]). Replaces `vec![0.0; len]` followed by a parallel loop,
+/// whose zeroing was a pass through memory on the calling thread alone while the pool waited.
+pub(crate) fn par_zeroed<F>(len: usize, chunk: usize, fill: F) -> Vec<f32>
 where
-    I: Fn() -> T + Sync + Send,
-    F: Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+    F: Fn(usize, &mut [f32]) + Sync + Send,
 {
     let tasks = |out: &mut [std::mem::MaybeUninit<f32>]| {
-        out.par_chunks_mut(chunk.max(1)).enumerate().for_each_init(init, |state, (i, part)| fill(state, i, zero_filled(part)));
+        out.par_chunks_mut(chunk.max(1)).enumerate().for_each(|(i, part)| fill(i, zero_filled(part)));
     };
     // SAFETY: the chunks cover `out`, and `zero_filled` writes every element of each.
     unsafe { written(len, tasks) }
