@@ -159,10 +159,7 @@ thread_local! {
 /// `f` with the calling thread's [`Scratch`] (a nested call, from a task stolen while waiting,
 /// gets fresh buffers).
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut scratch = SCRATCH.take();
-    let result = f(&mut scratch);
-    SCRATCH.set(scratch);
-    result
+    super::with_thread_local(&SCRATCH, f)
 }
 
 /// Forward pass: `[batch, length_out, channels_out]`, through a ReLU if `relu`.

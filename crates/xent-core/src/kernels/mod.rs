@@ -379,19 +379,27 @@ thread_local! {
 /// buffers hold whatever an earlier task left in them, so `f` must write before it reads. A
 /// nested call (a task that steals another while waiting) gets a buffer of its own.
 pub(crate) fn with_scratch<const N: usize, R>(lens: [usize; N], f: impl FnOnce([&mut [f32]; N]) -> R) -> R {
-    let mut buffer = SCRATCH.take();
-    let total = lens.iter().sum();
-    if buffer.len() < total {
-        buffer.resize(total, 0.0);
-    }
-    let mut rest = &mut buffer[..];
-    let parts = lens.map(|len| {
-        let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
-        rest = tail;
-        part
-    });
-    let result = f(parts);
-    SCRATCH.set(buffer);
+    with_thread_local(&SCRATCH, |buffer| {
+        let total = lens.iter().sum();
+        if buffer.len() < total {
+            buffer.resize(total, 0.0);
+        }
+        let mut rest = &mut buffer[..];
+        let parts = lens.map(|len| {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            part
+        });
+        f(parts)
+    })
+}
+
+/// `f` with the calling thread's value of `key`, taken out for the call and put back after it (a
+/// nested call meanwhile gets `T::default()`).
+pub(crate) fn with_thread_local<T: Default, R>(key: &'static std::thread::LocalKey<std::cell::Cell<T>>, f: impl FnOnce(&mut T) -> R) -> R {
+    let mut value = key.take();
+    let result = f(&mut value);
+    key.set(value);
     result
 }
 
