@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use super::conv::{self, ConvGrads, ConvShape, Wanted, lane_sum, relu_mask};
 use super::gemm::{MatRef, matmul};
-use super::{sum_in_order, with_scratch};
+use super::{sum_in_order, with_scratch, written, zero_filled};
 use super::transpose::transpose;
 
 /// Samples per task: 25 blocks each on the MNIST CNN's 10 × 10 output, so products of 200 rows.
@@ -394,11 +394,13 @@ fn run<const POOL: bool>(s: &ConvShape, x: &[f32], mask: Option<&[f32]>, weight:
     let zeros = vec![0.0f32; ci];
     // Outputs per block and channel: one pooled value, or the block's four.
     let per_block = if POOL { 1 } else { 4 };
-    let mut out = vec![0.0f32; s.batch * co * blocks * per_block];
     let cols = SAMPLES_PER_GROUP * blocks;
     let scratch = [XI * cols * ci, XI * cols * co, hi * wi * ci, blocks * co * per_block, if POOL { 0 } else { blocks * co * 4 }, XI * ci.max(co), if mask.is_some() { x_len } else { 0 }];
-    out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each(|((g, out_g), x_g)| {
-        with_scratch(scratch, |[v, m, xt, tile, planes, t, masked]| {
+    let tasks = |out: &mut [std::mem::MaybeUninit<f32>]| {
+        out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each(|((g, out_g), x_g)| {
+            // Zeroed here, in the task, just before its blocks are written.
+            let out_g = zero_filled(out_g);
+            with_scratch(scratch, |[v, m, xt, tile, planes, t, masked]| {
                 let n = x_g.len() / x_len * blocks;
                 let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
                 for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
@@ -444,8 +446,10 @@ fn run<const POOL: bool>(s: &ConvShape, x: &[f32], mask: Option<&[f32]>, weight:
                     }
                 }
             });
-    });
-    out
+        });
+    };
+    // SAFETY: the chunks cover the output, and `zero_filled` writes every element of each.
+    unsafe { written(s.batch * co * blocks * per_block, tasks) }
 }
 
 #[cfg(test)]
