@@ -1,11 +1,11 @@
 //! A matrix transpose in 8 × 8 tiles (in AVX registers where the CPU has AVX), for the kernels
 //! that switch between channels-first and channels-innermost layouts.
 //!
-//! Written element by element, a transpose whose stride is a multiple of a cache line's size
-//! maps every store of one pass onto a few sets of the L1 cache: the MNIST CNN's
-//! `[64 channels][576 positions]` → `[576][64]` evicted its own lines and took most of the Winograd
-//! transforms' time (`docs/performance.md`, section 27). In tiles, each of the 16 rows written is
-//! filled while it is still in cache.
+//! Written element by element, a transpose is a scalar load and a strided store per value, each
+//! store on another cache line; around the Winograd transforms of the MNIST CNN (`[100 channels]
+//! [144 positions]` and back) that was a visible share of the profile (`docs/performance.md`,
+//! section 27). In tiles, eight rows are read and eight written per tile, in AVX registers where
+//! the CPU has AVX.
 
 /// Side of a tile.
 const TILE: usize = 8;
