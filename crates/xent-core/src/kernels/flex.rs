@@ -162,10 +162,19 @@ fn zip_map(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32>
     unsafe { super::written(a.len(), fill) }
 }
 
-/// A fused ReLU's output for the kernels: `Some(None)` without a ReLU, `Some(Some(contiguous))`
-/// with one, `None` for a dtype the kernels do not take.
-fn relu_output_f32(relu_output: Option<&FlexTensor>) -> Option<Option<FlexTensor>> {
-    relu_output.map_or(Some(None), |out| contiguous_f32(out).map(Some))
+/// A backward pass's operands for the kernels, contiguous: input, weight, output gradient and the
+/// fused ReLU's output if there is one; `None` if any has a dtype the kernels do not take.
+fn backward_operands(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    output_grad: &FlexTensor,
+    relu_output: Option<&FlexTensor>,
+) -> Option<(FlexTensor, FlexTensor, FlexTensor, Option<FlexTensor>)> {
+    let relu = match relu_output {
+        Some(out) => Some(contiguous_f32(out)?),
+        None => None,
+    };
+    Some((contiguous_f32(x)?, contiguous_f32(weight)?, contiguous_f32(output_grad)?, relu))
 }
 
 /// The output gradient passed through a fused ReLU: `dy` where the output is positive, else 0
@@ -432,8 +441,7 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let relu_c = relu_output_f32(relu_output.as_ref());
-        let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
+        let Some((xc, wc, gc, relu_c)) = backward_operands(&x, &weight, &output_grad, relu_output.as_ref()) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
         };
@@ -454,8 +462,7 @@ impl XentGrads for Flex {
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
-        let relu_c = relu_output_f32(relu_output.as_ref());
-        let (Some(xc), Some(wc), Some(gc), Some(relu_c)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&output_grad), relu_c) else {
+        let Some((xc, wc, gc, relu_c)) = backward_operands(&x, &weight, &output_grad, relu_output.as_ref()) else {
             return burn_linear_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), wanted);
         };
         let s = linear_shape(&xc, &wc);
