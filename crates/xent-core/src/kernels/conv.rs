@@ -353,15 +353,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
         let masked_len = if relu_out.is_some() { dy_len } else { 0 };
         with_scratch([masked_len, cols_len], |[masked, cols]| {
             for (i, b) in samples.enumerate() {
-                let dy_b = &dy[b * dy_len..][..dy_len];
-                let dy_b: &[f32] = match relu_out {
-                    Some(out) => {
-                        let out_b = &out[b * dy_len..][..dy_len];
-                        vectorised(#[inline(always)] || relu_mask(masked, dy_b, out_b));
-                        &masked[..]
-                    }
-                    None => dy_b,
-                };
+                let dy_b = through_relu_mask(&dy[b * dy_len..][..dy_len], relu_out.map(|out| &out[b * dy_len..][..dy_len]), masked);
                 if wanted.bias {
                     db.iter_mut().zip(dy_b.chunks_exact(plane.max(1))).for_each(|(d, row)| *d += lane_sum(row));
                 }
@@ -412,9 +404,21 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
 
 /// `masked = dy` where `out > 0`, else 0: the gradient through a ReLU whose output was `out`.
 #[inline(always)]
-pub(crate) fn relu_mask(masked: &mut [f32], dy: &[f32], out: &[f32]) {
+fn relu_mask(masked: &mut [f32], dy: &[f32], out: &[f32]) {
     for (m, (&g, &o)) in masked.iter_mut().zip(dy.iter().zip(out)) {
         *m = if o > 0.0 { g } else { 0.0 };
+    }
+}
+
+/// One sample's `dy` through a ReLU whose output was `out` ([`relu_mask`], written into
+/// `buffer`), or `dy` itself without a ReLU.
+pub(crate) fn through_relu_mask<'a>(dy: &'a [f32], out: Option<&[f32]>, buffer: &'a mut [f32]) -> &'a [f32] {
+    match out {
+        Some(out) => {
+            vectorised(#[inline(always)] || relu_mask(buffer, dy, out));
+            buffer
+        }
+        None => dy,
     }
 }
 

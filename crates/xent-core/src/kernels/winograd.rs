@@ -25,9 +25,9 @@
 
 use rayon::prelude::*;
 
-use super::conv::{self, ConvGrads, ConvShape, Wanted, lane_sum, relu_mask};
+use super::conv::{self, ConvGrads, ConvShape, Wanted, lane_sum, through_relu_mask};
 use super::gemm::{MatRef, matmul};
-use super::{sum_in_order, with_scratch, written, zero_filled};
+use super::{par_zeroed, sum_in_order, with_scratch};
 use super::transpose::transpose;
 
 /// Samples per task: 25 blocks each on the MNIST CNN's 10 × 10 output, so products of 200 rows.
@@ -315,14 +315,7 @@ pub fn backward(s: &ConvShape, x: &[f32], weight: &[f32], dy: &[f32], relu_out: 
                 for (i, b) in samples.enumerate() {
                     transformed_input(s, &x[b * x_len..][..x_len], xt, &zeros, v, n, i * blocks, t);
                     // dY through the ReLU, its sum per channel, and [co, h·w] → [h·w, co].
-                    let dy_b = &dy[b * dy_len..][..dy_len];
-                    let dy_b = match relu_out {
-                        Some(out) => {
-                            super::vectorised(#[inline(always)] || relu_mask(masked, dy_b, &out[b * dy_len..][..dy_len]));
-                            &masked[..]
-                        }
-                        None => dy_b,
-                    };
+                    let dy_b = through_relu_mask(&dy[b * dy_len..][..dy_len], relu_out.map(|out| &out[b * dy_len..][..dy_len]), masked);
                     db.iter_mut().zip(dy_b.chunks_exact(plane)).for_each(|(d, row)| *d += lane_sum(row));
                     transpose(dy_b, co, plane, gt);
                     let gt = &*gt;
@@ -396,60 +389,50 @@ fn run<const POOL: bool>(s: &ConvShape, x: &[f32], mask: Option<&[f32]>, weight:
     let per_block = if POOL { 1 } else { 4 };
     let cols = SAMPLES_PER_GROUP * blocks;
     let scratch = [XI * cols * ci, XI * cols * co, hi * wi * ci, blocks * co * per_block, if POOL { 0 } else { blocks * co * 4 }, XI * ci.max(co), if mask.is_some() { x_len } else { 0 }];
-    let tasks = |out: &mut [std::mem::MaybeUninit<f32>]| {
-        out.par_chunks_mut(SAMPLES_PER_GROUP * co * blocks * per_block).enumerate().zip(x.par_chunks(SAMPLES_PER_GROUP * x_len)).for_each(|((g, out_g), x_g)| {
-            // Zeroed here, in the task, just before its blocks are written.
-            let out_g = zero_filled(out_g);
-            with_scratch(scratch, |[v, m, xt, tile, planes, t, masked]| {
-                let n = x_g.len() / x_len * blocks;
-                let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
-                for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
-                    let sample = match mask {
-                        Some(mask) => {
-                            let mask = &mask[(g * SAMPLES_PER_GROUP + b) * x_len..][..x_len];
-                            super::vectorised(#[inline(always)] || relu_mask(masked, sample, mask));
-                            &masked[..]
+    // Each group's output is zeroed in its task, just before its blocks are written.
+    let out_per_sample = co * blocks * per_block;
+    par_zeroed(s.batch * out_per_sample, SAMPLES_PER_GROUP * out_per_sample, |g, out_g| {
+        let x_g = &x[g * SAMPLES_PER_GROUP * x_len..][..out_g.len() / out_per_sample * x_len];
+        with_scratch(scratch, |[v, m, xt, tile, planes, t, masked]| {
+            let n = x_g.len() / x_len * blocks;
+            let (v, m) = (&mut v[..XI * n * ci], &mut m[..XI * n * co]);
+            for (b, sample) in x_g.chunks_exact(x_len).enumerate() {
+                let sample = through_relu_mask(sample, mask.map(|mask| &mask[(g * SAMPLES_PER_GROUP + b) * x_len..][..x_len]), masked);
+                transformed_input(s, sample, xt, &zeros, v, n, b * blocks, t);
+            }
+            for (xi, m_xi) in m.chunks_exact_mut(n * co).enumerate() {
+                let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci);
+                matmul(m_xi, v_xi, MatRef::row_major(&u[xi * ci * co..][..ci * co], ci, co), false, false);
+            }
+            for (b, dst) in out_g.chunks_exact_mut(co * blocks * per_block).enumerate() {
+                super::vectorised(
+                    #[inline(always)]
+                    || {
+                        for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
+                            let col = b * blocks + k;
+                            let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
+                            block_output::<POOL>(rows, &bias, block, relu, t);
                         }
-                        None => sample,
-                    };
-                    transformed_input(s, sample, xt, &zeros, v, n, b * blocks, t);
-                }
-                for (xi, m_xi) in m.chunks_exact_mut(n * co).enumerate() {
-                    let v_xi = MatRef::row_major(&v[xi * n * ci..][..n * ci], n, ci);
-                    matmul(m_xi, v_xi, MatRef::row_major(&u[xi * ci * co..][..ci * co], ci, co), false, false);
-                }
-                for (b, dst) in out_g.chunks_exact_mut(co * blocks * per_block).enumerate() {
-                    super::vectorised(
-                        #[inline(always)]
-                        || {
-                            for (k, block) in tile.chunks_exact_mut(co * per_block).enumerate() {
-                                let col = b * blocks + k;
-                                let rows: [&[f32]; XI] = std::array::from_fn(|xi| &m[(xi * n + col) * co..][..co]);
-                                block_output::<POOL>(rows, &bias, block, relu, t);
-                            }
-                        },
-                    );
-                    if POOL {
-                        // [block, co] → [co, block]
-                        transpose(tile, blocks, co, dst);
-                    } else {
-                        // [block, 2, 2, co] → [co, block, 2, 2] → [co, height_out, width_out]
-                        transpose(tile, blocks * 4, co, planes);
-                        let wo = 2 * bw;
-                        for (src, plane) in planes.chunks_exact(blocks * 4).zip(dst.chunks_exact_mut(blocks * 4)) {
-                            for (k, q) in src.chunks_exact(4).enumerate() {
-                                let (y, x) = (2 * (k / bw), 2 * (k % bw));
-                                plane[y * wo + x..][..2].copy_from_slice(&q[..2]);
-                                plane[(y + 1) * wo + x..][..2].copy_from_slice(&q[2..]);
-                            }
+                    },
+                );
+                if POOL {
+                    // [block, co] → [co, block]
+                    transpose(tile, blocks, co, dst);
+                } else {
+                    // [block, 2, 2, co] → [co, block, 2, 2] → [co, height_out, width_out]
+                    transpose(tile, blocks * 4, co, planes);
+                    let wo = 2 * bw;
+                    for (src, plane) in planes.chunks_exact(blocks * 4).zip(dst.chunks_exact_mut(blocks * 4)) {
+                        for (k, q) in src.chunks_exact(4).enumerate() {
+                            let (y, x) = (2 * (k / bw), 2 * (k % bw));
+                            plane[y * wo + x..][..2].copy_from_slice(&q[..2]);
+                            plane[(y + 1) * wo + x..][..2].copy_from_slice(&q[2..]);
                         }
                     }
                 }
-            });
+            }
         });
-    };
-    // SAFETY: the chunks cover the output, and `zero_filled` writes every element of each.
-    unsafe { written(s.batch * co * blocks * per_block, tasks) }
+    })
 }
 
 #[cfg(test)]
