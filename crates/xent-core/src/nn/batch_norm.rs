@@ -376,11 +376,14 @@ mod tests {
     fn channels_last_equals_channels_first_transposed() {
         use burn::nn::PaddingConfig1d;
         use crate::nn::Conv1dConfig;
-        // The conv weights come from the shared global RNG: compare relative to each value too.
         let near = |a: Tensor<3>, b: Tensor<3>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-4, 1e-4));
         let near1 = |a: Tensor<1>, b: Tensor<1>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-4, 1e-4));
         let device = Device::flex().autodiff();
-        let conv = Conv1dConfig::new(2, 3, 5).with_padding(PaddingConfig1d::Same).init(&device);
+        // Fixed weights: drawn from the shared global RNG, whose state depends on the tests that
+        // ran before in the same process, they sometimes made a batch-norm input whose rounding
+        // the tolerance did not cover (one failure in sixteen runs of the crate's tests).
+        let mut conv = Conv1dConfig::new(2, 3, 5).with_padding(PaddingConfig1d::Same).init(&device);
+        conv.weight = Param::from_tensor(wave([3, 2, 5], 0.4, &device) * 0.1);
         let (a, b) = (BatchNormConfig::new(3).init(&device), BatchNormConfig::new(3).init(&device));
         for step in 0..2 {
             let x = wave([4, 9, 2], step as f32, &device).require_grad();
