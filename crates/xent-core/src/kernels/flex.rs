@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
+use super::conv1d_pool;
 use super::conv_cl::{self, ClShape};
 use super::conv_nlc::{self, NlcShape};
 use super::linear::{self, LinearShape};
@@ -329,6 +330,8 @@ impl XentOps for Flex {
         let (x, w, b) = (slice(&xc), slice(&wc), Some(slice(&bc)));
         let out = if two_d && winograd::applies(&s) {
             winograd::forward_pooled(&s, x, w, b, relu)
+        } else if !two_d && conv1d_pool::applies(&s) {
+            conv1d_pool::forward_pooled(&s, x, w, b, relu)
         } else {
             conv::forward_pooled(&s, x, w, b, relu, if two_d { 2 } else { 1 })
         };

@@ -40,6 +40,7 @@
 mod autodiff;
 mod batch_norm;
 mod conv;
+mod conv1d_pool;
 mod conv_cl;
 mod conv_nlc;
 mod flex;
