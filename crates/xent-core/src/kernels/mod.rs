@@ -1004,9 +1004,12 @@ fn conv2d_operands(
 }
 
 /// [`conv1d`], then a `MaxPool1d(2)` (stride 2, no padding) as one operation: on the flex device
-/// each sample's convolution output stays in a per-task buffer and only the pooled values are
-/// written (`conv::forward_pooled`); the values are exactly those of the two operations. Under
-/// autodiff the two are recorded separately (training is unchanged).
+/// each group of samples' convolution output stays in a per-task buffer and only the pooled
+/// values are written. At stride 1 the convolution runs channels-last inside
+/// (`kernels/conv1d_pool.rs`): its sums run in another order, so the values agree with the two
+/// operations to rounding; at other strides they are exactly those of the two operations
+/// (`conv::forward_pooled`). Under autodiff the two are recorded separately (training is
+/// unchanged).
 ///
 /// # Shapes
 ///

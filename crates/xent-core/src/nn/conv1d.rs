@@ -109,7 +109,7 @@ impl Conv1d {
         self.apply(input, true, Activation::Relu)
     }
 
-    /// `activation` of the convolution, then `pool`: equal to `pool.forward(self.forward(input))`
+    /// `activation` of the convolution, then `pool`: equal (to rounding) to `pool.forward(self.forward(input))`
     /// (or of [`Self::forward_relu`]). On xent's kernels a `MaxPool(2)` (stride 2, no padding)
     /// over at least 2 output positions runs inside the same operation ([`kernels::conv1d_pool`]:
     /// the unpooled output is never written; under autodiff the two are recorded separately);
