@@ -173,8 +173,19 @@ impl Cnn1d {
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
         let mut x = signals;
-        for block in &self.blocks {
-            x = block.forward(x);
+        let mut blocks = self.blocks.as_slice();
+        while let Some((block, rest)) = blocks.split_first() {
+            // Two blocks without batch norm in a row run as one operation where the kernels allow.
+            match rest.first() {
+                Some(next) if block.norm.is_none() && next.norm.is_none() => {
+                    x = block.conv.forward_pooled_pair(x, &block.pool, &next.conv, &next.pool, Activation::Relu);
+                    blocks = &rest[1..];
+                }
+                _ => {
+                    x = block.forward(x);
+                    blocks = rest;
+                }
+            }
         }
         let x: Tensor<2> = x.flatten(1, 2);
         let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };

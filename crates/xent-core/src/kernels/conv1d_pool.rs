@@ -12,7 +12,12 @@
 //! the ECG CNN's second layer). The transposes cost one pass over the input (`[32, 91]` for that
 //! layer) and one over the pooled output, where im2col wrote `kernel` times the input.
 //!
-//! Inference only: training records the convolution and the pool (`Conv1d::forward_pooled`).
+//! Blocks can be chained ([`forward_chain`]): the pooled rows of one block are already the next
+//! block's channels-last input, so the ECG CNN's two blocks run group by group in cache, and only
+//! the last block's output is transposed and written.
+//!
+//! Inference only: training records the convolution and the pool (`Conv1d::forward_pooled`,
+//! `Conv1d::forward_pooled_pair`).
 //! The sums over taps and channels run in another order than [`conv::forward`](super::conv::forward)'s,
 //! so values agree to rounding, not bit for bit.
 
@@ -30,6 +35,90 @@ pub(crate) fn applies(s: &ConvShape) -> bool {
     s.h == Axis::UNIT && s.w.stride == 1 && s.w.len_out().is_some_and(|lo| lo >= 2)
 }
 
+/// One block of a chain: a convolution's shape (its `batch` is the chain's), weight `[channels_out,
+/// channels_in, kernel]`, bias, and whether a ReLU follows the pool.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block<'a> {
+    /// The convolution.
+    pub shape: ConvShape,
+    /// `[channels_out, channels_in, kernel]`.
+    pub weight: &'a [f32],
+    /// `[channels_out]`, if any.
+    pub bias: Option<&'a [f32]>,
+    /// ReLU after the pool.
+    pub relu: bool,
+}
+
+/// A block prepared for its products: the weight as `[kernel · channels_in, channels_out]` (row
+/// `(k, c)` holds `W[·, c, k]`) and the bias (zeros if none).
+struct Prepared {
+    shape: ConvShape,
+    w_t: Vec<f32>,
+    bias: Vec<f32>,
+    relu: bool,
+}
+
+impl Prepared {
+    fn new(b: &Block<'_>) -> Self {
+        let s = b.shape;
+        let (c_in, c_out, kernel) = (s.channels_in, s.channels_out, s.w.kernel);
+        assert_eq!(b.weight.len(), c_out * c_in * kernel, "weight does not fit the shape");
+        let mut w_t = vec![0.0f32; kernel * c_in * c_out];
+        for (o, filter) in b.weight.chunks_exact(c_in * kernel).enumerate() {
+            for (c, taps) in filter.chunks_exact(kernel).enumerate() {
+                for (k, &v) in taps.iter().enumerate() {
+                    w_t[(k * c_in + c) * c_out + o] = v;
+                }
+            }
+        }
+        let bias = b.bias.map_or_else(|| vec![0.0; c_out], <[f32]>::to_vec);
+        assert_eq!(bias.len(), c_out, "bias does not fit the shape");
+        Self { shape: s, w_t, bias, relu: b.relu }
+    }
+
+    /// Input rows per sample, padding included.
+    fn padded(&self) -> usize {
+        self.shape.w.len_in + self.shape.w.pad_lo + self.shape.w.pad_hi
+    }
+
+    fn pooled_len(&self) -> usize {
+        self.shape.w.lo() / 2
+    }
+
+    /// The products of `samples` samples laid out in `x_t` (`[samples · padded, channels_in]`)
+    /// into `y` (`[samples · padded − kernel + 1, channels_out]`, row `i · padded + t` for output
+    /// position `t` of sample `i`); returns `y`'s rows.
+    fn products<'y>(&self, x_t: &[f32], samples: usize, y: &'y mut [f32]) -> &'y [f32] {
+        let (c_in, c_out, kernel) = (self.shape.channels_in, self.shape.channels_out, self.shape.w.kernel);
+        let rows = samples * self.padded() - (kernel - 1);
+        let patches = MatRef { data: x_t, rows, cols: kernel * c_in, row_stride: c_in, col_stride: 1 };
+        let y = &mut y[..rows * c_out];
+        matmul(y, patches, MatRef::row_major(&self.w_t, kernel * c_in, c_out), false, false);
+        y
+    }
+
+    /// Sample `i`'s pooled output `[pooled_len, channels_out]` from the products `y`, into `dst`.
+    fn pool(&self, y: &[f32], i: usize, dst: &mut [f32]) {
+        let c_out = self.shape.channels_out;
+        let y = &y[i * self.padded() * c_out..][..2 * self.pooled_len() * c_out];
+        vectorised(#[inline(always)] || pool_rows(y, dst, &self.bias, self.relu));
+    }
+}
+
+/// Writes sample `x_b` (`[channels, len]`) into `dst` (`[pad_lo + len + pad_hi, channels]`),
+/// zeros in the padding rows.
+fn transposed_in(x_b: &[f32], channels: usize, axis: &Axis, dst: &mut [f32]) {
+    let (head, rest) = dst.split_at_mut(axis.pad_lo * channels);
+    let (body, tail) = rest.split_at_mut(axis.len_in * channels);
+    head.fill(0.0);
+    tail.fill(0.0);
+    if channels == 1 {
+        body.copy_from_slice(x_b);
+    } else {
+        transpose(x_b, channels, axis.len_in, body);
+    }
+}
+
 /// Convolution of `x` `[batch, channels_in, len_in]` by `weight` `[channels_out, channels_in,
 /// kernel]` (+ `bias`), then `MaxPool(2)` (a last odd position dropped), then a ReLU if `relu`:
 /// `[batch, channels_out, len_out / 2]`.
@@ -38,49 +127,61 @@ pub(crate) fn applies(s: &ConvShape) -> bool {
 ///
 /// If the shape is not one that [`applies`], or the slices do not fit it.
 pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
-    assert!(applies(s), "not a stride-1 1-D convolution with a pooled output: {s:?}");
-    let (c_in, c_out, kernel, len) = (s.channels_in, s.channels_out, s.w.kernel, s.w.len_in);
-    assert_eq!(x.len(), s.batch * c_in * len, "input does not fit the shape");
-    assert_eq!(weight.len(), c_out * c_in * kernel, "weight does not fit the shape");
-    let (padded, pooled_len) = (len + s.w.pad_lo + s.w.pad_hi, s.w.lo() / 2);
-    // The weight as `[kernel · channels_in, channels_out]`: row `(k, c)` holds `W[·, c, k]`.
-    let mut w_t = vec![0.0f32; kernel * c_in * c_out];
-    for (o, filter) in weight.chunks_exact(c_in * kernel).enumerate() {
-        for (c, taps) in filter.chunks_exact(kernel).enumerate() {
-            for (k, &v) in taps.iter().enumerate() {
-                w_t[(k * c_in + c) * c_out + o] = v;
-            }
-        }
+    forward_chain(&[Block { shape: *s, weight, bias, relu }], x)
+}
+
+/// The blocks in turn, each a convolution, `MaxPool(2)` and the ReLU if it has one, the next
+/// reading the last one's output: `[batch, channels_out, len_out / 2]` of the last block. Between
+/// blocks the pooled rows stay channels-last in the group's buffer (never transposed back nor
+/// written out).
+///
+/// # Panics
+///
+/// If there is no block, a block's shape is not one that [`applies`], a block's input is not the
+/// one before's output, or the slices do not fit the shapes.
+pub(crate) fn forward_chain(blocks: &[Block<'_>], x: &[f32]) -> Vec<f32> {
+    let first = blocks.first().expect("a chain of at least one block").shape;
+    for pair in blocks.windows(2) {
+        let (a, b) = (pair[0].shape, pair[1].shape);
+        assert!(b.batch == a.batch && b.channels_in == a.channels_out && b.w.len_in == a.w.lo() / 2, "block {b:?} does not read {a:?}");
     }
-    let w_t = MatRef::row_major(&w_t, kernel * c_in, c_out);
-    let zero_bias = vec![0.0f32; c_out];
-    let bias = bias.unwrap_or(&zero_bias);
-    let per_sample = c_out * pooled_len;
-    par_zeroed(s.batch * per_sample, SAMPLES_PER_GROUP * per_sample, |group, out| {
+    for b in blocks {
+        assert!(applies(&b.shape), "not a stride-1 1-D convolution with a pooled output: {:?}", b.shape);
+    }
+    assert_eq!(x.len(), first.batch * first.channels_in * first.w.len_in, "input does not fit the shape");
+    let blocks: Vec<Prepared> = blocks.iter().map(Prepared::new).collect();
+    let last = blocks.last().expect("checked above");
+    let (c_last, per_sample) = (last.shape.channels_out, last.shape.channels_out * last.pooled_len());
+    let group = SAMPLES_PER_GROUP;
+    let input_len = blocks.iter().map(|b| group * b.padded() * b.shape.channels_in).max().unwrap_or(0);
+    let y_len = blocks.iter().map(|b| group * b.padded() * b.shape.channels_out).max().unwrap_or(0);
+    par_zeroed(first.batch * per_sample, group * per_sample, |g, out| {
         let samples = out.len() / per_sample;
-        let rows = samples * padded - (kernel - 1);
-        with_scratch([samples * padded * c_in, rows * c_out, per_sample], |[x_t, y, pooled]| {
-            // Each sample as `[padded, channels_in]`, its padding rows zero.
-            for (i, x_t) in x_t.chunks_exact_mut(padded * c_in).enumerate() {
-                let b = group * SAMPLES_PER_GROUP + i;
-                let (head, rest) = x_t.split_at_mut(s.w.pad_lo * c_in);
-                let (body, tail) = rest.split_at_mut(len * c_in);
-                head.fill(0.0);
-                tail.fill(0.0);
-                let x_b = &x[b * c_in * len..][..c_in * len];
-                if c_in == 1 {
-                    body.copy_from_slice(x_b);
-                } else {
-                    transpose(x_b, c_in, len, body);
-                }
+        with_scratch([input_len, input_len, y_len, per_sample], |[mut x_t, mut next, y, pooled]| {
+            let (len_in, c_in) = (first.w.len_in * first.channels_in, first.channels_in);
+            for (i, dst) in x_t.chunks_exact_mut(blocks[0].padded() * c_in).take(samples).enumerate() {
+                transposed_in(&x[(g * group + i) * len_in..][..len_in], c_in, &first.w, dst);
             }
-            let patches = MatRef { data: x_t, rows, cols: kernel * c_in, row_stride: c_in, col_stride: 1 };
-            let y = &mut y[..rows * c_out];
-            matmul(y, patches, w_t, false, false);
-            for (i, out) in out.chunks_exact_mut(per_sample).enumerate() {
-                let y = &y[i * padded * c_out..][..2 * pooled_len * c_out];
-                vectorised(#[inline(always)] || pool_rows(y, pooled, bias, relu));
-                transpose(pooled, pooled_len, c_out, out);
+            for (l, block) in blocks.iter().enumerate() {
+                let products = block.products(x_t, samples, y);
+                let Some(following) = blocks.get(l + 1) else {
+                    // The last block: pooled, then transposed into the output.
+                    for (i, out) in out.chunks_exact_mut(per_sample).enumerate() {
+                        block.pool(products, i, pooled);
+                        transpose(pooled, block.pooled_len(), c_last, out);
+                    }
+                    break;
+                };
+                // The pooled rows, channels-last, become the next block's input rows.
+                let (w, c) = (following.shape.w, following.shape.channels_in);
+                for (i, dst) in next.chunks_exact_mut(following.padded() * c).take(samples).enumerate() {
+                    let (head, rest) = dst.split_at_mut(w.pad_lo * c);
+                    let (body, tail) = rest.split_at_mut(w.len_in * c);
+                    head.fill(0.0);
+                    tail.fill(0.0);
+                    block.pool(products, i, body);
+                }
+                std::mem::swap(&mut x_t, &mut next);
             }
         })
     })
@@ -155,6 +256,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_chain_is_its_blocks_in_turn() {
+        // The ECG CNN's two blocks; padded blocks; a batch that is not a whole number of groups.
+        let chains = [
+            (shape(11, 1, 32, 187, 5, (0, 0)), 64, 5, (0, 0)),
+            (shape(9, 3, 4, 21, 3, (1, 1)), 5, 4, (2, 1)),
+            (shape(2, 2, 3, 10, 2, (0, 0)), 2, 3, (0, 0)),
+        ];
+        for (first, c_out, kernel, pad) in chains {
+            let mid = first.w.lo() / 2;
+            let second = shape(first.batch, first.channels_out, c_out, mid, kernel, pad);
+            let x = values(first.batch * first.channels_in * first.w.len_in, 0.1);
+            let w1 = values(first.channels_out * first.channels_in * first.w.kernel, 0.7);
+            let w2 = values(c_out * first.channels_out * kernel, 1.9);
+            let (b1, b2) = (values(first.channels_out, 2.3), values(c_out, 3.7));
+            for (relu, bias_2) in [(true, Some(&b2[..])), (false, Some(&b2[..])), (true, None)] {
+                let blocks = [
+                    Block { shape: first, weight: &w1, bias: Some(&b1), relu },
+                    Block { shape: second, weight: &w2, bias: bias_2, relu },
+                ];
+                let got = forward_chain(&blocks, &x);
+                let want = reference(&second, &reference(&first, &x, &w1, Some(&b1), relu), &w2, bias_2, relu);
+                assert_eq!(got.len(), want.len());
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{first:?} relu {relu}, element {i}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "does not read")]
+    fn a_chain_of_blocks_that_do_not_fit_is_refused() {
+        let (first, second) = (shape(2, 1, 4, 12, 3, (0, 0)), shape(2, 3, 4, 5, 3, (0, 0)));
+        let (x, w1, w2) = (values(24, 0.0), values(12, 0.0), values(36, 0.0));
+        let blocks = [Block { shape: first, weight: &w1, bias: None, relu: true }, Block { shape: second, weight: &w2, bias: None, relu: true }];
+        forward_chain(&blocks, &x);
     }
 
     #[test]

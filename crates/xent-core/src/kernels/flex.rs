@@ -340,6 +340,34 @@ impl XentOps for Flex {
         tensor(out, shape)
     }
 
+    fn xent_conv_pool_pair(
+        x: FlexTensor,
+        weight_1: FlexTensor,
+        bias_1: FlexTensor,
+        weight_2: FlexTensor,
+        bias_2: FlexTensor,
+        padding_1: (usize, usize),
+        padding_2: (usize, usize),
+        relu: bool,
+    ) -> FlexTensor {
+        let operands = [&x, &weight_1, &bias_1, &weight_2, &bias_2].map(contiguous_f32);
+        let [Some(xc), Some(w1), Some(b1), Some(w2), Some(b2)] = operands else {
+            let mid = Self::xent_conv_pool(x, weight_1, bias_1, 1, 1, 0, 0, padding_1.0, padding_1.1, relu);
+            return Self::xent_conv_pool(mid, weight_2, bias_2, 1, 1, 0, 0, padding_2.0, padding_2.1, relu);
+        };
+        let first = conv_shape(&xc, &w1, &ConvGeometry::one_d(1, padding_1.0, padding_1.1));
+        let mut second = first;
+        second.channels_in = first.channels_out;
+        second.channels_out = w2.shape()[0];
+        second.w = Axis { len_in: first.w.lo() / 2, kernel: w2.shape()[2], stride: 1, pad_lo: padding_2.0, pad_hi: padding_2.1 };
+        let blocks = [
+            conv1d_pool::Block { shape: first, weight: slice(&w1), bias: Some(slice(&b1)), relu },
+            conv1d_pool::Block { shape: second, weight: slice(&w2), bias: Some(slice(&b2)), relu },
+        ];
+        let out = conv1d_pool::forward_chain(&blocks, slice(&xc));
+        tensor(out, vec![second.batch, second.channels_out, second.w.lo() / 2])
+    }
+
     fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {
         let (Some(xc), Some(gc), Some(bc), Some(s)) = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&beta), norm_shape(&x)) else {
             let result = Flex::batch_norm_train(x, gamma, beta, epsilon);

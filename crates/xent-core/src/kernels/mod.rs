@@ -247,6 +247,26 @@ pub trait XentOps: Backend {
         conv_then_pool::<Self>(x, weight, bias, geometry, relu)
     }
 
+    /// Two stride-1 1-D convolutions, each followed by `MaxPool1d(2)` and a ReLU if `relu`, the
+    /// second reading the first's pooled output: `x` `[batch, channels_in, width]`, `weight_1`
+    /// `[channels_mid, channels_in, kernel_1]`, `weight_2` `[channels_out, channels_mid,
+    /// kernel_2]`, the `(left, right)` zero padding of each. The default is two
+    /// [`Self::xent_conv_pool`] operations.
+    #[allow(clippy::too_many_arguments)]
+    fn xent_conv_pool_pair(
+        x: FloatTensor<Self>,
+        weight_1: FloatTensor<Self>,
+        bias_1: FloatTensor<Self>,
+        weight_2: FloatTensor<Self>,
+        bias_2: FloatTensor<Self>,
+        padding_1: (usize, usize),
+        padding_2: (usize, usize),
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let mid = Self::xent_conv_pool(x, weight_1, bias_1, 1, 1, 0, 0, padding_1.0, padding_1.1, relu);
+        Self::xent_conv_pool(mid, weight_2, bias_2, 1, 1, 0, 0, padding_2.0, padding_2.1, relu)
+    }
+
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
     fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
         Self::max_pool1d(x, kernel, stride, padding, 1, false)
@@ -1045,6 +1065,57 @@ pub fn conv1d_pool(
         padding.1,
         activation == Activation::Relu,
     ))
+}
+
+/// Two blocks of [`conv1d_pool`] at stride 1, the second reading the first's output, as one
+/// operation: on the flex device each group of samples runs through both convolutions and pools
+/// in cache, channels-last between them (`kernels/conv1d_pool.rs`), and only the second block's
+/// pooled output is written; the values agree with the blocks in turn to rounding. Under autodiff
+/// the four operations are recorded separately (training is unchanged).
+///
+/// # Shapes
+///
+/// - `x`: `[batch, channels_in, length_in]`
+/// - `first.0`: `[channels_mid, channels_in, kernel_1]`, `first.1`: `[channels_mid]`
+/// - `second.0`: `[channels_out, channels_mid, kernel_2]`, `second.1`: `[channels_out]`
+/// - output: `[batch, channels_out, length]`, the output of the second [`conv1d_pool`]
+///
+/// # Panics
+///
+/// As two calls of [`conv1d_pool`].
+pub fn conv1d_pool_pair(
+    x: Tensor<3>,
+    first: (Tensor<3>, Option<Tensor<1>>, (usize, usize)),
+    second: (Tensor<3>, Option<Tensor<1>>, (usize, usize)),
+    activation: Activation,
+) -> Tensor<3> {
+    let [_, c_in, len] = x.dims();
+    let ((w1, b1, pad1), (w2, b2, pad2)) = (first, second);
+    let (w1, b1) = conv1d_operands(len, c_in, w1, b1, 1, pad1);
+    let mid = pooled_len_1d(len, w1.dims()[2], pad1);
+    let (w2, b2) = conv1d_operands(mid, w1.dims()[0], w2, b2, 1, pad2);
+    pooled_len_1d(mid, w2.dims()[2], pad2);
+    Tensor::from_dispatch(Dispatch::xent_conv_pool_pair(
+        x.into_dispatch(),
+        w1.into_dispatch(),
+        b1.into_dispatch(),
+        w2.into_dispatch(),
+        b2.into_dispatch(),
+        pad1,
+        pad2,
+        activation == Activation::Relu,
+    ))
+}
+
+/// The length after a stride-1 convolution (checked by [`conv1d_operands`]) and `MaxPool1d(2)`.
+///
+/// # Panics
+///
+/// If the convolution's output is shorter than the pool window (as Burn's `max_pool1d`).
+fn pooled_len_1d(len: usize, kernel: usize, padding: (usize, usize)) -> usize {
+    let out = len + padding.0 + padding.1 + 1 - kernel;
+    assert!(out >= 2, "max_pool1d: the convolution's {out} output positions are fewer than the window 2");
+    out / 2
 }
 
 /// [`conv2d`], then a `MaxPool2d(2)` (2 × 2 windows, stride 2, no padding) as one operation, as

@@ -130,6 +130,40 @@ impl Conv1d {
         pool.forward(self.apply(input, false, activation))
     }
 
+    /// This block ([`Self::forward_pooled`] with `pool`), then `next`'s with `next_pool`: equal (to
+    /// rounding) to the two in turn. On xent's kernels, when both convolutions have stride 1 and
+    /// both pools are `MaxPool(2)` (stride 2, no padding) with at least 2 positions to pool, the
+    /// four run as one operation ([`kernels::conv1d_pool_pair`]: the first block's output stays in
+    /// cache, channels-last, and is never written; under autodiff the four are recorded
+    /// separately); otherwise the blocks run in turn.
+    ///
+    /// # Shapes
+    ///
+    /// - input: `[batch, channels_in, length_in]`
+    /// - output: `[batch, next.channels_out, length']`, the output of `next`'s block
+    pub fn forward_pooled_pair(&self, input: Tensor<3>, pool: &MaxPool1d, next: &Conv1d, next_pool: &MaxPool1d, activation: Activation) -> Tensor<3> {
+        let len = input.dims()[2];
+        let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
+        let pooled = (len + padding.0 + padding.1 + 1).checked_sub(self.kernel_size).map(|o| o / 2);
+        let next_padding = pooled.map(|mid| (mid, pair_1d(&next.padding, mid, next.kernel_size, next.stride)));
+        let fits = |len: usize, kernel: usize, (lo, hi): (usize, usize)| (len + lo + hi + 1).checked_sub(kernel).is_some_and(|o| o >= 2);
+        if let Some((mid, next_padding)) = next_padding
+            && kernels::enabled()
+            && self.stride == 1
+            && next.stride == 1
+            && pool.is_pairs()
+            && next_pool.is_pairs()
+            && fits(len, self.kernel_size, padding)
+            && fits(mid, next.kernel_size, next_padding)
+            && next.weight.dims()[1] == self.weight.dims()[0]
+        {
+            let first = (self.weight.val(), self.bias.as_ref().map(Param::val), padding);
+            let second = (next.weight.val(), next.bias.as_ref().map(Param::val), next_padding);
+            return kernels::conv1d_pool_pair(input, first, second, activation);
+        }
+        next.forward_pooled(self.forward_pooled(input, activation, pool), activation, next_pool)
+    }
+
     /// `activation` of the convolution of embedded tokens, then `pool` over positions: equal to
     /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
     /// pool). A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
@@ -270,6 +304,40 @@ mod tests {
                         let a = layer.forward_pooled(x.clone(), activation, &pool);
                         let b = pool.forward(layer.apply(x.clone(), false, activation));
                         a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Two blocks as one operation equal the blocks in turn, on the plain device (one fused
+    /// operation where both are stride 1 with `MaxPool(2)`) and under autodiff (recorded block by
+    /// block), where the gradients also agree.
+    #[test]
+    fn a_pair_of_pooled_blocks_is_the_blocks_in_turn() {
+        let close = |a: Tensor<3>, b: Tensor<3>| a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
+        for device in [Device::flex(), Device::flex().autodiff()] {
+            let cases = [
+                (PaddingConfig1d::Valid, PaddingConfig1d::Valid, 1, MaxPool1dConfig::new(2).init()),
+                (PaddingConfig1d::Same, PaddingConfig1d::Explicit(2, 0), 1, MaxPool1dConfig::new(2).init()),
+                // Falls back to the blocks in turn: a strided second layer, another pool.
+                (PaddingConfig1d::Valid, PaddingConfig1d::Valid, 2, MaxPool1dConfig::new(3).with_stride(2).init()),
+            ];
+            for (padding, next_padding, next_stride, next_pool) in cases {
+                let first = Conv1dConfig::new(2, 4, 3).with_padding(padding).init(&device);
+                let second = Conv1dConfig::new(4, 3, 3).with_padding(next_padding).with_stride(next_stride).with_bias(false).init(&device);
+                let pool = MaxPool1dConfig::new(2).init();
+                let x = ramp([3, 2, 23], &device);
+                let x = if device.is_autodiff() { x.require_grad() } else { x };
+                for activation in [Activation::Identity, Activation::Relu] {
+                    let a = first.forward_pooled_pair(x.clone(), &pool, &second, &next_pool, activation);
+                    let b = second.forward_pooled(first.forward_pooled(x.clone(), activation, &pool), activation, &next_pool);
+                    close(a.clone(), b.clone());
+                    if device.is_autodiff() {
+                        let weights = ramp(a.dims(), &device);
+                        let (ga, gb) = ((a * weights.clone()).sum().backward(), (b * weights).sum().backward());
+                        close(x.grad(&ga).unwrap(), x.grad(&gb).unwrap());
+                        close(second.weight.grad(&ga).unwrap(), second.weight.grad(&gb).unwrap());
                     }
                 }
             }
