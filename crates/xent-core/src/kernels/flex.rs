@@ -22,7 +22,7 @@ use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
     ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_linear_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
-    burn_max_pool_backward, burn_moment_step, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
+    burn_max_pool_backward, burn_moment_step, conv_pool_in_turn, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
 /// `t` as a contiguous `f32` tensor, or `None` for another dtype.
@@ -352,8 +352,7 @@ impl XentOps for Flex {
     ) -> FlexTensor {
         let operands = [&x, &weight_1, &bias_1, &weight_2, &bias_2].map(contiguous_f32);
         let [Some(xc), Some(w1), Some(b1), Some(w2), Some(b2)] = operands else {
-            let mid = Self::xent_conv_pool(x, weight_1, bias_1, 1, 1, 0, 0, padding_1.0, padding_1.1, relu);
-            return Self::xent_conv_pool(mid, weight_2, bias_2, 1, 1, 0, 0, padding_2.0, padding_2.1, relu);
+            return conv_pool_in_turn::<Flex>(x, [(weight_1, bias_1, padding_1), (weight_2, bias_2, padding_2)], relu);
         };
         let first = conv_shape(&xc, &w1, &ConvGeometry::one_d(1, padding_1.0, padding_1.1));
         let mut second = first;

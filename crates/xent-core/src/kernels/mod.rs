@@ -263,8 +263,7 @@ pub trait XentOps: Backend {
         padding_2: (usize, usize),
         relu: bool,
     ) -> FloatTensor<Self> {
-        let mid = Self::xent_conv_pool(x, weight_1, bias_1, 1, 1, 0, 0, padding_1.0, padding_1.1, relu);
-        Self::xent_conv_pool(mid, weight_2, bias_2, 1, 1, 0, 0, padding_2.0, padding_2.1, relu)
+        conv_pool_in_turn::<Self>(x, [(weight_1, bias_1, padding_1), (weight_2, bias_2, padding_2)], relu)
     }
 
     /// 1-D max pooling, dilation 1, floor rounding, `−∞` padding on both sides.
@@ -492,6 +491,15 @@ fn conv_then_pool<B: XentOps>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: F
     } else {
         B::xent_max_pool2d(B::xent_conv2d(x, weight, bias, sh, sw, pt, pb, pl, pr, relu), 2, 2, 2, 2, 0, 0)
     }
+}
+
+/// A block of [`conv_pool_in_turn`]: weight, bias and `(left, right)` padding.
+type PoolBlock<B> = (FloatTensor<B>, FloatTensor<B>, (usize, usize));
+
+/// [`XentOps::xent_conv_pool_pair`] as its two blocks in turn, each a stride-1
+/// [`XentOps::xent_conv_pool`] with its `(weight, bias, (left, right) padding)`.
+fn conv_pool_in_turn<B: XentOps>(x: FloatTensor<B>, blocks: [PoolBlock<B>; 2], relu: bool) -> FloatTensor<B> {
+    blocks.into_iter().fold(x, |x, (weight, bias, (left, right))| B::xent_conv_pool(x, weight, bias, 1, 1, 0, 0, left, right, relu))
 }
 
 /// [`XentOps::xent_token_conv1d`] as separate operations: the lookup, the convolution, the pool.
@@ -1050,9 +1058,7 @@ pub fn conv1d_pool(
 ) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
-    let axis = Axis { len_in: len, kernel: weight.dims()[2], stride, pad_lo: padding.0, pad_hi: padding.1 };
-    let out = axis.len_out().expect("checked by conv1d_operands");
-    assert!(out >= 2, "max_pool1d: the convolution's {out} output positions are fewer than the window 2");
+    pooled_len_1d(Axis { len_in: len, kernel: weight.dims()[2], stride, pad_lo: padding.0, pad_hi: padding.1 });
     Tensor::from_dispatch(Dispatch::xent_conv_pool(
         x.into_dispatch(),
         weight.into_dispatch(),
@@ -1092,9 +1098,9 @@ pub fn conv1d_pool_pair(
     let [_, c_in, len] = x.dims();
     let ((w1, b1, pad1), (w2, b2, pad2)) = (first, second);
     let (w1, b1) = conv1d_operands(len, c_in, w1, b1, 1, pad1);
-    let mid = pooled_len_1d(len, w1.dims()[2], pad1);
+    let mid = pooled_len_1d(Axis { len_in: len, kernel: w1.dims()[2], stride: 1, pad_lo: pad1.0, pad_hi: pad1.1 });
     let (w2, b2) = conv1d_operands(mid, w1.dims()[0], w2, b2, 1, pad2);
-    pooled_len_1d(mid, w2.dims()[2], pad2);
+    pooled_len_1d(Axis { len_in: mid, kernel: w2.dims()[2], stride: 1, pad_lo: pad2.0, pad_hi: pad2.1 });
     Tensor::from_dispatch(Dispatch::xent_conv_pool_pair(
         x.into_dispatch(),
         w1.into_dispatch(),
@@ -1107,13 +1113,14 @@ pub fn conv1d_pool_pair(
     ))
 }
 
-/// The length after a stride-1 convolution (checked by [`conv1d_operands`]) and `MaxPool1d(2)`.
+/// The length after a 1-D convolution along `axis` (checked by [`conv1d_operands`]) and
+/// `MaxPool1d(2)`.
 ///
 /// # Panics
 ///
 /// If the convolution's output is shorter than the pool window (as Burn's `max_pool1d`).
-fn pooled_len_1d(len: usize, kernel: usize, padding: (usize, usize)) -> usize {
-    let out = len + padding.0 + padding.1 + 1 - kernel;
+fn pooled_len_1d(axis: Axis) -> usize {
+    let out = axis.len_out().expect("checked by conv1d_operands");
     assert!(out >= 2, "max_pool1d: the convolution's {out} output positions are fewer than the window 2");
     out / 2
 }

@@ -144,19 +144,23 @@ impl Conv1d {
     pub fn forward_pooled_pair(&self, input: Tensor<3>, pool: &MaxPool1d, next: &Conv1d, next_pool: &MaxPool1d, activation: Activation) -> Tensor<3> {
         let len = input.dims()[2];
         let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
-        let pooled = (len + padding.0 + padding.1 + 1).checked_sub(self.kernel_size).map(|o| o / 2);
-        let next_padding = pooled.map(|mid| (mid, pair_1d(&next.padding, mid, next.kernel_size, next.stride)));
-        let fits = |len: usize, kernel: usize, (lo, hi): (usize, usize)| (len + lo + hi + 1).checked_sub(kernel).is_some_and(|o| o >= 2);
-        if let Some((mid, next_padding)) = next_padding
+        let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
+        // At least 2 positions to pool after each convolution.
+        let pooled = |axis: &Axis| axis.len_out().filter(|&o| o >= 2).map(|o| o / 2);
+        let next_axis = pooled(&axis).map(|mid| {
+            let (pad_lo, pad_hi) = pair_1d(&next.padding, mid, next.kernel_size, next.stride);
+            Axis { len_in: mid, kernel: next.kernel_size, stride: next.stride, pad_lo, pad_hi }
+        });
+        if let Some(next_axis) = next_axis
+            && pooled(&next_axis).is_some()
             && kernels::enabled()
             && self.stride == 1
             && next.stride == 1
             && pool.is_pairs()
             && next_pool.is_pairs()
-            && fits(len, self.kernel_size, padding)
-            && fits(mid, next.kernel_size, next_padding)
             && next.weight.dims()[1] == self.weight.dims()[0]
         {
+            let next_padding = (next_axis.pad_lo, next_axis.pad_hi);
             let first = (self.weight.val(), self.bias.as_ref().map(Param::val), padding);
             let second = (next.weight.val(), next.bias.as_ref().map(Param::val), next_padding);
             return kernels::conv1d_pool_pair(input, first, second, activation);
