@@ -20,6 +20,7 @@ use std::mem::MaybeUninit;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
+use super::transpose::transpose;
 
 /// Distinct tokens projected per GEMM (one rayon task each).
 const BLOCK: usize = 256;
@@ -134,34 +135,39 @@ pub fn forward<T: Copy + Into<i64> + Sync>(
                 } else {
                     &tile[..]
                 };
-                // `lp` rows of `co` values, transposed into `[co, lp]`.
-                for (c, plane) in dst.chunks_exact_mut(lp).enumerate() {
-                    for (d, &v) in plane.iter_mut().zip(rows[c..].iter().step_by(co)) {
-                        d.write(v);
-                    }
-                }
+                // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and the transpose writes every
+                // value of `dst` (`lp` rows of `co` values into `[co, lp]`) without reading it.
+                let dst = unsafe { &mut *(dst as *mut [MaybeUninit<f32>] as *mut [f32]) };
+                transpose(&rows[..lp * co], lp, co, dst);
             },
         );
     };
-    // SAFETY: every sample's chunk of `co · lp` values is written by the transposing loop (each
-    // of its `co` planes of `lp`).
+    // SAFETY: every sample's chunk of `co · lp` values is written by its transpose.
     Some(unsafe { super::written(s.batch * co * lp, sample) })
 }
 
 /// One sample's output positions-major, `tile[t·C_out + c]`: the bias plus, tap by tap, the
-/// projection of the token under the tap.
+/// projection of the token under the tap. The sample's tokens are read in order, each
+/// projection row (all `K` taps, contiguous) once, and added to the `K` outputs it reaches; output
+/// `t` still receives its taps in order `0..K` (from positions `t..t + K`), so the sums are the
+/// same as output by output.
 #[inline(always)]
 fn windows(tile: &mut [f32], idx: &[u32], proj: &[f32], bias: &[f32], s: &TokenShape, relu: bool) {
-    let (co, width) = (s.channels_out, s.width());
-    for (t, acc) in tile.chunks_exact_mut(co).enumerate() {
+    let (co, width, k) = (s.channels_out, s.width(), s.kernel);
+    let lo = tile.len() / co;
+    for acc in tile.chunks_exact_mut(co) {
         acc.copy_from_slice(bias);
-        for (tap, &u) in idx[t..t + s.kernel].iter().enumerate() {
-            let row = &proj[u as usize * width + tap * co..][..co];
-            acc.iter_mut().zip(row).for_each(|(a, &p)| *a += p);
+    }
+    for (q, &u) in idx.iter().enumerate() {
+        let row = &proj[u as usize * width..][..width];
+        // Tap `tap` of this token reaches output `q − tap`.
+        for tap in q.saturating_sub(lo - 1)..=q.min(k - 1) {
+            let acc = &mut tile[(q - tap) * co..][..co];
+            acc.iter_mut().zip(&row[tap * co..][..co]).for_each(|(a, &p)| *a += p);
         }
-        if relu {
-            acc.iter_mut().for_each(|a| *a = a.max(0.0));
-        }
+    }
+    if relu {
+        tile.iter_mut().for_each(|a| *a = a.max(0.0));
     }
 }
 
@@ -223,6 +229,29 @@ mod tests {
         }
         let narrow: Vec<i32> = ids.iter().map(|&i| i as i32).collect();
         assert_eq!(forward(&s, &narrow, &table, &weight, &bias, true, true), forward(&s, &ids, &table, &weight, &bias, true, true));
+    }
+
+    #[test]
+    fn windows_sum_each_output_in_tap_order() {
+        // Read token by token, each output still gets bias + tap 0 + tap 1 + … exactly.
+        let s = TokenShape { batch: 1, length: 9, vocab: 5, channels_in: 1, channels_out: 3, kernel: 4 };
+        let idx: Vec<u32> = vec![0, 3, 1, 1, 4, 2, 0, 3, 2];
+        let proj: Vec<f32> = (0..s.vocab * s.width()).map(|i| (i as f32 * 0.77).sin() * 1e3_f32.powi(i as i32 % 3 - 1)).collect();
+        let bias = [0.3, -1e-3, 7.0];
+        for relu in [false, true] {
+            let mut tile = vec![f32::NAN; s.length_out() * s.channels_out];
+            windows(&mut tile, &idx, &proj, &bias, &s, relu);
+            for t in 0..s.length_out() {
+                for c in 0..s.channels_out {
+                    let mut want = bias[c];
+                    for tap in 0..s.kernel {
+                        want += proj[idx[t + tap] as usize * s.width() + tap * s.channels_out + c];
+                    }
+                    let want = if relu { want.max(0.0) } else { want };
+                    assert_eq!(tile[t * s.channels_out + c].to_bits(), want.to_bits(), "t {t} c {c}");
+                }
+            }
+        }
     }
 
     #[test]
