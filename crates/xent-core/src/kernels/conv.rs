@@ -21,7 +21,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::{max_pool, par_zeroed, sum_in_order, vectorised, with_scratch, written, zero_filled};
+use super::{max_pool, par_written, sum_in_order, vectorised, with_scratch, written, zero_filled};
 
 /// One spatial axis of a convolution or pool: input length, window, stride and padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,11 +198,15 @@ fn across_batch(s: &ConvShape) -> bool {
     s.batch >= 2 * rayon::current_num_threads()
 }
 
-/// The output `[batch, chunk]`: `one(b, out_b, scratch)` fills sample `b`'s chunk `out_b`
-/// (handed over zeroed), across the pool or in turn ([`across_batch`]); `scratch` is a buffer of
-/// `scratch_len` (across the pool, the thread's own from [`with_scratch`]: `one` must write it
-/// before reading it).
-fn per_sample<F>(s: &ConvShape, chunk: usize, scratch_len: usize, one: F) -> Vec<f32>
+/// The output `[batch, chunk]`: `one(b, out_b, scratch)` fills sample `b`'s chunk `out_b`, across
+/// the pool or in turn ([`across_batch`]); `scratch` is a buffer of `scratch_len` (across the
+/// pool, the thread's own from [`with_scratch`]: `one` must write it before reading it).
+///
+/// # Safety
+///
+/// `one` must write every element of `out_b` before reading it (across the pool it is not
+/// zeroed).
+unsafe fn per_sample<F>(s: &ConvShape, chunk: usize, scratch_len: usize, one: F) -> Vec<f32>
 where
     F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
 {
@@ -210,7 +214,8 @@ where
         return Vec::new();
     }
     if across_batch(s) {
-        par_zeroed(s.batch * chunk, chunk, |b, out_b| with_scratch([scratch_len], |[scratch]| one(b, out_b, scratch)))
+        // SAFETY: the caller's `one` writes all of `out_b`.
+        unsafe { par_written(s.batch * chunk, chunk, |b, out_b| with_scratch([scratch_len], |[scratch]| one(b, out_b, scratch))) }
     } else {
         let (mut out, mut scratch) = (vec![0.0f32; s.batch * chunk], vec![0.0f32; scratch_len]);
         out.chunks_mut(chunk).enumerate().for_each(|(b, out_b)| one(b, out_b, &mut scratch));
@@ -225,7 +230,7 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
     let per_batch = s.channels_out * plane;
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
     let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
-    per_sample(s, per_batch, s.patch() * plane, |b, out_b, cols| {
+    let one = |b: usize, out_b: &mut [f32], cols: &mut [f32]| {
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         matmul(out_b, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
         // Bias and ReLU in one pass over the sample's output, while it is in cache.
@@ -251,7 +256,9 @@ pub fn forward(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f32]>, r
             }
             (None, false) => {}
         });
-    })
+    };
+    // SAFETY: `one`'s GEMM (not accumulating) writes all of `out_b` before the epilogue reads it.
+    unsafe { per_sample(s, per_batch, s.patch() * plane, one) }
 }
 
 /// Forward pass followed by a max pool of `pool_h × 2` windows, stride `pool_h × 2`, no padding
@@ -275,7 +282,7 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
     let w = MatRef::row_major(weight, s.channels_out, s.patch());
     let (parallel_gemm, taps) = (!across_batch(s), tap_ranges(s));
     let cols_len = s.patch() * plane;
-    per_sample(s, per_batch, cols_len + s.channels_out * plane, |b, out_b, scratch| {
+    let one = |b: usize, out_b: &mut [f32], scratch: &mut [f32]| {
         let (cols, y) = scratch.split_at_mut(cols_len);
         im2col(s, &taps, &x[b * x_len..][..x_len], cols);
         matmul(y, w, MatRef::row_major(cols, s.patch(), plane), false, parallel_gemm);
@@ -283,7 +290,9 @@ pub fn forward_pooled(s: &ConvShape, x: &[f32], weight: &[f32], bias: Option<&[f
             let c = bias.map_or(0.0, |bias| bias[o]);
             vectorised(#[inline(always)] || pool_plane(plane_y, pooled, wo, ph, c, relu));
         }
-    })
+    };
+    // SAFETY: `pool_plane` writes each of the `channels_out` pooled planes of `out_b` whole.
+    unsafe { per_sample(s, per_batch, cols_len + s.channels_out * plane, one) }
 }
 
 /// One output plane `y` (rows of `wo`) pooled over `ph × 2` windows into `pooled` (rows of `wo /

@@ -9,7 +9,7 @@
 //! maximum in row-major order wins, which is also where Burn sends the gradient.
 
 use super::conv::Axis;
-use super::{par_zeroed, vectorised};
+use super::{par_written, par_zeroed, vectorised};
 
 /// The geometry of a max pool with dilation 1 and symmetric padding (`pad_lo == pad_hi`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +177,7 @@ pub(super) fn squares_forward(dst: &mut [f32], plane: &[f32], width_in: usize, w
 }
 
 /// Backward of [`row_pairs_forward`]: each input row gets the gradient where it holds the first
-/// maximum (a leftover odd row keeps its 0).
+/// maximum (a leftover odd row is not written).
 #[inline(always)]
 fn row_pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32], width: usize) {
     for (oh, g) in dy.chunks_exact(width).enumerate() {
@@ -192,7 +192,7 @@ fn row_pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32], width: usize) 
 }
 
 /// Backward of [`pairs_forward`]: each input gets its pair's gradient or 0 (a leftover odd
-/// position keeps its 0).
+/// position is not written).
 #[inline(always)]
 fn pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32]) {
     for ((d, x), &g) in dst.chunks_exact_mut(2).zip(plane.chunks_exact(2)).zip(dy) {
@@ -210,7 +210,7 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
         return vec![0.0f32; s.planes * plane_out];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    par_zeroed(s.planes * plane_out, plane_out * step, |task, out| {
+    let fill = |task: usize, out: &mut [f32]| {
         let x = &x[task * plane_in * step..];
         for (dst, plane) in out.chunks_exact_mut(plane_out).zip(x.chunks_exact(plane_in)) {
             if s.row_pairs() {
@@ -223,7 +223,13 @@ pub fn forward(s: &PoolShape, x: &[f32]) -> Vec<f32> {
                 s.for_each_argmax(&windows, plane, |o, p| dst[o] = plane[p]);
             }
         }
-    })
+    };
+    if s.row_pairs() || matches!(windows.pairs, Some(1 | 2)) {
+        // SAFETY: the loops over pairs, rows of pairs and squares write every output of a plane.
+        unsafe { par_written(s.planes * plane_out, plane_out * step, fill) }
+    } else {
+        par_zeroed(s.planes * plane_out, plane_out * step, fill)
+    }
 }
 
 /// Backward pass: the input gradient `[planes, height · width]` from the output gradient `dy`.
@@ -235,19 +241,30 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         return vec![0.0f32; x.len()];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    par_zeroed(x.len(), plane_in * step, |task, dx| {
+    let pairs = s.row_pairs() || windows.pairs == Some(1);
+    let fill = |task: usize, dx: &mut [f32]| {
         let (x, dy) = (&x[task * plane_in * step..], &dy[task * plane_out * step..]);
         for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
-            if s.row_pairs() {
-                vectorised(#[inline(always)] || row_pairs_backward(dst, plane, g, s.w.len_in));
+            if !pairs {
+                s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]);
                 continue;
             }
-            match windows.pairs {
-                Some(1) => vectorised(#[inline(always)] || pairs_backward(dst, plane, g)),
-                _ => s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]),
+            if s.row_pairs() {
+                vectorised(#[inline(always)] || row_pairs_backward(dst, plane, g, s.w.len_in));
+            } else {
+                vectorised(#[inline(always)] || pairs_backward(dst, plane, g));
             }
+            // Both write the first `2 · dy` inputs (whole pairs, whole pairs of rows); a leftover
+            // odd position or row gets 0.
+            dst[2 * g.len()..].fill(0.0);
         }
-    })
+    };
+    if pairs {
+        // SAFETY: with pairs `fill` writes every input gradient of a plane (above).
+        unsafe { par_written(x.len(), plane_in * step, fill) }
+    } else {
+        par_zeroed(x.len(), plane_in * step, fill)
+    }
 }
 
 #[cfg(test)]
