@@ -25,7 +25,7 @@ use super::conv::ConvShape;
 use super::conv_cl;
 use super::gemm::{MatRef, matmul};
 use super::transpose::transpose;
-use super::{Axis, par_zeroed, vectorised, with_scratch};
+use super::{Axis, par_written, vectorised, with_scratch};
 
 /// Samples per product (and per rayon task).
 const SAMPLES_PER_GROUP: usize = 8;
@@ -159,7 +159,7 @@ pub(crate) fn forward_chain(blocks: &[Block<'_>], x: &[f32]) -> Vec<f32> {
     let group = SAMPLES_PER_GROUP;
     let input_len = blocks.iter().map(|b| group * b.padded() * b.shape.channels_in).max().unwrap_or(0);
     let y_len = blocks.iter().map(|b| group * b.padded() * b.shape.channels_out).max().unwrap_or(0);
-    par_zeroed(first.batch * per_sample, group * per_sample, |g, out| {
+    let fill = |g: usize, out: &mut [f32]| {
         let samples = out.len() / per_sample;
         with_scratch([input_len, input_len, y_len, per_sample], |[mut x_t, mut next, y, pooled]| {
             let (len_in, c_in) = (first.w.len_in * first.channels_in, first.channels_in);
@@ -184,7 +184,9 @@ pub(crate) fn forward_chain(blocks: &[Block<'_>], x: &[f32]) -> Vec<f32> {
                 std::mem::swap(&mut x_t, &mut next);
             }
         })
-    })
+    };
+    // SAFETY: the last block's transpose writes each sample's `per_sample` outputs whole.
+    unsafe { par_written(first.batch * per_sample, group * per_sample, fill) }
 }
 
 /// `pooled[j] = max(y[2j], y[2j + 1]) + bias`, through a ReLU if `relu`, for rows of
