@@ -448,9 +448,10 @@ where
 }
 
 /// [`par_zeroed`] without the zero fill, for `fill`s that overwrite their whole chunk (a GEMM
-/// without accumulation, a pool over pairs): the fill was a wasted pass, 4.6 % of the ECG CNN's
-/// training step (session 12). In xent-core's unit tests each chunk is filled with NaN first, so
-/// that an element left unwritten shows in the results.
+/// without accumulation, a pool over pairs), where the fill is a wasted pass (`memset` fell from
+/// 3.95 % to 1.10 % of the ECG CNN's training profile, `docs/performance.md` section 31). In
+/// xent-core's unit tests each chunk is filled with NaN first, so that an element left unwritten
+/// shows in the results.
 ///
 /// # Safety
 ///
