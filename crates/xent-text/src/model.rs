@@ -17,7 +17,7 @@ use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
-use xent_core::kernels::Activation;
+use xent_core::kernels::{self, Activation};
 use xent_core::nn::{
     Conv1d, Conv1dConfig, Dropout, DropoutConfig, EmbeddingBag, EmbeddingBagConfig, Linear, LinearConfig, MaxPool1d,
     MaxPool1dConfig,
@@ -215,7 +215,8 @@ impl Classifier for SeedCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
         let x = if self.dropout_in.is_active(&ids.device()) {
-            let x = self.dropout_in.forward(self.embedding.forward(ids.clone())); // [B, L, E]
+            // xent's lookup: Burn's values, with the table's gradient written across the pool.
+            let x = self.dropout_in.forward(kernels::embedding(self.embedding.weight.val(), ids.clone())); // [B, L, E]
             self.pool.forward(self.conv.forward_channels_last_relu(x)) // [B, 32, (L-3)/2]
         } else {
             // Without dropout the convolution reads the tokens (each distinct one projected once).
@@ -245,7 +246,7 @@ impl Classifier for KimCnn {
         let convs = [&self.conv3, &self.conv4, &self.conv5].into_iter();
         let pooled: Vec<Tensor<2>> = if ids.device().is_autodiff() {
             // Training: one lookup (one embedding gradient) shared by the three convolutions.
-            let x = self.embedding.forward(ids.clone()); // [B, L, E]
+            let x = kernels::embedding(self.embedding.weight.val(), ids.clone()); // [B, L, E]
             convs.map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
         } else {
             let table = self.embedding.weight.val();

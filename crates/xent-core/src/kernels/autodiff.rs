@@ -7,7 +7,7 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::AutodiffBackend;
-use burn::backend::tensor::FloatTensor;
+use burn::backend::tensor::{FloatTensor, IntTensor};
 
 use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
 
@@ -101,6 +101,23 @@ impl<B: XentGrads> Backward<B, 1> for LogitLossBackward {
         if let Some(node) = node {
             let (z, y, kind, epsilon) = ops.state;
             grads.register::<B>(node.id, B::xent_logit_loss_backward(z, y, grad, kind, epsilon));
+        }
+    }
+}
+
+/// Embedding backward; parent: the table. State: the table (for its shape) and the ids.
+#[derive(Debug)]
+struct EmbeddingBackward;
+
+impl<B: XentGrads> Backward<B, 1> for EmbeddingBackward {
+    type State = (FloatTensor<B>, IntTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let grad = grads.consume::<B>(&ops.node);
+        let [node] = ops.parents;
+        if let Some(node) = node {
+            let (table, ids) = ops.state;
+            grads.register::<B>(node.id, B::xent_embedding_backward(table, grad, ids));
         }
     }
 }
@@ -269,6 +286,16 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         let output = B::xent_add_relu(a.into_primitive(), b.into_primitive());
         match AddReluBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => prep.finish(output.clone(), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        }
+    }
+
+    fn xent_embedding(table: FloatTensor<Self>, ids: IntTensor<Self>) -> FloatTensor<Self> {
+        let node = table.node();
+        let table = table.into_primitive();
+        let output = B::xent_embedding(table.clone(), ids.clone());
+        match EmbeddingBackward.prepare::<C>([node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((table, ids), output),
             OpsKind::UnTracked(prep) => prep.finish(output),
         }
     }

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv1d_pool;
+use super::embedding;
 use super::conv_cl::{self, ClShape};
 use super::conv_nlc::{self, NlcShape};
 use super::linear::{self, LinearShape};
@@ -452,6 +453,24 @@ impl XentGrads for Flex {
         };
         let g = batch_norm::backward(&s, slice(&xc), slice(&gc), slice(&mc), slice(&vc), epsilon as f32, slice(&dc));
         (tensor(g.input, xc.shape().to_vec()), tensor(g.gamma, vec![s.channels]), tensor(g.beta, vec![s.channels]))
+    }
+
+    fn xent_embedding_backward(table: FlexTensor, output_grad: FlexTensor, ids: FlexTensor) -> FlexTensor {
+        let [vocab, dim] = [table.shape()[0], table.shape()[1]];
+        let Some(gc) = contiguous_f32(&output_grad) else {
+            return Flex::embedding_backward(table, output_grad, ids);
+        };
+        let ic = if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() };
+        let grad = match ic.dtype() {
+            DType::I64 => embedding::backward(vocab, dim, ic.as_slice::<i64>().expect("contiguous"), slice(&gc)),
+            DType::I32 => embedding::backward(vocab, dim, ic.as_slice::<i32>().expect("contiguous"), slice(&gc)),
+            _ => None,
+        };
+        match grad {
+            Some(values) => tensor(values, vec![vocab, dim]),
+            // Another id type, or an id outside the table: Burn's (which reports it).
+            None => Flex::embedding_backward(table, output_grad, ids),
+        }
     }
 
     fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {

@@ -43,6 +43,7 @@ mod conv;
 mod conv1d_pool;
 mod conv_cl;
 mod conv_nlc;
+mod embedding;
 mod flex;
 mod gemm;
 mod linear;
@@ -309,6 +310,13 @@ pub trait XentOps: Backend {
     /// `max(a + b, 0)` elementwise, `a` and `b` of the same shape (a residual block's join).
     fn xent_add_relu(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self> {
         Self::relu(Self::float_add(a, b))
+    }
+
+    /// Burn's embedding lookup (`table` `[vocab, dim]` at `ids` `[batch, length]`: `[batch,
+    /// length, dim]`), whose gradient with respect to the table is
+    /// [`XentGrads::xent_embedding_backward`].
+    fn xent_embedding(table: FloatTensor<Self>, ids: IntTensor<Self>) -> FloatTensor<Self> {
+        Self::embedding(table, ids)
     }
 
     /// Per-sample losses `[batch]` of logits and targets `[batch, K]` ([`LogitLoss`] as
@@ -726,6 +734,12 @@ pub trait XentGrads: Backend {
         (grads.x_grad, grads.gamma_grad, grads.beta_grad)
     }
 
+    /// Gradient of [`XentOps::xent_embedding`] with respect to the table (`[vocab, dim]`, dense):
+    /// Burn's `embedding_backward`.
+    fn xent_embedding_backward(table: FloatTensor<Self>, output_grad: FloatTensor<Self>, ids: IntTensor<Self>) -> FloatTensor<Self> {
+        Self::embedding_backward(table, output_grad, ids)
+    }
+
     /// The logits' gradient of [`XentOps::xent_logit_loss`] given each sample's loss gradient
     /// `output_grad` `[batch]`.
     fn xent_logit_loss_backward(
@@ -944,6 +958,18 @@ pub fn token_conv1d(
         activation == Activation::Relu,
         pool,
     ))
+}
+
+/// The embedding lookup `table[ids]`: the same values as `burn::tensor::module::embedding`, and
+/// under autodiff the same gradient for the table, which xent's kernels write across the rayon
+/// pool instead of on the calling thread (`embedding` module docs).
+///
+/// # Shapes
+///
+/// - `table`: `[vocab, dim]`; `ids`: `[batch, length]`
+/// - output: `[batch, length, dim]`
+pub fn embedding(table: Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
+    Tensor::from_dispatch(Dispatch::xent_embedding(table.into_dispatch(), ids.into_dispatch()))
 }
 
 /// 1-D convolution (dilation 1, one group) channels-last in and out: the same result as

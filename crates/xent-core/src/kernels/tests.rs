@@ -719,3 +719,32 @@ mod linear {
         assert_close("linear", linear(x.clone(), w.clone(), Some(bias.clone()), Activation::Relu), relu(burn_linear(x, w, Some(bias))));
     }
 }
+
+mod embedding {
+    use burn::tensor::module::embedding as burns;
+    use burn::tensor::{Device, Int, Tensor, TensorData};
+
+    use super::random;
+    use crate::kernels::embedding;
+
+    /// `[batch, length]` ids over more rows than one task's block, with repeats and unused rows.
+    fn ids(batch: usize, length: usize, vocab: usize, device: &Device) -> Tensor<2, Int> {
+        let v: Vec<i64> = (0..batch * length).map(|i| ((i * i * 37 + 11) % vocab) as i64).collect();
+        Tensor::from_data(TensorData::new(v, [batch, length]), device)
+    }
+
+    #[test]
+    fn values_and_table_gradient_are_burns_to_the_bit() {
+        let device = Device::flex().autodiff();
+        for (batch, length, vocab, dim) in [(3, 50, 1200, 8), (2, 7, 5, 3), (1, 1, 1, 1)] {
+            let table = random([vocab, dim], &device).require_grad();
+            let probe = random([batch, length, dim], &device);
+            let ours = embedding(table.clone(), ids(batch, length, vocab, &device));
+            let theirs = burns(table.clone(), ids(batch, length, vocab, &device));
+            assert_eq!(ours.clone().inner().into_data(), theirs.clone().inner().into_data(), "values {batch}×{length} of {vocab}");
+            let (g1, g2) = ((ours * probe.clone()).sum().backward(), (theirs * probe).sum().backward());
+            let (d1, d2) = (table.grad(&g1).unwrap().into_data(), table.grad(&g2).unwrap().into_data());
+            assert_eq!(d1, d2, "table gradient {batch}×{length} of {vocab}");
+        }
+    }
+}
