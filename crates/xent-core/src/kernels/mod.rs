@@ -17,6 +17,8 @@
 //!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
 //! - [`token_conv1d`]: the same convolution over embedded tokens, from the batch's distinct
 //!   tokens, without the embedding's output (`token_conv` docs);
+//! - [`embedding`]: Burn's lookup, whose dense table gradient is written across the pool instead
+//!   of zero-filled and scattered on the calling thread (`embedding` module docs);
 //! - [`conv1d_cl`]: a 1-D convolution channels-last in and out, any stride and padding, as one
 //!   GEMM per group of samples over a view of their input, no im2col (`conv_cl` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
