@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv1d_pool;
-use super::embedding;
 use super::conv_cl::{self, ClShape};
 use super::conv_nlc::{self, NlcShape};
+use super::embedding;
 use super::linear::{self, LinearShape};
 use super::logit_loss::{self, LogitLoss};
 use super::max_pool::{self, PoolShape};
@@ -32,6 +32,11 @@ fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
         return None;
     }
     Some(if t.as_slice::<f32>().is_some() { t.clone() } else { t.to_contiguous() })
+}
+
+/// `ids` as a contiguous tensor, for the kernels that read it as an `i64` or `i32` slice.
+fn contiguous_ids(ids: &FlexTensor) -> FlexTensor {
+    if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() }
 }
 
 /// `t` as an `f32` tensor that owns exactly its elements, contiguously (for in-place updates;
@@ -205,7 +210,7 @@ impl XentOps for Flex {
         };
         let (ts, ws, is) = (tc.shape(), wc.shape(), ids.shape());
         let s = TokenShape { batch: is[0], length: is[1], vocab: ts[0], channels_in: ts[1], channels_out: ws[0], kernel: ws[2] };
-        let ic = if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() };
+        let ic = contiguous_ids(&ids);
         let (t, w, b) = (slice(&tc), slice(&wc), slice(&bc));
         let out = match ic.dtype() {
             DType::I64 => token_conv::forward(&s, ic.as_slice::<i64>().expect("contiguous"), t, w, b, relu, pool),
@@ -460,7 +465,7 @@ impl XentGrads for Flex {
         let Some(gc) = contiguous_f32(&output_grad) else {
             return Flex::embedding_backward(table, output_grad, ids);
         };
-        let ic = if ids.as_slice::<i64>().is_some() || ids.as_slice::<i32>().is_some() { ids.clone() } else { ids.to_contiguous() };
+        let ic = contiguous_ids(&ids);
         let grad = match ic.dtype() {
             DType::I64 => embedding::backward(vocab, dim, ic.as_slice::<i64>().expect("contiguous"), slice(&gc)),
             DType::I32 => embedding::backward(vocab, dim, ic.as_slice::<i32>().expect("contiguous"), slice(&gc)),
