@@ -9,6 +9,9 @@
 //!   is `1 / class frequency` normalised so that the weights average 1 over the samples
 //!   (`Σ_c n_c w_c = n`), which keeps the loss scale and hence the effective learning rate.
 //! - `InverseFrequency`: the raw `1 / frequency = n / n_c` (K times the balanced weights).
+//! - `Sqrt`: the square root of the balanced weights, renormalised to average 1 over the samples:
+//!   half-way (in log scale) between no weighting and `Balanced`, for strongly imbalanced data
+//!   where full balancing trades too much of the majority class.
 //! - `Manual`: one weight per class.
 //!
 //! Class weights affect the **training loss only**; the metrics are never weighted by them.
@@ -29,6 +32,8 @@ pub enum ClassWeighting {
     Balanced,
     /// `n / n_c`.
     InverseFrequency,
+    /// `√(n / (K · n_c))`, scaled so that the weights average 1 over the samples.
+    Sqrt,
     /// Given weights, one per class.
     Manual(Vec<f32>),
 }
@@ -69,6 +74,12 @@ impl ClassWeighting {
             Self::None => None,
             Self::Balanced => Some(inverse(k as f64)),
             Self::InverseFrequency => Some(inverse(1.0)),
+            Self::Sqrt => {
+                let root: Vec<f64> = counts.iter().map(|&c| if c == 0 { 0.0 } else { (n as f64 / (k as f64 * c as f64)).sqrt() }).collect();
+                let mass: f64 = counts.iter().zip(&root).map(|(&c, w)| c as f64 * w).sum();
+                let scale = if mass > 0.0 { n as f64 / mass } else { 1.0 };
+                Some(root.iter().map(|w| (w * scale) as f32).collect())
+            }
             Self::Manual(w) => {
                 if w.len() != k {
                     return Err(Error::InvalidArgument(format!(
@@ -104,6 +115,12 @@ mod tests {
         let total: f64 = counts.iter().zip(&w).map(|(&c, &w)| c as f64 * f64::from(w)).sum();
         assert!((total - 12.0).abs() < 1e-5);
         assert!(ClassWeighting::Manual(vec![1.0]).weights(&counts).is_err());
+        // Sqrt: √[1, 2, 2/3] renormalised to Σ n_c w_c = n; the ratios are the roots of balanced's.
+        let s = ClassWeighting::Sqrt.weights(&counts).unwrap().unwrap();
+        let mass: f64 = counts.iter().zip(&s).map(|(&c, &w)| c as f64 * f64::from(w)).sum();
+        assert!((mass - 12.0).abs() < 1e-4, "{mass}");
+        assert!((f64::from(s[1] / s[0]) - 2f64.sqrt()).abs() < 1e-5);
+        assert!((f64::from(s[2] / s[0]) - (2.0f64 / 3.0).sqrt()).abs() < 1e-5);
         assert!(ClassWeighting::None.weights(&counts).unwrap().is_none());
     }
 

@@ -146,6 +146,11 @@ impl TrainConfig {
         if let LrSchedule::Step { every: 0, .. } = self.schedule {
             return bad("a step schedule needs every ≥ 1".into());
         }
+        if let LrSchedule::Cosine { epochs, floor } = self.schedule
+            && (epochs == 0 || !(0.0..=1.0).contains(&floor))
+        {
+            return bad(format!("a cosine schedule needs epochs ≥ 1 and a floor in [0, 1], not {epochs} and {floor}"));
+        }
         self.optimizer.validate()
     }
 }

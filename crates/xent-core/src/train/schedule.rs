@@ -1,4 +1,5 @@
-//! Learning-rate schedules applied per epoch: constant, step, and Keras's `ReduceLROnPlateau`.
+//! Learning-rate schedules applied per epoch: constant, step, cosine annealing, and Keras's
+//! `ReduceLROnPlateau`.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,15 @@ pub enum LrSchedule {
         every: usize,
         /// Multiplicative factor γ.
         gamma: f64,
+    },
+    /// Cosine annealing per epoch (Loshchilov & Hutter 2017, without restarts):
+    /// `η · (floor + (1 − floor) · ½ (1 + cos(π · epoch / epochs)))`, epochs counted from 0, so the
+    /// first epoch runs at η and the rate falls towards `η · floor`; past `epochs` it stays at the floor.
+    Cosine {
+        /// Epochs over which the rate falls (the run's epoch count, ≥ 1).
+        epochs: usize,
+        /// Final fraction of the base rate, in [0, 1].
+        floor: f64,
     },
     /// Keras's `ReduceLROnPlateau`: after `patience` epochs without an improvement of `monitor`
     /// by more than `min_delta`, multiply the rate by `factor` (not below `min_lr`), then wait
@@ -69,6 +79,10 @@ impl ScheduleState {
         match *schedule {
             LrSchedule::Constant => base,
             LrSchedule::Step { every, gamma } => base * gamma.powi((epoch / every.max(1)) as i32),
+            LrSchedule::Cosine { epochs, floor } => {
+                let t = (epoch as f64 / epochs.max(1) as f64).min(1.0);
+                base * (floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+            }
             LrSchedule::Plateau { .. } => self.lr,
         }
     }
@@ -110,6 +124,19 @@ mod tests {
         let st = ScheduleState::new(0.1);
         let lrs: Vec<f64> = (0..5).map(|e| st.lr_for_epoch(&s, 0.1, e)).collect();
         assert_eq!(lrs, vec![0.1, 0.1, 0.05, 0.05, 0.025]);
+    }
+
+    #[test]
+    fn cosine_schedule_falls_from_the_base_rate_to_the_floor() {
+        let s = LrSchedule::Cosine { epochs: 4, floor: 0.0 };
+        let st = ScheduleState::new(0.1);
+        let lrs: Vec<f64> = (0..6).map(|e| st.lr_for_epoch(&s, 0.1, e)).collect();
+        let expect = [0.1, 0.1 * (0.5 + 0.5 * 0.5f64.sqrt()), 0.05, 0.1 * (0.5 - 0.5 * 0.5f64.sqrt()), 0.0, 0.0];
+        for (a, b) in lrs.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-12, "{lrs:?}");
+        }
+        let floored = LrSchedule::Cosine { epochs: 2, floor: 0.1 };
+        assert!((st.lr_for_epoch(&floored, 1.0, 1) - 0.55).abs() < 1e-12);
     }
 
     #[test]
