@@ -25,6 +25,7 @@
 //! the data; runs whose data checksums differ are never compared.
 
 pub mod plan;
+pub mod cv;
 pub mod results;
 
 use std::time::Instant;
@@ -33,6 +34,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use plan::Plan;
+pub use cv::{CvConfig, CvSummary};
 pub use results::{ConfigStats, Experiment, Figures, RunArtifacts};
 
 use crate::artifacts::{self, DataInfo, OpenMode, RunDir};
@@ -57,8 +59,10 @@ pub trait ModelConfig: Serialize {
 pub struct Split<D> {
     /// Training samples.
     pub train: D,
-    /// Validation samples: early stopping, and the temperature fit.
-    pub valid: D,
+    /// Validation samples: early stopping, and the temperature fit. `None` when the final model
+    /// trains on every training sample for a fixed number of epochs (chosen by cross-validation
+    /// beforehand): no early stopping then, and no temperature fit.
+    pub valid: Option<D>,
     /// Test samples, measured once per run with the final weights. Without one, the headline
     /// figures and the calibration "after" figures are on the validation split (optimistic).
     pub test: Option<D>,
@@ -71,7 +75,12 @@ pub struct Split<D> {
 impl<D> Split<D> {
     /// A split without test data or class names.
     pub fn new(train: D, valid: D, data: DataInfo) -> Self {
-        Self { train, valid, test: None, data, class_names: Vec::new() }
+        Self { train, valid: Some(valid), test: None, data, class_names: Vec::new() }
+    }
+
+    /// A split without validation data: the runs train on all of `train` for the plan's epochs.
+    pub fn without_validation(train: D, data: DataInfo) -> Self {
+        Self { train, valid: None, test: None, data, class_names: Vec::new() }
     }
 
     /// Adds a test split.
@@ -199,9 +208,12 @@ where
             .with_model_config(model)
             .with_data_info(split.data.clone())
             .with_class_names(split.class_names.clone())
-            .fit(|d| model.init(outputs, d), &split.train, Some(&split.valid))
+            .fit(|d| model.init(outputs, d), &split.train, split.valid.as_ref())
             .map_err(|e| Error::Mismatch(format!("{tag} ({}): {e}", run.path().display())))?;
-        let mut parts = vec![("valid", &split.valid)];
+        let mut parts = Vec::new();
+        if let Some(v) = &split.valid {
+            parts.push(("valid", v));
+        }
         if let Some(t) = &split.test {
             parts.push(("test", t));
         }
@@ -213,9 +225,16 @@ where
             artifacts::write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
             saved.push((z, data.targets().labels()));
         }
-        let eval_name = if split.test.is_some() { "test" } else { "validation" };
-        if let (Some(vl), Some(el)) = (&saved[0].1, &saved[saved.len() - 1].1) {
-            let cal = temperature_scale(loss, (&saved[0].0, vl), (&saved[saved.len() - 1].0, el), eval_name)?;
+        let eval_name = match (&split.test, &split.valid) {
+            (Some(_), _) => "test",
+            (None, Some(_)) => "validation",
+            (None, None) => "training",
+        };
+        if split.valid.is_none() {
+            // No held-out data to fit a temperature on: the marker still says the run finished.
+            artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
+        } else if let (Some((vz, Some(vl))), Some((ez, Some(el)))) = (saved.first(), saved.last()) {
+            let cal = temperature_scale(loss, (vz, vl), (ez, el), eval_name)?;
             artifacts::write_json(&run.file("calibration.json"), &cal)?;
         } else {
             // Multi-label targets: no temperature scaling; the marker still says the run finished.

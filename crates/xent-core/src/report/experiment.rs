@@ -154,6 +154,19 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
         panels.push(ReliabilityPanel { caption: format!("{l}: before (T = 1)"), ece: pooled_ece(&before), bins: before });
         panels.push(ReliabilityPanel { caption: format!("{l}: after (mean T = {t_mean:.2})"), ece: pooled_ece(&after), bins: after });
     }
+    if panels.is_empty() {
+        // No temperature fitted (the final runs train on every training sample): the
+        // reliability of the evaluated split as trained.
+        for &l in &m.losses {
+            let runs = by_loss(l);
+            let owned: Vec<Vec<ReliabilityBin>> = runs.iter().map(|r| r.figures().evaluation.reliability).filter(|b| !b.is_empty()).collect();
+            if owned.len() != runs.len() || owned.is_empty() {
+                continue;
+            }
+            let pooled = pool_bins(&owned.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            panels.push(ReliabilityPanel { caption: format!("{l} (no temperature fitted)"), ece: pooled_ece(&pooled), bins: pooled });
+        }
+    }
     if !panels.is_empty() {
         let p = dir.join("reliability.svg");
         plots::reliability(&p, &format!("Reliability diagrams ({split} split, pooled over seeds)"), &panels, 2)?;
