@@ -9,6 +9,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use xent_core::train::SavedRun;
 use xent_core::{ModelConfig, RunDir};
+use xent_ecg::rr::RrScaler;
 use xent_ecg::{BeatSource, Cnn1dConfig, EcgDataConfig};
 use xent_resnet::ResNet1dConfig;
 
@@ -21,6 +22,8 @@ pub struct EcgExperimentData {
     pub model: String,
     /// How beats were cut and split.
     pub data: EcgDataConfig,
+    /// The RR scaler fitted on the training beats.
+    pub rr_scaler: RrScaler,
 }
 
 /// The sidecar file name in an ECG experiment directory.
@@ -59,7 +62,9 @@ pub struct PredictArgs {
     /// ECG run: folder holding the records.
     #[arg(long, default_value = "datasets/mitdb")]
     data: PathBuf,
-    /// ECG run: where to write the probabilities (`N × K` f4 `.npy`, readable by `xent score`).
+    /// ECG run: where to write the probabilities (`N × K` f4 `.npy`, columns in the class order
+    /// N, S, V, F, then Q where the run has it; readable by `xent score`). Beside it,
+    /// `<stem>.beats.csv` names each row's beat: `record,sample,symbol,class`.
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -73,11 +78,28 @@ fn ecg_sidecar(run: &Path) -> Result<EcgExperimentData> {
     serde_json::from_str(&text).with_context(|| format!("{}", path.display()))
 }
 
-/// Beats of `records` cut as the experiment cut them (no split).
+/// Beats of `records` cut, filtered to the class set and RR-scaled as the experiment's (no split).
 fn ecg_beats(side: &EcgExperimentData, dir: &Path, records: &[String]) -> Result<BeatSource> {
-    let names: Vec<&str> = records.iter().map(String::as_str).collect();
-    let db = xent_ecg::mitdb::load_records(dir, &names, &xent_ecg::ReadConfig::default())?;
-    Ok(BeatSource::new(db.beats(&side.data.window)?))
+    let data = EcgDataConfig { dir: dir.to_path_buf(), records: Some(records.to_vec()), beats_per_record: None, ..side.data.clone() };
+    let loaded = data.beats()?;
+    Ok(BeatSource::new(loaded.beats).with_rr_scaler(side.rr_scaler).with_classes(side.data.classes.len()))
+}
+
+/// `p.npy` → `p.beats.csv`.
+fn beats_csv_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map_or_else(|| "predictions".into(), |s| s.to_string_lossy().into_owned());
+    out.with_file_name(format!("{stem}.beats.csv"))
+}
+
+/// One row per beat of `data`: `record,sample,symbol,class`.
+fn write_beats_csv(path: &Path, data: &BeatSource) -> Result<()> {
+    let set = data.beats();
+    let mut text = String::from("record,sample,symbol,class\n");
+    for (i, b) in set.beats.iter().enumerate() {
+        text.push_str(&format!("{},{},{},{}\n", set.record_of(i).unwrap_or(""), b.sample, b.symbol(), b.class));
+    }
+    xent_core::artifacts::write_atomic(path, text.as_bytes())?;
+    Ok(())
 }
 
 /// A loaded ECG network (boxed: the two differ much in size).
@@ -142,6 +164,8 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
         EcgNet::Resnet(m) => saved.predict(m.as_ref(), &data, &device)?,
     };
     xent_core::artifacts::write_npy(&out, &probabilities)?;
-    println!("{} beats x {} outputs written to {}", probabilities.rows(), probabilities.cols(), out.display());
+    let csv = beats_csv_path(&out);
+    write_beats_csv(&csv, &data)?;
+    println!("{} beats x {} outputs written to {} (beats: {})", probabilities.rows(), probabilities.cols(), out.display(), csv.display());
     Ok(())
 }

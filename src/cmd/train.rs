@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use xent_core::LossConfig;
-use xent_core::experiment::{Plan, compare_losses};
-use xent_core::train::{ClassWeighting, EarlyStopping, Monitor, OptimizerConfig, TrainConfig};
-use xent_ecg::beats::BeatWindow;
-use xent_ecg::{Cnn1dConfig, EcgDataConfig, Patients};
+use xent_core::experiment::{CvSummary, Experiment, Plan, Split as ExperimentSplit, compare_losses};
+use xent_core::train::{ClassWeighting, LrSchedule, OptimizerConfig, TrainConfig};
+use xent_ecg::beats::{BeatWindow, Normalize};
+use xent_ecg::aami_report::aami_markdown;
+use xent_ecg::{BeatSource, ClassSet, Cnn1dConfig, EcgDataConfig, Patients, baseline};
 use xent_resnet::ResNet1dConfig;
 
 use super::text;
@@ -59,12 +60,42 @@ pub enum WeightsArg {
     None,
     /// `n / (K · n_c)`, scikit-learn's "balanced".
     Balanced,
+    /// The square root of the balanced weights, renormalised (half-way in log scale).
+    Sqrt,
+}
+
+/// The classes learned.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassesArg {
+    /// AAMI N, S, V, F (Q beats counted and left out).
+    Nsvf,
+    /// All five AAMI classes.
+    Nsvfq,
+}
+
+/// Learning-rate schedule.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleArg {
+    /// The base rate throughout.
+    Constant,
+    /// Cosine annealing from the base rate towards zero over the run's epochs.
+    Cosine,
+}
+
+/// Amplitude normalisation of the beat windows.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NormalizeArg {
+    /// Divide by the record's median beat amplitude (keeps amplitude relative to the patient).
+    Record,
+    /// Z-score every beat on its own.
+    Zscore,
 }
 
 /// Arguments of `xent train ecg`.
 #[derive(Args, Debug)]
 #[command(after_help = "Runs go to OUT/<config>/seed-<s>/; OUT/report.md and OUT/*.svg compare the \
-configurations. Re-running the same command skips finished runs and resumes unfinished ones.")]
+configurations. With --cv K the folds go to OUT/cv/fold-<k>/ and the summary to OUT/cv/cv.md. \
+Re-running the same command skips finished runs and resumes unfinished ones.")]
 pub struct TrainEcgArgs {
     /// Network.
     #[arg(long, value_enum, default_value = "cnn")]
@@ -76,14 +107,17 @@ pub struct TrainEcgArgs {
     #[arg(long, value_delimiter = ',', default_value = "categorical,binary,softmax-binary")]
     losses: Vec<String>,
     /// Number of seeds (0..N); every configuration runs every seed.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = DEFAULT_SEEDS)]
     seeds: u64,
-    /// Maximum epochs per run (early stopping on validation macro-F1 may end a run sooner).
-    #[arg(long, default_value_t = 4)]
+    /// Epochs per run. The default was chosen by 5-fold patient-grouped cross-validation on DS1
+    /// (`--cv 5 --epochs 12`, docs/ecg-results.md).
+    #[arg(long, default_value_t = DEFAULT_EPOCHS)]
     epochs: usize,
-    /// Early-stopping patience in epochs (0 turns early stopping off).
-    #[arg(long, default_value_t = 2)]
-    patience: usize,
+    /// Cross-validate on the training side only (DS1, grouped by patient; intra: stratified beat
+    /// folds) with K folds instead of training the final models: prints and saves the per-epoch
+    /// validation curve, pooled out-of-fold figures and the epoch count they choose.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
     /// Mini-batch size (default: 64; 16 with --seed-setup).
     #[arg(long)]
     batch_size: Option<usize>,
@@ -96,6 +130,25 @@ pub struct TrainEcgArgs {
     /// Class weights in the loss.
     #[arg(long, value_enum, default_value = "none")]
     class_weights: WeightsArg,
+    /// Learning-rate schedule (cosine: annealed over --epochs).
+    #[arg(long, value_enum, default_value = "constant")]
+    schedule: ScheduleArg,
+    /// Classes learned.
+    #[arg(long, value_enum, default_value = "nsvf")]
+    classes: ClassesArg,
+    /// Beat amplitude normalisation (`cnn`, `resnet`, `resnet-deep`; `cnn-plain` keeps z-scores).
+    #[arg(long, value_enum, default_value = "record")]
+    normalize: NormalizeArg,
+    /// Add to every beat its difference from the record's median beat as a second channel
+    /// (`cnn`, `resnet`, `resnet-deep`).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
+    template_difference: bool,
+    /// Leave the RR features out of the network.
+    #[arg(long)]
+    no_rr: bool,
+    /// `cnn`: flatten the last block's features instead of pooling them over time.
+    #[arg(long)]
+    flatten: bool,
     /// Only these MIT-BIH records (comma-separated), e.g. for a quick look.
     #[arg(long, value_delimiter = ',')]
     records: Vec<String>,
@@ -113,6 +166,11 @@ pub struct TrainEcgArgs {
     quiet: bool,
 }
 
+/// Seeds of `xent train ecg` by default: enough for a verdict (docs/ecg-results.md).
+const DEFAULT_SEEDS: u64 = 5;
+/// Epochs of `xent train ecg` by default, as chosen by DS1 cross-validation.
+const DEFAULT_EPOCHS: usize = 6;
+
 fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     let losses: Vec<LossConfig> = args
         .losses
@@ -125,7 +183,14 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     let window = match args.model {
         // 187 samples as the seed's Kaggle-style beats: 125 Hz, 0.5 s before and 1 s from the R peak.
         EcgModel::CnnPlain => BeatWindow { before: 62, after: 125, target_fs: Some(125.0), ..BeatWindow::default() },
-        _ => EcgDataConfig::default_window(),
+        _ => BeatWindow {
+            normalize: match args.normalize {
+                NormalizeArg::Record => Normalize::RecordReference,
+                NormalizeArg::Zscore => Normalize::ZScore,
+            },
+            template_difference: args.template_difference,
+            ..EcgDataConfig::default_window()
+        },
     };
     let data = EcgDataConfig {
         dir: args.data.clone(),
@@ -136,12 +201,12 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
             ParadigmArg::Inter => Patients::Inter,
             ParadigmArg::Intra => Patients::Intra,
         },
+        classes: match args.classes {
+            ClassesArg::Nsvf => ClassSet::Nsvf,
+            ClassesArg::Nsvfq => ClassSet::Nsvfq,
+        },
         ..EcgDataConfig::default()
     };
-    eprintln!("loading beats from {} …", args.data.display());
-    let loaded = data.load().with_context(|| format!("loading {}", args.data.display()))?;
-    eprintln!("{}", loaded.description);
-
     let optimizer = if args.seed_setup {
         OptimizerConfig::sgd_momentum(args.lr.unwrap_or(0.003), 0.7, false)
     } else {
@@ -154,8 +219,12 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         class_weight: match args.class_weights {
             WeightsArg::None => ClassWeighting::None,
             WeightsArg::Balanced => ClassWeighting::Balanced,
+            WeightsArg::Sqrt => ClassWeighting::Sqrt,
         },
-        early_stopping: (args.patience > 0).then(|| EarlyStopping::new(Monitor::ValMacroF1, args.patience)),
+        schedule: match args.schedule {
+            ScheduleArg::Constant => LrSchedule::Constant,
+            ScheduleArg::Cosine => LrSchedule::Cosine { epochs: args.epochs.max(1), floor: 0.0 },
+        },
         ..TrainConfig::default()
     };
     let split_name = match args.split {
@@ -164,21 +233,73 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     };
     let model_name = args.model.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/ecg/{model_name}-{split_name}")));
-    let plan = Plan::seeds(args.seeds).with_losses(losses).with_train(train).in_dir(&out).quiet(args.quiet);
-    // What `xent eval` / `xent predict` need to cut new beats as these were cut.
+    let (length, channels) = (window.length(), window.channels_for(1));
+    let rr = !args.no_rr;
+    let model = match args.model {
+        EcgModel::Cnn => EcgNetConfig::Cnn(
+            Cnn1dConfig::new().with_length(length).with_channels(channels).with_rr_features(rr).with_global_pool(!args.flatten),
+        ),
+        EcgModel::CnnPlain => EcgNetConfig::Cnn(Cnn1dConfig::plain().with_length(length)),
+        EcgModel::Resnet => {
+            EcgNetConfig::Resnet(ResNet1dConfig::small().with_length(length).with_channels(channels).with_rr_features(rr))
+        }
+        EcgModel::ResnetDeep => {
+            EcgNetConfig::Resnet(ResNet1dConfig::hannun2019().with_length(length).with_channels(channels).with_rr_features(rr))
+        }
+    };
+    let plan = Plan::seeds(args.seeds).with_losses(losses).with_train(train).quiet(args.quiet);
+    eprintln!("loading beats from {} …", args.data.display());
+
+    if let Some(k) = args.cv {
+        let cv_dir = out.join("cv");
+        let folds = data.load_cv(k).with_context(|| format!("loading {}", args.data.display()))?;
+        let mut experiments = Vec::with_capacity(k);
+        for (f, fold) in folds.iter().enumerate() {
+            eprintln!("{}", fold.description);
+            let dir = cv_dir.join(format!("fold-{}", f + 1));
+            experiments.push(model.compare_losses(&fold.split, &plan.clone().in_dir(&dir))?);
+        }
+        let summary = CvSummary::from_folds(&experiments)?;
+        summary.write(&cv_dir)?;
+        println!("{}", summary.to_markdown());
+        println!("cross-validation: {}", cv_dir.join("cv.md").display());
+        return Ok(());
+    }
+
+    let loaded = data.load().with_context(|| format!("loading {}", args.data.display()))?;
+    eprintln!("{}", loaded.description);
+    // What `xent eval` / `xent predict` need to cut and scale new beats as these were.
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let side = super::run::EcgExperimentData { model: model_name.clone(), data: data.clone() };
+    let side = super::run::EcgExperimentData { model: model_name.clone(), data: data.clone(), rr_scaler: loaded.rr_scaler };
     xent_core::artifacts::write_json(&out.join(super::run::ECG_SIDECAR), &side)?;
-    let length = window.length();
-    let experiment = match args.model {
-        EcgModel::Cnn => compare_losses(&Cnn1dConfig::new().with_length(length), &loaded.split, &plan),
-        EcgModel::CnnPlain => compare_losses(&Cnn1dConfig::plain().with_length(length), &loaded.split, &plan),
-        EcgModel::Resnet => compare_losses(&ResNet1dConfig::small().with_length(length), &loaded.split, &plan),
-        EcgModel::ResnetDeep => compare_losses(&ResNet1dConfig::hannun2019().with_length(length), &loaded.split, &plan),
-    }?;
+    let experiment = model.compare_losses(&loaded.split, &plan.in_dir(&out))?;
     for c in &experiment.comparisons {
         println!("{}: {}", c.metric, c.verdict);
     }
+    let test = loaded.split.test.as_ref().context("the final split has no test side")?;
+    let baselines = vec![
+        ("always N (baseline)".to_owned(), baseline::always_n(test)),
+        ("logistic regression on RR features (baseline)".to_owned(), baseline::rr_logistic(&loaded.split.train, test)?),
+    ];
+    let aami = aami_markdown(&experiment, test.beats(), &loaded.split.class_names, &baselines)?;
+    xent_core::artifacts::write_atomic(&out.join("aami.md"), aami.as_bytes())?;
+    println!("\n{aami}");
     println!("report: {}", out.join("report.md").display());
+    println!("AAMI figures: {}", out.join("aami.md").display());
     Ok(())
+}
+
+/// The network of an ECG experiment.
+enum EcgNetConfig {
+    Cnn(Cnn1dConfig),
+    Resnet(ResNet1dConfig),
+}
+
+impl EcgNetConfig {
+    fn compare_losses(&self, split: &ExperimentSplit<BeatSource>, plan: &Plan) -> Result<Experiment> {
+        Ok(match self {
+            Self::Cnn(c) => compare_losses(c, split, plan)?,
+            Self::Resnet(c) => compare_losses(c, split, plan)?,
+        })
+    }
 }

@@ -10,7 +10,7 @@ use xent_ecg::{Cnn1dConfig, EcgDataConfig};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: Vec<String> = std::env::args().skip(1).collect();
     let data = EcgDataConfig { records: (!records.is_empty()).then_some(records), ..EcgDataConfig::default() };
-    let split = data.load()?.split; // DS1 → DS2 (de Chazal 2004), validation = a fold of DS1 records
+    let split = data.load()?.split; // train on all of DS1, test on DS2 (de Chazal 2004), no validation
     let plan = Plan::seeds(2).with_train(TrainConfig { epochs: 3, batch_size: 64, ..Default::default() });
     let experiment = compare_losses(&Cnn1dConfig::new(), &split, &plan.in_dir("runs/ecg-example"))?;
     for c in &experiment.comparisons {

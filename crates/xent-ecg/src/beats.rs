@@ -8,7 +8,7 @@ use crate::annotation;
 use crate::error::{EcgError, Result};
 use crate::filter;
 use crate::record::Record;
-use crate::rr::{self, RrFeatures};
+use crate::rr::{self, RrFeatures, RrWindows};
 
 /// Which signals of a record become the channels of a beat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,11 @@ pub enum Normalize {
     ZScore,
     /// Scale the window to [0, 1] (the Kaggle "ECG heartbeat" CSV convention).
     MinMax,
+    /// Divide every window of a record by that record's reference amplitude: the median
+    /// peak-to-peak amplitude of its beat windows, per channel. Keeps the beats' amplitudes
+    /// relative to the patient's usual beat (what separates V and F beats from N across
+    /// patients), where [`Normalize::ZScore`] removes them.
+    RecordReference,
 }
 
 /// How beats are cut from records.
@@ -50,8 +55,21 @@ pub struct BeatWindow {
     pub bandpass: Option<(f64, f64)>,
     /// Per-beat normalisation. Default: [`Normalize::ZScore`].
     pub normalize: Normalize,
-    /// Beats in the local-RR average window. Default: 10 (de Chazal 2004).
+    /// Beats in the local-RR average windows. Default: 10 (de Chazal 2004).
     pub rr_local_window: usize,
+    /// Beats in the causal running RR average. Default: 300 (about five minutes).
+    #[serde(default = "default_running_window")]
+    pub rr_running_window: usize,
+    /// Add, for every channel, a second one: the beat minus the record's template (the
+    /// sample-wise median of all the record's beat windows, after normalisation). Most beats of
+    /// any patient are normal, so the difference shows how far a beat departs from that
+    /// patient's usual beat. Default: `false`.
+    #[serde(default)]
+    pub template_difference: bool,
+}
+
+fn default_running_window() -> usize {
+    RrWindows::default().running
 }
 
 impl Default for BeatWindow {
@@ -65,6 +83,8 @@ impl Default for BeatWindow {
             bandpass: None,
             normalize: Normalize::ZScore,
             rr_local_window: 10,
+            rr_running_window: default_running_window(),
+            template_difference: false,
         }
     }
 }
@@ -79,6 +99,11 @@ impl BeatWindow {
     /// Window length in samples.
     pub fn length(&self) -> usize {
         self.before + self.after
+    }
+
+    /// Channels per beat for a record with `signals` selected signals.
+    pub fn channels_for(&self, signals: usize) -> usize {
+        if self.template_difference { 2 * signals } else { signals }
     }
 
     fn check(&self) -> Result<()> {
@@ -189,7 +214,7 @@ impl BeatSet {
         let n_out = traces.first().map_or(0, Vec::len);
         let beat_ann: Vec<_> = annotations.iter().filter(|a| a.is_beat()).collect();
         let positions: Vec<i64> = beat_ann.iter().map(|a| a.sample).collect();
-        let rr = rr::rr_features(&positions, fs, window.rr_local_window);
+        let rr = rr::rr_features(&positions, fs, RrWindows { local: window.rr_local_window, running: window.rr_running_window });
         let len = window.length();
         let mut set = BeatSet::empty(chans.len(), len, out_fs);
         set.records.push(record.name.clone());
@@ -213,6 +238,13 @@ impl BeatSet {
                 normalize(&mut set.signals[from..], window.normalize);
             }
             set.beats.push(BeatInfo { record: 0, sample: a.sample, code: a.code, class, rr });
+        }
+        if window.normalize == Normalize::RecordReference {
+            scale_to_record_reference(&mut set.signals, chans.len(), len);
+        }
+        if window.template_difference {
+            set.signals = with_template_difference(&set.signals, chans.len(), len);
+            set.channels = 2 * chans.len();
         }
         Ok(set)
     }
@@ -308,7 +340,7 @@ pub fn normalize(w: &mut [f32], how: Normalize) {
         return;
     }
     match how {
-        Normalize::None => {}
+        Normalize::None | Normalize::RecordReference => {}
         Normalize::ZScore => {
             let n = w.len() as f64;
             let mean = w.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
@@ -326,6 +358,61 @@ pub fn normalize(w: &mut [f32], how: Normalize) {
             }
         }
     }
+}
+
+/// Divides each channel of the windows `[n, channels, length]` by its median peak-to-peak
+/// amplitude over the `n` windows (left as they are when that median is 0).
+fn scale_to_record_reference(signals: &mut [f32], channels: usize, length: usize) {
+    let beat = channels * length;
+    if beat == 0 || signals.is_empty() {
+        return;
+    }
+    for c in 0..channels {
+        let mut spans: Vec<f32> = signals
+            .chunks_exact(beat)
+            .map(|w| {
+                let x = &w[c * length..(c + 1) * length];
+                x.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)) - x.iter().fold(f32::INFINITY, |a, &v| a.min(v))
+            })
+            .collect();
+        spans.sort_unstable_by(f32::total_cmp);
+        let reference = spans[spans.len() / 2];
+        if !(reference > 0.0 && reference.is_finite()) {
+            continue;
+        }
+        for w in signals.chunks_exact_mut(beat) {
+            for v in &mut w[c * length..(c + 1) * length] {
+                *v /= reference;
+            }
+        }
+    }
+}
+
+/// The windows `[n, channels, length]` followed, per beat, by their differences from the
+/// sample-wise median window: `[n, 2 · channels, length]`.
+fn with_template_difference(signals: &[f32], channels: usize, length: usize) -> Vec<f32> {
+    let beat = channels * length;
+    if beat == 0 {
+        return Vec::new();
+    }
+    let n = signals.len() / beat;
+    let mut template = vec![0f32; beat];
+    let mut column = Vec::with_capacity(n);
+    for (j, t) in template.iter_mut().enumerate() {
+        column.clear();
+        column.extend(signals.chunks_exact(beat).map(|w| w[j]));
+        if column.is_empty() {
+            break;
+        }
+        let mid = column.len() / 2;
+        *t = *column.select_nth_unstable_by(mid, f32::total_cmp).1;
+    }
+    let mut out = Vec::with_capacity(2 * signals.len());
+    for w in signals.chunks_exact(beat) {
+        out.extend_from_slice(w);
+        out.extend(w.iter().zip(&template).map(|(v, t)| v - t));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -384,6 +471,32 @@ mod tests {
         r.annotations = None;
         let e = BeatSet::from_record(&r, &BeatWindow::default()).unwrap_err().to_string();
         assert!(e.contains("no annotations"), "{e}");
+    }
+
+    #[test]
+    fn record_reference_divides_by_the_median_span() {
+        let w = BeatWindow { before: 3, after: 4, remove_baseline: false, normalize: Normalize::None, ..BeatWindow::default() };
+        let raw = BeatSet::from_record(&toy_record(), &w).unwrap();
+        let w = BeatWindow { normalize: Normalize::RecordReference, ..w };
+        let scaled = BeatSet::from_record(&toy_record(), &w).unwrap();
+        // Both windows of the ramp span 0.06 mV; the median span is 0.06.
+        for (a, b) in raw.signals.iter().zip(&scaled.signals) {
+            assert!((a / 0.06 - b).abs() < 1e-4, "{a} / 0.06 vs {b}");
+        }
+        let mut two = vec![0.0, 2.0, 0.0, 4.0, 0.0, 6.0];
+        scale_to_record_reference(&mut two, 1, 2);
+        assert_eq!(two, vec![0.0, 0.5, 0.0, 1.0, 0.0, 1.5]);
+    }
+
+    #[test]
+    fn template_difference_is_the_distance_from_the_median_beat() {
+        // Three one-channel beats of two samples; the median beat is [1, 10].
+        let out = with_template_difference(&[0.0, 10.0, 1.0, 12.0, 5.0, 9.0], 1, 2);
+        assert_eq!(out, vec![0.0, 10.0, -1.0, 0.0, 1.0, 12.0, 0.0, 2.0, 5.0, 9.0, 4.0, -1.0]);
+        let w = BeatWindow { before: 3, after: 4, remove_baseline: false, normalize: Normalize::None, template_difference: true, ..BeatWindow::default() };
+        let s = BeatSet::from_record(&toy_record(), &w).unwrap();
+        assert_eq!((s.channels, w.channels_for(1)), (2, 2));
+        assert_eq!(s.window(0).unwrap().len(), 14);
     }
 
     #[test]

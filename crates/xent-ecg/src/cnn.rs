@@ -1,6 +1,7 @@
-//! The 1D-CNN for heartbeats: convolution blocks (optional batch norm, max-pooling), optional RR
-//! features concatenated before a dense head. It emits logits; the loss configuration of the
-//! training engine decides the head (softmax or sigmoids).
+//! The 1D-CNN for heartbeats: convolution blocks (optional batch norm, max-pooling), global
+//! average and max pooling over time (or a flatten), and the RR features through a small dense
+//! branch joined before the dense head. It emits logits; the loss configuration of the training
+//! engine decides the head (softmax or sigmoids).
 
 use burn::nn::{PaddingConfig1d, Relu};
 use burn::prelude::*;
@@ -21,8 +22,8 @@ pub struct Cnn1dConfig {
     /// Samples per beat window. Default 128 (180 Hz, 250 ms before to 461 ms after the R peak).
     #[config(default = 128)]
     pub length: usize,
-    /// Number of classes. Default 5 (AAMI N, S, V, F, Q).
-    #[config(default = 5)]
+    /// Number of classes. Default 4 (AAMI N, S, V, F).
+    #[config(default = 4)]
     pub num_classes: usize,
     /// Filters of each convolution block. Default `[16, 32, 64]`.
     #[config(default = "vec![16, 32, 64]")]
@@ -45,9 +46,17 @@ pub struct Cnn1dConfig {
     /// Dropout before the output layer. Default 0.3.
     #[config(default = 0.3)]
     pub dropout: f64,
-    /// Concatenate the 4 RR-interval features before the dense head. Default true.
+    /// Join the patient-relative RR features ([`RR_FEATURES`]) before the dense head. Default true.
     #[config(default = true)]
     pub rr_features: bool,
+    /// Units of the RR branch, a dense layer with ReLU the RR features pass through before they
+    /// join (0: they join as they are). Default 16.
+    #[config(default = 16)]
+    pub rr_hidden: usize,
+    /// Pool the last block's features over time, average and maximum per filter (true), or
+    /// flatten them (false). Default true.
+    #[config(default = true)]
+    pub global_pool: bool,
 }
 
 /// One convolution block: conv → (batch norm) → ReLU → max-pool.
@@ -75,10 +84,12 @@ impl ConvBlock {
 #[derive(Module, Debug)]
 pub struct Cnn1d {
     blocks: Vec<ConvBlock>,
+    rr_fc: Option<Linear>,
     fc1: Linear,
     dropout: Dropout,
     fc2: Linear,
     rr_features: bool,
+    global_pool: bool,
 }
 
 impl Cnn1dConfig {
@@ -96,10 +107,20 @@ impl Cnn1dConfig {
             .with_hidden(128)
             .with_dropout(0.0)
             .with_rr_features(false)
+            .with_global_pool(false)
     }
 
-    /// Length of the flattened convolution output.
+    /// Length of the pooled (or flattened) convolution output.
     pub fn flat_len(&self) -> usize {
+        let filters = self.filters.last().copied().unwrap_or(self.channels);
+        if self.global_pool {
+            return if self.time_len() == 0 { 0 } else { 2 * filters };
+        }
+        self.time_len() * filters
+    }
+
+    /// Time steps after the last block.
+    fn time_len(&self) -> usize {
         let mut len = self.length;
         for &k in &self.kernel_sizes {
             if !self.same_padding {
@@ -107,7 +128,7 @@ impl Cnn1dConfig {
             }
             len /= self.pool.max(1);
         }
-        len * self.filters.last().copied().unwrap_or(self.channels)
+        len
     }
 
     /// Checks the configuration.
@@ -153,13 +174,20 @@ impl Cnn1dConfig {
                 }
             })
             .collect();
-        let rr = if self.rr_features { RR_FEATURES } else { 0 };
+        let rr_fc = (self.rr_features && self.rr_hidden > 0).then(|| LinearConfig::new(RR_FEATURES, self.rr_hidden).init(device));
+        let rr = match (self.rr_features, self.rr_hidden) {
+            (false, _) => 0,
+            (true, 0) => RR_FEATURES,
+            (true, h) => h,
+        };
         Cnn1d {
             blocks,
+            rr_fc,
             fc1: LinearConfig::new(self.flat_len() + rr, self.hidden).init(device),
             dropout: DropoutConfig::new(self.dropout).init(),
             fc2: LinearConfig::new(self.hidden, self.num_classes).init(device),
             rr_features: self.rr_features,
+            global_pool: self.global_pool,
         }
     }
 }
@@ -169,7 +197,7 @@ impl Cnn1d {
     ///
     /// # Shapes
     /// - `signals`: `[batch, channels, length]`
-    /// - `rr`: `[batch, 4]` (used when the model was built with RR features)
+    /// - `rr`: `[batch, RR_FEATURES]` (used when the model was built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
         let mut x = signals;
@@ -187,8 +215,18 @@ impl Cnn1d {
                 }
             }
         }
-        let x: Tensor<2> = x.flatten(1, 2);
-        let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };
+        let x: Tensor<2> = if self.global_pool {
+            let avg: Tensor<2> = x.clone().mean_dim(2).flatten(1, 2);
+            let max: Tensor<2> = x.max_dim(2).flatten(1, 2);
+            Tensor::cat(vec![avg, max], 1)
+        } else {
+            x.flatten(1, 2)
+        };
+        let x = match (&self.rr_fc, self.rr_features) {
+            (Some(fc), _) => Tensor::cat(vec![x, fc.forward_relu(rr)], 1),
+            (None, true) => Tensor::cat(vec![x, rr], 1),
+            (None, false) => x,
+        };
         let x = self.fc1.forward_relu(x);
         self.fc2.forward(self.dropout.forward(x))
     }
@@ -209,14 +247,16 @@ mod tests {
     #[test]
     fn shapes_of_default_and_plain() {
         let device = xent_core::default_device();
-        for config in [Cnn1dConfig::new(), Cnn1dConfig::plain()] {
+        for config in [Cnn1dConfig::new(), Cnn1dConfig::plain(), Cnn1dConfig::new().with_global_pool(false).with_rr_hidden(0)] {
             let model = config.init(&device);
             let x = Tensor::<3>::zeros([3, 1, config.length], &device);
             let rr = Tensor::<2>::zeros([3, RR_FEATURES], &device);
-            assert_eq!(model.forward(x, rr).dims(), [3, 5]);
+            assert_eq!(model.forward(x, rr).dims(), [3, 4]);
         }
         // The plain network flattens 64 × 43 = 2752 values, as the Keras original.
         assert_eq!(Cnn1dConfig::plain().flat_len(), 2752);
+        // The default pools 64 filters by average and maximum.
+        assert_eq!(Cnn1dConfig::new().flat_len(), 128);
     }
 
     #[test]

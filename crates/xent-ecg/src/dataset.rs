@@ -9,14 +9,14 @@ use burn::prelude::*;
 
 use crate::beats::BeatSet;
 use crate::error::EcgError;
-use crate::rr::{RR_FEATURES, RrScale};
+use crate::rr::{RR_FEATURES, RrScaler};
 
 /// One beat as a model input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BeatItem {
     /// The window, `channels · length` values (channel-major).
     pub signal: Vec<f32>,
-    /// RR features in the dataset's [`RrScale`].
+    /// Patient-relative RR features, scaled with the dataset's [`RrScaler`].
     pub rr: [f32; RR_FEATURES],
     /// AAMI class index (N 0, S 1, V 2, F 3, Q 4).
     pub label: i64,
@@ -26,18 +26,18 @@ pub struct BeatItem {
 #[derive(Clone, Debug)]
 pub struct BeatDataset {
     set: Arc<BeatSet>,
-    rr_scale: RrScale,
+    rr_scaler: RrScaler,
 }
 
 impl BeatDataset {
-    /// Wraps a beat set; RR features in the default scale ([`RrScale::RecordRelative`]).
+    /// Wraps a beat set; RR features unscaled ([`RrScaler::default`]).
     pub fn new(set: impl Into<Arc<BeatSet>>) -> Self {
-        Self { set: set.into(), rr_scale: RrScale::default() }
+        Self { set: set.into(), rr_scaler: RrScaler::default() }
     }
 
-    /// Sets the RR feature scale.
-    pub fn with_rr_scale(mut self, scale: RrScale) -> Self {
-        self.rr_scale = scale;
+    /// Scales the RR features with `scaler` (fitted on the training beats).
+    pub fn with_rr_scaler(mut self, scaler: RrScaler) -> Self {
+        self.rr_scaler = scaler;
         self
     }
 
@@ -57,7 +57,7 @@ impl Dataset<BeatItem> for BeatDataset {
         let (Some(w), Some(b)) = (self.set.window(index), self.set.beats.get(index)) else {
             return Err(DatasetError::new(EcgError::invalid("beat index", format!("{index} of {}", self.set.len()))));
         };
-        Ok(BeatItem { signal: w.to_vec(), rr: b.rr.to_array(self.rr_scale), label: b.class.index() as i64 })
+        Ok(BeatItem { signal: w.to_vec(), rr: self.rr_scaler.transform(&b.rr), label: b.class.index() as i64 })
     }
 
     fn len(&self) -> usize {
@@ -121,17 +121,20 @@ mod tests {
         set.records.push("r".into());
         for (k, class) in [AamiClass::V, AamiClass::N].into_iter().enumerate() {
             set.signals.extend((0..6).map(|i| (k * 10 + i) as f32));
-            set.beats.push(BeatInfo { record: 0, sample: k as i64, code: 5, class, rr: RrFeatures { pre: 0.5, post: 1.0, local: 0.75, average: 0.5 } });
+            set.beats.push(BeatInfo { record: 0, sample: k as i64, code: 5, class, rr: RrFeatures { pre: 0.5, post: 1.0, local: 0.75, average: 0.5, past_local: 0.5, running: 0.5 } });
         }
-        let ds = BeatDataset::new(set);
+        let ds = BeatDataset::new(set.clone());
         assert_eq!(ds.len(), 2);
         let it = ds.get(0).unwrap();
-        assert_eq!((it.label, it.rr), (2, [1.0, 2.0, 1.5, 0.5]));
+        assert_eq!((it.label, it.rr), (2, [1.0, 2.0, 1.0, 2.0, 1.0, 1.0]));
+        let scaler = RrScaler { median: [1.0; RR_FEATURES], iqr: [2.0; RR_FEATURES] };
+        let scaled = BeatDataset::new(set).with_rr_scaler(scaler).get(0).unwrap();
+        assert_eq!(scaled.rr, [0.0, 0.5, 0.0, 0.5, 0.0, 0.0]);
         assert!(ds.get(2).is_err());
         let items = vec![ds.get(0).unwrap(), ds.get(1).unwrap()];
         let b = ds.batcher().batch(items, &Device::default());
         assert_eq!(b.signals.dims(), [2, 2, 3]);
-        assert_eq!(b.rr.dims(), [2, 4]);
+        assert_eq!(b.rr.dims(), [2, RR_FEATURES]);
         assert_eq!(b.targets.dims(), [2]);
         let v: Vec<f32> = b.signals.into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(v[6..].to_vec(), vec![10.0, 11.0, 12.0, 13.0, 14.0, 15.0]);

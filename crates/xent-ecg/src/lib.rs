@@ -1,7 +1,8 @@
 //! ECG data for xent: a WFDB reader for the MIT-BIH Arrhythmia Database (`.hea`, `.dat` formats
-//! 212 and 16, `.atr`), R-peak-centred beat windows with AAMI classes and RR features, inter- and
-//! intra-patient splits, a Pan–Tompkins QRS detector, WAV (through `hound`) and the 187-column
-//! beat CSV, and a Burn dataset/batcher.
+//! 212 and 16, `.atr`), R-peak-centred beat windows with AAMI classes and patient-relative RR
+//! features, inter- and intra-patient splits, patient-grouped cross-validation folds, a
+//! Pan–Tompkins QRS detector, WAV (through `hound`) and the 187-column beat CSV, and a Burn
+//! dataset/batcher.
 //!
 //! ```no_run
 //! use xent_ecg::{beats::BeatWindow, split::Split};
@@ -42,5 +43,8 @@ pub mod cnn;
 pub mod source;
 pub use cnn::{Cnn1d, Cnn1dConfig};
 pub use source::BeatSource;
+pub mod aami_report;
+pub mod baseline;
+pub mod folds;
 pub mod pipeline;
-pub use pipeline::{EcgDataConfig, EcgSplit, Patients};
+pub use pipeline::{ClassSet, EcgDataConfig, EcgSplit, LoadedBeats, Patients};

@@ -1,9 +1,11 @@
-//! The ECG pipeline's data side: MIT-BIH records → beats → a train / validation / test split for
-//! xent-core's experiments, with the data's SHA-256, and the 1D-CNN as an experiment model.
+//! The ECG pipeline's data side: MIT-BIH records → beats → the splits of an experiment, with the
+//! data's SHA-256, and the 1D-CNN as an experiment model.
 //!
-//! Validation data never comes from the test side: under the inter-patient paradigm it is a
-//! leave-records-out fold of the *training* records (so early stopping and the temperature fit
-//! see no test patient), under the intra-patient paradigm a stratified sample of training beats.
+//! Model selection never sees the test side. [`EcgDataConfig::load_cv`] makes cross-validation
+//! folds inside the training side only (DS1 under the inter-patient paradigm, grouped by patient);
+//! [`EcgDataConfig::load`] makes the final split: train on the whole training side for the epochs
+//! the folds chose, no validation, test once. The RR scaler is fitted on the training beats of
+//! each split.
 
 use std::path::PathBuf;
 
@@ -12,13 +14,16 @@ use serde::{Deserialize, Serialize};
 use xent_core::artifacts::{DataInfo, sha256_hex};
 use xent_core::experiment::{ModelConfig, Split as ExperimentSplit};
 
-use crate::beats::{BeatSet, BeatWindow};
+use crate::aami::{AamiClass, AamiCounts};
+use crate::beats::{BeatSet, BeatWindow, Normalize};
 use crate::cnn::{Cnn1d, Cnn1dConfig};
-use crate::error::Result;
+use crate::error::{EcgError, Result};
+use crate::folds::{group_folds, record_counts, stratified_folds};
 use crate::mitdb;
 use crate::record::ReadConfig;
+use crate::rr::RrScaler;
 use crate::source::BeatSource;
-use crate::split::{Paradigm, Split};
+use crate::split::Split;
 
 /// Which patients train and which test (the split paradigm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +35,38 @@ pub enum Patients {
     Intra,
 }
 
+/// The classes a model learns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassSet {
+    /// AAMI N, S, V, F. Q beats (8 in DS1, 7 in DS2 of MIT-BIH) are counted and left out of
+    /// training, testing and every metric, as in the inter-patient literature.
+    #[default]
+    Nsvf,
+    /// All five AAMI classes.
+    Nsvfq,
+}
+
+impl ClassSet {
+    /// Number of classes.
+    pub fn len(self) -> usize {
+        match self {
+            ClassSet::Nsvf => 4,
+            ClassSet::Nsvfq => AamiClass::COUNT,
+        }
+    }
+
+    /// Always false (a class set has at least four classes).
+    pub fn is_empty(self) -> bool {
+        false
+    }
+
+    /// Whether beats of `class` take part.
+    pub fn contains(self, class: AamiClass) -> bool {
+        class.index() < self.len()
+    }
+}
+
 /// Where the beats come from and how they are cut and split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EcgDataConfig {
@@ -38,17 +75,15 @@ pub struct EcgDataConfig {
     /// Only these records (all 48 when `None`). With a subset, the inter-patient split keeps
     /// DS1 records for training and DS2 records for test. Default `None`.
     pub records: Option<Vec<String>>,
-    /// Beat windows. Default: 180 Hz, 45 samples before and 83 from the R peak (250 ms + 461 ms,
-    /// 128 samples), baseline removed, z-scored.
+    /// Beat windows. Default: [`EcgDataConfig::default_window`].
     pub window: BeatWindow,
     /// Paradigm. Default inter-patient.
     pub paradigm: Patients,
+    /// Classes. Default N, S, V, F.
+    pub classes: ClassSet,
     /// Intra-patient: fraction of beats in test. Default 0.2.
     pub test_fraction: f64,
-    /// Validation: one fold in `validation_folds` of the training records (inter) or this
-    /// fraction's worth of training beats (intra, `1 / validation_folds`). Default 5.
-    pub validation_folds: usize,
-    /// Seed of the intra-patient split and of the validation fold. Default 0.
+    /// Seed of the intra-patient split and folds. Default 0.
     pub split_seed: u64,
     /// Keep only the first this many beats of each record (a quick look, or a test). Default
     /// `None`: every beat.
@@ -62,36 +97,46 @@ impl Default for EcgDataConfig {
             records: None,
             window: Self::default_window(),
             paradigm: Patients::Inter,
+            classes: ClassSet::default(),
             test_fraction: 0.2,
-            validation_folds: 5,
             split_seed: 0,
             beats_per_record: None,
         }
     }
 }
 
-/// The loaded split with its description.
+/// One split of an experiment, ready for [`xent_core::experiment::compare_losses`].
 #[derive(Debug, Clone)]
 pub struct EcgSplit {
-    /// Train / validation / test sources, data info and class names, ready for
-    /// [`xent_core::experiment::compare_losses`].
+    /// Train / validation / test sources, data info and class names.
     pub split: ExperimentSplit<BeatSource>,
-    /// One line per side saying which records and paradigm, for reports.
+    /// One line saying which records and paradigm, for reports.
     pub description: String,
+    /// The RR scaler, fitted on this split's training beats (what `xent predict` applies).
+    pub rr_scaler: RrScaler,
+}
+
+/// The beats of an experiment before splitting.
+#[derive(Debug, Clone)]
+pub struct LoadedBeats {
+    /// Beats of the classes taken part, on both sides.
+    pub beats: BeatSet,
+    /// Beats left out because their class is not in the class set (per AAMI class).
+    pub left_out: AamiCounts,
 }
 
 impl EcgDataConfig {
-    /// The default beat window (see [`EcgDataConfig::window`]).
+    /// The default beat window: 180 Hz, 45 samples before and 83 from the R peak (250 ms +
+    /// 461 ms, 128 samples), baseline removed, scaled by the record's reference amplitude.
     pub fn default_window() -> BeatWindow {
-        BeatWindow { before: 45, after: 83, target_fs: Some(180.0), ..BeatWindow::default() }
+        BeatWindow { before: 45, after: 83, target_fs: Some(180.0), normalize: Normalize::RecordReference, ..BeatWindow::default() }
     }
 
-    /// Loads the records, cuts the beats and splits them.
+    /// Loads the records and cuts the beats of the class set.
     ///
     /// # Errors
-    /// Reading a record (naming the file), or a split that cannot be made (e.g. too few records
-    /// for the validation folds).
-    pub fn load(&self) -> Result<EcgSplit> {
+    /// Reading a record (naming the file).
+    pub fn beats(&self) -> Result<LoadedBeats> {
         let db = match &self.records {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -100,42 +145,122 @@ impl EcgDataConfig {
             None => mitdb::load(&self.dir)?,
         };
         let mut beats = db.beats(&self.window)?;
+        if self.paradigm == Patients::Inter {
+            // Only DS1 and DS2 take part (the paced records belong to neither).
+            let (ds1, ds2) = side_records(&beats);
+            let names: Vec<&str> = ds1.iter().chain(&ds2).map(String::as_str).collect();
+            beats = beats.subset(&beats.indices_of_records(&names));
+        }
         if let Some(limit) = self.beats_per_record {
             beats = first_beats_per_record(&beats, limit);
         }
-        let (train_all, test, test_desc) = match self.paradigm {
+        let keep: Vec<usize> = (0..beats.len()).filter(|&i| self.classes.contains(beats.beats[i].class)).collect();
+        let left_out = AamiCounts::count(beats.beats.iter().map(|b| b.class).filter(|&c| !self.classes.contains(c)));
+        if keep.len() < beats.len() {
+            beats = beats.subset(&keep);
+        }
+        Ok(LoadedBeats { beats, left_out })
+    }
+
+    /// The training and test sides (DS1 / DS2, or the intra-patient split) and their description.
+    fn sides(&self, beats: &BeatSet) -> Result<(BeatSet, BeatSet, String)> {
+        let s = match self.paradigm {
             Patients::Inter => {
-                let (ds1, ds2) = side_records(&beats);
-                let s = beats.split(Split::Records { train: ds1, test: ds2 })?;
-                (s.train, s.test, s.description)
+                let (ds1, ds2) = side_records(beats);
+                beats.split(Split::Records { train: ds1, test: ds2 })?
             }
-            Patients::Intra => {
-                let s = beats.split(Split::IntraPatient { test_fraction: self.test_fraction, seed: self.split_seed })?;
-                (s.train, s.test, s.description)
-            }
+            Patients::Intra => beats.split(Split::IntraPatient { test_fraction: self.test_fraction, seed: self.split_seed })?,
         };
-        let folds = self.validation_folds.max(2);
-        let inner = match self.paradigm {
-            Patients::Inter => train_all.split(Split::LeaveRecordsOut { folds, fold: 0, seed: self.split_seed })?,
-            Patients::Intra => train_all.split(Split::IntraPatient {
-                test_fraction: 1.0 / folds as f64,
-                seed: self.split_seed.wrapping_add(1),
-            })?,
+        let d = match self.paradigm {
+            Patients::Inter => "inter-patient DS1 → DS2 (de Chazal 2004)".to_owned(),
+            Patients::Intra => s.description.clone(),
         };
-        debug_assert!(self.paradigm == Patients::Intra || inner.paradigm == Paradigm::InterPatient);
+        Ok((s.train, s.test, d))
+    }
+
+    /// The final split: every beat of the training side trains (no validation: the epochs and
+    /// other choices come from [`EcgDataConfig::load_cv`]), the test side is scored once.
+    ///
+    /// # Errors
+    /// Reading a record, or an empty side.
+    pub fn load(&self) -> Result<EcgSplit> {
+        let loaded = self.beats()?;
+        let (train, test, desc) = self.sides(&loaded.beats)?;
+        if train.is_empty() || test.is_empty() {
+            return Err(EcgError::invalid("split", format!("{desc}: {} training and {} test beats", train.len(), test.len())));
+        }
+        let rr_scaler = RrScaler::fit(train.beats.iter().map(|b| &b.rr));
         let description = format!(
-            "{test_desc}; validation: {} ({} train / {} validation / {} test beats)",
-            inner.description,
-            inner.train.len(),
-            inner.test.len(),
-            test.len()
+            "{desc}: {} training beats ({} records), {} test beats ({} records){}",
+            train.len(),
+            train.records.len(),
+            test.len(),
+            test.records.len(),
+            self.left_out_note(&loaded.left_out)
         );
-        let sha256 = checksum(&[&inner.train, &inner.test, &test], self);
-        let data = DataInfo { source: format!("{} ({description})", self.dir.display()), sha256 };
-        let split = ExperimentSplit::new(BeatSource::new(inner.train), BeatSource::new(inner.test), data)
-            .with_test(BeatSource::new(test))
-            .with_class_names(BeatSource::class_names());
-        Ok(EcgSplit { split, description })
+        let data = DataInfo { source: format!("{} ({description})", self.dir.display()), sha256: checksum(&[&train, &test], self) };
+        let source = |set: BeatSet| BeatSource::new(set).with_rr_scaler(rr_scaler).with_classes(self.classes.len());
+        let train = source(train);
+        let names = train.class_names();
+        let split = ExperimentSplit::without_validation(train, data).with_test(source(test)).with_class_names(names);
+        Ok(EcgSplit { split, description, rr_scaler })
+    }
+
+    /// `folds` cross-validation splits of the training side only (the test side is never
+    /// loaded into them): patient-grouped under the inter-patient paradigm
+    /// ([`group_folds`]), stratified by class under the intra-patient one. Each split trains on
+    /// the other folds and validates on its own; none has test data.
+    ///
+    /// # Errors
+    /// Reading a record, or too few records (beats) for the folds.
+    pub fn load_cv(&self, folds: usize) -> Result<Vec<EcgSplit>> {
+        let loaded = self.beats()?;
+        let (train_all, _, desc) = self.sides(&loaded.beats)?;
+        let fold_beats: Vec<(Vec<usize>, String)> = match self.paradigm {
+            Patients::Inter => group_folds(&record_counts(&train_all), folds)?
+                .into_iter()
+                .map(|recs| {
+                    let names: Vec<&str> = recs.iter().map(String::as_str).collect();
+                    (train_all.indices_of_records(&names), format!("records {}", recs.join(",")))
+                })
+                .collect(),
+            Patients::Intra => stratified_folds(&train_all, folds, self.split_seed.wrapping_add(1))?
+                .into_iter()
+                .map(|idx| {
+                    let n = idx.len();
+                    (idx, format!("{n} beats stratified by class"))
+                })
+                .collect(),
+        };
+        let mut out = Vec::with_capacity(folds);
+        for (f, (valid_idx, what)) in fold_beats.iter().enumerate() {
+            let mut in_fold = vec![false; train_all.len()];
+            for &i in valid_idx {
+                in_fold[i] = true;
+            }
+            let train_idx: Vec<usize> = (0..train_all.len()).filter(|&i| !in_fold[i]).collect();
+            let (train, valid) = (train_all.subset(&train_idx), train_all.subset(valid_idx));
+            let rr_scaler = RrScaler::fit(train.beats.iter().map(|b| &b.rr));
+            let description = format!(
+                "{desc}, cross-validation on the training side, fold {}/{folds}: validation {what} ({} training / {} validation beats){}",
+                f + 1,
+                train.len(),
+                valid.len(),
+                self.left_out_note(&loaded.left_out)
+            );
+            let data = DataInfo { source: format!("{} ({description})", self.dir.display()), sha256: checksum(&[&train, &valid], self) };
+            let source = |set: BeatSet| BeatSource::new(set).with_rr_scaler(rr_scaler).with_classes(self.classes.len());
+            let train = source(train);
+            let names = train.class_names();
+            let split = ExperimentSplit::new(train, source(valid), data).with_class_names(names);
+            out.push(EcgSplit { split, description, rr_scaler });
+        }
+        Ok(out)
+    }
+
+    fn left_out_note(&self, left_out: &AamiCounts) -> String {
+        let n = left_out.total();
+        if n == 0 { String::new() } else { format!("; {n} Q beats left out ({left_out})") }
     }
 }
 

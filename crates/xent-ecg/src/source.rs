@@ -1,5 +1,5 @@
-//! Beats as a data source of xent-core's training engine: batches of windows and RR features on a
-//! device, AAMI class indices as targets.
+//! Beats as a data source of xent-core's training engine: batches of windows and scaled
+//! patient-relative RR features on a device, AAMI class indices as targets.
 
 use std::sync::Arc;
 
@@ -10,28 +10,41 @@ use xent_core::train::DataSource;
 use crate::aami::AamiClass;
 use crate::beats::BeatSet;
 use crate::dataset::BeatBatch;
-use crate::rr::{RR_FEATURES, RrScale};
+use crate::rr::{RR_FEATURES, RrScaler};
 
 /// A [`BeatSet`] the training engine can draw batches from.
 #[derive(Clone, Debug)]
 pub struct BeatSource {
     set: Arc<BeatSet>,
     targets: Targets,
-    rr_scale: RrScale,
+    rr_scaler: RrScaler,
+    classes: usize,
 }
 
 impl BeatSource {
-    /// Wraps a beat set; RR features in the default scale ([`RrScale::RecordRelative`]).
+    /// Wraps a beat set: all five AAMI classes, RR features unscaled ([`RrScaler::default`]).
     pub fn new(set: impl Into<Arc<BeatSet>>) -> Self {
         let set = set.into();
         let targets = Targets::Labels(set.beats.iter().map(|b| b.class.index() as u32).collect());
-        Self { set, targets, rr_scale: RrScale::default() }
+        Self { set, targets, rr_scaler: RrScaler::default(), classes: AamiClass::COUNT }
     }
 
-    /// Sets the RR feature scale.
-    pub fn with_rr_scale(mut self, scale: RrScale) -> Self {
-        self.rr_scale = scale;
+    /// Scales the RR features with `scaler` (fitted on the training beats).
+    pub fn with_rr_scaler(mut self, scaler: RrScaler) -> Self {
+        self.rr_scaler = scaler;
         self
+    }
+
+    /// Declares the first `classes` AAMI classes (4: N, S, V, F without Q). The beats must not
+    /// hold a later class.
+    pub fn with_classes(mut self, classes: usize) -> Self {
+        self.classes = classes.clamp(1, AamiClass::COUNT);
+        self
+    }
+
+    /// The RR scaler in use.
+    pub fn rr_scaler(&self) -> &RrScaler {
+        &self.rr_scaler
     }
 
     /// The underlying beats.
@@ -39,9 +52,9 @@ impl BeatSource {
         &self.set
     }
 
-    /// The AAMI class names, in class-index order.
-    pub fn class_names() -> Vec<String> {
-        AamiClass::ALL.iter().map(|c| c.to_string()).collect()
+    /// The declared class names, in class-index order.
+    pub fn class_names(&self) -> Vec<String> {
+        AamiClass::ALL.iter().take(self.classes).map(|c| c.to_string()).collect()
     }
 }
 
@@ -57,7 +70,7 @@ impl DataSource for BeatSource {
     }
 
     fn declared_classes(&self) -> Option<usize> {
-        Some(AamiClass::COUNT)
+        Some(self.classes)
     }
 
     fn batch(&self, indices: &[usize], device: &Device) -> xent_core::Result<BeatBatch> {
@@ -72,7 +85,7 @@ impl DataSource for BeatSource {
                 return Err(xent_core::Error::Mismatch(format!("beat {i} of {} requested", self.set.len())));
             };
             signals.extend_from_slice(window);
-            rr.extend_from_slice(&beat.rr.to_array(self.rr_scale));
+            rr.extend_from_slice(&self.rr_scaler.transform(&beat.rr));
             labels.push(beat.class.index() as i64);
         }
         Ok(BeatBatch {

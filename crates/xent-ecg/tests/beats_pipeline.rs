@@ -46,7 +46,7 @@ fn two_channel_beats_through_the_dataloader() {
         let b = batch.unwrap();
         let [bs, c, l] = b.signals.dims();
         assert_eq!((c, l), (2, 256));
-        assert_eq!(b.rr.dims(), [bs, 4]);
+        assert_eq!(b.rr.dims(), [bs, xent_ecg::rr::RR_FEATURES]);
         assert_eq!(b.targets.dims(), [bs]);
         seen += bs;
     }
