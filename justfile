@@ -11,14 +11,20 @@ test:
     cargo test --workspace
 
 # Extra arguments go to `xent train ecg` (see `cargo run -- train ecg --help`).
-# The main job: 1D-CNN on MIT-BIH beats (DS1 → DS2), three loss configurations × 2 seeds, report.
+# The main job: 1D-CNN on MIT-BIH beats (train on all of DS1 → test on DS2), three loss configurations
+# × 5 seeds, AAMI figures with two baselines, report (docs/ecg-results.md).
 train-ecg *args:
     cargo run --quiet -- train ecg {{args}}
 
-# The multi-seed study: both networks, both paradigms, 5 seeds, up to 10 epochs (hours on 2 cores).
+# Model selection on DS1 only: 5-fold patient-grouped cross-validation (pooled out-of-fold figures,
+# per-epoch validation curves) of the default settings; runs/ecg/cnn-inter/cv/cv.md.
+train-ecg-cv *args:
+    cargo run --quiet -- train ecg --cv 5 --seeds 1 {{args}}
+
+# Both networks, both paradigms, 10 seeds each (about an hour on 2 cores).
 train-ecg-full:
     for model in cnn resnet; do for split in inter intra; do \
-        cargo run --quiet -- train ecg --model $model --split $split --seeds 5 --epochs 10 --patience 3 --quiet \
+        cargo run --quiet -- train ecg --model $model --split $split --seeds 10 --quiet \
             --out runs/ecg-full/$model-$split; done; done
 
 # Plain CNN (5 seeds, the seed's SGD) and ResNet (3 seeds), categorical vs binary cross-entropy.
@@ -31,9 +37,10 @@ train-ecg-seed:
 
 # Arguments pick the rest, e.g. `just train-text --corpus r52 --model linear --seeds 0,1,2 --experiment --name r52-linear`
 # (logistic regression on TF-IDF, docs/text-results.md's accurate model: 50 s; `--model mlp`, `--model kim` for the others).
-# Text topic CNNs: R8, the seed question's CNN, three loss configurations, 1 seed (30 s measured).
+# Text topic CNNs: R8, the question's CNN, three loss configurations × 5 seeds, then logistic
+# regression on TF-IDF on the same split as the reference.
 train-text *args:
-    cargo run --quiet -- train text --resume {{args}}
+    cargo run --quiet -- train text --resume --reference linear {{args}}
 
 # MNIST uses the first 12,000 training images × 3 Adamax epochs (+ 2 Adam epochs); see docs/repro.md.
 # The three published cases: MNIST CNN, Pima, softmax temperature (2 min 15 s measured); runs/repro/report.md.

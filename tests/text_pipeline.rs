@@ -38,7 +38,7 @@ fn train(args: &[&str]) {
 fn r8_slice_under_every_configuration_then_predict() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--corpus", "r8", "--model", "seed", "--limit", "300", "--runs", runs, "--name", "r8-e2e"]);
+    train(&["--seeds", "0", "--corpus", "r8", "--model", "seed", "--limit", "300", "--runs", runs, "--name", "r8-e2e"]);
     let dir = tmp.path().join("text/r8-e2e");
     let summary = read(&dir.join("summary.json"));
     assert_eq!(summary["n_train"], 300);
@@ -81,7 +81,7 @@ fn r8_slice_under_every_configuration_then_predict() {
 fn r90_slice_binary_and_forced_categorical() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--corpus", "r90", "--model", "kim", "--limit", "300", "--runs", runs, "--name", "r90-e2e"]);
+    train(&["--seeds", "0", "--corpus", "r90", "--model", "kim", "--limit", "300", "--runs", runs, "--name", "r90-e2e"]);
     let dir = tmp.path().join("text/r90-e2e");
     let summary = read(&dir.join("summary.json"));
     let rows = summary["runs"].as_array().unwrap();
@@ -128,7 +128,7 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
     // Single-label, through xent-core's experiments.
-    train(&["--corpus", "r8", "--model", "mlp", "--limit", "300", "--configs", "categorical,binary", "--experiment",
+    train(&["--seeds", "0", "--corpus", "r8", "--model", "mlp", "--limit", "300", "--configs", "categorical,binary", "--experiment",
         "--runs", runs, "--name", "r8-mlp"]);
     let dir = tmp.path().join("text/r8-mlp");
     let summary = read(&dir.join("summary.json"));
@@ -155,7 +155,7 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
     assert!(e.contains("text.json") && e.contains("TF-IDF"), "{e}");
 
     // Multi-label, through the plain loop with thresholds tuned on held-out bags.
-    train(&["--corpus", "r90", "--model", "mlp", "--limit", "300", "--configs", "binary", "--runs", runs, "--name", "r90-mlp"]);
+    train(&["--seeds", "0", "--corpus", "r90", "--model", "mlp", "--limit", "300", "--configs", "binary", "--runs", runs, "--name", "r90-mlp"]);
     let summary = read(&tmp.path().join("text/r90-mlp/summary.json"));
     let row = &summary["runs"][0];
     assert!(row["multilabel_tuned"]["micro_f1"].is_number());
@@ -201,7 +201,7 @@ fn optimizer_flags_start_from_the_networks_defaults() {
 fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--corpus", "r8", "--model", "linear", "--limit", "300", "--configs", "categorical,binary", "--experiment",
+    train(&["--seeds", "0", "--corpus", "r8", "--model", "linear", "--limit", "300", "--configs", "categorical,binary", "--experiment",
         "--runs", runs, "--name", "r8-linear"]);
     let dir = tmp.path().join("text/r8-linear");
     let summary_md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
@@ -215,4 +215,21 @@ fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
     let out = p.predict(&["crude oil prices rose", "zzqx"]).unwrap();
     assert!(!out[0].empty && out[1].empty && out[0].labels.len() == 1);
     assert_eq!(out[0].scores.len(), 8);
+}
+
+#[test]
+fn a_linear_reference_trains_on_the_same_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().to_str().unwrap();
+    train(&["--seeds", "0,1", "--corpus", "r8", "--model", "seed", "--limit", "300", "--configs", "categorical", "--runs", runs,
+            "--name", "r8-ref", "--reference", "linear"]);
+    let main = read(&tmp.path().join("text/r8-ref/summary.json"));
+    assert_eq!(main["runs"].as_array().unwrap().len(), 2);
+    let reference = read(&tmp.path().join("text/r8-ref-linear-reference/summary.json"));
+    assert_eq!(reference["model"], "linear");
+    assert_eq!((reference["n_train"].clone(), reference["n_test"].clone()), (main["n_train"].clone(), main["n_test"].clone()));
+    let rows = reference["runs"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["config"].as_str(), rows[0]["seed"].as_u64()), (Some("categorical"), Some(0)));
+    assert!(rows[0]["accuracy"].as_f64().is_some_and(|a| (0.0..=1.0).contains(&a)));
 }

@@ -28,8 +28,8 @@ pub struct TrainTextArgs {
     /// Loss configurations, comma-separated [default: the corpus's: all three; binary,categorical for r90].
     #[arg(long, value_delimiter = ',')]
     pub configs: Vec<String>,
-    /// Seeds, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "0")]
+    /// Seeds, comma-separated (five: enough to tell a difference of a point from seed noise).
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4")]
     pub seeds: Vec<u64>,
     /// Epochs per run [default: 5 for the CNNs, 15 for mlp, 40 for linear].
     #[arg(long)]
@@ -92,6 +92,11 @@ pub struct TrainTextArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// After the runs, train this reference model on the same corpus and split (categorical
+    /// cross-entropy, seed 0) and print its test accuracy beside theirs: `linear` (logistic
+    /// regression on TF-IDF), or `none`.
+    #[arg(long, default_value = "none", value_parser = ["linear", "none"])]
+    pub reference: String,
     /// Single-label corpora: run through xent-core's experiments (held-out validation, test
     /// measured once, statistics across seeds, temperature scaling, report.md with SVG plots);
     /// runs go to RUNS/text/NAME/[fold-F/]CONFIG/seed-S/.
@@ -180,6 +185,42 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
     let summary = pipeline::run(&plan).with_context(|| format!("text pipeline on {}", plan.corpus.name()))?;
     print!("{}", pipeline::report_markdown(&plan, &summary));
     println!("\nwritten: {}", plan.dir().display());
+    if args.reference == "linear" && plan.model != ModelKind::Linear {
+        let reference = TrainTextArgs {
+            model: "linear".into(),
+            configs: vec!["categorical".into()],
+            seeds: vec![0],
+            epochs: None,
+            batch_size: None,
+            optimizer: None,
+            lr: None,
+            momentum: None,
+            embed_dim: None,
+            sublinear_tf: None,
+            name: Some(format!("{}-linear-reference", plan.name)),
+            reference: "none".into(),
+            ..args.clone()
+        }
+        .plan()?;
+        let ref_summary =
+            pipeline::run(&reference).with_context(|| format!("the linear reference on {}", plan.corpus.name()))?;
+        let mean = |rows: &[&pipeline::RunRow]| {
+            let v: Vec<f64> = rows.iter().filter_map(|r| r.accuracy).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        println!("\nReference on the same test documents (accuracy, mean over runs):");
+        for config in &plan.configs {
+            let rows: Vec<&pipeline::RunRow> = summary.runs.iter().filter(|r| r.config == *config).collect();
+            if let Some(m) = mean(&rows) {
+                println!("  {} network, {config}: {:.2} % ({} runs)", plan.model.name(), 100.0 * m, rows.len());
+            }
+        }
+        let rows: Vec<&pipeline::RunRow> = ref_summary.runs.iter().collect();
+        if let Some(m) = mean(&rows) {
+            println!("  logistic regression on TF-IDF (linear), categorical, seed 0: {:.2} %", 100.0 * m);
+        }
+        println!("written: {}", reference.dir().display());
+    }
     Ok(())
 }
 

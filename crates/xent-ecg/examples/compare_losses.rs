@@ -12,7 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = EcgDataConfig { records: (!records.is_empty()).then_some(records), ..EcgDataConfig::default() };
     let split = data.load()?.split; // train on all of DS1, test on DS2 (de Chazal 2004), no validation
     let plan = Plan::seeds(2).with_train(TrainConfig { epochs: 3, batch_size: 64, ..Default::default() });
-    let experiment = compare_losses(&Cnn1dConfig::new(), &split, &plan.in_dir("runs/ecg-example"))?;
+    let model = Cnn1dConfig::new().with_channels(data.window.channels_for(1));
+    let experiment = compare_losses(&model, &split, &plan.in_dir("runs/ecg-example"))?;
     for c in &experiment.comparisons {
         println!("{}: {}", c.metric, c.verdict);
     }

@@ -108,6 +108,7 @@ impl Cnn1dConfig {
             .with_dropout(0.0)
             .with_rr_features(false)
             .with_global_pool(false)
+            .with_num_classes(5)
     }
 
     /// Length of the pooled (or flattened) convolution output.
@@ -251,7 +252,7 @@ mod tests {
             let model = config.init(&device);
             let x = Tensor::<3>::zeros([3, 1, config.length], &device);
             let rr = Tensor::<2>::zeros([3, RR_FEATURES], &device);
-            assert_eq!(model.forward(x, rr).dims(), [3, 4]);
+            assert_eq!(model.forward(x, rr).dims(), [3, config.num_classes]);
         }
         // The plain network flattens 64 × 43 = 2752 values, as the Keras original.
         assert_eq!(Cnn1dConfig::plain().flat_len(), 2752);

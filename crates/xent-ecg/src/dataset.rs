@@ -121,15 +121,15 @@ mod tests {
         set.records.push("r".into());
         for (k, class) in [AamiClass::V, AamiClass::N].into_iter().enumerate() {
             set.signals.extend((0..6).map(|i| (k * 10 + i) as f32));
-            set.beats.push(BeatInfo { record: 0, sample: k as i64, code: 5, class, rr: RrFeatures { pre: 0.5, post: 1.0, local: 0.75, average: 0.5, past_local: 0.5, running: 0.5 } });
+            set.beats.push(BeatInfo { record: 0, sample: k as i64, code: 5, class, rr: RrFeatures { pre: 0.5, post: 1.0, local: 0.75, average: 0.5, past_local: 0.5, running: 0.5, irregularity: 0.25 } });
         }
         let ds = BeatDataset::new(set.clone());
         assert_eq!(ds.len(), 2);
         let it = ds.get(0).unwrap();
-        assert_eq!((it.label, it.rr), (2, [1.0, 2.0, 1.0, 2.0, 1.0, 1.0]));
+        assert_eq!((it.label, it.rr), (2, [1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 0.5]));
         let scaler = RrScaler { median: [1.0; RR_FEATURES], iqr: [2.0; RR_FEATURES] };
         let scaled = BeatDataset::new(set).with_rr_scaler(scaler).get(0).unwrap();
-        assert_eq!(scaled.rr, [0.0, 0.5, 0.0, 0.5, 0.0, 0.0]);
+        assert_eq!(scaled.rr, [0.0, 0.5, 0.0, 0.5, 0.0, 0.0, -0.25]);
         assert!(ds.get(2).is_err());
         let items = vec![ds.get(0).unwrap(), ds.get(1).unwrap()];
         let b = ds.batcher().batch(items, &Device::default());

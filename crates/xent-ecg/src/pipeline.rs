@@ -127,9 +127,18 @@ pub struct LoadedBeats {
 
 impl EcgDataConfig {
     /// The default beat window: 180 Hz, 45 samples before and 83 from the R peak (250 ms +
-    /// 461 ms, 128 samples), baseline removed, scaled by the record's reference amplitude.
+    /// 461 ms, 128 samples), baseline removed, scaled by the record's reference amplitude, with
+    /// the difference from the record's median beat as a second channel (chosen by DS1
+    /// cross-validation, docs/ecg-results.md).
     pub fn default_window() -> BeatWindow {
-        BeatWindow { before: 45, after: 83, target_fs: Some(180.0), normalize: Normalize::RecordReference, ..BeatWindow::default() }
+        BeatWindow {
+            before: 45,
+            after: 83,
+            target_fs: Some(180.0),
+            normalize: Normalize::RecordReference,
+            template_difference: true,
+            ..BeatWindow::default()
+        }
     }
 
     /// Loads the records and cuts the beats of the class set.

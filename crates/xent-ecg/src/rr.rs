@@ -16,11 +16,11 @@
 use serde::{Deserialize, Serialize};
 
 /// Number of patient-relative RR features per beat ([`RrFeatures::relative`]).
-pub const RR_FEATURES: usize = 6;
+pub const RR_FEATURES: usize = 7;
 
 /// Names of the patient-relative features, in [`RrFeatures::relative`]'s order.
 pub const RR_FEATURE_NAMES: [&str; RR_FEATURES] =
-    ["pre/local", "post/local", "pre/running", "post/running", "local/running", "(post-pre)/running"];
+    ["pre/local", "post/local", "pre/running", "post/running", "local/running", "(post-pre)/running", "irregularity/local"];
 
 /// The RR features of one beat, in seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -38,6 +38,10 @@ pub struct RrFeatures {
     pub past_local: f32,
     /// Mean of the pre-RR intervals of the last `running_window` beats, this one included (causal).
     pub running: f32,
+    /// Mean absolute difference between successive pre-RR intervals over the last `local_window`
+    /// beats, this one included (causal): high in atrial fibrillation, where a short interval is
+    /// no sign of a premature beat.
+    pub irregularity: f32,
 }
 
 /// How [`RrFeatures::to_array`] presents de Chazal's four features.
@@ -65,11 +69,20 @@ impl RrFeatures {
 
     /// The patient-relative features, in [`RR_FEATURE_NAMES`]'s order: pre and post over the
     /// causal local mean, pre, post and the local mean over the causal running mean, and the
-    /// post − pre difference over the running mean (a premature beat's compensatory pause).
+    /// post − pre difference over the running mean (a premature beat's compensatory pause), and
+    /// the irregularity over the causal local mean.
     pub fn relative(&self) -> [f32; RR_FEATURES] {
         let l = positive_or_one(self.past_local);
         let r = positive_or_one(self.running);
-        [self.pre / l, self.post / l, self.pre / r, self.post / r, self.past_local / r, (self.post - self.pre) / r]
+        [
+            self.pre / l,
+            self.post / l,
+            self.pre / r,
+            self.post / r,
+            self.past_local / r,
+            (self.post - self.pre) / r,
+            self.irregularity / l,
+        ]
     }
 }
 
@@ -108,6 +121,12 @@ pub fn rr_features(beats: &[i64], fs: f64, windows: RrWindows) -> Vec<RrFeatures
         prefix[i + 1] = prefix[i] + f64::from(pre[i]);
     }
     let mean = |lo: usize, hi: usize| ((prefix[hi] - prefix[lo]) / (hi - lo).max(1) as f64) as f32;
+    // jumps[i] = |pre[i] − pre[i−1]| (0 for the first beat), summed in a prefix as well.
+    let mut jump_prefix = vec![0f64; n + 1];
+    for i in 0..n {
+        let jump = if i == 0 { 0.0 } else { f64::from((pre[i] - pre[i - 1]).abs()) };
+        jump_prefix[i + 1] = jump_prefix[i] + jump;
+    }
     let w = windows.local.max(1);
     let past = |i: usize, w: usize| mean((i + 1).saturating_sub(w), i + 1);
     (0..n)
@@ -122,6 +141,10 @@ pub fn rr_features(beats: &[i64], fs: f64, windows: RrWindows) -> Vec<RrFeatures
                 average,
                 past_local: past(i, w),
                 running: past(i, windows.running.max(1)),
+                irregularity: {
+                    let lo = (i + 1).saturating_sub(w);
+                    ((jump_prefix[i + 1] - jump_prefix[lo]) / (i + 1 - lo) as f64) as f32
+                },
             }
         })
         .collect()
@@ -199,8 +222,10 @@ mod tests {
         assert!((f[3].running - 4.0 / 3.0).abs() < 1e-6);
         let r = f[1].to_array(RrScale::RecordRelative);
         assert!((r[1] - 2.0 / avg).abs() < 1e-6);
-        // relative: beat 1 = [1/1, 2/1, 1/1, 2/1, 1/1, (2-1)/1].
-        assert_eq!(f[1].relative(), [1.0, 2.0, 1.0, 2.0, 1.0, 1.0]);
+        // irregularity over the last two beats: beat 2 = (|1 − 1| + |2 − 1|) / 2.
+        assert_eq!((f[1].irregularity, f[2].irregularity), (0.0, 0.5));
+        // relative: beat 1 = [1/1, 2/1, 1/1, 2/1, 1/1, (2-1)/1, 0/1].
+        assert_eq!(f[1].relative(), [1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 0.0]);
         assert_eq!(rr_features(&[5], 360.0, W), vec![RrFeatures::default()]);
     }
 

@@ -21,6 +21,7 @@ use crate::io::npy::{NpyValues, read_npy};
 use crate::loss::LossConfig;
 use crate::matrix::Matrix;
 use crate::stats::Summary;
+use crate::train::LrSchedule;
 
 /// One loss configuration across the folds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +55,12 @@ pub struct CvSummary {
     pub configs: Vec<CvConfig>,
     /// The epoch count with the highest validation macro-F1 averaged over every configuration,
     /// folds and seeds (one count for all configurations, so they train for the same budget).
+    /// Under a cosine schedule, the epochs trained: the rate is annealed over them, so an
+    /// intermediate epoch is not what a shorter run would give.
     pub chosen_epochs: usize,
+    /// Whether the runs annealed the learning rate over their epochs (cosine schedule).
+    #[serde(default)]
+    pub annealed: bool,
 }
 
 fn read_matrix(path: &Path) -> Result<Matrix> {
@@ -148,14 +154,20 @@ impl CvSummary {
             });
         }
         let epochs = configs.iter().map(|c| c.macro_f1_by_epoch.len()).min().unwrap_or(0);
-        let chosen_epochs = (0..epochs)
+        let annealed = matches!(first.manifest.train.schedule, LrSchedule::Cosine { .. });
+        let chosen_epochs = if annealed {
+            // An annealed run's intermediate epochs are not what a shorter run would give.
+            epochs
+        } else {
+            (0..epochs)
             .map(|e| (e, configs.iter().map(|c| c.macro_f1_by_epoch[e]).sum::<f64>()))
             .fold(None::<(usize, f64)>, |best, (e, v)| match best {
                 Some((_, b)) if b >= v => best,
                 _ => Some((e, v)),
             })
-            .map_or(1, |(e, _)| e + 1);
-        Ok(Self { folds: folds.len(), seeds: seeds.clone(), class_names: first.manifest.class_names.clone(), configs, chosen_epochs })
+            .map_or(1, |(e, _)| e + 1)
+        };
+        Ok(Self { folds: folds.len(), seeds: seeds.clone(), class_names: first.manifest.class_names.clone(), configs, chosen_epochs, annealed })
     }
 
     /// Reads the fold experiments under `dir` (`fold-1`, `fold-2`, …) and summarises them.
@@ -203,8 +215,14 @@ impl CvSummary {
             }
             out.push('\n');
         }
-        let _ = write!(out, "\nValidation macro-F1 after each epoch (%, mean over folds and seeds); the epoch count chosen is **{}**, \
-             the best mean over every configuration:\n\n| epoch |", self.chosen_epochs);
+        if self.annealed {
+            let _ = write!(out, "\nValidation macro-F1 after each epoch (%, mean over folds and seeds); the learning rate is annealed \
+                 over the {} epochs, so the figures above are those of the last one (the epoch count chosen is **{}**, the one \
+                 cross-validated):\n\n| epoch |", self.chosen_epochs, self.chosen_epochs);
+        } else {
+            let _ = write!(out, "\nValidation macro-F1 after each epoch (%, mean over folds and seeds); the epoch count chosen is **{}**, \
+                 the best mean over every configuration:\n\n| epoch |", self.chosen_epochs);
+        }
         for c in &self.configs {
             let _ = write!(out, " {} |", c.loss);
         }
