@@ -111,7 +111,8 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
         m.losses.iter().map(|&l| (l.name().to_string(), mean_history(&by_loss(l)))).collect();
     let (lc, ac) = curves(&series);
     let p = dir.join("learning_curves.svg");
-    plots::learning_curves(&p, &format!("Learning curves (mean of {} seeds per configuration)", exp.n_seeds()), &lc, &ac)?;
+    let validated = exp.runs.iter().any(|r| r.history.iter().any(|h| h.valid.is_some()));
+    plots::learning_curves(&p, &format!("Learning curves (mean of {} seeds per configuration)", exp.n_seeds()), &lc, &ac, validated)?;
     written.push(p);
 
     let bars: Vec<AccuracyBars> = exp

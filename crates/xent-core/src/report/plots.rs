@@ -127,7 +127,13 @@ fn curve_panel(path: &Path, area: &DrawingArea<SVGBackend, Shift>, caption: &str
         .y_label_area_size(62)
         .build_cartesian_2d(if max_epoch > 1.0 { 1.0..max_epoch } else { 0.5..1.5 }, lo..hi)
         .map_err(&e)?;
-    let fmt_y = |v: &f64| if percent { format!("{:.0} %", 100.0 * v) } else { format!("{v:.3}") };
+    // Enough decimals that neighbouring percentage labels differ on a narrow range.
+    let digits = match 100.0 * (hi - lo) {
+        r if r < 2.0 => 2,
+        r if r < 20.0 => 1,
+        _ => 0,
+    };
+    let fmt_y = |v: &f64| if percent { format!("{:.*} %", digits, 100.0 * v) } else { format!("{v:.3}") };
     chart
         .configure_mesh()
         .x_desc("epoch")
@@ -171,16 +177,22 @@ fn curve_panel(path: &Path, area: &DrawingArea<SVGBackend, Shift>, caption: &str
     Ok(())
 }
 
-/// Learning curves: loss (left) and true vs reported accuracy (right) per epoch.
+/// Learning curves: loss (left) and true vs reported accuracy (right) per epoch; the accuracy is
+/// that of the validation split, or of the training split for runs without one (`validated`).
 ///
 /// # Errors
 /// Drawing or writing fails.
-pub fn learning_curves(path: &Path, title: &str, loss: &[Curve], accuracy: &[Curve]) -> Result<()> {
+pub fn learning_curves(path: &Path, title: &str, loss: &[Curve], accuracy: &[Curve], validated: bool) -> Result<()> {
     svg(path, (1200, 520), |root| {
         let area = titled(path, root, title)?;
         let panels = area.split_evenly((1, 2));
-        curve_panel(path, &panels[0], "Loss (solid: training, dashed: validation)", "loss", loss, false)?;
-        curve_panel(path, &panels[1], "Validation accuracy (solid: true, dashed: Keras 2 reports)", "accuracy", accuracy, true)
+        let (loss_caption, acc_caption) = if validated {
+            ("Loss (solid: training, dashed: validation)", "Validation accuracy (solid: true, dashed: Keras 2 reports)")
+        } else {
+            ("Training loss (no validation split)", "Training accuracy (solid: true, dashed: Keras 2 reports)")
+        };
+        curve_panel(path, &panels[0], loss_caption, "loss", loss, false)?;
+        curve_panel(path, &panels[1], acc_caption, "accuracy", accuracy, true)
     })
 }
 

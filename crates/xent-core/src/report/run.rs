@@ -102,7 +102,8 @@ pub fn write_run_report(run: &RunArtifacts) -> Result<Vec<PathBuf>> {
 
     let lc = run.dir.join("learning_curves.svg");
     let (lcurves, acurves) = curves(&[(loss.name().to_string(), run.history.clone())]);
-    plots::learning_curves(&lc, &format!("Learning curves: {title}"), &lcurves, &acurves)?;
+    let validated = run.history.iter().any(|h| h.valid.is_some());
+    plots::learning_curves(&lc, &format!("Learning curves: {title}"), &lcurves, &acurves, validated)?;
     written.push(lc);
     if !e.confusion_matrix.is_empty() {
         let p = run.dir.join("confusion.svg");
