@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 const ARGS: &[&str] = &[
     "train", "ecg", "--records", "101,106,108,112,114,100,103", "--beats-per-record", "900", "--losses", "categorical",
-    "--seeds", "1", "--epochs", "5", "--patience", "0", "--quiet",
+    "--seeds", "1", "--epochs", "5", "--quiet",
 ];
 
 fn train(out: &Path) -> Command {

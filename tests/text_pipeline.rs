@@ -221,10 +221,13 @@ fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
 fn a_linear_reference_trains_on_the_same_split() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--seeds", "0,1", "--corpus", "r8", "--model", "seed", "--limit", "300", "--configs", "categorical", "--runs", runs,
+    train(&["--seeds", "0,1", "--corpus", "r8", "--model", "seed", "--limit", "300", "--configs", "categorical,binary", "--runs", runs,
             "--name", "r8-ref", "--reference", "linear"]);
     let main = read(&tmp.path().join("text/r8-ref/summary.json"));
-    assert_eq!(main["runs"].as_array().unwrap().len(), 2);
+    assert_eq!(main["runs"].as_array().unwrap().len(), 4);
+    // Two seeds per configuration: the report says whether their difference is beyond seed noise.
+    let report = std::fs::read_to_string(tmp.path().join("text/r8-ref/report.md")).unwrap();
+    assert!(report.contains("Is the difference real?") && report.contains("categorical − binary: difference"), "{report}");
     let reference = read(&tmp.path().join("text/r8-ref-linear-reference/summary.json"));
     assert_eq!(reference["model"], "linear");
     assert_eq!((reference["n_train"].clone(), reference["n_test"].clone()), (main["n_train"].clone(), main["n_test"].clone()));

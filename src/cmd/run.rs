@@ -156,6 +156,9 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
         bail!("an ECG run predicts the beats of --records (e.g. --records 100,101)");
     }
     let Some(out) = args.out else { bail!("an ECG run needs --out FILE.npy for the probabilities") };
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
     let saved = SavedRun::open(RunDir::at(&args.run))?;
     let data = ecg_beats(&side, &args.data, &args.records)?;
     let device = xent_core::default_device();

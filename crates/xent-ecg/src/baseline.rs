@@ -60,3 +60,39 @@ pub fn rr_logistic(train: &BeatSource, test: &BeatSource) -> Result<Vec<usize>> 
 pub fn always_n(test: &BeatSource) -> Vec<usize> {
     vec![0; xent_core::train::DataSource::len(test)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aami::AamiClass;
+    use crate::beats::{BeatInfo, BeatSet};
+    use crate::rr::{RrFeatures, RrScaler};
+
+    /// Beats whose only difference is the rhythm: N at a steady 0.8 s, S premature (0.5 s) with a
+    /// compensatory pause (1.1 s).
+    fn rhythm_beats(n: usize) -> BeatSet {
+        let mut set = BeatSet::empty(1, 4, 360.0);
+        set.records.push("r".into());
+        for i in 0..n {
+            let s = i % 4 == 0;
+            let (pre, post) = if s { (0.5, 1.1) } else { (0.8, 0.8) };
+            let rr = RrFeatures { pre, post, local: 0.8, average: 0.8, past_local: 0.8, running: 0.8, irregularity: 0.05 };
+            set.signals.extend([0.0; 4]);
+            let class = if s { AamiClass::S } else { AamiClass::N };
+            set.beats.push(BeatInfo { record: 0, sample: i as i64, code: if s { 8 } else { 1 }, class, rr });
+        }
+        set
+    }
+
+    #[test]
+    fn rr_logistic_regression_learns_a_rhythm_and_always_n_is_n() {
+        let train = rhythm_beats(8000);
+        let scaler = RrScaler::fit(train.beats.iter().map(|b| &b.rr));
+        let source = |set: BeatSet| BeatSource::new(set).with_rr_scaler(scaler).with_classes(4);
+        let (train, test) = (source(train), source(rhythm_beats(40)));
+        let pred = rr_logistic(&train, &test).unwrap();
+        let truth: Vec<usize> = test.beats().beats.iter().map(|b| b.class.index()).collect();
+        assert_eq!(pred, truth, "the RR features alone separate these beats");
+        assert_eq!(always_n(&test), vec![0; 40]);
+    }
+}

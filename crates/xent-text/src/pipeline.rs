@@ -883,6 +883,15 @@ pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
             ));
         }
     }
+    if !multi {
+        let verdicts = verdicts(plan, s);
+        if !verdicts.is_empty() {
+            md.push_str("\nIs the difference real? (true accuracy, paired t-test over runs with the same seed and fold)\n\n");
+            for v in verdicts {
+                md.push_str(&format!("- {v}\n"));
+            }
+        }
+    }
     if !s.warnings.is_empty() {
         md.push_str("\nLoading notes:\n\n");
         for w in &s.warnings {
@@ -890,6 +899,31 @@ pub fn report_markdown(plan: &TextPlan, s: &TextSummary) -> String {
         }
     }
     md
+}
+
+/// The verdict of every pair of configurations on the true accuracy, paired by (fold, seed);
+/// none with fewer than two runs per configuration.
+fn verdicts(plan: &TextPlan, s: &TextSummary) -> Vec<String> {
+    let runs_of = |c: LossConfig| {
+        let mut r: Vec<&RunRow> = s.runs.iter().filter(|r| r.config == c && r.accuracy.is_some()).collect();
+        r.sort_by_key(|r| (r.fold, r.seed));
+        r
+    };
+    let mut out = Vec::new();
+    for (i, &a) in plan.configs.iter().enumerate() {
+        for &b in &plan.configs[i + 1..] {
+            let (ra, rb) = (runs_of(a), runs_of(b));
+            if ra.len() < 2 || rb.len() < 2 {
+                continue;
+            }
+            let paired = ra.len() == rb.len() && ra.iter().zip(&rb).all(|(x, y)| (x.fold, x.seed) == (y.fold, y.seed));
+            let acc = |r: &[&RunRow]| r.iter().filter_map(|x| x.accuracy).collect::<Vec<f64>>();
+            if let Ok(c) = xent_core::stats::Comparison::new(a.name(), b.name(), "true accuracy", &acc(&ra), &acc(&rb), paired) {
+                out.push(c.verdict);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
