@@ -82,7 +82,7 @@ fn ecg_sidecar(run: &Path) -> Result<EcgExperimentData> {
 fn ecg_beats(side: &EcgExperimentData, dir: &Path, records: &[String]) -> Result<BeatSource> {
     let data = EcgDataConfig { dir: dir.to_path_buf(), records: Some(records.to_vec()), beats_per_record: None, ..side.data.clone() };
     let loaded = data.beats()?;
-    Ok(BeatSource::new(loaded.beats).with_rr_scaler(side.rr_scaler).with_classes(side.data.classes.len()))
+    Ok(BeatSource::new(loaded.beats).with_rr_scaler(side.rr_scaler).with_classes(side.data.classes.count()))
 }
 
 /// `p.npy` → `p.beats.csv`.

@@ -48,22 +48,17 @@ pub enum ClassSet {
 }
 
 impl ClassSet {
-    /// Number of classes.
-    pub fn len(self) -> usize {
+    /// Number of classes (the first this many of [`AamiClass::ALL`]).
+    pub fn count(self) -> usize {
         match self {
             ClassSet::Nsvf => 4,
             ClassSet::Nsvfq => AamiClass::COUNT,
         }
     }
 
-    /// Always false (a class set has at least four classes).
-    pub fn is_empty(self) -> bool {
-        false
-    }
-
     /// Whether beats of `class` take part.
     pub fn contains(self, class: AamiClass) -> bool {
-        class.index() < self.len()
+        class.index() < self.count()
     }
 }
 
@@ -208,10 +203,9 @@ impl EcgDataConfig {
             self.left_out_note(&loaded.left_out)
         );
         let data = DataInfo { source: format!("{} ({description})", self.dir.display()), sha256: checksum(&[&train, &test], self) };
-        let source = |set: BeatSet| BeatSource::new(set).with_rr_scaler(rr_scaler).with_classes(self.classes.len());
-        let train = source(train);
+        let train = self.source(train, rr_scaler);
         let names = train.class_names();
-        let split = ExperimentSplit::without_validation(train, data).with_test(source(test)).with_class_names(names);
+        let split = ExperimentSplit::without_validation(train, data).with_test(self.source(test, rr_scaler)).with_class_names(names);
         Ok(EcgSplit { split, description, rr_scaler })
     }
 
@@ -258,13 +252,17 @@ impl EcgDataConfig {
                 self.left_out_note(&loaded.left_out)
             );
             let data = DataInfo { source: format!("{} ({description})", self.dir.display()), sha256: checksum(&[&train, &valid], self) };
-            let source = |set: BeatSet| BeatSource::new(set).with_rr_scaler(rr_scaler).with_classes(self.classes.len());
-            let train = source(train);
+            let train = self.source(train, rr_scaler);
             let names = train.class_names();
-            let split = ExperimentSplit::new(train, source(valid), data).with_class_names(names);
+            let split = ExperimentSplit::new(train, self.source(valid, rr_scaler), data).with_class_names(names);
             out.push(EcgSplit { split, description, rr_scaler });
         }
         Ok(out)
+    }
+
+    /// The beats as a data source of this configuration's classes, RR features scaled by `scaler`.
+    fn source(&self, set: BeatSet, scaler: RrScaler) -> BeatSource {
+        BeatSource::new(set).with_rr_scaler(scaler).with_classes(self.classes.count())
     }
 
     fn left_out_note(&self, left_out: &AamiCounts) -> String {
