@@ -124,12 +124,14 @@ pub struct TrainEcgArgs {
     /// Learning rate (default: Adam 1e-3; SGD 0.003 with --seed-setup).
     #[arg(long)]
     lr: Option<f64>,
-    /// Train as the seed question did: SGD(lr=0.003, momentum=0.7), batch 16, constant rate.
+    /// Train as the seed question did: SGD(lr=0.003, momentum=0.7), batch 16, constant rate, no
+    /// class weights.
     #[arg(long)]
     seed_setup: bool,
-    /// Class weights in the loss.
-    #[arg(long, value_enum, default_value = "none")]
-    class_weights: WeightsArg,
+    /// Class weights in the loss (default: sqrt, chosen by DS1 cross-validation; none with
+    /// --seed-setup).
+    #[arg(long, value_enum)]
+    class_weights: Option<WeightsArg>,
     /// Learning-rate schedule (default: cosine, annealed over --epochs; constant with --seed-setup).
     #[arg(long, value_enum)]
     schedule: Option<ScheduleArg>,
@@ -216,7 +218,7 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         epochs: args.epochs,
         batch_size: args.batch_size.unwrap_or(if args.seed_setup { 16 } else { 64 }),
         optimizer,
-        class_weight: match args.class_weights {
+        class_weight: match args.class_weights.unwrap_or(if args.seed_setup { WeightsArg::None } else { WeightsArg::Sqrt }) {
             WeightsArg::None => ClassWeighting::None,
             WeightsArg::Balanced => ClassWeighting::Balanced,
             WeightsArg::Sqrt => ClassWeighting::Sqrt,
