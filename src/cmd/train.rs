@@ -270,11 +270,11 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
 
     let loaded = data.load().with_context(|| format!("loading {}", args.data.display()))?;
     eprintln!("{}", loaded.description);
-    // What `xent eval` / `xent predict` need to cut and scale new beats as these were.
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let experiment = model.compare_losses(&loaded.split, &plan.in_dir(&out))?;
+    // What `xent eval` / `xent predict` need to cut and scale new beats as these were; written
+    // once the experiment has accepted this data, so a refused run never replaces it.
     let side = super::run::EcgExperimentData { model: model_name.clone(), data: data.clone(), rr_scaler: loaded.rr_scaler };
     xent_core::artifacts::write_json(&out.join(super::run::ECG_SIDECAR), &side)?;
-    let experiment = model.compare_losses(&loaded.split, &plan.in_dir(&out))?;
     for c in &experiment.comparisons {
         println!("{}: {}", c.metric, c.verdict);
     }
