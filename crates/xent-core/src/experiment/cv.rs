@@ -14,10 +14,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Experiment;
-use super::results::evaluate_logits;
+use super::results::{evaluate_logits, read_matrix};
 use crate::artifacts;
 use crate::error::{Error, Result};
-use crate::io::npy::{NpyValues, read_npy};
 use crate::loss::LossConfig;
 use crate::matrix::Matrix;
 use crate::stats::Summary;
@@ -61,19 +60,6 @@ pub struct CvSummary {
     /// Whether the runs annealed the learning rate over their epochs (cosine schedule).
     #[serde(default)]
     pub annealed: bool,
-}
-
-fn read_matrix(path: &Path) -> Result<Matrix> {
-    let a = read_npy(path)?;
-    if a.shape.len() != 2 {
-        return Err(Error::parse(path, "header", format!("expected a 2-D array, found shape {:?}", a.shape)));
-    }
-    let v = match a.values {
-        NpyValues::F32(v) => v,
-        NpyValues::F64(v) => v.into_iter().map(|x| x as f32).collect(),
-        NpyValues::Int(v) => v.into_iter().map(|x| x as f32).collect(),
-    };
-    Matrix::new(a.shape[0], a.shape[1], v)
 }
 
 fn stack(parts: &[Matrix]) -> Result<Matrix> {

@@ -58,7 +58,8 @@ pub struct RunArtifacts {
     pub calibration: Option<CalibrationReport>,
 }
 
-fn read_matrix(path: &Path) -> Result<Matrix> {
+/// A 2-D `.npy` file as a matrix of `f32` (an error naming the file otherwise).
+pub(crate) fn read_matrix(path: &Path) -> Result<Matrix> {
     let a = read_npy(path)?;
     if a.shape.len() != 2 {
         return Err(Error::parse(path, "header", format!("expected a 2-D array, found shape {:?}", a.shape)));
