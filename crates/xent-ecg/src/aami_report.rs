@@ -61,18 +61,11 @@ struct Row {
     figures: Vec<AamiFigures>,
 }
 
-fn summary_cell(v: &[f64]) -> String {
+/// `mean ± sd` of `v` times `scale` with `digits` decimals (the mean alone for one value).
+fn cell(v: &[f64], scale: f64, digits: usize) -> String {
     match Summary::of(v) {
-        Ok(Summary { mean, sd: Some(sd), .. }) => format!("{:.1} ± {:.1}", 100.0 * mean, 100.0 * sd),
-        Ok(s) => format!("{:.1}", 100.0 * s.mean),
-        Err(_) => "–".into(),
-    }
-}
-
-fn jk_cell(v: &[f64]) -> String {
-    match Summary::of(v) {
-        Ok(Summary { mean, sd: Some(sd), .. }) => format!("{mean:.3} ± {sd:.3}"),
-        Ok(s) => format!("{:.3}", s.mean),
+        Ok(Summary { mean, sd: Some(sd), .. }) => format!("{:.*} ± {:.*}", digits, scale * mean, digits, scale * sd),
+        Ok(s) => format!("{:.*}", digits, scale * s.mean),
         Err(_) => "–".into(),
     }
 }
@@ -133,13 +126,13 @@ pub fn aami_markdown(experiment: &Experiment, test: &BeatSet, class_names: &[Str
             out,
             "| {} | {} | {} | {} | {} |",
             r.name,
-            summary_cell(&col(&|f| f.accuracy)),
-            summary_cell(&col(&|f| f.macro_f1)),
-            jk_cell(&col(&|f| f.kappa)),
-            jk_cell(&col(&|f| f.jkappa))
+            cell(&col(&|f| f.accuracy), 100.0, 1),
+            cell(&col(&|f| f.macro_f1), 100.0, 1),
+            cell(&col(&|f| f.kappa), 1.0, 3),
+            cell(&col(&|f| f.jkappa), 1.0, 3)
         );
         for c in 0..k {
-            let _ = write!(out, " {} | {} |", summary_cell(&col(&|f| f.se[c])), summary_cell(&col(&|f| f.ppv[c])));
+            let _ = write!(out, " {} | {} |", cell(&col(&|f| f.se[c]), 100.0, 1), cell(&col(&|f| f.ppv[c]), 100.0, 1));
         }
         out.push('\n');
     }

@@ -119,7 +119,7 @@ impl CvSummary {
                     z.push(read_matrix(&r.dir.join("logits_valid.npy"))?);
                     y.push(read_matrix(&r.dir.join("targets_valid.npy"))?);
                 }
-                let e = evaluate_logits(&stack(&z)?, &stack(&y)?, loss, first.runs[0].config.train.threshold)?;
+                let e = evaluate_logits(&stack(&z)?, &stack(&y)?, loss, first.manifest.train.threshold)?;
                 acc.push(e.accuracy.unwrap_or(e.categorical_accuracy));
                 f1.push(e.macro_f1.unwrap_or(0.0));
                 recall.push(e.per_class.iter().map(|c| c.recall).collect::<Vec<f64>>());
