@@ -167,8 +167,8 @@ impl TrainTextArgs {
             Some(other) => bail!("unknown optimizer {other:?} (adam, sgd)"),
         };
         let with_momentum = match (base, self.momentum) {
-            (OptimizerConfig::Sgd { learning_rate, nesterov, decay, .. }, Some(momentum)) => {
-                OptimizerConfig::Sgd { learning_rate, momentum, nesterov, decay }
+            (OptimizerConfig::Sgd { learning_rate, nesterov, decay, weight_decay, .. }, Some(momentum)) => {
+                OptimizerConfig::Sgd { learning_rate, momentum, nesterov, decay, weight_decay }
             }
             (_, Some(_)) => bail!("--momentum applies to --optimizer sgd"),
             (b, None) => b,

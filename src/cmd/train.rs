@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use xent_core::LossConfig;
 use xent_core::experiment::{CvSummary, Experiment, Plan, Split as ExperimentSplit, compare_losses};
-use xent_core::train::{ClassWeighting, LrSchedule, OptimizerConfig, TrainConfig};
+use xent_core::train::{ClassWeighting, LrSchedule, OptimizerConfig, Sampling, TrainConfig};
 use xent_ecg::beats::{BeatWindow, Normalize};
 use xent_ecg::aami_report::aami_markdown;
 use xent_ecg::{BeatSource, ClassSet, Cnn1dConfig, EcgDataConfig, Patients, baseline};
@@ -62,6 +62,15 @@ pub enum WeightsArg {
     Balanced,
     /// The square root of the balanced weights, renormalised (half-way in log scale).
     Sqrt,
+}
+
+/// How an epoch's batches are drawn.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplingArg {
+    /// Every beat once per epoch, shuffled.
+    Uniform,
+    /// Batches with the classes in equal shares (rare classes oversampled).
+    Balanced,
 }
 
 /// The classes learned.
@@ -135,6 +144,12 @@ pub struct TrainEcgArgs {
     /// Learning-rate schedule (default: cosine, annealed over --epochs; constant with --seed-setup).
     #[arg(long, value_enum)]
     schedule: Option<ScheduleArg>,
+    /// How batches are drawn.
+    #[arg(long, value_enum, default_value = "uniform")]
+    sampling: SamplingArg,
+    /// Decoupled weight decay λ (Keras 3's `weight_decay`: `w ← w − η·λ·w` before each step).
+    #[arg(long, default_value_t = 0.0, value_name = "LAMBDA")]
+    weight_decay: f64,
     /// Classes learned.
     #[arg(long, value_enum, default_value = "nsvf")]
     classes: ClassesArg,
@@ -213,7 +228,8 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         OptimizerConfig::sgd_momentum(args.lr.unwrap_or(0.003), 0.7, false)
     } else {
         OptimizerConfig::adam().with_learning_rate(args.lr.unwrap_or(1e-3))
-    };
+    }
+    .with_weight_decay(args.weight_decay);
     let train = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size.unwrap_or(if args.seed_setup { 16 } else { 64 }),
@@ -226,6 +242,10 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         schedule: match args.schedule.unwrap_or(if args.seed_setup { ScheduleArg::Constant } else { ScheduleArg::Cosine }) {
             ScheduleArg::Constant => LrSchedule::Constant,
             ScheduleArg::Cosine => LrSchedule::Cosine { epochs: args.epochs.max(1), floor: 0.0 },
+        },
+        sampling: match args.sampling {
+            SamplingArg::Uniform => Sampling::Uniform,
+            SamplingArg::Balanced => Sampling::ClassBalanced,
         },
         ..TrainConfig::default()
     };

@@ -41,6 +41,7 @@ pub mod history;
 pub mod model;
 pub mod optim;
 pub mod progress;
+pub mod sampling;
 pub mod saved;
 pub mod schedule;
 
@@ -59,6 +60,7 @@ pub use history::{EpochMetrics, EpochRecord};
 pub use model::{Classifier, DataSource};
 pub use optim::OptimizerConfig;
 pub use progress::Progress;
+pub use sampling::Sampling;
 pub use saved::SavedRun;
 pub use schedule::{LrSchedule, ScheduleState};
 
@@ -87,8 +89,12 @@ pub struct TrainConfig {
     pub eval_batch_size: usize,
     /// Seed of the model initialisation, the shuffles and dropout. Default 0.
     pub seed: u64,
-    /// Shuffle the training samples every epoch. Default true.
+    /// Shuffle the training samples every epoch (uniform sampling). Default true.
     pub shuffle: bool,
+    /// How an epoch's batches are drawn: each sample once, or class-balanced batches. Default
+    /// uniform.
+    #[serde(default)]
+    pub sampling: Sampling,
     /// Class weights in the training loss. Default none.
     pub class_weight: ClassWeighting,
     /// Hold out the **last** fraction of the training samples for validation, before any shuffle
@@ -113,6 +119,7 @@ impl Default for TrainConfig {
             eval_batch_size: 256,
             seed: 0,
             shuffle: true,
+            sampling: Sampling::Uniform,
             class_weight: ClassWeighting::None,
             validation_split: None,
             schedule: LrSchedule::Constant,
@@ -655,7 +662,7 @@ impl Trainer {
             let epoch = state.epoch + 1;
             let started = Instant::now();
             device.seed(epoch_seed(cfg.seed, epoch, 1));
-            let order = if cfg.shuffle { shuffled(&train_idx, epoch_seed(cfg.seed, epoch, 0)) } else { train_idx.clone() };
+            let order = cfg.sampling.epoch_order(&train_idx, &sample_class, classes, cfg.shuffle, cfg.seed, epoch);
             let lr_epoch = state.schedule.lr_for_epoch(&cfg.schedule, base_lr, epoch - 1);
             let progress = Progress::epoch(epoch, cfg.epochs, order.len(), self.quiet);
             let mut evaluator = Evaluator::new(k, kind, eval_cfg.clone());

@@ -51,6 +51,10 @@ pub enum OptimizerConfig {
         nesterov: bool,
         /// Keras-2 inverse-time decay per iteration. Default 0.
         decay: f64,
+        /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
+        /// `w ← w − η·λ·w` for every parameter. Default 0.
+        #[serde(default)]
+        weight_decay: f64,
     },
     /// Adam (Kingma & Ba 2015) with Keras's ε placement.
     Adam {
@@ -64,6 +68,10 @@ pub enum OptimizerConfig {
         epsilon: f64,
         /// Keras-2 inverse-time decay per iteration. Default 0.
         decay: f64,
+        /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
+        /// `w ← w − η·λ·w` for every parameter. Default 0.
+        #[serde(default)]
+        weight_decay: f64,
     },
     /// Adamax, Adam's infinity-norm variant (Kingma & Ba 2015, §7.1).
     Adamax {
@@ -77,28 +85,32 @@ pub enum OptimizerConfig {
         epsilon: f64,
         /// Keras-2 inverse-time decay per iteration. Default 0.
         decay: f64,
+        /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
+        /// `w ← w − η·λ·w` for every parameter. Default 0.
+        #[serde(default)]
+        weight_decay: f64,
     },
 }
 
 impl OptimizerConfig {
     /// Keras's `SGD()` defaults: η 0.01, no momentum.
     pub fn sgd() -> Self {
-        Self::Sgd { learning_rate: 0.01, momentum: 0.0, nesterov: false, decay: 0.0 }
+        Self::Sgd { learning_rate: 0.01, momentum: 0.0, nesterov: false, decay: 0.0, weight_decay: 0.0 }
     }
 
     /// Keras's `SGD(learning_rate, momentum, nesterov)`.
     pub fn sgd_momentum(learning_rate: f64, momentum: f64, nesterov: bool) -> Self {
-        Self::Sgd { learning_rate, momentum, nesterov, decay: 0.0 }
+        Self::Sgd { learning_rate, momentum, nesterov, decay: 0.0, weight_decay: 0.0 }
     }
 
     /// Keras's `Adam()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
     pub fn adam() -> Self {
-        Self::Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0 }
+        Self::Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0, weight_decay: 0.0 }
     }
 
     /// Keras's `Adamax()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
     pub fn adamax() -> Self {
-        Self::Adamax { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0 }
+        Self::Adamax { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0, weight_decay: 0.0 }
     }
 
     /// The same optimizer with learning rate `lr`.
@@ -109,6 +121,25 @@ impl OptimizerConfig {
             | Self::Adamax { learning_rate, .. } => *learning_rate = lr,
         }
         self
+    }
+
+    /// The same optimizer with decoupled weight decay `lambda` (see the variants' `weight_decay`).
+    pub fn with_weight_decay(mut self, lambda: f64) -> Self {
+        match &mut self {
+            Self::Sgd { weight_decay, .. } | Self::Adam { weight_decay, .. } | Self::Adamax { weight_decay, .. } => {
+                *weight_decay = lambda
+            }
+        }
+        self
+    }
+
+    /// The decoupled weight decay λ.
+    pub fn weight_decay(&self) -> f64 {
+        match *self {
+            Self::Sgd { weight_decay, .. } | Self::Adam { weight_decay, .. } | Self::Adamax { weight_decay, .. } => {
+                weight_decay
+            }
+        }
     }
 
     /// The configured (initial) learning rate.
@@ -157,6 +188,10 @@ impl OptimizerConfig {
         if self.decay().is_nan() || self.decay() < 0.0 {
             return bad("decay", self.decay());
         }
+        let wd = self.weight_decay();
+        if !(wd >= 0.0 && wd.is_finite()) {
+            return bad("weight_decay", wd);
+        }
         match *self {
             Self::Sgd { momentum, .. } if !(0.0..1.0).contains(&momentum) => bad("momentum", momentum),
             Self::Adam { beta_1, beta_2, epsilon, .. } | Self::Adamax { beta_1, beta_2, epsilon, .. } => {
@@ -176,19 +211,22 @@ impl OptimizerConfig {
 
     /// A Burn module optimizer implementing this configuration.
     pub fn init(&self) -> ModuleOptimizer {
+        let weight_decay = self.weight_decay() as f32;
         match *self {
             Self::Sgd { momentum, nesterov, .. } => {
-                ModuleOptimizer::from(KerasSgd { momentum: momentum as f32, nesterov })
+                ModuleOptimizer::from(KerasSgd { momentum: momentum as f32, nesterov, weight_decay })
             }
             Self::Adam { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(KerasAdam {
                 beta_1: beta_1 as f32,
                 beta_2: beta_2 as f32,
                 epsilon: epsilon as f32,
+                weight_decay,
             }),
             Self::Adamax { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(Adamax {
                 beta_1: beta_1 as f32,
                 beta_2: beta_2 as f32,
                 epsilon: epsilon as f32,
+                weight_decay,
             }),
         }
     }
@@ -223,8 +261,16 @@ impl std::fmt::Display for OptimizerConfig {
         if self.decay() != 0.0 {
             args.push(format!("decay={}", self.decay()));
         }
+        if self.weight_decay() != 0.0 {
+            args.push(format!("weight_decay={}", self.weight_decay()));
+        }
         write!(f, "{name}({})", args.join(", "))
     }
+}
+
+/// Keras 3's decoupled weight decay, applied before the update: `w ← w − η·λ·w`.
+fn decayed<const D: usize>(tensor: Tensor<D>, lr: LearningRate, lambda: f32) -> Tensor<D> {
+    if lambda == 0.0 { tensor } else { tensor.mul_scalar(1.0 - (lr as f32) * lambda) }
 }
 
 /// Keras's SGD: `v ← μv − ηg`, `w ← w + v` (Nesterov `w ← w + μv − ηg`).
@@ -234,6 +280,8 @@ pub struct KerasSgd {
     pub momentum: f32,
     /// Nesterov momentum.
     pub nesterov: bool,
+    /// Decoupled weight decay λ.
+    pub weight_decay: f32,
 }
 
 /// [`KerasSgd`]'s state: the velocity (absent without momentum).
@@ -263,6 +311,7 @@ impl Optimizer for KerasSgd {
         grad: Tensor<D>,
         state: Option<SgdState<D>>,
     ) -> (Tensor<D>, Option<SgdState<D>>) {
+        let tensor = decayed(tensor, lr, self.weight_decay);
         let lr = lr as f32;
         if self.momentum == 0.0 {
             return (tensor - grad.mul_scalar(lr), None);
@@ -336,6 +385,8 @@ pub struct KerasAdam {
     pub beta_2: f32,
     /// ε.
     pub epsilon: f32,
+    /// Decoupled weight decay λ.
+    pub weight_decay: f32,
 }
 
 impl Optimizer for KerasAdam {
@@ -348,6 +399,7 @@ impl Optimizer for KerasAdam {
         grad: Tensor<D>,
         state: Option<MomentState<D>>,
     ) -> (Tensor<D>, Option<MomentState<D>>) {
+        let tensor = decayed(tensor, lr, self.weight_decay);
         let (time, m, v) = moments(state, &grad);
         let t = time as f64;
         let (b1, b2) = (f64::from(self.beta_1), f64::from(self.beta_2));
@@ -371,6 +423,8 @@ pub struct Adamax {
     pub beta_2: f32,
     /// ε.
     pub epsilon: f32,
+    /// Decoupled weight decay λ.
+    pub weight_decay: f32,
 }
 
 impl Optimizer for Adamax {
@@ -383,6 +437,7 @@ impl Optimizer for Adamax {
         grad: Tensor<D>,
         state: Option<MomentState<D>>,
     ) -> (Tensor<D>, Option<MomentState<D>>) {
+        let tensor = decayed(tensor, lr, self.weight_decay);
         let (time, m, u) = moments(state, &grad);
         let alpha = (lr / (1.0 - f64::from(self.beta_1).powf(time as f64))) as f32;
         let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: true };
@@ -416,8 +471,9 @@ mod tests {
         assert_eq!(OptimizerConfig::sgd_momentum(5.0, 0.9, false).to_string(), "SGD(learning_rate=5, momentum=0.9)");
         assert_eq!(OptimizerConfig::sgd().to_string(), "SGD(learning_rate=0.01)");
         assert_eq!(OptimizerConfig::adam().to_string(), "Adam(learning_rate=0.001)");
-        let adamax = OptimizerConfig::Adamax { learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, decay: 1e-4 };
+        let adamax = OptimizerConfig::Adamax { learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, decay: 1e-4, weight_decay: 0.0 };
         assert_eq!(adamax.to_string(), "Adamax(learning_rate=0.002, beta_2=0.99, decay=0.0001)");
+        assert_eq!(OptimizerConfig::adam().with_weight_decay(0.004).to_string(), "Adam(learning_rate=0.001, weight_decay=0.004)");
     }
 
     /// Runs steps with gradient sequence `xs` (gradient of w = x) and returns w after each step.
@@ -514,10 +570,30 @@ mod tests {
 
     #[test]
     fn decay_is_inverse_time_and_validation_rejects_bad_values() {
-        let c = OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, decay: 0.5 };
+        let c = OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, decay: 0.5, weight_decay: 0.0 };
         assert!((c.lr_at(0.1, 2) - 0.05).abs() < 1e-15);
         assert!(OptimizerConfig::sgd_momentum(0.1, 1.0, false).validate().is_err());
         assert!(OptimizerConfig::adam().with_learning_rate(0.0).validate().is_err());
         assert!(OptimizerConfig::adamax().validate().is_ok());
+        assert!(OptimizerConfig::adam().with_weight_decay(-1e-4).validate().is_err());
+        assert!(OptimizerConfig::adam().with_weight_decay(f64::NAN).validate().is_err());
+    }
+
+    #[test]
+    fn weight_decay_shrinks_the_weights_before_the_update_as_keras_3_does() {
+        // SGD, η 0.1, λ 0.5, gradient 1: w = 0.5 · (1 − 0.05) − 0.1 = 0.375; then
+        // 0.375 · 0.95 − 0.1 · 2 = 0.15625.
+        close(&run(OptimizerConfig::sgd().with_learning_rate(0.1).with_weight_decay(0.5), &[1.0, 2.0]), &[0.375, 0.15625]);
+        // Adam, η 0.01, λ 0.004: the first step is the plain one from the decayed weight.
+        let w = 0.5 * (1.0 - 0.01 * 0.004) - 0.01;
+        close(&run(OptimizerConfig::adam().with_learning_rate(0.01).with_weight_decay(0.004), &[1.0]), &[w]);
+        // Adamax likewise.
+        close(&run(OptimizerConfig::adamax().with_learning_rate(0.01).with_weight_decay(0.004), &[1.0]), &[w]);
+    }
+
+    #[test]
+    fn configs_saved_before_weight_decay_existed_still_load() {
+        let old = r#"{"name":"adam","learning_rate":0.001,"beta_1":0.9,"beta_2":0.999,"epsilon":1e-7,"decay":0.0}"#;
+        assert_eq!(serde_json::from_str::<OptimizerConfig>(old).unwrap(), OptimizerConfig::adam());
     }
 }

@@ -148,13 +148,27 @@ fn same_seed_gives_identical_metrics_json() {
 /// N epochs straight vs N/2, stop, resume: identical metrics.json, with dropout active.
 #[test]
 fn resume_is_exact() {
-    let tmp = tempfile::tempdir().unwrap();
-    let train = Rows::new(64, 3, 1);
-    let valid = Rows::new(24, 3, 2);
     let mut cfg = config(LossConfig::Categorical, 4);
     cfg.optimizer = OptimizerConfig::sgd_momentum(0.05, 0.9, true);
     cfg.schedule = LrSchedule::Step { every: 1, gamma: 0.7 };
     cfg.early_stopping = Some(EarlyStopping::new(Monitor::ValLoss, 10));
+    check_resume(cfg);
+}
+
+#[test]
+fn resume_is_exact_with_class_balanced_batches_and_weight_decay() {
+    let mut cfg = config(LossConfig::Binary, 4);
+    cfg.optimizer = OptimizerConfig::adam().with_learning_rate(0.01).with_weight_decay(0.004);
+    cfg.sampling = Sampling::ClassBalanced;
+    cfg.schedule = LrSchedule::Cosine { epochs: 4, floor: 0.0 };
+    check_resume(cfg);
+}
+
+/// Trains `cfg` straight through, and again paused after 2 epochs and resumed: identical artifacts.
+fn check_resume(cfg: TrainConfig) {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = Rows::new(64, 3, 1);
+    let valid = Rows::new(24, 3, 2);
     let straight = RunDir::new(tmp.path(), "t", "straight");
     Trainer::new(cfg.clone())
         .quiet(true)
