@@ -11,8 +11,10 @@
 //! | `model.bpk` | the final weights (the best epoch's when early stopping restores them) |
 //! | `checkpoint/` | the last completed epoch: `model.bpk`, `optimizer.bpk`, `best.bpk`, `state.json` |
 //!
-//! Every file is written to a temporary sibling and renamed into place, so a killed run never
-//! leaves a half-written file; the checkpoint directory is swapped in as a whole.
+//! Every file is written to a temporary sibling (`NAME.tmp`) and renamed into place, so a killed
+//! run never leaves a half-written file; the checkpoint directory is swapped in as a whole. The
+//! temporaries a kill leaves behind are removed when the run is resumed
+//! ([`remove_temporaries`]).
 
 use std::fs;
 use std::io::Write;
@@ -69,7 +71,8 @@ impl RunDir {
     }
 
     /// Prepares the directory for a run: creates it, or under [`OpenMode::Force`] replaces it, or
-    /// under [`OpenMode::Resume`] keeps it. Returns true when a previous run's files are kept.
+    /// under [`OpenMode::Resume`] keeps it (removing the temporaries a killed run left). Returns
+    /// true when a previous run's files are kept.
     ///
     /// # Errors
     /// An existing directory under [`OpenMode::New`]; a directory that cannot be created or
@@ -83,11 +86,44 @@ impl RunDir {
             fs::remove_dir_all(&self.path).map_err(|e| Error::io(&self.path, e))?;
         }
         fs::create_dir_all(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        if existed {
+            remove_temporaries(&self.path)?;
+        }
         let probe = self.file(".write-probe");
         fs::write(&probe, b"").map_err(|e| Error::io(&probe, e))?;
         fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))?;
         Ok(existed && mode == OpenMode::Resume)
     }
+}
+
+/// Removes what an interrupted write left in `dir` (not below it): the temporary siblings
+/// `*.tmp` of [`write_atomic`] (files, or the checkpoint's `checkpoint.tmp/` directory) and the
+/// write probe. Returns the paths removed. Complete files, `checkpoint/` and `checkpoint.old/`
+/// are kept.
+///
+/// # Errors
+/// [`Error::Io`] naming the directory or the entry that could not be removed.
+pub fn remove_temporaries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.ends_with(".tmp") || name == ".write-probe") {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(|e| Error::io(&path, e))?.is_dir();
+        if is_dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) }.map_err(|e| Error::io(&path, e))?;
+        removed.push(path);
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
@@ -266,6 +302,27 @@ mod tests {
         assert!(!run.prepare(OpenMode::Force).unwrap());
         assert!(!run.file("x.json").exists());
         assert!(!tmp_sibling(&run.file("x.json")).exists());
+    }
+
+    #[test]
+    fn resuming_removes_what_a_kill_left_and_keeps_complete_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::new(tmp.path(), "ecg", "r");
+        run.prepare(OpenMode::New).unwrap();
+        for f in ["history.jsonl", "history.jsonl.tmp", "model.bpk.tmp", ".write-probe"] {
+            fs::write(run.file(f), b"x").unwrap();
+        }
+        for d in ["checkpoint", "checkpoint.old", "checkpoint.tmp"] {
+            fs::create_dir_all(run.file(d)).unwrap();
+            fs::write(run.file(d).join("state.json"), b"{}").unwrap();
+        }
+        assert!(run.prepare(OpenMode::Resume).unwrap());
+        let mut left: Vec<String> =
+            fs::read_dir(run.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["checkpoint", "checkpoint.old", "history.jsonl"]);
+        assert!(run.file("checkpoint.old").join("state.json").is_file());
+        assert!(remove_temporaries(&tmp.path().join("absent")).unwrap().is_empty());
     }
 
     #[test]

@@ -243,8 +243,9 @@ where
         let art = RunArtifacts::load(run.path())?;
         crate::report::write_run_report(&art)?;
         let f = art.figures();
+        let resumed = outcome.resumed_after.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
         println!(
-            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {:.1} s",
+            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {:.1} s{resumed}",
             100.0 * f.accuracy,
             100.0 * f.keras2,
             100.0 * f.keras3,

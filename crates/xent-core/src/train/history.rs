@@ -77,3 +77,24 @@ pub fn to_jsonl(records: &[EpochRecord]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha8Rng;
+    use rand_core::{RngCore, SeedableRng};
+
+    /// A resumed run re-writes the epochs it read back from its checkpoint: every f64 must survive
+    /// the JSON text exactly (serde_json's `float_roundtrip`).
+    #[test]
+    fn floats_round_trip_through_json_exactly() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..200_000 {
+            let x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            for v in [x, x * 1e-3, 1.0 - x, x * 12345.678] {
+                let text = serde_json::to_string(&v).unwrap();
+                let back: f64 = serde_json::from_str(&text).unwrap();
+                assert_eq!(back.to_bits(), v.to_bits(), "{v:e} → {text} → {back:e}");
+            }
+        }
+    }
+}

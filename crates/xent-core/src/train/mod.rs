@@ -202,6 +202,8 @@ pub struct TrainOutcome<M> {
     /// The final evaluations (also in `metrics.json`). `None` when the run was paused by
     /// [`Trainer::pause_after`] before finishing.
     pub metrics: Option<FinalMetrics>,
+    /// The epoch whose checkpoint this call resumed from, when it resumed.
+    pub resumed_after: Option<usize>,
 }
 
 /// `config.json`.
@@ -609,6 +611,7 @@ impl Trainer {
             history: Vec::new(),
         };
         let mut best: Option<M> = None;
+        let mut resumed_after = None;
         let run_config = RunConfig {
             train: cfg.clone(),
             model: self.model_config.clone(),
@@ -639,6 +642,13 @@ impl Trainer {
                     optim = loaded.optim;
                     best = loaded.best;
                     state = loaded.state;
+                    resumed_after = Some(state.epoch);
+                    eprintln!(
+                        "{}: resuming after epoch {} of {} from its checkpoint",
+                        run.path().display(),
+                        state.epoch,
+                        cfg.epochs
+                    );
                 } else {
                     optim = cfg.optimizer.init();
                 }
@@ -657,7 +667,7 @@ impl Trainer {
         let mut epochs_this_call = 0;
         while state.epoch < cfg.epochs && !state.stopped_early {
             if self.pause_after.is_some_and(|p| epochs_this_call >= p) {
-                return Ok(TrainOutcome { model: model.valid(), history: state.history, metrics: None });
+                return Ok(TrainOutcome { model: model.valid(), history: state.history, metrics: None, resumed_after });
             }
             let epoch = state.epoch + 1;
             let started = Instant::now();
@@ -784,7 +794,7 @@ impl Trainer {
             final_model.clone().save_file(&tmp).map_err(|e| Error::Record { path: p.clone(), message: e.to_string() })?;
             std::fs::rename(&tmp, &p).map_err(|e| Error::io(&p, e))?;
         }
-        Ok(TrainOutcome { model: final_model, history: state.history, metrics: Some(metrics) })
+        Ok(TrainOutcome { model: final_model, history: state.history, metrics: Some(metrics), resumed_after })
     }
 
     fn class_name(&self, c: usize) -> String {
