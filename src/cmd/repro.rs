@@ -85,7 +85,7 @@ pub struct ReproArgs {
     /// First seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// No progress bars.
+    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     #[arg(long)]
     pub quiet: bool,
     /// Retrain the MNIST runs from scratch instead of resuming their run directories.

@@ -89,7 +89,7 @@ pub struct TrainTextArgs {
     /// Continue existing runs from their checkpoints (a finished run is only re-evaluated).
     #[arg(long)]
     pub resume: bool,
-    /// No progress bars.
+    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     #[arg(long)]
     pub quiet: bool,
     /// After the runs, train this reference model on the same corpus and split (categorical

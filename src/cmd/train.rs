@@ -178,7 +178,7 @@ pub struct TrainEcgArgs {
     /// Experiment directory (default: runs/ecg/MODEL-SPLIT).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// No per-epoch progress bars.
+    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     #[arg(long)]
     quiet: bool,
 }

@@ -148,7 +148,7 @@ pub struct TextPlan {
     pub name: String,
     /// Existing run directories: refuse, resume or replace.
     pub mode: OpenMode,
-    /// Hide progress bars.
+    /// Hide the per-epoch progress.
     pub quiet: bool,
     /// Single-label corpora only: run through xent-core's experiments
     /// ([`xent_core::experiment::compare_losses`]) — a stratified 10 % of the training split

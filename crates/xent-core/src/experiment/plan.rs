@@ -24,7 +24,8 @@ pub struct Plan {
     /// For two classes under [`LossConfig::Binary`], a single sigmoid unit (the Keras idiom)
     /// instead of two. Default false: every configuration has K outputs.
     pub single_sigmoid_for_two_classes: bool,
-    /// Hide the per-epoch progress bars (the one line per run is always printed). Default false.
+    /// Hide the per-epoch progress (a bar on a terminal, a line per epoch otherwise; the one line
+    /// per run is always printed). Default false.
     pub quiet: bool,
 }
 
@@ -72,7 +73,7 @@ impl Plan {
         self
     }
 
-    /// Hide per-epoch progress bars.
+    /// Hide the per-epoch progress.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
         self

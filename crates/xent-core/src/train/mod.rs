@@ -456,7 +456,7 @@ impl Trainer {
         self
     }
 
-    /// Hides the progress bar.
+    /// Hides the progress: the bar on a terminal, the line per epoch otherwise.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
         self
@@ -665,6 +665,7 @@ impl Trainer {
         let mut weights = Vec::with_capacity(cfg.batch_size);
         let mut probs = Vec::new();
         let mut epochs_this_call = 0;
+        let label = self.run.as_ref().map(|(r, _)| r.path().display().to_string()).unwrap_or_default();
         while state.epoch < cfg.epochs && !state.stopped_early {
             if self.pause_after.is_some_and(|p| epochs_this_call >= p) {
                 return Ok(TrainOutcome { model: model.valid(), history: state.history, metrics: None, resumed_after });
@@ -674,7 +675,7 @@ impl Trainer {
             device.seed(epoch_seed(cfg.seed, epoch, 1));
             let order = cfg.sampling.epoch_order(&train_idx, &sample_class, classes, cfg.shuffle, cfg.seed, epoch);
             let lr_epoch = state.schedule.lr_for_epoch(&cfg.schedule, base_lr, epoch - 1);
-            let progress = Progress::epoch(epoch, cfg.epochs, order.len(), self.quiet);
+            let progress = Progress::epoch(&label, epoch, cfg.epochs, order.len(), self.quiet);
             let mut evaluator = Evaluator::new(k, kind, eval_cfg.clone());
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
             for (b, chunk) in order.chunks(cfg.batch_size).enumerate() {
@@ -813,6 +814,7 @@ fn summary_line(r: &EpochRecord) -> String {
     if let Some(v) = &r.valid {
         s.push_str(&format!(" | val loss {:.4} acc {}", v.loss, pct(v.accuracy)));
     }
+    s.push_str(&format!(" ({:.1} s)", r.seconds));
     s
 }
 

@@ -49,7 +49,7 @@ pub struct MnistOptions {
     pub seed: u64,
     /// Write run directories (checkpoints, so an interrupted run resumes) under this root.
     pub runs_root: Option<PathBuf>,
-    /// No progress bars.
+    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     pub quiet: bool,
     /// The network (the seed's preset by default; tests shrink it).
     pub model: MnistCnnConfig,
