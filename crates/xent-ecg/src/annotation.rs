@@ -1,7 +1,9 @@
 //! MIT annotation files (`.atr`): 16-bit little-endian words `A:6 | I:10` (code, time increment),
 //! with the pseudo-codes SKIP (59, a 32-bit interval follows), NUM (60), SUB (61), CHN (62) and
 //! AUX (63, `I` bytes of text follow, padded to an even length). `A = 0, I = 0` ends the file.
-//! The modifier words follow the annotation they modify.
+//! The modifier words follow the annotation they modify. Codes 1–49 are annotations (WFDB's
+//! `ACMAX` is 49) and 0 with `I > 0` is a null annotation (`NOTQRS`, which WFDB's `putann` writes
+//! after a SKIP); codes 50–58 are undefined and refused.
 
 use std::path::Path;
 
@@ -20,6 +22,8 @@ pub const SUB: u8 = 61;
 pub const CHN: u8 = 62;
 /// Pseudo-code: auxiliary text follows.
 pub const AUX: u8 = 63;
+/// Largest annotation code (WFDB's `ACMAX`); 50–58 are undefined, 59–63 are pseudo-codes.
+pub const ACMAX: u8 = 49;
 /// The rhythm-change annotation code (`+`); its aux text names the rhythm, e.g. `(AFIB`.
 pub const RHYTHM: u8 = 28;
 
@@ -93,18 +97,21 @@ impl Annotation {
 
 /// Reads and parses an annotation file.
 pub fn read(path: &Path) -> Result<Vec<Annotation>> {
-    let bytes = crate::error::read_file(path)?;
+    let bytes = crate::input::read_regular(path, crate::input::MAX_ANNOTATION_BYTES)?;
     parse(&bytes, path)
 }
 
 /// Parses MIT-format annotation bytes; `path` is used in error messages only.
 ///
-/// A file may end with the `0 0` word or simply at a word boundary after a complete annotation.
-/// A file that ends inside a word, a SKIP interval or an AUX string, or right after a SKIP, is an
-/// error naming the byte offset.
+/// The file must end with the `0 0` word, and nothing may follow it. Errors name the byte offset:
+/// a file that ends inside a word, a SKIP interval or an AUX string, or right after a SKIP; a file
+/// that ends without the `0 0` word (WFDB's `getann` reports an "unexpected EOF" there, and
+/// wfdb-python silently drops the last annotation); bytes after the `0 0` word; an undefined code
+/// (50–58); a time that overflows.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
     let err = |offset: usize, message: String| EcgError::Annotation { path: path.into(), offset, message };
     let mut out: Vec<Annotation> = Vec::with_capacity(bytes.len() / 2);
+    let mut last_complete = 0usize;
     let mut time: i64 = 0;
     let mut chan: u8 = 0;
     let mut num: i8 = 0;
@@ -127,6 +134,9 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
                 if let Some(at) = pending_skip {
                     return Err(err(at, "SKIP not followed by an annotation".into()));
                 }
+                if pos < bytes.len() {
+                    return Err(err(pos, format!("{} bytes after the end-of-file word (0x0000 at byte offset {here})", bytes.len() - pos)));
+                }
                 return Ok(out);
             }
             SKIP => {
@@ -135,7 +145,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
                 };
                 // PDP-11 long: high word first, each word little-endian.
                 let interval = ((u32::from(hi) << 16) | u32::from(lo)) as i32;
-                time += i64::from(interval);
+                time = time.checked_add(i64::from(interval)).ok_or_else(|| err(here, "annotation time overflows".into()))?;
                 pos += 4;
                 pending_skip = Some(here);
             }
@@ -160,7 +170,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
             AUX => {
                 let len = usize::from(i);
                 let padded = len + (len & 1);
-                let Some(text) = bytes.get(pos..pos + len) else {
+                let Some(text) = pos.checked_add(len).and_then(|end| bytes.get(pos..end)) else {
                     return Err(err(here, format!("file ends mid-annotation (AUX of {len} bytes, {} left)", bytes.len() - pos)));
                 };
                 if bytes.len() < pos + padded {
@@ -173,8 +183,12 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
                 last.aux = Some(String::from_utf8_lossy(text).into_owned());
                 pos += padded;
             }
+            code if code > ACMAX => {
+                return Err(err(here, format!("undefined annotation code {code} (codes are 1–{ACMAX}, pseudo-codes 59–63)")));
+            }
             code => {
-                time += i64::from(i);
+                time = time.checked_add(i64::from(i)).ok_or_else(|| err(here, "annotation time overflows".into()))?;
+                last_complete = here;
                 pending_skip = None;
                 out.push(Annotation { sample: time, code, subtype: 0, chan, num, aux: None });
             }
@@ -183,7 +197,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
     if let Some(at) = pending_skip {
         return Err(err(at, "file ends mid-annotation (SKIP not followed by an annotation)".into()));
     }
-    Ok(out)
+    let after = if out.is_empty() { String::new() } else { format!(" (last annotation at byte offset {last_complete})") };
+    Err(err(bytes.len(), format!("file ends without the end-of-file word 0x0000{after}")))
 }
 
 /// Encodes annotations in the MIT format (times must be non-decreasing); used by tests and tools.

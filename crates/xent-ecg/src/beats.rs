@@ -207,7 +207,7 @@ impl BeatSet {
                 x = filter::bandpass(&x, fs, lo, hi);
             }
             if (out_fs - fs).abs() > 1e-9 {
-                x = filter::resample(&x, fs, out_fs);
+                x = filter::resample(&x, fs, out_fs).map_err(|e| EcgError::invalid("beat window", format!("record {}: {e}", record.name)))?;
             }
             traces.push(x);
         }
@@ -223,9 +223,10 @@ impl BeatSet {
                 set.excluded.unmapped_symbol += 1;
                 continue;
             };
+            // `as` saturates; the sums saturate too, so any annotation time is safe.
             let centre = ((a.sample as f64) * out_fs / fs).round() as i64;
-            let start = centre - window.before as i64;
-            let end = centre + window.after as i64;
+            let start = centre.saturating_sub(i64::try_from(window.before).unwrap_or(i64::MAX));
+            let end = centre.saturating_add(i64::try_from(window.after).unwrap_or(i64::MAX));
             if start < 0 || end > n_out as i64 {
                 set.excluded.window_out_of_bounds.0[class.index()] += 1;
                 continue;

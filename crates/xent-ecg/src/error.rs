@@ -18,6 +18,34 @@ pub enum EcgError {
         #[source]
         source: std::io::Error,
     },
+    /// A path names something other than a regular file (a FIFO, a device, a directory, …):
+    /// reading it could block forever or never end.
+    #[error("{path}: not a regular file ({kind}); WFDB files must be regular files")]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead (`FIFO`, `character device`, `directory`, …).
+        kind: &'static str,
+    },
+    /// A file, or the part of it a header asks to read, is larger than this reader's limit.
+    #[error("{path}: {size} bytes exceed the reader's limit of {limit} bytes")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Bytes the file holds or the header asks for.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A header declares a signal layout whose size cannot be represented or is implausible
+    /// (sample counts whose byte size overflows, a skew beyond the record, …).
+    #[error("{path}: {message}")]
+    Layout {
+        /// The header file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A WFDB header (`.hea`) line is malformed.
     #[error("{path}:{line}: {message}")]
     Header {
@@ -126,9 +154,4 @@ impl EcgError {
     pub fn invalid(what: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid { what, message: message.into() }
     }
-}
-
-/// Reads a whole file, mapping the error to [`EcgError::Io`] naming the file.
-pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| EcgError::io(path, e))
 }

@@ -1,6 +1,12 @@
 //! Signal filters: running median, de Chazal baseline removal, Butterworth biquads run forward and
 //! backward (zero phase), and resampling.
 
+use crate::error::{EcgError, Result};
+
+/// Largest upsampling factor [`resample`] accepts (e.g. 3.6 Hz → 360 Hz): the output's size is
+/// bounded by this multiple of the input's.
+pub const MAX_UPSAMPLING: f64 = 100.0;
+
 /// Running median of odd window `width` (centred; the window shrinks at the edges).
 /// Cost O(n · width) with a sorted window, fast for the widths used on ECG (≤ a few hundred).
 pub fn median_filter(x: &[f32], width: usize) -> Vec<f32> {
@@ -219,8 +225,24 @@ pub fn bandpass(x: &[f32], fs: f64, low: f64, high: f64) -> Vec<f32> {
 
 /// Resamples `x` from `from` Hz to `to` Hz: an anti-aliasing zero-phase low-pass at 0.45·`to`
 /// when downsampling, then linear interpolation. Output length `floor(len · to / from)`.
-pub fn resample(x: &[f32], from: f64, to: f64) -> Vec<f32> {
-    if x.is_empty() || !(from > 0.0 && to > 0.0) || (from - to).abs() < 1e-9 {
+///
+/// # Errors
+/// A rate that is not a positive finite number, or upsampling by more than [`MAX_UPSAMPLING`].
+pub fn resample(x: &[f32], from: f64, to: f64) -> Result<Vec<f32>> {
+    if !(from.is_finite() && from > 0.0 && to.is_finite() && to > 0.0) {
+        return Err(EcgError::invalid("resampling", format!("rates must be positive finite numbers, got {from} Hz → {to} Hz")));
+    }
+    if to / from > MAX_UPSAMPLING {
+        return Err(EcgError::invalid(
+            "resampling",
+            format!("{from} Hz → {to} Hz is more than {MAX_UPSAMPLING}× upsampling (is the sampling frequency right?)"),
+        ));
+    }
+    Ok(resample_checked(x, from, to))
+}
+
+fn resample_checked(x: &[f32], from: f64, to: f64) -> Vec<f32> {
+    if x.is_empty() || (from - to).abs() < 1e-9 {
         return x.to_vec();
     }
     let src: Vec<f32> = if to < from {
@@ -302,11 +324,13 @@ mod tests {
     #[test]
     fn resample_length_and_values() {
         let x: Vec<f32> = (0..360).map(|i| i as f32).collect();
-        let up = resample(&x, 360.0, 720.0);
+        let up = resample(&x, 360.0, 720.0).unwrap();
         assert_eq!(up.len(), 720);
         assert_eq!(up[3], 1.5);
-        let down = resample(&vec![1.0; 3600], 360.0, 125.0);
+        let down = resample(&vec![1.0; 3600], 360.0, 125.0).unwrap();
         assert_eq!(down.len(), 1250);
         assert!(down.iter().all(|v| (v - 1.0).abs() < 1e-4));
+        assert!(resample(&x, 1e-9, 180.0).is_err());
+        assert!(resample(&x, 0.0, 180.0).is_err());
     }
 }

@@ -5,6 +5,10 @@
 //! [initial_value [checksum [block_size [description…]]]]]]]`.
 //! Defaults follow WFDB: fs 250 Hz, gain 200 adu/mV (also when written as 0), baseline = ADC zero,
 //! units mV, ADC resolution 12 bits for format 212 and 16 otherwise.
+//!
+//! Refused with an error naming the file and line: a sampling frequency that is not a finite number
+//! in (0, [`MAX_FS`]], a negative skew, and a signal file name that is absolute or climbs out of
+//! the header's directory (`..`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +20,8 @@ use crate::error::{EcgError, Result};
 pub const DEFAULT_FS: f64 = 250.0;
 /// Gain (ADC units per physical unit) WFDB assumes when the header gives none or 0.
 pub const DEFAULT_GAIN: f64 = 200.0;
+/// Highest sampling frequency accepted, in Hz (ECGs are sampled at 100–10,000 Hz).
+pub const MAX_FS: f64 = 1e6;
 
 /// A parsed WFDB header.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,13 +45,15 @@ pub struct Header {
 /// One signal line of a header.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SignalSpec {
-    /// Name of the file holding the samples (relative to the header's directory).
+    /// Name of the file holding the samples, relative to the header's directory (a plain name or
+    /// a path into a subdirectory; never absolute, never through `..`).
     pub file_name: String,
     /// Storage format (212, 16, …).
     pub format: u16,
     /// Samples per frame (the `x` suffix); 1 when absent.
     pub samples_per_frame: u32,
-    /// Skew in samples (the `:` suffix); 0 when absent. Parsed, not applied.
+    /// Skew in samples (the `:` suffix, never negative); 0 when absent. Sample `j` of the signal is
+    /// frame `j + skew` of the file (see [`crate::signal::apply_skew`]).
     pub skew: i64,
     /// Byte offset of the first sample in the file (the `+` suffix); 0 when absent.
     pub byte_offset: usize,
@@ -72,7 +80,7 @@ pub struct SignalSpec {
 impl Header {
     /// Reads and parses the header file at `path` (with its `.hea` extension).
     pub fn read(path: &Path) -> Result<Self> {
-        let bytes = crate::error::read_file(path)?;
+        let bytes = crate::input::read_regular(path, crate::input::MAX_HEADER_BYTES)?;
         Self::parse(&bytes, path)
     }
 
@@ -151,8 +159,8 @@ fn parse_record_line(line: &str) -> std::result::Result<(Header, usize), String>
     if let Some(f) = fields.next() {
         let head = f.split(['/', '(']).next().unwrap_or(f);
         fs = head.parse().map_err(|_| format!("record line: sampling frequency `{f}` is not a number"))?;
-        if !(fs.is_finite() && fs > 0.0) {
-            return Err(format!("record line: sampling frequency `{f}` must be positive"));
+        if !(fs.is_finite() && fs > 0.0 && fs <= MAX_FS) {
+            return Err(format!("record line: sampling frequency `{f}` must be a positive number of at most {MAX_FS} Hz"));
         }
     }
     let sig_len = match fields.next() {
@@ -175,6 +183,16 @@ fn parse_record_line(line: &str) -> std::result::Result<(Header, usize), String>
     ))
 }
 
+/// A signal file name must stay inside the header's directory: no absolute path, no `..`.
+fn check_file_name(name: &str) -> std::result::Result<(), String> {
+    use std::path::Component;
+    let escapes = Path::new(name).components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err(format!("signal line: signal file `{name}` is outside the header's directory (absolute or through `..`)"));
+    }
+    Ok(())
+}
+
 fn parse_int<T: std::str::FromStr>(s: &str, what: &str) -> std::result::Result<T, String> {
     s.parse().map_err(|_| format!("signal line: {what} `{s}` is not a valid integer"))
 }
@@ -192,6 +210,7 @@ fn parse_signal_line(line: &str) -> std::result::Result<SignalSpec, String> {
         Some(field)
     };
     let file_name = next().ok_or("signal line: missing file name")?.to_string();
+    check_file_name(&file_name)?;
     let fmt_field = next().ok_or("signal line: missing format field")?;
     // format[xspf][:skew][+offset]
     let fmt_end = fmt_field.find(|c: char| !c.is_ascii_digit()).unwrap_or(fmt_field.len());
@@ -211,6 +230,9 @@ fn parse_signal_line(line: &str) -> std::result::Result<SignalSpec, String> {
             _ => return Err(format!("signal line: malformed format field `{fmt_field}`")),
         }
         suffix = tail;
+    }
+    if skew < 0 {
+        return Err(format!("signal line: skew `{skew}` must not be negative"));
     }
     if samples_per_frame == 0 {
         return Err("signal line: samples per frame must be at least 1".into());

@@ -20,6 +20,7 @@ pub mod annotation;
 pub mod error;
 pub mod filter;
 pub mod header;
+pub mod input;
 pub mod record;
 pub mod signal;
 

@@ -44,9 +44,9 @@ pub struct Database {
 /// Record names of a WFDB directory: its `RECORDS` file if present, else every `*.hea`, sorted.
 pub fn record_names(dir: &Path) -> Result<Vec<String>> {
     let list = dir.join("RECORDS");
-    match std::fs::read_to_string(&list) {
-        Ok(text) => Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match crate::input::read_regular(&list, crate::input::MAX_HEADER_BYTES) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()),
+        Err(EcgError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             let mut names = Vec::new();
             for entry in std::fs::read_dir(dir).map_err(|e| EcgError::io(dir, e))? {
                 let p = entry.map_err(|e| EcgError::io(dir, e))?.path();
@@ -59,7 +59,7 @@ pub fn record_names(dir: &Path) -> Result<Vec<String>> {
             names.sort();
             Ok(names)
         }
-        Err(e) => Err(EcgError::io(list, e)),
+        Err(e) => Err(e),
     }
 }
 

@@ -41,8 +41,9 @@ impl Default for QrsConfig {
 
 /// Detects QRS complexes in `x` (any units) sampled at `fs` Hz; returns R-peak sample indices, sorted.
 pub fn detect(x: &[f32], fs: f64, config: &QrsConfig) -> Result<Vec<usize>> {
-    if !(fs.is_finite() && fs >= 50.0) {
-        return Err(EcgError::invalid("sampling rate", format!("QRS detection needs fs ≥ 50 Hz, got {fs}")));
+    let max_fs = crate::header::MAX_FS;
+    if !(fs.is_finite() && (50.0..=max_fs).contains(&fs)) {
+        return Err(EcgError::invalid("sampling rate", format!("QRS detection needs 50 Hz ≤ fs ≤ {max_fs} Hz, got {fs}")));
     }
     let n = x.len();
     if n < 5 {
@@ -58,6 +59,8 @@ pub fn detect(x: &[f32], fs: f64, config: &QrsConfig) -> Result<Vec<usize>> {
     let w = ((config.integration_s * fs).round() as usize).max(1);
     let mwi = moving_average_centred(&sq, w);
 
+    // Durations in samples; `as` saturates (a negative or NaN setting gives 0), and every sum
+    // below saturates, so no setting can overflow.
     let sec = |s: f64| (s * fs).round() as usize;
     let refractory = sec(config.refractory_s);
     let t_wave = sec(config.t_wave_s);
@@ -80,7 +83,7 @@ pub fn detect(x: &[f32], fs: f64, config: &QrsConfig) -> Result<Vec<usize>> {
     }
     let slope = |p: usize| -> f32 {
         let lo = p.saturating_sub(half_w);
-        let hi = (p + half_w).min(n);
+        let hi = p.saturating_add(half_w).min(n);
         deriv[lo..hi].iter().fold(0f32, |m, d| m.max(d.abs()))
     };
 
@@ -115,7 +118,7 @@ pub fn detect(x: &[f32], fs: f64, config: &QrsConfig) -> Result<Vec<usize>> {
         if let Some(&prev) = qrs.last() {
             let limit = (config.searchback_factor * rr_avg) as usize;
             if p - prev > limit {
-                let best = noise_since_qrs.iter().copied().filter(|&c| c > prev + refractory && p - c >= refractory).max_by(|&a, &b| mwi[a].total_cmp(&mwi[b]));
+                let best = noise_since_qrs.iter().copied().filter(|&c| c > prev.saturating_add(refractory) && p - c >= refractory).max_by(|&a, &b| mwi[a].total_cmp(&mwi[b]));
                 if let Some(c) = best
                     && mwi[c] > th2
                 {
@@ -155,7 +158,7 @@ pub fn detect(x: &[f32], fs: f64, config: &QrsConfig) -> Result<Vec<usize>> {
         .iter()
         .map(|&p| {
             let lo = p.saturating_sub(half_w);
-            let hi = (p + half_w + 1).min(n);
+            let hi = p.saturating_add(half_w).saturating_add(1).min(n);
             (lo..hi).max_by(|&a, &b| bp[a].abs().total_cmp(&bp[b].abs())).unwrap_or(p)
         })
         .collect();
@@ -173,7 +176,7 @@ fn moving_average_centred(x: &[f32], w: usize) -> Vec<f32> {
     (0..n)
         .map(|i| {
             let lo = i.saturating_sub(h);
-            let hi = (i + w - h).min(n);
+            let hi = i.saturating_add(w - h).min(n);
             ((prefix[hi] - prefix[lo]) / w as f64) as f32
         })
         .collect()

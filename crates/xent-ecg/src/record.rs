@@ -7,6 +7,7 @@ use crate::aami::{AamiClass, AamiCounts};
 use crate::annotation::{self, Annotation};
 use crate::error::{EcgError, Result};
 use crate::header::Header;
+use crate::input;
 use crate::signal::{self, Signal};
 
 /// How to read a record.
@@ -74,10 +75,10 @@ impl Record {
         let signals = read_signals(&header, &dir, &header_path, config.verify)?;
         let annotation_path = with_ext(&base, &config.annotator);
         let annotations = if config.annotations {
-            match std::fs::read(&annotation_path) {
+            match input::read_regular(&annotation_path, input::MAX_ANNOTATION_BYTES) {
                 Ok(bytes) => Some(annotation::parse(&bytes, &annotation_path)?),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(EcgError::io(&annotation_path, e)),
+                Err(EcgError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
             }
         } else {
             None
@@ -149,6 +150,12 @@ impl Record {
 }
 
 /// Reads and verifies all signals of `header`; `.dat` paths are relative to `dir`.
+///
+/// Each `.dat` must be a regular file. With a declared length, only the byte offset plus the
+/// declared frames are read (a longer file's trailing bytes are ignored, as wfdb-python does);
+/// the size is computed with checked arithmetic and compared with the file's length before
+/// anything is allocated. The first value and checksum are verified on the samples as stored;
+/// then each signal's skew is applied ([`signal::apply_skew`]).
 pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: bool) -> Result<Vec<Signal>> {
     // Group signals by file, in order of first appearance.
     let mut files: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -168,21 +175,44 @@ pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: boo
             }
         }
         let dat_path = dir.join(file);
-        let bytes = crate::error::read_file(&dat_path)?;
         let specs: Vec<_> = idx.iter().filter_map(|&i| header.signals.get(i)).collect();
         let first = idx.first().copied().unwrap_or(0);
+        let bytes = read_dat(&dat_path, &specs, header.sig_len, header_path)?;
         let decoded = signal::decode_file(&bytes, &specs, first, header.sig_len, &dat_path, header_path)?;
+        drop(bytes);
         for ((&i, spec), samples) in idx.iter().zip(specs).zip(decoded) {
-            let sig = Signal { spec: spec.clone(), samples };
+            let mut sig = Signal { spec: spec.clone(), samples };
             if verify {
                 verify_signal(&header.record, i, &sig, &dat_path)?;
             }
+            let skew = usize::try_from(spec.skew).unwrap_or(usize::MAX);
+            signal::apply_skew(&mut sig.samples, skew, spec.format);
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(sig);
             }
         }
     }
     Ok(out.into_iter().flatten().collect())
+}
+
+/// Reads the bytes of one signal file that the header's layout covers: the byte offset plus the
+/// declared frames (the whole file when the header declares no length), never more than the file
+/// holds or [`input::MAX_SIGNAL_BYTES`].
+fn read_dat(path: &Path, specs: &[&crate::header::SignalSpec], sig_len: Option<usize>, header_path: &Path) -> Result<Vec<u8>> {
+    let (file, file_len) = input::open_regular(path)?;
+    let want = match (specs.first(), sig_len) {
+        (Some(first), Some(n)) => signal::frame_bytes(first.format, specs.len(), n)
+            .and_then(|b| b.checked_add(first.byte_offset))
+            .and_then(|b| u64::try_from(b).ok())
+            .ok_or_else(|| signal::layout_overflow(header_path, n, specs.len(), first.format))?,
+        _ => file_len,
+    };
+    // A shorter file is reported by the decoder as `Truncated`, with the bytes needed and present.
+    let read = want.min(file_len);
+    if read > input::MAX_SIGNAL_BYTES {
+        return Err(EcgError::TooLarge { path: path.into(), size: want, limit: input::MAX_SIGNAL_BYTES });
+    }
+    input::read_prefix(file, read, path)
 }
 
 fn verify_signal(record: &str, i: usize, sig: &Signal, file: &Path) -> Result<()> {

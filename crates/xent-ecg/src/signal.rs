@@ -1,4 +1,5 @@
-//! Signal files (`.dat`): decoding formats 212 and 16, digital and physical values, checksums.
+//! Signal files (`.dat`): decoding formats 212 and 16, the skew, digital and physical values,
+//! checksums.
 
 use std::path::Path;
 
@@ -56,13 +57,39 @@ pub fn checksum(samples: &[i16]) -> i16 {
     samples.iter().fold(0i16, |acc, &v| acc.wrapping_add(v))
 }
 
-/// Bytes needed to hold `n` samples in `format`, or `None` if the format is unsupported.
+/// Bytes needed to hold `n` samples in `format`, or `None` if the format is unsupported or the
+/// size overflows `usize`.
 pub fn bytes_needed(format: u16, n: usize) -> Option<usize> {
     match format {
-        212 => Some((n / 2) * 3 + (n % 2) * 2),
+        212 => (n / 2).checked_mul(3)?.checked_add((n % 2) * 2),
         16 => n.checked_mul(2),
         _ => None,
     }
+}
+
+/// Bytes that `sig_len` frames of `signals` interleaved signals take in `format` (from the byte
+/// offset on), or `None` if the format is unsupported or the size overflows.
+pub fn frame_bytes(format: u16, signals: usize, sig_len: usize) -> Option<usize> {
+    bytes_needed(format, sig_len.checked_mul(signals)?)
+}
+
+/// The digital value WFDB stores for a missing sample in `format` (wfdb-python's
+/// `INVALID_SAMPLE_VALUE`): −2048 in format 212, −32768 in format 16.
+pub fn invalid_sample(format: u16) -> i16 {
+    if format == 212 { -2048 } else { i16::MIN }
+}
+
+/// Applies a signal's skew in place, as WFDB and wfdb-python (`_skew_sig`) define it: sample `j`
+/// becomes the stored sample `j + skew`, and the last `skew` samples, which would lie beyond the
+/// record's length, become [`invalid_sample`]. The length does not change; a skew of 0 is a no-op.
+pub fn apply_skew(samples: &mut [i16], skew: usize, format: u16) {
+    let n = samples.len();
+    let skew = skew.min(n);
+    if skew == 0 {
+        return;
+    }
+    samples.copy_within(skew.., 0);
+    samples[n - skew..].fill(invalid_sample(format));
 }
 
 #[inline(always)]
@@ -108,11 +135,13 @@ fn decode_212_pair(bytes: &[u8], frames: usize) -> Option<[Vec<i16>; 2]> {
     Some([a, b])
 }
 
-/// Decodes the signals stored together in one file.
+/// Decodes the signals stored together in one file, as stored: the skew is not applied here (see
+/// [`apply_skew`]).
 ///
-/// `specs` are the header lines naming this file, in header order (they are interleaved frame by
-/// frame). `sig_len` is the number of samples per signal; when `None` it is inferred from the file
-/// size. Errors name `path` (the `.dat`) or `header_path`.
+/// `bytes` is the file from its start (the byte offset is skipped here); bytes past the declared
+/// length are ignored. `specs` are the header lines naming this file, in header order (they are
+/// interleaved frame by frame). `sig_len` is the number of samples per signal; when `None` it is
+/// inferred from the file size. Errors name `path` (the `.dat`) or `header_path`.
 pub fn decode_file(
     bytes: &[u8],
     specs: &[&SignalSpec],
@@ -149,8 +178,8 @@ pub fn decode_file(
             _ => data.len() / 2 / k,
         },
     };
-    let total = sig_len.checked_mul(k).ok_or_else(|| EcgError::invalid("signal length", format!("{}: {sig_len} samples overflow", header_path.display())))?;
-    let needed = bytes_needed(first.format, total).unwrap_or(usize::MAX);
+    let total = sig_len.checked_mul(k).ok_or_else(|| layout_overflow(header_path, sig_len, k, first.format))?;
+    let needed = bytes_needed(first.format, total).ok_or_else(|| layout_overflow(header_path, sig_len, k, first.format))?;
     let truncated = || EcgError::Truncated { path: path.into(), offset, needed, available: data.len(), samples: sig_len };
     if data.len() < needed {
         return Err(truncated());
@@ -174,6 +203,14 @@ pub fn decode_file(
         }
     }
     Ok(out)
+}
+
+/// The error for a declared length whose byte size overflows.
+pub fn layout_overflow(header_path: &Path, sig_len: usize, signals: usize, format: u16) -> EcgError {
+    EcgError::Layout {
+        path: header_path.into(),
+        message: format!("{sig_len} samples × {signals} signals in format {format} is more bytes than this machine can address"),
+    }
 }
 
 /// Encodes samples in format 212 (pairs packed in 3 bytes; an odd last sample takes 2 bytes).
@@ -216,6 +253,28 @@ mod tests {
     fn decodes_16() {
         assert_eq!(decode_16(&[0x01, 0x00, 0xFF, 0xFF, 0x00, 0x80], 3).unwrap(), vec![1, -1, i16::MIN]);
         assert!(decode_16(&[0x01], 1).is_none());
+    }
+
+    #[test]
+    fn byte_sizes_never_overflow() {
+        assert_eq!(bytes_needed(212, 3), Some(5));
+        assert_eq!(bytes_needed(212, usize::MAX), None);
+        assert_eq!(bytes_needed(16, usize::MAX / 2 + 1), None);
+        assert_eq!(frame_bytes(212, 2, usize::MAX / 2 + 1), None);
+        assert_eq!(frame_bytes(212, 2, 650_000), Some(1_950_000));
+    }
+
+    #[test]
+    fn skew_shifts_and_pads_like_wfdb_python() {
+        let mut v = vec![1, 2, 3, 4, 5];
+        apply_skew(&mut v, 2, 212);
+        assert_eq!(v, vec![3, 4, 5, -2048, -2048]);
+        let mut v = vec![1, 2, 3];
+        apply_skew(&mut v, 7, 16);
+        assert_eq!(v, vec![i16::MIN; 3]);
+        let mut v = vec![1, 2];
+        apply_skew(&mut v, 0, 16);
+        assert_eq!(v, vec![1, 2]);
     }
 
     #[test]

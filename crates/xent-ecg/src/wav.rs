@@ -180,7 +180,9 @@ pub fn read_wav(path: &Path, config: &WavReadConfig) -> Result<Record> {
         }
         for s in &mut signals {
             let x: Vec<f32> = s.samples.iter().map(|&v| f32::from(v)).collect();
-            s.samples = crate::filter::resample(&x, fs, to).into_iter().map(|v| v.round().clamp(-32768.0, 32767.0) as i16).collect();
+            s.samples = crate::filter::resample(&x, fs, to)
+                .map_err(|e| EcgError::Wav { path: path.into(), message: e.to_string() })?
+                .into_iter().map(|v| v.round().clamp(-32768.0, 32767.0) as i16).collect();
             s.spec.initial_value = s.samples.first().map(|&v| i64::from(v));
             s.spec.checksum = Some(i64::from(crate::signal::checksum(&s.samples)));
         }
