@@ -191,6 +191,7 @@ where
 
     let total = plan.len();
     let device = crate::default_device();
+    let mut trained = Vec::new();
     for (i, (loss, seed, rel)) in manifest.runs().into_iter().enumerate() {
         let run = RunDir::at(dir.join(&rel));
         let tag = format!("[{}/{total}] {loss} seed {seed}", i + 1);
@@ -244,15 +245,39 @@ where
         crate::report::write_run_report(&art)?;
         let f = art.figures();
         let resumed = outcome.resumed_after.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
+        let seconds = started.elapsed().as_secs_f64();
+        trained.push(seconds);
         println!(
-            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {:.1} s{resumed}",
+            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {seconds:.1} s{resumed}{}",
             100.0 * f.accuracy,
             100.0 * f.keras2,
             100.0 * f.keras3,
-            started.elapsed().as_secs_f64()
+            eta(&trained, total - i - 1)
         );
     }
     let experiment = Experiment::load(dir)?;
     crate::report::write_experiment_report(&experiment)?;
     Ok(experiment)
+}
+
+/// `; N runs left, about T` from the durations of the runs trained so far (empty when none are left).
+fn eta(trained: &[f64], left: usize) -> String {
+    if left == 0 || trained.is_empty() {
+        return String::new();
+    }
+    let mean = trained.iter().sum::<f64>() / trained.len() as f64;
+    let secs = (mean * left as f64).round() as u64;
+    let time = if secs >= 60 { format!("{} min {:02} s", secs / 60, secs % 60) } else { format!("{secs} s") };
+    format!("; {left} run{} left, about {time}", if left == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn eta_extrapolates_the_mean_run_time() {
+        assert_eq!(super::eta(&[20.0, 30.0], 3), "; 3 runs left, about 1 min 15 s");
+        assert_eq!(super::eta(&[20.0], 1), "; 1 run left, about 20 s");
+        assert_eq!(super::eta(&[20.0], 0), "");
+        assert_eq!(super::eta(&[], 4), "");
+    }
 }
