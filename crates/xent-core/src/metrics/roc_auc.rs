@@ -119,10 +119,10 @@ mod tests {
         let m = [0.1f32, 0.9, 0.5, 0.7, 0.2, 0.1, 0.3, 0.3, 0.4, 0.6, 0.8, 0.2];
         let labels = [1usize, 0, 2, 1];
         let all = roc_auc_columns(&m, 3, |i, c| labels[i] == c, None);
-        for c in 0..3 {
+        for (c, auc) in all.iter().enumerate() {
             let col: Vec<f32> = m.iter().skip(c).step_by(3).copied().collect();
             let pos: Vec<bool> = labels.iter().map(|&l| l == c).collect();
-            assert_eq!(all[c], roc_auc(&col, &pos, None));
+            assert_eq!(*auc, roc_auc(&col, &pos, None));
         }
     }
 }
