@@ -63,16 +63,18 @@ score-example:
 # Benchmarks (never timed tests). `just bench` runs all; `just bench MODEL` one of ecg_cnn, ecg_resnet,
 # text_cnn, mnist_cnn, pima_mlp (table + bench/results.json), `peak` (the machine's measured FMA
 # throughput and each model's GEMM-only ceiling, bench/peak.json), `burn-alloc` (the copy Burn's flex
-# backend makes of every matmul result), or one of score, wfdb, engine, text, repro.
+# backend makes of every matmul result), or one of score, score-classes (100,000 × 10,000 classes, needs
+# 4.5 GB of memory), wfdb, engine, text, repro.
 bench what="all":
     #!/usr/bin/env bash
     set -euo pipefail
     case "{{what}}" in
       all) cargo run --quiet --bin xent-bench
-           for ex in "xent-core bench_score" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
+           for ex in "xent-core bench_score" "xent-core bench_score_classes" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
              set -- $ex; echo "== $2"; cargo run --quiet -p "$1" --example "$2"; done ;;
       ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp|peak|burn-alloc) cargo run --quiet --bin xent-bench -- {{what}} ;;
       score)  cargo run --quiet -p xent-core --example bench_score ;;
+      score-classes) cargo run --quiet -p xent-core --example bench_score_classes ;;
       wfdb)   cargo run --quiet -p xent-ecg --example bench_wfdb ;;
       engine) cargo run --quiet -p xent-core --example bench_engine ;;
       text)   cargo run --quiet -p xent-text --example bench_text ;;

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::loss::keras::{self, KerasLossOptions};
 use crate::loss::Head;
 use crate::matrix::Matrix;
-use crate::metrics::{Evaluation, Evaluator, EvaluatorConfig, TargetRows};
+use crate::metrics::{DEFAULT_MAX_CLASSES, Evaluation, Evaluator, EvaluatorConfig, TargetRows, roc_auc_columns};
 use crate::rule::KerasReported;
 use crate::targets::{LabelKind, Targets};
 
@@ -35,6 +35,10 @@ pub struct ScoreOptions {
     pub top_k: Vec<usize>,
     /// Class names, one per class. Default none.
     pub class_names: Option<Vec<String>>,
+    /// The dense K × K confusion matrix is reported for at most this many classes; above, it is
+    /// omitted with a warning and every metric is still computed (from O(K) per-class counts).
+    /// Default `None`: [`DEFAULT_MAX_CLASSES`] (1,000).
+    pub max_classes: Option<usize>,
 }
 
 impl ScoreOptions {
@@ -94,7 +98,8 @@ const CHUNK_ROWS: usize = 1 << 15;
 ///
 /// # Errors
 /// [`Error::Mismatch`] when the shapes, labels, weights or class names do not fit;
-/// [`Error::InvalidArgument`] for a bad option value.
+/// [`Error::InvalidArgument`] for a bad option value: a top-k with k ≥ the number of classes,
+/// sample weights that are negative, not finite or sum to zero.
 pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Result<ScoreReport> {
     let (n, k) = (predictions.rows(), predictions.cols());
     if n == 0 {
@@ -106,17 +111,34 @@ pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Re
     if !(0.0..=1.0).contains(&opts.threshold) {
         return Err(Error::InvalidArgument(format!("threshold must lie in [0, 1], got {}", opts.threshold)));
     }
+    let classes = if k == 1 { 2 } else { k };
     if let Some(&bad) = opts.top_k.iter().find(|&&k| k == 0) {
         return Err(Error::InvalidArgument(format!("top-k needs k ≥ 1, got {bad}")));
     }
+    if let Some(&bad) = opts.top_k.iter().find(|&&t| t >= classes) {
+        return Err(Error::InvalidArgument(format!(
+            "top-{bad} accuracy of {classes} classes is 1 by definition: --top-k needs k < {classes}"
+        )));
+    }
     let weights = opts.sample_weight.as_deref();
-    if let Some(w) = weights
-        && w.len() != n
-    {
-        return Err(Error::Mismatch(format!("{} sample weights for {n} prediction rows", w.len())));
+    if let Some(w) = weights {
+        if w.len() != n {
+            return Err(Error::Mismatch(format!("{} sample weights for {n} prediction rows", w.len())));
+        }
+        if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::InvalidArgument(format!(
+                "sample weight {} (row {}) is not a finite number ≥ 0",
+                w[i],
+                i + 1
+            )));
+        }
+        if w.iter().map(|&v| f64::from(v)).sum::<f64>() <= 0.0 {
+            return Err(Error::InvalidArgument(
+                "sample weights sum to zero: every metric would be 0/0".into(),
+            ));
+        }
     }
     let kind = targets.kind();
-    let classes = if k == 1 { 2 } else { k };
     if let Some(names) = &opts.class_names
         && names.len() != classes
     {
@@ -140,12 +162,34 @@ pub fn score(predictions: &Matrix, targets: &Targets, opts: &ScoreOptions) -> Re
     let loss = loss?;
     let keras_reported_accuracy = KerasReported::from_evaluation(&metrics, targets.is_sparse());
     let mut metrics = metrics;
+    if k > 1 {
+        // ROC-AUC straight from the score matrix (the evaluator would keep a copy of it).
+        let cols = k;
+        metrics.roc_auc = match (kind, &labels, targets) {
+            (LabelKind::SingleLabel, Some(l), _) => {
+                roc_auc_columns(probabilities.as_slice(), cols, |i, c| l[i] as usize == c, weights)
+            }
+            (_, _, Targets::Hot(m)) => {
+                let hot = m.as_slice();
+                roc_auc_columns(probabilities.as_slice(), cols, |i, c| hot[i * cols + c] == 1.0, weights)
+            }
+            _ => Vec::new(),
+        };
+    }
     if let Some(names) = &opts.class_names {
         for c in &mut metrics.per_class {
             c.name = names.get(c.class).cloned();
         }
     }
-    let warnings = warnings(&probabilities, opts, &metrics, &keras_reported_accuracy);
+    let mut warnings = warnings(&probabilities, opts, &metrics, &keras_reported_accuracy);
+    let max_classes = opts.max_classes.unwrap_or(DEFAULT_MAX_CLASSES);
+    if kind == LabelKind::SingleLabel && classes > max_classes {
+        warnings.push(format!(
+            "the {classes} × {classes} confusion matrix is omitted ({classes} classes > --max-classes \
+             {max_classes}); every metric is computed from per-class counts. Raise --max-classes to \
+             include it"
+        ));
+    }
     Ok(ScoreReport {
         input: if opts.from_logits { InputKind::Logits } else { InputKind::Probabilities },
         loss,
@@ -216,7 +260,13 @@ fn evaluate(
     weights: Option<&[f32]>,
 ) -> Evaluation {
     let k = probabilities.cols();
-    let cfg = EvaluatorConfig { threshold: opts.threshold, top_k: opts.top_k.clone(), roc_auc: true };
+    let cfg = EvaluatorConfig {
+        threshold: opts.threshold,
+        top_k: opts.top_k.clone(),
+        // score() computes ROC-AUC from the matrix itself for K > 1.
+        roc_auc: k == 1,
+        max_classes: opts.max_classes.unwrap_or(DEFAULT_MAX_CLASSES),
+    };
     let n = probabilities.rows();
     let chunks: Vec<usize> = (0..n).step_by(CHUNK_ROWS).collect();
     let parts: Vec<Evaluator> = chunks

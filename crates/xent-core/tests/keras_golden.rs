@@ -50,7 +50,7 @@ fn keras_losses_and_metrics_match_real_keras() {
         let top_k: Vec<usize> = e["top_k"].as_object().unwrap().keys().map(|k| k.parse().unwrap()).collect();
         let targets = Targets::Hot(y.clone());
         let kind = if k == 1 { LabelKind::SingleLabel } else { targets.kind() };
-        let mut ev = Evaluator::new(k, kind, EvaluatorConfig { threshold: 0.5, top_k, roc_auc: false });
+        let mut ev = Evaluator::new(k, kind, EvaluatorConfig { threshold: 0.5, top_k, roc_auc: false, ..Default::default() });
         if k == 1 {
             let l: Vec<u32> = y.as_slice().iter().map(|&v| v as u32).collect();
             ev.update(p.as_slice(), TargetRows::Labels(&l), w);

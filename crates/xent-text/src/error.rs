@@ -50,6 +50,16 @@ pub enum TextError {
         /// Where the classes are declared.
         classes_file: PathBuf,
     },
+    /// A file beyond a size bound (decompressed size, document length); `location` says where.
+    #[error("{}: {location}: {message}", path.display())]
+    TooLarge {
+        /// The file (for a tarball: `archive.tar.gz!member`).
+        path: PathBuf,
+        /// Where: `file`, or `line N` for a CSV record.
+        location: String,
+        /// Which bound.
+        message: String,
+    },
     /// A corpus without a single document.
     #[error("{}: the corpus is empty (no documents)", path.display())]
     EmptyCorpus {

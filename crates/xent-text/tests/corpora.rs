@@ -175,3 +175,24 @@ fn bad_input_names_file_and_line() {
     let e = check_labels(&tr.classes, &tr.train, &te.train).unwrap_err();
     assert!(e.to_string().contains("test.csv:2: label \"Sports\" of document test-2 occurs in the test split but never in training"), "{e}");
 }
+
+/// A runaway field in a small `.csv.gz` (1 GiB in the wild; 2 MiB here, past the 1 MiB record
+/// bound) is refused with file and line; a directory is refused as not a regular file.
+#[test]
+fn oversized_records_and_non_files_are_refused() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let classes = write(dir.path(), "classes.txt", "World\nSports\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"1,title,short\n2,title,\"").unwrap();
+    gz.write_all(&vec![b'x'; 2 << 20]).unwrap();
+    gz.write_all(b"\"\n").unwrap();
+    let path = dir.path().join("train.csv.gz");
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let err = agnews::load(&path, &classes).unwrap_err();
+    assert!(matches!(err, TextError::TooLarge { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("train.csv.gz: line 2: a record of") && msg.contains("more than 1048576"), "{msg}");
+    let err = bbc::load_csv(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}

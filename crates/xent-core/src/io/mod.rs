@@ -2,17 +2,35 @@
 //! each from CSV or NumPy `.npy` (chosen by the file extension).
 //!
 //! Errors name the file and the line (CSV, 1-based) or index (`.npy`, 0-based `[row, column]`).
+//! Every input is bounded before it is read ([`limits`]): a regular file of at most
+//! [`limits::DEFAULT_MAX_INPUT_BYTES`] by default, CSV cells of at most
+//! [`limits::MAX_CELL_BYTES`], `.npy` shapes checked against the file's length.
 
 pub mod csv;
+pub mod limits;
 pub mod npy;
+pub mod npy_header;
+mod score_inputs;
 
 use std::path::Path;
 
+pub use self::csv::HeaderMode;
+pub use self::limits::InputLimits;
+pub use self::score_inputs::{ScoreInputs, read_score_inputs};
 use self::csv::{CsvTable, read_numeric_csv};
-use self::npy::{NpyArray, NpyValues, read_npy};
+use self::npy::{NpyArray, NpyValues, read_npy_with};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::targets::Targets;
+
+/// How the readers read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    /// Whether a CSV file's first row is a header. Default [`HeaderMode::Auto`].
+    pub header: HeaderMode,
+    /// Size bounds. Default [`InputLimits::default`].
+    pub limits: InputLimits,
+}
 
 /// A table read from either format, with a locator for error messages.
 enum Table {
@@ -21,13 +39,25 @@ enum Table {
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Self> {
+    fn read(path: &Path, opts: ReadOptions) -> Result<Self> {
         let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-        let table = if is_npy { Self::Npy(read_npy(path)?) } else { Self::Csv(read_numeric_csv(path)?) };
+        let table = if is_npy {
+            Self::Npy(read_npy_with(path, opts.limits)?)
+        } else {
+            Self::Csv(read_numeric_csv(path, opts.header, opts.limits)?)
+        };
         if table.rows() == 0 {
             return Err(Error::parse(path, "data", "the file holds no rows"));
         }
         Ok(table)
+    }
+
+    /// The CSV table, when the file was CSV.
+    fn csv_mut(&mut self) -> Option<&mut CsvTable> {
+        match self {
+            Self::Csv(t) => Some(t),
+            Self::Npy(_) => None,
+        }
     }
 
     /// (rows, cols) with rank checks: rank 1 is one column, rank 2 is rows × cols.
@@ -65,15 +95,24 @@ impl Table {
         }
     }
 
+    /// The first value that is not finite once stored as `f32` (`1e39` is finite in `f64` only).
     fn first_non_finite(&self) -> Option<usize> {
+        let f32_finite = |v: &f64| (*v as f32).is_finite();
         match self {
-            Self::Csv(t) => t.values.iter().position(|v| !v.is_finite()),
+            Self::Csv(t) => t.values.iter().position(|v| !f32_finite(v)),
             Self::Npy(a) => match &a.values {
                 NpyValues::F32(v) => v.iter().position(|v| !v.is_finite()),
-                NpyValues::F64(v) => v.iter().position(|v| !v.is_finite()),
+                NpyValues::F64(v) => v.iter().position(|v| !f32_finite(v)),
                 NpyValues::Int(_) => None,
             },
         }
+    }
+
+    /// An error for the non-finite value at flat index `i`.
+    fn non_finite_error(&self, path: &Path, i: usize, cols: usize) -> Error {
+        let v = self.value(i);
+        let why = if v.is_finite() { format!("{v} is beyond the f32 range (|x| ≤ 3.4e38)") } else { format!("{v} is not a finite number") };
+        Error::parse(path, self.locate(i / cols, i % cols, cols), why)
     }
 
     fn value(&self, i: usize) -> f64 {
@@ -91,6 +130,7 @@ impl Table {
     fn into_f32(self) -> Vec<f32> {
         match self {
             Self::Npy(NpyArray { values: NpyValues::F32(v), .. }) => v,
+            Self::Csv(t) => t.values.into_iter().map(|v| v as f32).collect(),
             other => other.values_f64().into_iter().map(|v| v as f32).collect(),
         }
     }
@@ -107,41 +147,43 @@ impl Table {
     }
 }
 
-/// Reads a prediction matrix: `N × K` scores (probabilities or logits), or `N` values for one
-/// sigmoid unit (read as `N × 1`).
+/// Reads a prediction matrix with the default [`ReadOptions`]: `N × K` scores (probabilities or
+/// logits), or `N` values for one sigmoid unit (read as `N × 1`).
 ///
 /// # Errors
-/// The file's own errors; an integer `.npy`; a rank other than 1 or 2; a NaN or infinite value
-/// (named by line or index); no rows.
+/// The file's own errors; an integer `.npy`; a rank other than 1 or 2; a NaN or infinite value,
+/// or one beyond the `f32` range (named by line or index); no rows.
 pub fn read_predictions(path: &Path) -> Result<Matrix> {
-    let table = Table::read(path)?;
+    predictions_from(Table::read(path, ReadOptions::default())?, path)
+}
+
+fn predictions_from(table: Table, path: &Path) -> Result<Matrix> {
     let (rows, cols) = table.shape(path)?;
     if let Table::Npy(a) = &table
         && a.is_integer()
     {
         return Err(Error::parse(path, "header", "predictions must be a float array (f4 or f8), found integers"));
     }
-    if let Some(i) = table.first_non_finite() {
-        return Err(Error::parse(
-            path,
-            table.locate(i / cols, i % cols, cols),
-            format!("{} is not a finite number", table.value(i)),
-        ));
-    }
-    let values = table.into_f32();    if cols == 0 {
+    if cols == 0 {
         return Err(Error::parse(path, "header", "predictions have no columns"));
     }
-    Matrix::new(rows, cols, values)
+    if let Some(i) = table.first_non_finite() {
+        return Err(table.non_finite_error(path, i, cols));
+    }
+    Matrix::new(rows, cols, table.into_f32())
 }
 
-/// Reads targets: one column of class indices (integers ≥ 0), or an `N × K` one-/multi-hot matrix
-/// of 0/1 values.
+/// Reads targets with the default [`ReadOptions`]: one column of class indices (integers ≥ 0), or
+/// an `N × K` one-/multi-hot matrix of 0/1 values.
 ///
 /// # Errors
 /// The file's own errors; a negative, fractional or non-finite label; a hot matrix with a value
 /// other than 0 or 1 (named by line or index).
 pub fn read_targets(path: &Path) -> Result<Targets> {
-    let table = Table::read(path)?;
+    targets_from(Table::read(path, ReadOptions::default())?, path)
+}
+
+fn targets_from(table: Table, path: &Path) -> Result<Targets> {
     let (rows, cols) = table.shape(path)?;
     let values = table.values_f64();
     if cols == 1 {
@@ -168,15 +210,21 @@ pub fn read_targets(path: &Path) -> Result<Targets> {
     Ok(Targets::Hot(Matrix::new(rows, cols, values.into_iter().map(|v| v as f32).collect())?))
 }
 
-/// Reads one sample weight per row (finite, ≥ 0).
+/// Reads one sample weight per row (finite in `f32`, ≥ 0) with the default [`ReadOptions`].
 ///
 /// # Errors
 /// The file's own errors; more than one column; a negative or non-finite weight.
 pub fn read_weights(path: &Path) -> Result<Vec<f32>> {
-    let table = Table::read(path)?;
+    weights_from(Table::read(path, ReadOptions::default())?, path)
+}
+
+fn weights_from(table: Table, path: &Path) -> Result<Vec<f32>> {
     let (_, cols) = table.shape(path)?;
     if cols != 1 {
         return Err(Error::parse(path, "header", format!("{cols} columns; expected one weight per row")));
+    }
+    if let Some(i) = table.first_non_finite() {
+        return Err(table.non_finite_error(path, i, 1));
     }
     let values = table.values_f64();
     if let Some(i) = values.iter().position(|&v| !(v.is_finite() && v >= 0.0)) {
@@ -185,12 +233,13 @@ pub fn read_weights(path: &Path) -> Result<Vec<f32>> {
     Ok(values.into_iter().map(|v| v as f32).collect())
 }
 
-/// Reads class names, one per non-empty line.
+/// Reads class names, one per non-empty line, from a regular file within `limits`.
 ///
 /// # Errors
-/// [`Error::Io`]; [`Error::Parse`] for a file without names.
-pub fn read_class_names(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+/// [`Error::Io`]; [`Error::Parse`] for a file beyond the limits, not UTF-8, or without names.
+pub fn read_class_names(path: &Path, limits: InputLimits) -> Result<Vec<String>> {
+    let bytes = limits::read_bounded(path, limits)?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::parse(path, "file", format!("invalid UTF-8: {e}")))?;
     let names: Vec<String> =
         text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
     if names.is_empty() {

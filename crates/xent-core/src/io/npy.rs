@@ -1,9 +1,9 @@
-//! Reading NumPy `.npy` arrays (through `npyz`) into xent's host types.
+//! Reading NumPy `.npy` arrays into xent's host types (header: [`super::npy_header`]).
 
 use std::path::Path;
 
-use npyz::{DType, NpyFile, Order, TypeChar};
-
+use super::limits::{InputLimits, read_bounded};
+use super::npy_header::{ElementKind, parse_npy_header};
 use crate::error::{Error, Result};
 
 /// A numeric `.npy` array read into memory: its shape and its values as `f64` or `i64`.
@@ -22,7 +22,8 @@ pub enum NpyValues {
     F32(Vec<f32>),
     /// `f8` values.
     F64(Vec<f64>),
-    /// Signed or unsigned integers (any width up to 8 bytes) and booleans.
+    /// Signed or unsigned integers (any width up to 8 bytes) and booleans; `u8` values above
+    /// `i64::MAX` saturate.
     Int(Vec<i64>),
 }
 
@@ -30,70 +31,63 @@ fn parse_err(path: &Path, msg: impl Into<String>) -> Error {
     Error::parse(path, "header", msg)
 }
 
-/// Reads a numeric `.npy` file.
+/// Reads a numeric `.npy` file within the default [`InputLimits`].
 ///
 /// # Errors
-/// [`Error::Io`] when the file cannot be read; [`Error::Parse`] naming the file for a malformed
-/// header, an unsupported dtype (only bool, int, uint, float of 4 or 8 bytes), or data shorter
-/// than the header declares.
+/// As [`read_npy_with`].
 pub fn read_npy(path: &Path) -> Result<NpyArray> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let npy = NpyFile::new(&bytes[..]).map_err(|e| parse_err(path, format!("not a valid .npy file: {e}")))?;
-    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
-    let order = npy.order();
-    let DType::Plain(ty) = npy.dtype() else {
-        return Err(parse_err(path, "structured or sub-array dtypes are not supported; save a plain numeric array"));
-    };
-    let size = ty.size_field();
-    let bad = |e: std::io::Error| Error::parse(path, "data", format!("cannot read the array data: {e}"));
-    let little_endian = ty.endianness() != npyz::Endianness::Big;
-    let values = match (ty.type_char(), size) {
-        // Fast path for the common case: raw little-endian f32 data, decoded in one pass.
-        (TypeChar::Float, 4) if little_endian => {
-            let expected: usize = shape.iter().product();
-            let data = npy.into_inner();
-            if data.len() < expected * 4 {
-                return Err(Error::parse(
-                    path,
-                    "data",
-                    format!("{} bytes of data, but shape {shape:?} needs {}", data.len(), expected * 4),
-                ));
-            }
-            NpyValues::F32(
-                data[..expected * 4]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-            )
+    read_npy_with(path, InputLimits::default())
+}
+
+/// Reads a numeric `.npy` file: a regular file within `limits`, whose shape (checked
+/// multiplication) fits in the bytes that follow the header.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::Parse`] naming the file for a file beyond
+/// the limits, a malformed header, an unsupported dtype (only bool, int, uint, float of 4 or 8
+/// bytes), a shape whose size overflows, or data shorter than the header declares.
+pub fn read_npy_with(path: &Path, limits: InputLimits) -> Result<NpyArray> {
+    let bytes = read_bounded(path, limits)?;
+    let header = parse_npy_header(&bytes).map_err(|m| parse_err(path, m))?;
+    let shape = header.shape.clone();
+    let needed = header.data_bytes().ok_or_else(|| {
+        parse_err(path, format!("shape {shape:?} holds more elements than fit in memory (the product overflows)"))
+    })?;
+    let data = &bytes[header.data_offset..];
+    if data.len() < needed {
+        return Err(Error::parse(path, "data", format!("{} bytes of data, but shape {shape:?} needs {needed}", data.len())));
+    }
+    let data = &data[..needed];
+    let dt = header.dtype;
+    let be = dt.big_endian;
+    macro_rules! decode {
+        ($t:ty, $n:literal) => {
+            data.chunks_exact($n).map(|b| {
+                let a: [u8; $n] = b.try_into().unwrap_or([0; $n]);
+                if be { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) }
+            })
+        };
+    }
+    let values = match (dt.kind, dt.size) {
+        (ElementKind::Float, 4) => NpyValues::F32(decode!(f32, 4).collect()),
+        (ElementKind::Float, 8) => NpyValues::F64(decode!(f64, 8).collect()),
+        (ElementKind::Int, 1) => NpyValues::Int(decode!(i8, 1).map(i64::from).collect()),
+        (ElementKind::Int, 2) => NpyValues::Int(decode!(i16, 2).map(i64::from).collect()),
+        (ElementKind::Int, 4) => NpyValues::Int(decode!(i32, 4).map(i64::from).collect()),
+        (ElementKind::Int, 8) => NpyValues::Int(decode!(i64, 8).collect()),
+        (ElementKind::Uint, 1) => NpyValues::Int(decode!(u8, 1).map(i64::from).collect()),
+        (ElementKind::Uint, 2) => NpyValues::Int(decode!(u16, 2).map(i64::from).collect()),
+        (ElementKind::Uint, 4) => NpyValues::Int(decode!(u32, 4).map(i64::from).collect()),
+        (ElementKind::Uint, 8) => {
+            NpyValues::Int(decode!(u64, 8).map(|v| i64::try_from(v).unwrap_or(i64::MAX)).collect())
         }
-        (TypeChar::Float, 4) => NpyValues::F32(npy.into_vec::<f32>().map_err(bad)?),
-        (TypeChar::Float, 8) => NpyValues::F64(npy.into_vec::<f64>().map_err(bad)?),
-        (TypeChar::Int, 1) => NpyValues::Int(npy.into_vec::<i8>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Int, 2) => NpyValues::Int(npy.into_vec::<i16>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Int, 4) => NpyValues::Int(npy.into_vec::<i32>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Int, 8) => NpyValues::Int(npy.into_vec::<i64>().map_err(bad)?),
-        (TypeChar::Uint, 1) => NpyValues::Int(npy.into_vec::<u8>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Uint, 2) => NpyValues::Int(npy.into_vec::<u16>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Uint, 4) => NpyValues::Int(npy.into_vec::<u32>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        (TypeChar::Uint, 8) => NpyValues::Int(
-            npy.into_vec::<u64>()
-                .map_err(bad)?
-                .into_iter()
-                .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
-                .collect(),
-        ),
-        (TypeChar::Bool, 1) => NpyValues::Int(npy.into_vec::<bool>().map_err(bad)?.into_iter().map(i64::from).collect()),
-        _ => {
-            return Err(parse_err(
-                path,
-                format!("unsupported dtype {ty}; expected a float (f4/f8), integer or bool array"),
-            ));
-        }
+        (ElementKind::Bool, _) => NpyValues::Int(data.iter().map(|&b| i64::from(b != 0)).collect()),
+        _ => return Err(parse_err(path, format!("unsupported dtype of {} bytes", dt.size))),
     };
     let mut array = NpyArray { shape, values };
-    if order == Order::Fortran && array.shape.len() == 2 {
+    if header.fortran_order && array.shape.len() == 2 {
         array.transpose_from_fortran();
-    } else if order == Order::Fortran && array.shape.len() > 2 {
+    } else if header.fortran_order && array.shape.len() > 2 {
         return Err(parse_err(path, "Fortran-ordered arrays of rank > 2 are not supported"));
     }
     Ok(array)

@@ -1,13 +1,30 @@
 //! The confusion matrix and every metric derived from it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A K × K confusion matrix of (optionally weighted) counts; rows are true classes, columns
 /// predicted classes.
+///
+/// Stored sparsely (only the cells that received a sample, at most one per sample), so memory and
+/// every derived metric are linear in K and N; [`Self::rows`] alone builds the dense K × K table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfusionMatrix {
     k: usize,
-    counts: Vec<f64>,
+    cells: BTreeMap<(usize, usize), f64>,
+}
+
+/// The margins of a matrix, summed in row-major cell order.
+struct Margins {
+    /// Row sums (true class).
+    truth: Vec<f64>,
+    /// Column sums (predicted class).
+    predicted: Vec<f64>,
+    /// Diagonal.
+    diagonal: Vec<f64>,
+    total: f64,
+    trace: f64,
 }
 
 /// Per-class figures, one-vs-rest. Precision, recall and F1 are 0 where undefined (0/0), as
@@ -38,7 +55,7 @@ fn ratio(num: f64, den: f64) -> f64 {
 impl ConfusionMatrix {
     /// An empty K × K matrix.
     pub fn new(k: usize) -> Self {
-        Self { k, counts: vec![0.0; k * k] }
+        Self { k, cells: BTreeMap::new() }
     }
 
     /// Number of classes.
@@ -49,56 +66,75 @@ impl ConfusionMatrix {
     /// Adds one sample with true class `truth`, predicted class `pred` and weight `w`.
     #[inline]
     pub fn add(&mut self, truth: usize, pred: usize, w: f32) {
-        self.counts[truth * self.k + pred] += f64::from(w);
+        *self.cells.entry((truth, pred)).or_insert(0.0) += f64::from(w);
     }
 
     /// Adds another matrix's counts (same K).
     pub fn merge(&mut self, other: &Self) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for (&cell, &v) in &other.cells {
+            *self.cells.entry(cell).or_insert(0.0) += v;
         }
     }
 
     /// Count at (true `t`, predicted `p`).
     pub fn get(&self, t: usize, p: usize) -> f64 {
-        self.counts[t * self.k + p]
+        self.cells.get(&(t, p)).copied().unwrap_or(0.0)
     }
 
-    /// The matrix as rows (true class) of columns (predicted class).
+    /// The non-zero cells `((true, predicted), count)` in row-major order.
+    pub fn cells(&self) -> impl Iterator<Item = ((usize, usize), f64)> + '_ {
+        self.cells.iter().map(|(&c, &v)| (c, v))
+    }
+
+    /// The matrix as rows (true class) of columns (predicted class): K × K values.
     pub fn rows(&self) -> Vec<Vec<f64>> {
-        self.counts.chunks(self.k.max(1)).map(<[f64]>::to_vec).collect()
+        let mut rows = vec![vec![0.0; self.k]; self.k];
+        for (&(t, p), &v) in &self.cells {
+            rows[t][p] = v;
+        }
+        rows
     }
 
     /// Total (weighted) count.
     pub fn total(&self) -> f64 {
-        self.counts.iter().sum()
+        self.cells.values().sum()
     }
 
-    fn row_sum(&self, t: usize) -> f64 {
-        (0..self.k).map(|p| self.get(t, p)).sum()
-    }
-
-    fn col_sum(&self, p: usize) -> f64 {
-        (0..self.k).map(|t| self.get(t, p)).sum()
-    }
-
-    fn trace(&self) -> f64 {
-        (0..self.k).map(|c| self.get(c, c)).sum()
+    fn margins(&self) -> Margins {
+        let mut m = Margins {
+            truth: vec![0.0; self.k],
+            predicted: vec![0.0; self.k],
+            diagonal: vec![0.0; self.k],
+            total: 0.0,
+            trace: 0.0,
+        };
+        for (&(t, p), &v) in &self.cells {
+            m.truth[t] += v;
+            m.predicted[p] += v;
+            m.total += v;
+            if t == p {
+                m.diagonal[t] = v;
+                m.trace += v;
+            }
+        }
+        m
     }
 
     /// Argmax accuracy, `trace / total`. Averaging: over samples (weighted).
     pub fn accuracy(&self) -> f64 {
-        ratio(self.trace(), self.total())
+        let m = self.margins();
+        ratio(m.trace, m.total)
     }
 
     /// One-vs-rest figures for every class.
     pub fn per_class(&self) -> Vec<ClassStats> {
-        let total = self.total();
+        let m = self.margins();
+        let total = m.total;
         (0..self.k)
             .map(|c| {
-                let tp = self.get(c, c);
-                let support = self.row_sum(c);
-                let predicted = self.col_sum(c);
+                let tp = m.diagonal[c];
+                let support = m.truth[c];
+                let predicted = m.predicted[c];
                 let fn_ = support - tp;
                 let fp = predicted - tp;
                 let tn = total - tp - fn_ - fp;
@@ -132,10 +168,11 @@ impl ConfusionMatrix {
     /// Balanced accuracy: the unweighted mean of per-class recall over the classes that occur
     /// among the true labels (scikit-learn's `balanced_accuracy_score`).
     pub fn balanced_accuracy(&self) -> f64 {
+        let m = self.margins();
         let recalls: Vec<f64> = (0..self.k)
             .filter_map(|c| {
-                let support = self.row_sum(c);
-                (support > 0.0).then(|| self.get(c, c) / support)
+                let support = m.truth[c];
+                (support > 0.0).then(|| m.diagonal[c] / support)
             })
             .collect();
         ratio(recalls.iter().sum(), recalls.len() as f64)
@@ -144,11 +181,9 @@ impl ConfusionMatrix {
     /// Matthews correlation coefficient, multi-class (Gorodkin's R_K, as scikit-learn):
     /// `(c·s − Σ tₖpₖ) / √((s² − Σ pₖ²)(s² − Σ tₖ²))`, 0 when the denominator is 0.
     pub fn mcc(&self) -> f64 {
-        let s = self.total();
-        let c = self.trace();
-        let t: Vec<f64> = (0..self.k).map(|i| self.row_sum(i)).collect();
-        let p: Vec<f64> = (0..self.k).map(|i| self.col_sum(i)).collect();
-        let tp: f64 = t.iter().zip(&p).map(|(a, b)| a * b).sum();
+        let m = self.margins();
+        let (s, c, t, p) = (m.total, m.trace, &m.truth, &m.predicted);
+        let tp: f64 = t.iter().zip(p).map(|(a, b)| a * b).sum();
         let pp: f64 = p.iter().map(|v| v * v).sum();
         let tt: f64 = t.iter().map(|v| v * v).sum();
         let den = ((s * s - pp) * (s * s - tt)).sqrt();
@@ -158,12 +193,13 @@ impl ConfusionMatrix {
     /// Cohen's κ between true and predicted labels: `(pₒ − pₑ) / (1 − pₑ)`. `None` when
     /// `pₑ = 1` (both raters constant), where scikit-learn returns NaN.
     pub fn cohen_kappa(&self) -> Option<f64> {
-        let s = self.total();
+        let m = self.margins();
+        let s = m.total;
         if s <= 0.0 {
             return None;
         }
-        let po = self.trace() / s;
-        let pe: f64 = (0..self.k).map(|i| self.row_sum(i) * self.col_sum(i)).sum::<f64>() / (s * s);
+        let po = m.trace / s;
+        let pe: f64 = m.truth.iter().zip(&m.predicted).map(|(t, p)| t * p).sum::<f64>() / (s * s);
         (pe < 1.0).then(|| (po - pe) / (1.0 - pe))
     }
 }

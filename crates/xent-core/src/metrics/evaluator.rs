@@ -8,7 +8,7 @@ use super::binary_accuracy::BinaryAccuracy;
 use super::calibration::{Calibration, ReliabilityBin};
 use super::confusion::{ClassStats, ConfusionMatrix};
 use super::multilabel::{MultiLabelCounts, MultiLabelMetrics};
-use super::roc_auc::roc_auc;
+use super::roc_auc::roc_auc_columns;
 use super::top_k::{TopKAccuracy, rank_above};
 use crate::targets::{LabelKind, argmax};
 
@@ -22,11 +22,22 @@ pub struct EvaluatorConfig {
     pub top_k: Vec<usize>,
     /// Compute one-vs-rest ROC-AUC per class; this keeps every score in memory. Default true.
     pub roc_auc: bool,
+    /// The dense K × K confusion matrix is produced for at most this many classes (above, only
+    /// the metrics derived from it, which need O(K) memory). Default [`DEFAULT_MAX_CLASSES`].
+    #[serde(default = "default_max_classes")]
+    pub max_classes: usize,
+}
+
+/// Default of [`EvaluatorConfig::max_classes`]: 1,000 classes (an 8 MB dense matrix).
+pub const DEFAULT_MAX_CLASSES: usize = 1_000;
+
+fn default_max_classes() -> usize {
+    DEFAULT_MAX_CLASSES
 }
 
 impl Default for EvaluatorConfig {
     fn default() -> Self {
-        Self { threshold: 0.5, top_k: Vec::new(), roc_auc: true }
+        Self { threshold: 0.5, top_k: Vec::new(), roc_auc: true, max_classes: DEFAULT_MAX_CLASSES }
     }
 }
 
@@ -110,7 +121,8 @@ pub struct Evaluation {
     pub roc_auc: Vec<Option<f64>>,
     /// Per-class precision, recall, specificity, F1 and support (single-label only).
     pub per_class: Vec<ClassStats>,
-    /// Confusion matrix, rows = true class, columns = predicted (single-label only).
+    /// Confusion matrix, rows = true class, columns = predicted (single-label only; empty when
+    /// the number of classes exceeds [`EvaluatorConfig::max_classes`]).
     pub confusion_matrix: Vec<Vec<f64>>,
     /// The reliability table behind ECE (single-label only).
     pub reliability: Vec<ReliabilityBin>,
@@ -246,17 +258,12 @@ impl Evaluator {
         }
         let cols = if self.kind == LabelKind::MultiLabel { self.outputs } else { self.classes };
         let weights = self.weighted.then_some(self.auc_weights.as_slice());
-        let one = |c: usize| {
-            let scores: Vec<f32> = self.auc_scores.iter().skip(c).step_by(cols).copied().collect();
-            let positive: Vec<bool> = if self.kind == LabelKind::MultiLabel {
-                self.auc_truth.iter().skip(c).step_by(cols).map(|&v| v == 1.0).collect()
-            } else {
-                self.auc_truth.iter().map(|&t| t as usize == c).collect()
-            };
-            roc_auc(&scores, &positive, weights)
-        };
-        use rayon::prelude::*;
-        (0..cols).into_par_iter().map(one).collect()
+        let truth = &self.auc_truth;
+        if self.kind == LabelKind::MultiLabel {
+            roc_auc_columns(&self.auc_scores, cols, |i, c| truth[i * cols + c] == 1.0, weights)
+        } else {
+            roc_auc_columns(&self.auc_scores, cols, |i, c| truth[i] as usize == c, weights)
+        }
     }
 
     /// The figures accumulated so far.
@@ -293,7 +300,11 @@ impl Evaluator {
             ece: some(self.calibration.ece()),
             roc_auc: self.roc_auc_per_class(),
             per_class: if single { self.confusion.per_class() } else { Vec::new() },
-            confusion_matrix: if single { self.confusion.rows() } else { Vec::new() },
+            confusion_matrix: if single && self.classes <= self.cfg.max_classes {
+                self.confusion.rows()
+            } else {
+                Vec::new()
+            },
             reliability: if single { self.calibration.reliability() } else { Vec::new() },
             multilabel: (!single).then(|| self.multilabel.metrics()),
         }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::{Corpus, Document, Origin, read_maybe_gz};
+use super::{Corpus, Document, Origin, read_maybe_gz, check_record};
 use crate::error::{Result, TextError};
 
 /// Reads `classes.txt`: one class name per non-empty line.
@@ -48,6 +48,7 @@ pub fn load(csv_path: &Path, classes_path: &Path) -> Result<Corpus> {
             break;
         }
         let line = record.position().map_or(0, |p| p.line() as usize);
+        check_record(csv_path, &record, line)?;
         if record.len() < 3 {
             return Err(TextError::TooFewFields { path: csv_path.into(), line, found: record.len(), expected: 3 });
         }

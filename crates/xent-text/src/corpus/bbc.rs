@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Corpus, Document, Origin, decode_text, member_path, read_maybe_gz, read_tar};
+use super::{Corpus, Document, Origin, decode_text, member_path, read_maybe_gz, read_tar, check_record};
 use crate::error::{Result, TextError};
 
 /// `(category, filename, text, origin)` before class indices are assigned.
@@ -83,6 +83,7 @@ pub fn load_csv(path: &Path) -> Result<Corpus> {
             break;
         }
         let line = record.position().map_or(0, |p| p.line() as usize);
+        check_record(path, &record, line)?;
         if record.len() < need {
             return Err(TextError::TooFewFields { path: path.into(), line, found: record.len(), expected: need });
         }

@@ -193,22 +193,61 @@ pub fn check_labels(classes: &[String], train: &[Document], test: &[Document]) -
     Ok(())
 }
 
-/// Reads a whole file, gunzipping it when its name ends in `.gz`.
+/// Largest corpus file after decompression (a `.csv`, `.csv.gz` or `.tar.gz` as a whole):
+/// 256 MiB, ten times the largest carried corpus.
+pub const MAX_CORPUS_BYTES: u64 = 256 << 20;
+
+/// Largest CSV record (one document with its class and title): 1 MiB, forty times the longest
+/// carried article.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+fn too_large(path: &Path, location: impl Into<String>, message: impl Into<String>) -> TextError {
+    TextError::TooLarge { path: path.into(), location: location.into(), message: message.into() }
+}
+
+/// Checks that `path` is a regular file (not a FIFO, device or directory) and opens it.
+fn open_regular(path: &Path) -> Result<std::fs::File> {
+    let meta = std::fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(too_large(path, "file", "not a regular file (a directory, FIFO or device)"));
+    }
+    std::fs::File::open(path).map_err(|e| TextError::io(path, e))
+}
+
+/// Reads at most `cap` bytes from `reader`; more is an error naming `path`.
+fn read_capped(reader: impl Read, path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut out).map_err(|e| TextError::io(path, e))?;
+    if out.len() as u64 > cap {
+        return Err(too_large(path, "file", format!("{what} more than {cap} bytes")));
+    }
+    Ok(out)
+}
+
+/// Reads a whole file, gunzipping it when its name ends in `.gz`, up to [`MAX_CORPUS_BYTES`]
+/// (decompressed).
 pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| TextError::io(path, e))?;
+    let file = std::io::BufReader::new(open_regular(path)?);
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(|e| TextError::io(path, e))?;
-        Ok(out)
+        read_capped(flate2::read::MultiGzDecoder::new(file), path, "decompresses to", MAX_CORPUS_BYTES)
     } else {
-        Ok(raw)
+        read_capped(file, path, "holds", MAX_CORPUS_BYTES)
     }
 }
 
+/// Refuses a CSV record longer than [`MAX_DOCUMENT_BYTES`], naming its line.
+pub(crate) fn check_record(path: &Path, record: &csv::StringRecord, line: usize) -> Result<()> {
+    let len = record.as_slice().len();
+    if len > MAX_DOCUMENT_BYTES {
+        return Err(too_large(path, format!("line {line}"), format!("a record of {len} bytes, more than {MAX_DOCUMENT_BYTES}")));
+    }
+    Ok(())
+}
+
 /// Every regular file of a `.tar.gz` (or plain `.tar`) archive: `(member path, bytes)`, in
-/// archive order.
+/// archive order; at most [`MAX_CORPUS_BYTES`] in all (decompressed).
 pub(crate) fn read_tar(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
-    let file = std::fs::File::open(path).map_err(|e| TextError::io(path, e))?;
+    let file = open_regular(path)?;
     let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
         Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
     } else {
@@ -216,14 +255,24 @@ pub(crate) fn read_tar(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     };
     let mut archive = tar::Archive::new(reader);
     let mut out = Vec::new();
+    let mut total = 0u64;
     for entry in archive.entries().map_err(|e| TextError::io(path, e))? {
         let mut entry = entry.map_err(|e| TextError::io(path, e))?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
         let name = entry.path().map_err(|e| TextError::io(path, e))?.to_string_lossy().into_owned();
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes).map_err(|e| TextError::io(path, e))?;
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if total > MAX_CORPUS_BYTES {
+            return Err(too_large(
+                &member_path(path, &name),
+                "file",
+                format!("the archive's members hold more than {MAX_CORPUS_BYTES} bytes"),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        (&mut entry).take(size).read_to_end(&mut bytes).map_err(|e| TextError::io(path, e))?;
         out.push((name, bytes));
     }
     Ok(out)
@@ -249,4 +298,21 @@ pub fn decode_text(bytes: &[u8]) -> (String, bool) {
 /// Latin-1 decoding: byte `b` becomes code point `U+00bb`.
 pub fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decompression_stops_at_the_cap() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&[b'a'; 10_000]).unwrap();
+        let gz = gz.finish().unwrap();
+        let path = Path::new("bomb.csv.gz");
+        let err = read_capped(flate2::read::MultiGzDecoder::new(&gz[..]), path, "decompresses to", 4096).unwrap_err();
+        assert_eq!(err.to_string(), "bomb.csv.gz: file: decompresses to more than 4096 bytes");
+        assert_eq!(read_capped(flate2::read::MultiGzDecoder::new(&gz[..]), path, "", 10_000).unwrap().len(), 10_000);
+    }
 }
