@@ -1,5 +1,9 @@
 //! `xent`: train the same network under softmax + categorical and sigmoid + binary cross-entropy,
 //! and report what each truly achieves.
+//!
+//! `score` and `report` only read files (xent-metrics, no Burn); every other command trains or runs
+//! a model and comes with the default `train` feature (`cargo build --no-default-features` leaves
+//! it out).
 
 use std::process::ExitCode;
 
@@ -10,6 +14,7 @@ mod cmd;
 /// mimalloc instead of glibc's allocator: Burn's CPU backend allocates and frees large buffers on
 /// every op, and glibc hands them back to the kernel each time (page faults, TLB shootdowns);
 /// `docs/performance.md` has the measurements.
+#[cfg(feature = "train")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -24,32 +29,21 @@ struct Cli {
 enum Command {
     /// Audit predictions made by any framework: true accuracy beside what Keras would have reported.
     Score(cmd::score::ScoreArgs),
-    /// Train every loss configuration over several seeds and compare them (ECG or text).
-    #[command(subcommand)]
-    Train(cmd::train::TrainCommand),
     /// Regenerate report.md and the SVG plots of a run or an experiment from its artifacts.
     Report(cmd::report::ReportArgs),
-    /// Evaluate a finished ECG run on other records.
-    Eval(cmd::run::EvalArgs),
-    /// Predict with a finished run: text for text runs, beat probabilities (.npy) for ECG runs.
-    Predict(cmd::run::PredictArgs),
-    /// Rerun the published cases: MNIST CNN, Pima diabetes, softmax temperature.
-    Repro(cmd::repro::ReproArgs),
-    /// ECG records: header and annotation facts, WAV export, QRS detection.
-    #[command(subcommand)]
-    Ecg(cmd::ecg::EcgCommand),
+    // The commands that train or run models (Burn): only with the `train` feature (default).
+    #[cfg(feature = "train")]
+    #[command(flatten)]
+    Engine(cmd::EngineCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => cmd::score::run(args),
-        Command::Train(command) => cmd::train::run(command),
         Command::Report(args) => cmd::report::run(args),
-        Command::Eval(args) => cmd::run::run_eval(args),
-        Command::Predict(args) => cmd::run::run_predict(args),
-        Command::Repro(args) => cmd::repro::run(args),
-        Command::Ecg(command) => cmd::ecg::run(command),
+        #[cfg(feature = "train")]
+        Command::Engine(command) => command.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,7 +19,7 @@ pub struct ReportArgs {
 
 /// Regenerates the report and prints the files written.
 pub fn run(args: ReportArgs) -> Result<()> {
-    let written = xent_core::report::regenerate(&args.path)
+    let written = xent_metrics::report::regenerate(&args.path)
         .with_context(|| format!("cannot make the report of {}", args.path.display()))?;
     for p in &written {
         println!("wrote {}", p.display());

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use xent_core::Head;
-use xent_core::io::{HeaderMode, InputLimits, ReadOptions, read_score_inputs};
-use xent_core::metrics::DEFAULT_MAX_CLASSES;
-use xent_core::score::{ScoreOptions, score};
+use xent_metrics::Head;
+use xent_metrics::io::{HeaderMode, InputLimits, ReadOptions, read_score_inputs};
+use xent_metrics::metrics::DEFAULT_MAX_CLASSES;
+use xent_metrics::score::{ScoreOptions, score};
 
 /// Arguments of `xent score`.
 #[derive(Args, Debug)]

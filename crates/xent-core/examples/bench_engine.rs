@@ -14,7 +14,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
+use xent_core::train::{Classifier, DataSource, OptimizerConfig, OptimizerInit, TrainConfig, Trainer};
 use xent_core::{LossConfig, Targets, TrainingLoss};
 
 const EPOCHS: usize = 10;

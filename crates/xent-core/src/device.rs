@@ -1,6 +1,8 @@
-//! The one place that decides the compute backend.
+//! The one place that decides the compute backend, and the versions a run records for it.
 
 use burn::prelude::Device;
+
+use crate::artifacts::Versions;
 
 /// The device every xent computation runs on: Burn's pure-Rust `flex` CPU backend.
 ///
@@ -14,4 +16,13 @@ pub fn default_device() -> Device {
         return Device::ndarray();
     }
     Device::flex()
+}
+
+/// The versions of this build (xent-core, Burn) on `device`, as a run's `config.json` records them.
+pub fn versions(device: &Device) -> Versions {
+    Versions {
+        xent_core: env!("CARGO_PKG_VERSION").to_string(),
+        burn: "0.22.1".to_string(),
+        device: format!("{device:?}"),
+    }
 }

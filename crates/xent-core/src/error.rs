@@ -1,11 +1,19 @@
-//! Typed errors of xent-core. Every variant that comes from user data names the file and the
-//! line, row or byte offset at fault.
+//! Typed errors of xent-core: those of the engine (non-finite losses, Burn records, batches) and,
+//! through [`Error::Metrics`], those of xent-metrics (files, parsing, mismatched inputs), whose
+//! messages pass through unchanged. Every variant that comes from user data names the file and
+//! the line, row or byte offset at fault.
 
 use std::path::PathBuf;
+
+pub use xent_metrics::Error as MetricsError;
 
 /// Errors returned by xent-core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An error of the Burn-free layer (xent-metrics): reading or writing files, malformed or
+    /// mismatched inputs, run directories. Displayed as is.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -15,16 +23,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A file's content is malformed; `location` says where (e.g. "line 3", "row 7, column 2").
-    #[error("{}: {location}: {message}", path.display())]
-    Parse {
-        /// The file at fault.
-        path: PathBuf,
-        /// Where in the file, e.g. `line 3, column 2` or `header`.
-        location: String,
-        /// What is wrong.
-        message: String,
-    },
     /// Inputs that are each well formed but do not fit together (e.g. K differs between
     /// predictions and targets).
     #[error("{0}")]
@@ -32,12 +30,6 @@ pub enum Error {
     /// A value outside its allowed range (e.g. label smoothing outside [0, 1]).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// A run directory exists and neither resume nor force was asked.
-    #[error(
-        "{}: run directory already exists; resume it (--resume) or replace it (--force)",
-        .0.display()
-    )]
-    RunExists(PathBuf),
     /// The training loss became NaN or infinite.
     #[error(
         "training stopped: the loss is {loss} at epoch {epoch}, batch {batch} (of {batches}); \
@@ -77,15 +69,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// A [`Error::Parse`] for `path` at `location`.
-    pub fn parse(
-        path: impl Into<PathBuf>,
-        location: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self::Parse { path: path.into(), location: location.into(), message: message.into() }
-    }
-
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }

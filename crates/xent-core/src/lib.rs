@@ -1,41 +1,36 @@
-//! xent-core: the shared model crate of xent.
+//! xent-core: the training engine of xent, on Burn, over the Burn-free layer of xent-metrics.
 //!
-//! - [`loss`]: the loss configurations (`Categorical`, `Binary`, `SoftmaxBinary`), Keras-exact
-//!   cross-entropies on host data, and stable training losses on tensors;
-//! - [`metrics`]: accumulators over host-side scores (accuracy, binary accuracy, top-k,
-//!   confusion family, calibration, ROC-AUC, multi-label), each stating its averaging;
-//! - [`rule`]: [`AccuracyRule`], what `metrics=['accuracy']` would have reported;
-//! - [`score`]: auditing a prediction matrix from any framework (`xent score`);
-//! - [`io`]: reading prediction, target and weight files (CSV and `.npy`);
-//! - [`kernels`]: xent's CPU kernels for 1-D convolution and max pooling (Burn backend extension);
-//! - [`nn`]: layers on those kernels (drop-in for `burn::nn`'s `Conv1d` and `MaxPool1d`);
-//! - [`train`]: the training engine (model contract, optimizers, schedules, checkpoints);
-//! - [`artifacts`]: run directories and atomic writes;
-//! - [`experiment`]: seeds × loss configurations ([`compare_losses`]) and their statistics
-//!   ([`stats`]); [`calibrate`]: temperature scaling; [`report`]: `report.md` and SVG plots.
+//! - [`kernels`]: xent's own CPU kernels, registered through Burn's backend extension: 1-D and
+//!   2-D convolutions (direct, channels-last, Winograd, token convolutions, fused conv + pool),
+//!   max pooling, batch normalisation, linear layers, embedding bags, the fused logit losses and
+//!   the Adam/Adamax moment updates, each with its backward pass, on a shared GEMM;
+//! - [`nn`]: layers on those kernels (`Conv1d`, `Conv2d`, `BatchNorm`, `Linear`, `MaxPool1d`,
+//!   `MaxPool2d`, `Dropout`, `EmbeddingBag`, residual blocks), drop-in for `burn::nn`'s;
+//! - [`loss`]: the stable training losses on tensors ([`TrainingLoss`]);
+//! - [`train`]: the training engine ([`Trainer`]: the model contract, Keras's optimizers on
+//!   Burn, checkpoints, exact resume);
+//! - [`experiment`]: seeds × loss configurations ([`compare_losses`]), trained and reported;
+//! - [`device`]: the compute backend.
+//!
+//! The Burn-free modules live in xent-metrics and are re-exported here under their old paths
+//! ([`io`], [`matrix`], [`targets`], [`metrics`], [`rule`], [`score`], [`stats`], [`calibrate`],
+//! [`artifacts`], [`report`], and the data types of [`loss`], [`train`] and [`experiment`]), so
+//! `xent_core::io::read_predictions` and `xent_metrics::io::read_predictions` are the same item.
 
 #![warn(missing_docs)]
 
-pub mod artifacts;
-pub mod calibrate;
 pub mod device;
 pub mod error;
 pub mod experiment;
-pub mod io;
 pub mod kernels;
 pub mod loss;
-pub mod matrix;
-pub mod metrics;
 pub mod nn;
-pub mod report;
-pub mod rule;
-pub mod score;
-pub mod stats;
-pub mod targets;
 pub mod train;
 
+pub use xent_metrics::{artifacts, calibrate, io, matrix, metrics, report, rule, score, stats, targets};
+
 pub use device::default_device;
-pub use error::{Error, Result};
+pub use error::{Error, MetricsError, Result};
 pub use loss::{Head, KerasLoss, LossConfig, SoftmaxBinaryMode, TrainingLoss};
 pub use matrix::Matrix;
 pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};

@@ -16,7 +16,7 @@ use std::time::Instant;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use xent_core::train::OptimizerConfig;
+use xent_core::train::{OptimizerConfig, OptimizerInit};
 use xent_core::{Classifier, LossConfig, TrainingLoss};
 use xent_repro::models::{MlpConfig, MnistCnnConfig};
 

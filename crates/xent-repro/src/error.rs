@@ -59,6 +59,13 @@ pub enum ReproError {
 /// Result with [`ReproError`].
 pub type Result<T> = std::result::Result<T, ReproError>;
 
+/// The Burn-free layer's errors (artifacts, I/O) arrive as [`ReproError::Core`], as before the split.
+impl From<xent_core::MetricsError> for ReproError {
+    fn from(e: xent_core::MetricsError) -> Self {
+        Self::Core(e.into())
+    }
+}
+
 impl ReproError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), error: source }

@@ -91,6 +91,13 @@ pub enum TextError {
     Core(#[from] xent_core::Error),
 }
 
+/// The Burn-free layer's errors (artifacts, I/O) arrive as [`TextError::Core`], as before the split.
+impl From<xent_core::MetricsError> for TextError {
+    fn from(e: xent_core::MetricsError) -> Self {
+        Self::Core(e.into())
+    }
+}
+
 impl TextError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }

@@ -30,7 +30,7 @@ use std::time::Instant;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use serde_json::{Value, json};
-use xent_core::train::{Classifier, OptimizerConfig};
+use xent_core::train::{Classifier, OptimizerConfig, OptimizerInit};
 use xent_core::{LossConfig, TrainingLoss};
 
 #[global_allocator]

@@ -24,18 +24,15 @@
 //! without it is resumed from its checkpoint. `experiment.json` records the plan, the model and
 //! the data; runs whose data checksums differ are never compared.
 
-pub mod plan;
-pub mod cv;
-pub mod results;
-
 use std::time::Instant;
 
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-pub use plan::Plan;
-pub use cv::{CvConfig, CvSummary};
-pub use results::{ConfigStats, Experiment, Figures, RunArtifacts};
+// The plan, the manifest and the reading of finished runs (Burn-free), under their old paths.
+pub use xent_metrics::experiment::{
+    ConfigStats, CvConfig, CvSummary, Experiment, Figures, Manifest, Plan, RunArtifacts, cv, plan, results,
+};
 
 use crate::artifacts::{self, DataInfo, OpenMode, RunDir};
 use crate::calibrate::temperature_scale;
@@ -96,37 +93,6 @@ impl<D> Split<D> {
     }
 }
 
-/// `experiment.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// The seeds.
-    pub seeds: Vec<u64>,
-    /// The loss configurations.
-    pub losses: Vec<LossConfig>,
-    /// The shared training configuration (`loss` and `seed` vary per run).
-    pub train: TrainConfig,
-    /// The model configuration as serialised.
-    pub model: serde_json::Value,
-    /// The data.
-    pub data: DataInfo,
-    /// Class names.
-    pub class_names: Vec<String>,
-    /// Whether there is a test split.
-    pub has_test: bool,
-    /// Model outputs per configuration name.
-    pub outputs: Vec<(LossConfig, usize)>,
-}
-
-impl Manifest {
-    /// Run directories relative to the experiment directory, in plan order (configuration-major).
-    pub fn runs(&self) -> Vec<(LossConfig, u64, std::path::PathBuf)> {
-        self.losses
-            .iter()
-            .flat_map(|&l| self.seeds.iter().map(move |&s| (l, s, Plan::run_path(l, s))))
-            .collect()
-    }
-}
-
 /// The logits `N × outputs` of every sample of `data`, one batch at a time on `device` (plain).
 ///
 /// # Errors
@@ -144,7 +110,7 @@ where
         k = z.dims()[1];
         all.extend(z.into_data().try_into_vec::<f32>().map_err(|e| Error::Mismatch(format!("logits: {e:?}")))?);
     }
-    Matrix::new(data.len(), k, all)
+    Ok(Matrix::new(data.len(), k, all)?)
 }
 
 

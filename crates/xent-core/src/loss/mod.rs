@@ -1,9 +1,7 @@
-//! Loss configurations, Keras-exact cross-entropies on host data, and training losses on tensors.
+//! Loss configurations and Keras-exact cross-entropies on host data (from xent-metrics, under
+//! their old paths), and the stable training losses on tensors ([`TrainingLoss`]).
 
-pub mod config;
-pub mod keras;
 pub mod training;
 
-pub use config::{Head, KerasLoss, LossConfig, SoftmaxBinaryMode, sigmoid};
-pub use keras::{EPSILON, KerasLossOptions};
 pub use training::TrainingLoss;
+pub use xent_metrics::loss::{EPSILON, Head, KerasLoss, KerasLossOptions, LossConfig, SoftmaxBinaryMode, config, keras, sigmoid};

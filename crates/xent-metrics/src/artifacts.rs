@@ -238,7 +238,7 @@ pub struct DataInfo {
     pub sha256: String,
 }
 
-/// Versions of what produced a run.
+/// Versions of what produced a run (made by xent-core's `device::versions` for the device it trains on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Versions {
     /// xent-core's version.
@@ -247,17 +247,6 @@ pub struct Versions {
     pub burn: String,
     /// The compute device.
     pub device: String,
-}
-
-impl Versions {
-    /// The versions of this build on `device`.
-    pub fn current(device: &burn::prelude::Device) -> Self {
-        Self {
-            xent_core: env!("CARGO_PKG_VERSION").to_string(),
-            burn: "0.22.1".to_string(),
-            device: format!("{device:?}"),
-        }
-    }
 }
 
 /// Writes the confusion matrix as CSV: a header `true\predicted,<class names…>`, then one row per
