@@ -60,6 +60,15 @@ score-example:
         --target datasets/predictions/mnist_cnn_keras_bce/labels.npy \
         --top-k 2,3
 
+# `xent score` without Burn: builds the binary with `score` and `report` only (no `train` feature;
+# about a minute from clean, README "Set up") and audits the carried Keras MNIST predictions.
+score-lite:
+    cargo build --no-default-features
+    target/debug/xent score \
+        --pred datasets/predictions/mnist_cnn_keras_bce/pred.npy \
+        --target datasets/predictions/mnist_cnn_keras_bce/labels.npy \
+        --top-k 2,3
+
 # Benchmarks (never timed tests). `just bench` runs all; `just bench MODEL` one of ecg_cnn, ecg_resnet,
 # text_cnn, mnist_cnn, pima_mlp (table + bench/results.json), `peak` (the machine's measured FMA
 # throughput and each model's GEMM-only ceiling, bench/peak.json), `burn-alloc` (the copy Burn's flex
@@ -82,10 +91,12 @@ bench what="all":
       *) echo "unknown benchmark {{what}}" >&2; exit 2 ;;
     esac
 
-# Lints: clippy on every target, docs without warnings.
+# Lints: clippy on every target, docs without warnings, and the binary without the `train` feature
+# (`score` and `report` from xent-metrics, no Burn) still compiles.
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+    cargo check -p xent --no-default-features
 
 # Regenerate the golden values with the real frameworks (needs Python 3 and PyPI access).
 golden:

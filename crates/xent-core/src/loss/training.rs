@@ -106,7 +106,7 @@ mod tests {
     }
 
     /// The tensor losses agree with the Keras-exact host functions (themselves checked against
-    /// real Keras in `tests/keras_golden.rs`).
+    /// real Keras in xent-metrics's `tests/keras_golden.rs`).
     #[test]
     fn tensor_losses_match_keras_host_functions() {
         let device = crate::default_device();

@@ -5,10 +5,10 @@ mod golden;
 
 use golden::{close, floats, labels, load, matrix};
 use serde_json::Value;
-use xent_core::loss::keras::{self, KerasLossOptions};
-use xent_core::metrics::{Evaluator, EvaluatorConfig, TargetRows};
-use xent_core::score::{ScoreOptions, score};
-use xent_core::{KerasReported, LabelKind, Targets};
+use xent_metrics::loss::keras::{self, KerasLossOptions};
+use xent_metrics::metrics::{Evaluator, EvaluatorConfig, TargetRows};
+use xent_metrics::score::{ScoreOptions, score};
+use xent_metrics::{KerasReported, LabelKind, Targets};
 
 /// 1e-6 relative for every case, K = 42 included (the worst case measured is about 1.1e-7: xent
 /// sums in f64 what Keras sums in f32).
@@ -97,7 +97,7 @@ fn accuracy_rules_match_what_keras_reported() {
         let targets = rule_targets(s);
         let report = score(&probabilities, &targets, &ScoreOptions::new()).unwrap();
         let reported = KerasReported::from_evaluation(&report.metrics, targets.is_sparse());
-        let pick = |by: &xent_core::rule::ReportedByLoss| match s["loss"].as_str().unwrap() {
+        let pick = |by: &xent_metrics::rule::ReportedByLoss| match s["loss"].as_str().unwrap() {
             "binary_crossentropy" => by.binary_crossentropy,
             _ => by.categorical_crossentropy,
         };

@@ -4,8 +4,8 @@
 mod golden;
 
 use golden::{close, floats, labels, load, matrix};
-use xent_core::metrics::{Evaluator, EvaluatorConfig, MultiLabelCounts, TargetRows};
-use xent_core::LabelKind;
+use xent_metrics::metrics::{Evaluator, EvaluatorConfig, MultiLabelCounts, TargetRows};
+use xent_metrics::LabelKind;
 
 /// Counts are exact without weights; sample weights are read as `f32` (as xent stores them) while
 /// scikit-learn used float64, hence 1e-6 for weighted cases.
