@@ -6,9 +6,11 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# The whole test suite (what CI runs).
+# The whole test suite (what CI runs), then the `xent score` CLI tests again against the binary built
+# without the `train` feature (score and report only, no Burn).
 test:
     cargo test --workspace
+    cargo test -p xent --no-default-features --test score_cli --test score_hostile
 
 # Extra arguments go to `xent train ecg` (see `cargo run -- train ecg --help`).
 # The main job: 1D-CNN on MIT-BIH beats (train on all of DS1 → test on DS2), three loss configurations

@@ -34,7 +34,7 @@ enum Command {
     // The commands that train or run models (Burn): only with the `train` feature (default).
     #[cfg(feature = "train")]
     #[command(flatten)]
-    Engine(cmd::EngineCommand),
+    Engine(Box<cmd::EngineCommand>),
 }
 
 fn main() -> ExitCode {

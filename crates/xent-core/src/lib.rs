@@ -1,9 +1,12 @@
 //! xent-core: the training engine of xent, on Burn, over the Burn-free layer of xent-metrics.
 //!
-//! - [`kernels`]: xent's own CPU kernels, registered through Burn's backend extension: 1-D and
-//!   2-D convolutions (direct, channels-last, Winograd, token convolutions, fused conv + pool),
-//!   max pooling, batch normalisation, linear layers, embedding bags, the fused logit losses and
-//!   the Adam/Adamax moment updates, each with its backward pass, on a shared GEMM;
+//! - [`kernels`]: xent's own CPU kernels, registered through Burn's backend extension (with Burn's
+//!   operations as fallback): 1-D convolutions (channels-first and channels-last, Winograd,
+//!   convolutions over token embeddings, fused with max pooling or a residual join), 2-D
+//!   convolutions (alone or fused with pooling), 1-D and 2-D max pooling, batch normalisation in
+//!   training, linear layers, embedding lookups, residual add + ReLU, the fused logit losses and
+//!   the Adam/Adamax moment update, on a shared GEMM; the trained operations have their own
+//!   backward passes;
 //! - [`nn`]: layers on those kernels (`Conv1d`, `Conv2d`, `BatchNorm`, `Linear`, `MaxPool1d`,
 //!   `MaxPool2d`, `Dropout`, `EmbeddingBag`, residual blocks), drop-in for `burn::nn`'s;
 //! - [`loss`]: the stable training losses on tensors ([`TrainingLoss`]);

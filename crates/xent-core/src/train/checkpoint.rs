@@ -123,7 +123,7 @@ impl Checkpoint {
     /// and `optim` (freshly built, same configuration). Returns `None` when there is none.
     ///
     /// # Errors
-    /// [`Error::Io`] / [`Error::Parse`] / [`Error::Record`] naming the file.
+    /// [`Error::Io`] / [`Error::Record`] naming the file, or a parse error of xent-metrics ([`Error::Metrics`]).
     pub fn load<M: Module>(
         &self,
         model: M,

@@ -29,7 +29,7 @@ impl SavedRun {
     /// Opens a finished run (one with `config.json` and `model.bpk`).
     ///
     /// # Errors
-    /// [`Error::Io`] / [`Error::Parse`] naming the missing or malformed file.
+    /// [`Error::Io`], or a parse error of xent-metrics ([`Error::Metrics`]), naming the missing or malformed file.
     pub fn open(dir: RunDir) -> Result<Self> {
         let config: RunConfig = read_json(&dir.file("config.json"))?;
         let weights = dir.file("model.bpk");
