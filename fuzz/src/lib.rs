@@ -20,10 +20,13 @@ use xent_ecg::record::{ReadConfig, Record};
 use xent_ecg::{annotation, signal};
 use xent_text::corpus::{agnews, bbc, latin1, reuters};
 
+/// A target's body: runs its reader on the input and returns whether the reader accepted it (the
+/// fuzzers ignore the answer; the smoke test checks that every seed, a real file, is accepted).
+pub type Body = fn(&[u8]) -> bool;
+
 /// Every target: its name (the file in `fuzz_targets/`, the folder in `seeds/` and `regressions/`)
-/// and its body. A body returns whether its reader accepted the input (the fuzzers ignore it; the
-/// smoke test checks that every seed, a real file, is accepted).
-pub const TARGETS: &[(&str, fn(&[u8]) -> bool)] = &[
+/// and its body.
+pub const TARGETS: &[(&str, Body)] = &[
     ("wfdb_header", wfdb_header),
     ("wfdb_signal", wfdb_signal),
     ("wfdb_annotation", wfdb_annotation),
