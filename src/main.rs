@@ -9,7 +9,7 @@ mod cmd;
 
 /// mimalloc instead of glibc's allocator: Burn's CPU backend allocates and frees large buffers on
 /// every op, and glibc hands them back to the kernel each time (page faults, TLB shootdowns);
-/// `docs/performance.md` has the measurements.
+/// see `docs/performance.md`, "Threading, buffers and the allocator".
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

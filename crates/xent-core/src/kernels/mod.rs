@@ -1,7 +1,7 @@
 //! xent's own CPU kernels for the slow parts of Burn 0.22's flex backend, registered through
 //! Burn's backend extension (`#[backend_extension]`), with hand-written backward passes.
 //!
-//! Profiling the ECG CNN (`docs/performance.md`) showed a training step
+//! Profiling the ECG CNN under `perf` showed a training step
 //! spending its time outside matrix multiplication: max pooling (a scalar loop per output), the
 //! convolution's weight gradient (a convolution over swapped dimensions) and its input gradient
 //! (a transposed convolution). This module replaces exactly those, in 1-D and 2-D:
