@@ -122,3 +122,26 @@ bench-compare model="all":
     py=.venv/bin/python
     if [ ! -x "$py" ]; then echo "no .venv: PyTorch and Keras skipped (run just bench-venv)" >&2; py=python3; fi
     "$py" bench/compare.py {{model}}
+
+# The fuzz targets, one per reader (fuzz/fuzz_targets; docs/reliability.md).
+fuzz-list:
+    @ls fuzz/fuzz_targets | sed 's/\.rs$//'
+
+# libFuzzer with a 5 s per-input timeout and a 2 GB RSS limit, seeded from fuzz/seeds/TARGET
+# (read-only); new inputs go to fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET (both ignored
+# by git). Needs cargo-fuzz (`cargo install cargo-fuzz --locked`), run on the stable toolchain with
+# RUSTC_BOOTSTRAP=1; the first run builds the instrumented workspace, Burn included, under
+# fuzz/target (10–20 min).
+# Fuzz one reader for SECONDS, e.g. `just fuzz wfdb_header 600`.
+fuzz target seconds="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    [ -f fuzz/fuzz_targets/{{target}}.rs ] || { echo "unknown fuzz target {{target}} (just fuzz-list)" >&2; exit 2; }
+    shm=/dev/shm; [ -d "$shm" ] || shm="${TMPDIR:-/tmp}"
+    scratch=$(mktemp -d "$shm/xent-fuzz-XXXXXX")
+    trap 'rm -rf "$scratch"' EXIT
+    mkdir -p fuzz/corpus/{{target}}
+    cd fuzz
+    XENT_FUZZ_SCRATCH="$scratch" RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none --codegen-units 16 {{target}} \
+        corpus/{{target}} seeds/{{target}} -- \
+        -max_total_time={{seconds}} -timeout=5 -rss_limit_mb=2048 -print_final_stats=1

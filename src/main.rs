@@ -13,7 +13,7 @@ mod cmd;
 
 /// mimalloc instead of glibc's allocator: Burn's CPU backend allocates and frees large buffers on
 /// every op, and glibc hands them back to the kernel each time (page faults, TLB shootdowns);
-/// `docs/performance.md` has the measurements.
+/// see `docs/performance.md`, "Threading, buffers and the allocator".
 #[cfg(feature = "train")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -48,9 +48,23 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             // 2 = bad input or usage (clap uses 2 as well).
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes joined by `: `, leaving out a cause whose text the message already
+/// holds (library errors such as an I/O error naming its file often print their source too).
+fn message(err: &anyhow::Error) -> String {
+    let mut msg = err.to_string();
+    for cause in err.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }

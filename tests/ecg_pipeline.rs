@@ -85,7 +85,7 @@ fn train_ecg_on_a_few_records_writes_every_artifact() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // predict and eval agree: the argmax of every predicted row, counted per class, equals the
     // column sums (predicted classes) of eval's confusion matrix.
-    let p = xent_core::io::read_predictions(&preds).unwrap();
+    let p = xent_metrics::io::read_predictions(&preds).unwrap();
     let n = report["evaluation"]["n"].as_u64().unwrap() as usize;
     assert_eq!((p.rows(), p.cols()), (n, 4));
     assert!(p.as_slice().iter().all(|v| (0.0..=1.0).contains(v)));
@@ -168,7 +168,7 @@ fn predictions_and_beat_list_reproduce_the_test_figures_through_score() {
     let preds = dir.path().join("p.npy");
     let o = xent(&["predict", run.to_str().unwrap(), "--records", "100", "--out", preds.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let p = xent_core::io::read_predictions(&preds).unwrap();
+    let p = xent_metrics::io::read_predictions(&preds).unwrap();
     let csv = std::fs::read_to_string(dir.path().join("p.beats.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("record,sample,symbol,class"));

@@ -46,10 +46,36 @@ fn killed_and_resumed_run_ends_with_identical_metrics() {
     assert!(epoch < 5, "killed after epoch {epoch}: too late to test a resume");
     assert!(!run.join("metrics.json").exists(), "a killed run must not have final metrics");
 
-    assert!(train(&killed).status().unwrap().success(), "resume failed");
+    // What a kill can leave behind: a half-written file and a half-written checkpoint.
+    std::fs::write(run.join("history.jsonl.tmp"), b"{\"epoch\":").unwrap();
+    std::fs::create_dir_all(run.join("checkpoint.tmp")).unwrap();
+    let resumed = train(&killed).stderr(Stdio::piped()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "resume failed: {stderr}");
+    assert!(stderr.contains(&format!("resuming after epoch {epoch} of 5 from its checkpoint")), "{stderr}");
     let a = std::fs::read(straight.join("categorical/seed-0/metrics.json")).unwrap();
     let b = std::fs::read(run.join("metrics.json")).unwrap();
     assert_eq!(a, b, "metrics.json differs between the straight run and the killed-and-resumed run");
-    let history = std::fs::read_to_string(run.join("history.jsonl")).unwrap();
-    assert_eq!(history.lines().count(), 5, "one history line per epoch, none duplicated by the resume");
+    let logits = |d: &Path| std::fs::read(d.join("logits_test.npy")).unwrap();
+    assert_eq!(logits(&straight.join("categorical/seed-0")), logits(&run), "test logits differ");
+    // The history, to the last digit, apart from the epochs' wall-clock seconds.
+    let history = |d: &Path| -> Vec<String> {
+        std::fs::read_to_string(d.join("history.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let at = l.find("\"seconds\":").unwrap();
+                let end = at + l[at..].find(',').unwrap();
+                format!("{}{}", &l[..at], &l[end + 1..])
+            })
+            .collect()
+    };
+    assert_eq!(history(&run).len(), 5, "one history line per epoch, none duplicated by the resume");
+    assert_eq!(history(&straight.join("categorical/seed-0")), history(&run), "history.jsonl differs");
+    let leftovers: Vec<_> = std::fs::read_dir(&run)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporaries left after the resume: {leftovers:?}");
 }

@@ -7,7 +7,7 @@ and `src/bin/xent-bench/main.rs`).
 
 Training path (`KERAS_BENCH_MODE`):
 - `fit` (default, the faster of the two here: Pima MLP 65,392 vs 29,762 samples/s in one back-to-back
-  run on a loaded machine, see docs/performance.md): one `model.fit(dataset, epochs=1,
+  run on a loaded machine): one `model.fit(dataset, epochs=1,
   steps_per_epoch=steps, verbose=0)` call per epoch on a repeating `tf.data` dataset of the same 8
   batches, with a callback that reads the loss back after every batch. (`steps_per_execution` > 1
   would skip per-step read-backs, so it is not used.)

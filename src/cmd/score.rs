@@ -105,7 +105,15 @@ pub fn run(args: ScoreArgs) -> Result<()> {
         max_classes: Some(args.max_classes),
     };
     let mut report = score(&predictions, &targets, &opts).with_context(|| {
-        format!("scoring {} against {}", args.pred.display(), args.target.display())
+        let mut with = Vec::new();
+        if let Some(w) = &args.sample_weight {
+            with.push(format!("weights {}", w.display()));
+        }
+        if let Some(c) = &args.classes {
+            with.push(format!("class names {}", c.display()));
+        }
+        let with = if with.is_empty() { String::new() } else { format!(" ({})", with.join(", ")) };
+        format!("scoring {} against {}{with}", args.pred.display(), args.target.display())
     })?;
     report.warnings.extend(inputs.notes);
     if args.json {

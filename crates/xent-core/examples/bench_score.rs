@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use xent_core::io::{read_predictions, read_targets};
+use xent_metrics::io::{read_predictions, read_targets};
 use xent_core::score::{ScoreOptions, score};
 
 const N: usize = 1_000_000;

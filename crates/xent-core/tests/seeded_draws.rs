@@ -1,7 +1,7 @@
 //! Tests that reseed Burn's process-wide RNG and compare what two draws from the same seed give.
 //! They live in their own test binary: among the library's unit tests, any test drawing random
 //! values on another thread between a reseed and the draw (building a layer, `Tensor::random`)
-//! made them fail now and then (`initialised_as_burns_linear`, one run in five in session 12).
+//! made them fail now and then (`initialised_as_burns_linear` failed about one run in five).
 //! Here both hold [`xent_core::train::rng_lock`], and nothing else draws.
 
 use burn::module::{Module, Param};

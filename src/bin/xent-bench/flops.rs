@@ -114,7 +114,8 @@ mod tests {
         assert_eq!(params("pima_mlp"), xent_repro::models::MlpConfig::pima(1).init(&device).num_params() as u64);
     }
 
-    /// The ECG CNN's figure in docs/performance.md (7.58 MFLOP per training sample).
+    /// The ECG CNN's figure in docs/performance.md, "Peak, GFLOP/s and the GEMM ceiling" (7.58
+    /// MFLOP per training sample).
     #[test]
     fn ecg_cnn_count() {
         let f = per_sample("ecg_cnn").unwrap();

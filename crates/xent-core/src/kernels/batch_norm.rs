@@ -5,7 +5,7 @@
 //! Burn 0.22's default `batch_norm_train`, which flex does not override, computes each statistic
 //! through `swap_dims(0, 1)` + `reshape` (a transposing copy of the whole activation) and about ten
 //! broadcast elementwise passes; its backward transposes twice more. In the ECG ResNet those
-//! copies alone were ~10 % of a training step (`copy_2d_tiled`, docs/performance.md). Here every
+//! copies alone were ~10 % of a training step (`copy_2d_tiled` under `perf`). Here every
 //! pass reads the activation in its own `[batch, channels, inner]` order.
 //!
 //! A `[rows, channels]` input (`inner` = 1, also a channels-last activation seen as rows) takes

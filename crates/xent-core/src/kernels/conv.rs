@@ -8,7 +8,7 @@
 //! pad_left]` (zero outside the input). With it,
 //! - forward: `out_b = W · cols_b` (+ bias);
 //! - weight gradient: `dW = Σ_b dY_b · cols_bᵀ` (Burn 0.22 runs it as a convolution over swapped
-//!   dimensions, several times slower; `docs/performance.md`);
+//!   dimensions, several times slower);
 //! - input gradient: `dcols_b = Wᵀ · dY_b`, then every patch entry is added back where it came
 //!   from (col2im), instead of a transposed convolution.
 //!

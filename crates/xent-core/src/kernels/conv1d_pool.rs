@@ -53,7 +53,7 @@ pub(crate) struct Block<'a> {
 /// A block prepared for its products: the weight as `[kernel · channels_in, channels_out]` (row
 /// `(k, c)` holds `W[·, c, k]`: [`conv_cl::reorder`]'s taps-first weight, transposed), and the bias
 /// (zeros if none). Contiguous: as a transposed view of the taps-first weight the ECG CNN's
-/// inference ran about 12 % slower (medians of five alternating pairs, session 11).
+/// inference ran about 12 % slower (medians of five alternating pairs).
 struct Prepared {
     shape: ConvShape,
     w_t: Vec<f32>,

@@ -3,12 +3,11 @@
 //!
 //! Burn's flex backend zero-fills the whole table-sized gradient and then adds each position's
 //! output gradient to its token's row, both on the calling thread: for the text CNN (a 20,000 ×
-//! 128 table, 10 MB) that was 9 % of a training step with the other core idle
-//! (`docs/performance.md`, section 32). Here the rows are cut into blocks, one rayon task each;
-//! the positions are first sorted by block (a counting sort, stable), and each task zeroes its
-//! block in cache and adds its positions' gradients in position order. Each row thus receives the
-//! same additions in the same order as in Burn's loop, starting from 0: the result is the same to
-//! the bit.
+//! 128 table, 10 MB) that was 9 % of a training step under `perf`, with the other core idle.
+//! Here the rows are cut into blocks, one rayon task each; the positions are first sorted by
+//! block (a counting sort, stable), and each task zeroes its block in cache and adds its
+//! positions' gradients in position order. Each row thus receives the same additions in the same
+//! order as in Burn's loop, starting from 0: the result is the same to the bit.
 
 use super::par_zeroed;
 

@@ -5,9 +5,9 @@
 //! Burn 0.22's flex backend runs the same products through the same `gemm` crate, but every output
 //! it allocates (`FlexTensor::empty`) is a zeroed `Vec<u8>` that `Bytes::from_bytes_vec` then
 //! copies into a 16-byte-aligned allocation: a memset and a memcpy of each result on the calling
-//! thread (1.4 MB each for the ECG CNN's weight gradient; docs/performance.md), and the bias and
-//! the ReLU are passes of their own. Here the products write their results in place, and the
-//! bias and ReLU go with them.
+//! thread (1.4 MB each for the ECG CNN's weight gradient; `just bench burn-alloc` times it), and
+//! the bias and the ReLU are passes of their own. Here the products write their results in
+//! place, and the bias and ReLU go with them.
 
 use super::gemm::{MatRef, product};
 use super::{Wanted, vectorised};

@@ -3,9 +3,8 @@
 //!
 //! Written element by element, a transpose is a scalar load and a strided store per value, each
 //! store on another cache line; around the Winograd transforms of the MNIST CNN (`[100 channels]
-//! [144 positions]` and back) that was a visible share of the profile (`docs/performance.md`,
-//! section 27). In tiles, eight rows are read and eight written per tile, in AVX registers where
-//! the CPU has AVX.
+//! [144 positions]` and back) that was a visible share of the `perf` profile. In tiles, eight
+//! rows are read and eight written per tile, in AVX registers where the CPU has AVX.
 
 /// Side of a tile.
 const TILE: usize = 8;

@@ -31,8 +31,8 @@ use super::{par_zeroed, sum_in_order, with_scratch};
 use super::transpose::transpose;
 
 /// Samples per task: 25 blocks each on the MNIST CNN's 10 × 10 output, so products of 200 rows.
-/// Measured on that model's training (`docs/performance.md`, section 27): 8 beat 4 by about 5 %
-/// and 2 lost 7 %; 16 was no better than 8.
+/// Measured on that model's training (alternating runs of `xent-bench --one mnist_cnn`): 8 beat
+/// 4 by about 5 % and 2 lost 7 %; 16 was no better than 8.
 const SAMPLES_PER_GROUP: usize = 8;
 
 /// Positions of the 4 × 4 transform.

@@ -2,9 +2,9 @@
 //!
 //! Burn 0.22's `Dropout` draws its Bernoulli mask element by element through ChaCha on the host;
 //! on the text CNN (dropout on a `[32, 200, 128]` embedding) that was about a quarter of the
-//! training step (`perf`, `docs/performance.md`). This layer draws one 62-bit seed per call from
-//! Burn's RNG (so `device.seed(..)` still makes runs repeatable) and expands it with SplitMix64
-//! per element, in parallel; the mask, scaled by `1 / keep`, multiplies the input. Same module
+//! training step under `perf`. This layer draws one 62-bit seed per call from Burn's RNG (so
+//! `device.seed(..)` still makes runs repeatable) and expands it with SplitMix64 per element, in
+//! parallel; the mask, scaled by `1 / keep`, multiplies the input. Same module
 //! shape as Burn's (`prob` and the `training` flag, which records do not store).
 
 use burn::config::Config;

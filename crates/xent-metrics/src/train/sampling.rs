@@ -3,10 +3,12 @@
 //! - [`Sampling::Uniform`]: every sample once per epoch, in an order shuffled by `(seed, epoch)`
 //!   (Keras's `fit(shuffle=True)`), or in index order without shuffling.
 //! - [`Sampling::ClassBalanced`]: every batch holds the classes present in training in equal
-//!   shares (positions dealt round-robin over the classes), each class's samples drawn from its own shuffled, repeating stream. An epoch has as
-//!   many samples as the training set, so rare classes are seen several times per epoch and
-//!   frequent ones in part: the oversampling counterpart of balanced class weights, with the
-//!   loss unweighted and every gradient step seeing every class.
+//!   shares (positions dealt round-robin over the classes), each class's samples drawn from its
+//!   own shuffled, repeating stream. An epoch has as many samples as the training set, so rare
+//!   classes are seen several times per epoch and frequent ones in part: the oversampling
+//!   counterpart of balanced class weights, with the loss unweighted and every gradient step
+//!   seeing every class. The training figures `history.jsonl` records for an epoch are then
+//!   those of the balanced draws; the final `metrics.json` evaluates every training sample once.
 //!
 //! Both orders are functions of `(seed, epoch)` only, so a resumed run draws the same batches.
 

@@ -273,9 +273,21 @@ pub(crate) fn read_tar(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         (&mut entry).take(size).read_to_end(&mut bytes).map_err(|e| TextError::io(path, e))?;
+        if bytes.len() as u64 != size {
+            return Err(truncated(path, format!("member {name} holds {} of its {size} bytes", bytes.len())));
+        }
         out.push((name, bytes));
     }
+    // Read on to the end of the stream, so that a gzip stream cut short (its checksum and length
+    // are at the very end) is an error rather than an archive silently missing its tail.
+    let mut rest = archive.into_inner();
+    std::io::copy(&mut (&mut rest).take(MAX_CORPUS_BYTES), &mut std::io::sink())
+        .map_err(|e| truncated(path, format!("the archive does not end as it should ({e})")))?;
     Ok(out)
+}
+
+fn truncated(path: &Path, what: String) -> TextError {
+    TextError::io(path, std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("truncated archive: {what}")))
 }
 
 /// `archive!member` as a path, for origins and errors.
