@@ -80,12 +80,12 @@ bench what="all":
     #!/usr/bin/env bash
     set -euo pipefail
     case "{{what}}" in
-      all) cargo run --quiet --bin xent-bench
-           for ex in "xent-core bench_score" "xent-core bench_score_classes" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
+      all) cargo run --quiet -p xent-bench
+           for ex in "xent-metrics bench_score" "xent-metrics bench_score_classes" "xent-ecg bench_wfdb" "xent-core bench_engine" "xent-text bench_text" "xent-repro bench_repro"; do
              set -- $ex; echo "== $2"; cargo run --quiet -p "$1" --example "$2"; done ;;
-      ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp|peak|burn-alloc) cargo run --quiet --bin xent-bench -- {{what}} ;;
-      score)  cargo run --quiet -p xent-core --example bench_score ;;
-      score-classes) cargo run --quiet -p xent-core --example bench_score_classes ;;
+      ecg_cnn|ecg_resnet|text_cnn|mnist_cnn|pima_mlp|peak|burn-alloc) cargo run --quiet -p xent-bench -- {{what}} ;;
+      score)  cargo run --quiet -p xent-metrics --example bench_score ;;
+      score-classes) cargo run --quiet -p xent-metrics --example bench_score_classes ;;
       wfdb)   cargo run --quiet -p xent-ecg --example bench_wfdb ;;
       engine) cargo run --quiet -p xent-core --example bench_engine ;;
       text)   cargo run --quiet -p xent-text --example bench_text ;;

@@ -1,7 +1,7 @@
 """`just bench-compare [MODEL]`: xent against PyTorch and Keras, from the same run on the same machine.
 
 For each model (interleaved, so that load changes hit all three alike) it runs
-`cargo run --quiet --bin xent-bench -- MODEL`, then `bench/reference/torch_bench.py MODEL` and
+`cargo run --quiet -p xent-bench -- MODEL`, then `bench/reference/torch_bench.py MODEL` and
 `bench/reference/keras_bench.py MODEL` with this interpreter (a framework that is not importable is
 skipped, with a message), prints one Markdown table and writes everything to bench/compare.json.
 Run it with the project's virtualenv: `.venv/bin/python bench/compare.py [MODEL…]`.
@@ -31,7 +31,7 @@ def importable(modules):
 
 
 def run_xent(model):
-    subprocess.run(["cargo", "run", "--quiet", "--bin", "xent-bench", "--", model], cwd=ROOT, check=True,
+    subprocess.run(["cargo", "run", "--quiet", "-p", "xent-bench", "--", model], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     with open(os.path.join(ROOT, "bench/results.json")) as f:
         doc = json.load(f)
@@ -41,7 +41,7 @@ def run_xent(model):
 def run_peak():
     """The machine's measured FMA throughput and each model's GEMM-only ceiling (`xent-bench peak`)."""
     print("== peak: FMA throughput and GEMM ceilings", file=sys.stderr, flush=True)
-    subprocess.run(["cargo", "run", "--quiet", "--bin", "xent-bench", "--", "peak"], cwd=ROOT, check=True,
+    subprocess.run(["cargo", "run", "--quiet", "-p", "xent-bench", "--", "peak"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     with open(os.path.join(ROOT, "bench/peak.json")) as f:
         return json.load(f)

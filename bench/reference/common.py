@@ -1,6 +1,6 @@
 """Shared protocol of the reference benchmarks (`torch_bench.py`, `keras_bench.py`).
 
-It mirrors `src/bin/xent-bench/main.rs` exactly:
+It mirrors `crates/xent-bench/src/main.rs` exactly:
 
 - random inputs of the right shape, generated once: 8 distinct training batches, cycled;
 - one training step = forward, loss, backward, optimizer step, with the loss read back to the host

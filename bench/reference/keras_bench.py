@@ -1,6 +1,6 @@
 """Keras 3 (TensorFlow backend, CPU) reference for `just bench-compare`: the five models of
 `xent-bench`, same batch sizes, optimizers, losses, samples per epoch and protocol (see `common.py`
-and `src/bin/xent-bench/main.rs`).
+and `crates/xent-bench/src/main.rs`).
 
     .venv/bin/python bench/reference/keras_bench.py [MODEL…]
     KERAS_BENCH_MODE=train_on_batch .venv/bin/python bench/reference/keras_bench.py [MODEL…]

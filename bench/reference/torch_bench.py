@@ -1,5 +1,5 @@
 """PyTorch (CPU) reference for `just bench-compare`: the five models of `xent-bench`, same batch sizes,
-optimizers, losses, samples per epoch and protocol (see `common.py` and `src/bin/xent-bench/main.rs`).
+optimizers, losses, samples per epoch and protocol (see `common.py` and `crates/xent-bench/src/main.rs`).
 
     .venv/bin/python bench/reference/torch_bench.py [MODEL…]
 

@@ -1,12 +1,14 @@
 //! Benchmark of `xent score`'s work on 1,000,000 × 10 predictions: reading the `.npy` files and
 //! computing every metric and loss. Run with `just bench score` (or
-//! `cargo run -p xent-core --example bench_score`); prints the median of 5 runs after a warm-up.
+//! `cargo run -p xent-metrics --example bench_score`); prints the median of 5 runs after a warm-up.
+
+mod common;
 
 use std::io::Write;
 use std::time::Instant;
 
 use xent_metrics::io::{read_predictions, read_targets};
-use xent_core::score::{ScoreOptions, score};
+use xent_metrics::score::{ScoreOptions, score};
 
 const N: usize = 1_000_000;
 const K: usize = 10;
@@ -29,13 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pred_path = if keep { "/tmp/bench_pred.npy".into() } else { dir.path().join("pred.npy") };
     let label_path = if keep { "/tmp/bench_labels.npy".into() } else { dir.path().join("labels.npy") };
     // Softmax rows of pseudo-random logits, the true class boosted so accuracy is realistic.
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32
-    };
+    let mut rng = common::XorShift::new();
+    let mut next = || rng.next_f32();
     let mut pred = Vec::with_capacity(N * K * 4);
     let mut labels = Vec::with_capacity(N * 8);
     for _ in 0..N {

@@ -4,7 +4,7 @@
 //! operations (abs, neg, exp, log1p, relu, mul, sub, add, mean, …) and the softmax forms about as
 //! many: for a model as small as the Pima MLP (three dense layers) the loss is half of the autodiff
 //! graph. Here the loss is one row-wise pass, and its gradient with respect to the logits one
-//! more. The formulas are [`crate::loss::TrainingLoss`]'s; the gradients are the derivatives of
+//! more. The formulas are those of `xent_core::loss::TrainingLoss`; the gradients are the derivatives of
 //! those formulas as Burn's autodiff computes them (including the clip's: zero where the softmax
 //! probability lies outside `[ε, 1−ε]`), tested against Burn on values and gradients. One
 //! difference: at a logit of exactly 0 Burn's recorded `relu` and `abs` take the subgradient 0, so

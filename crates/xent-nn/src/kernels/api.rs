@@ -525,7 +525,7 @@ pub fn logit_loss(logits: Tensor<2>, targets: Tensor<2>, loss: LogitLoss) -> Ten
 }
 
 /// One Adam or Adamax step on plain (non-autodiff) tensors of any shape, as the optimizers in
-/// [`crate::train`] take it: returns `(param, moment_1, moment_2)` updated. On the first step pass
+/// `xent_core::train` take it: returns `(param, moment_1, moment_2)` updated. On the first step pass
 /// zeros for both moments.
 ///
 /// # Shapes

@@ -1,29 +1,25 @@
 //! Benchmark of `xent score`'s metrics and losses on 100,000 rows × 10,000 classes: the size
 //! at which anything quadratic in the number of classes (a dense K × K confusion matrix per
 //! parallel chunk) would not finish. Run with `just bench score-classes` (or
-//! `cargo run -p xent-core --example bench_score_classes`); prints the time of one run.
+//! `cargo run -p xent-metrics --example bench_score_classes`); prints the time of one run.
 //!
 //! The 4 GB matrix is built in memory (reading is linear in its size and measured by
 //! `bench_score`); `score` then computes every metric, the losses, ROC-AUC per class and top-5,
 //! with the dense confusion matrix omitted (K > `--max-classes`' default of 1,000).
 
+mod common;
+
 use std::time::Instant;
 
-use xent_core::Matrix;
-use xent_core::Targets;
-use xent_core::score::{ScoreOptions, score};
+use xent_metrics::{Matrix, Targets};
+use xent_metrics::score::{ScoreOptions, score};
 
 const N: usize = 100_000;
 const K: usize = 10_000;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32
-    };
+    let mut rng = common::XorShift::new();
+    let mut next = || rng.next_f32();
     // Rows of small noise with the true class (or, one time in three, another) boosted, scaled
     // to sum to 1.
     let mut values = vec![0.0f32; N * K];

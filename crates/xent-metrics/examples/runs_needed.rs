@@ -1,10 +1,10 @@
 //! How many seeds per configuration a t-test needs to detect a difference of DELTA points when
 //! runs vary with standard deviation SD points (α = 0.05 two-sided, power 0.8).
 //!
-//! `cargo run -p xent-core --example runs_needed -- [DELTA] [SD...]` (defaults: 1 point; sd 0.5,
+//! `cargo run -p xent-metrics --example runs_needed -- [DELTA] [SD...]` (defaults: 1 point; sd 0.5,
 //! 1, 2, 3 points). The numbers in docs/statistics.md come from this program.
 
-use xent_core::stats::{Design, runs_needed};
+use xent_metrics::stats::{Design, runs_needed};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<f64> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
