@@ -33,17 +33,17 @@ train-ecg-full:
 # binary, 5 seeds each, in the default CNN's training time per run (27 s measured): the question's
 # plain CNN with its SGD for 5 epochs, and the residual network on the default inputs for 3 epochs.
 train-ecg-seed:
-    cargo run --quiet -- train ecg --model cnn-plain --seed-setup --losses categorical,binary --seeds 5 --epochs 5 --quiet \
+    cargo run --quiet -- train ecg --model cnn-plain --question-setup --losses categorical,binary --seeds 5 --epochs 5 --quiet \
         --out runs/ecg-seed/cnn-plain
     cargo run --quiet -- train ecg --model resnet --losses categorical,binary --seeds 5 --epochs 3 --quiet \
         --out runs/ecg-seed/resnet
 
-# Arguments pick the rest, e.g. `just train-text --corpus r52 --model linear --seeds 0,1,2 --experiment --name r52-linear`
+# Arguments pick the rest, e.g. `just train-text --corpus r52 --model linear --seeds 0,1,2 --experiment --out runs/text/r52-linear`
 # (logistic regression on TF-IDF, docs/text-results.md's accurate model: 50 s; `--model mlp`, `--model kim` for the others).
 # Text topic CNNs: R8, the question's CNN, three loss configurations × 5 seeds, then logistic
 # regression on TF-IDF on the same split as the reference.
 train-text *args:
-    cargo run --quiet -- train text --resume --reference linear {{args}}
+    cargo run --quiet -- train text --reference linear {{args}}
 
 # MNIST uses the first 12,000 training images × 3 Adamax epochs (+ 2 Adam epochs); see docs/repro.md.
 # The three published cases: MNIST CNN, Pima, softmax temperature (2 min 15 s measured); runs/repro/report.md.

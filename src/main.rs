@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod exit;
 
 /// mimalloc instead of glibc's allocator: Burn's CPU backend allocates and frees large buffers on
 /// every op, and glibc hands them back to the kernel each time (page faults, TLB shootdowns);
@@ -49,8 +50,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", message(&err));
-            // 2 = bad input or usage (clap uses 2 as well).
-            ExitCode::from(2)
+            exit::code(&err)
         }
     }
 }

@@ -125,7 +125,8 @@ fn bad_ecg_arguments_are_clear_errors() {
     assert!(err.contains("1 records cannot make 3 patient-grouped folds"), "{err}");
     let o = xent(&["train", "ecg", "--losses", "bce", "--epochs", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown loss configuration"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid value 'bce'") && err.contains("possible values: categorical, binary"), "{err}");
 }
 
 #[test]

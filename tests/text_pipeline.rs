@@ -3,6 +3,12 @@
 //! No accuracy thresholds: the figures of a one-epoch slice mean nothing.
 
 #[allow(dead_code)]
+#[path = "../src/cmd/common.rs"]
+mod common;
+#[allow(dead_code)]
+#[path = "../src/exit.rs"]
+mod exit;
+#[allow(dead_code)]
 #[path = "../src/cmd/text.rs"]
 mod text;
 
@@ -26,7 +32,7 @@ fn read(p: &std::path::Path) -> serde_json::Value {
 
 fn train(args: &[&str]) {
     let datasets = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets");
-    let mut v = vec!["xent", "train", "--datasets", datasets, "--quiet", "--epochs", "1", "--max-len", "48", "--embed-dim", "16"];
+    let mut v = vec!["xent", "train", "--data", datasets, "--quiet", "--epochs", "1", "--max-len", "48", "--embed-dim", "16"];
     v.extend_from_slice(args);
     match Cli::parse_from(v).cmd {
         Cmd::Train(a) => text::run_train(*a).unwrap(),
@@ -38,7 +44,7 @@ fn train(args: &[&str]) {
 fn r8_slice_under_every_configuration_then_predict() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--seeds", "0", "--corpus", "r8", "--model", "seed", "--limit", "300", "--runs", runs, "--name", "r8-e2e"]);
+    train(&["--seeds", "1", "--corpus", "r8", "--model", "question", "--limit", "300", "--out", &format!("{runs}/text/r8-e2e")]);
     let dir = tmp.path().join("text/r8-e2e");
     let summary = read(&dir.join("summary.json"));
     assert_eq!(summary["n_train"], 300);
@@ -55,7 +61,7 @@ fn r8_slice_under_every_configuration_then_predict() {
         assert!(m["valid"]["summary"]["keras2_reported_accuracy"].is_number());
         let info = read(&run.join("text.json"));
         assert_eq!(info["classes"].as_array().unwrap().len(), 8);
-        assert_eq!(read(&run.join("config.json"))["model"]["kind"], "seed");
+        assert_eq!(read(&run.join("config.json"))["model"]["kind"], "question");
     }
     // Predict with the saved tokenizer and weights, from --text and from --file.
     let file = tmp.path().join("docs.txt");
@@ -81,7 +87,7 @@ fn r8_slice_under_every_configuration_then_predict() {
 fn r90_slice_binary_and_forced_categorical() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--seeds", "0", "--corpus", "r90", "--model", "kim", "--limit", "300", "--runs", runs, "--name", "r90-e2e"]);
+    train(&["--seeds", "1", "--corpus", "r90", "--model", "kim", "--limit", "300", "--out", &format!("{runs}/text/r90-e2e")]);
     let dir = tmp.path().join("text/r90-e2e");
     let summary = read(&dir.join("summary.json"));
     let rows = summary["runs"].as_array().unwrap();
@@ -104,8 +110,8 @@ fn r90_slice_binary_and_forced_categorical() {
 fn bbc_fold_through_the_experiment_module() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--corpus", "bbc", "--model", "seed", "--limit", "200", "--seeds", "0,1", "--configs", "categorical,binary",
-        "--experiment", "--runs", runs, "--name", "bbc-x"]);
+    train(&["--corpus", "bbc", "--model", "question", "--limit", "200", "--seeds", "0,1", "--losses", "categorical,binary",
+        "--experiment", "--out", &format!("{runs}/text/bbc-x")]);
     let dir = tmp.path().join("text/bbc-x");
     let summary = read(&dir.join("summary.json"));
     assert_eq!(summary["runs"].as_array().unwrap().len(), 4);
@@ -128,8 +134,8 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
     // Single-label, through xent-core's experiments.
-    train(&["--seeds", "0", "--corpus", "r8", "--model", "mlp", "--limit", "300", "--configs", "categorical,binary", "--experiment",
-        "--runs", runs, "--name", "r8-mlp"]);
+    train(&["--seeds", "1", "--corpus", "r8", "--model", "mlp", "--limit", "300", "--losses", "categorical,binary", "--experiment",
+        "--out", &format!("{runs}/text/r8-mlp")]);
     let dir = tmp.path().join("text/r8-mlp");
     let summary = read(&dir.join("summary.json"));
     assert_eq!(summary["runs"].as_array().unwrap().len(), 2);
@@ -155,7 +161,7 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
     assert!(e.contains("text.json") && e.contains("TF-IDF"), "{e}");
 
     // Multi-label, through the plain loop with thresholds tuned on held-out bags.
-    train(&["--seeds", "0", "--corpus", "r90", "--model", "mlp", "--limit", "300", "--configs", "binary", "--runs", runs, "--name", "r90-mlp"]);
+    train(&["--seeds", "1", "--corpus", "r90", "--model", "mlp", "--limit", "300", "--losses", "binary", "--out", &format!("{runs}/text/r90-mlp")]);
     let summary = read(&tmp.path().join("text/r90-mlp/summary.json"));
     let row = &summary["runs"][0];
     assert!(row["multilabel_tuned"]["micro_f1"].is_number());
@@ -167,7 +173,7 @@ fn bag_of_words_mlp_through_experiments_and_the_multi_label_loop_then_predict() 
 fn plan(args: &[&str]) -> anyhow::Result<xent_text::pipeline::TextPlan> {
     let mut v = vec!["xent", "train"];
     v.extend_from_slice(args);
-    match Cli::parse_from(v).cmd {
+    match Cli::try_parse_from(v)?.cmd {
         Cmd::Train(a) => a.plan(),
         Cmd::Predict(_) => unreachable!(),
     }
@@ -185,7 +191,7 @@ fn optimizer_flags_start_from_the_networks_defaults() {
     let p = plan(&["--model", "linear", "--lr", "450", "--momentum", "0.5", "--sublinear-tf", "false"]).unwrap();
     assert_eq!(p.optimizer, OptimizerConfig::sgd_momentum(450.0, 0.5, false));
     assert!(!p.sublinear_tf);
-    assert_eq!(plan(&["--model", "seed", "--optimizer", "sgd"]).unwrap().optimizer, OptimizerConfig::sgd_momentum(0.01, 0.9, false));
+    assert_eq!(plan(&["--model", "question", "--optimizer", "sgd"]).unwrap().optimizer, OptimizerConfig::sgd_momentum(0.01, 0.9, false));
     assert_eq!(plan(&["--model", "linear", "--optimizer", "adam", "--lr", "0.01"]).unwrap().optimizer, OptimizerConfig::adam().with_learning_rate(0.01));
     for (args, want) in [
         (&["--optimizer", "adam", "--momentum", "0.5"][..], "--momentum"),
@@ -201,8 +207,8 @@ fn optimizer_flags_start_from_the_networks_defaults() {
 fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--seeds", "0", "--corpus", "r8", "--model", "linear", "--limit", "300", "--configs", "categorical,binary", "--experiment",
-        "--runs", runs, "--name", "r8-linear"]);
+    train(&["--seeds", "1", "--corpus", "r8", "--model", "linear", "--limit", "300", "--losses", "categorical,binary", "--experiment",
+        "--out", &format!("{runs}/text/r8-linear")]);
     let dir = tmp.path().join("text/r8-linear");
     let summary_md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(summary_md.contains("SGD(learning_rate=5, momentum=0.9)") && summary_md.contains("sublinear tf"), "{summary_md}");
@@ -221,8 +227,7 @@ fn linear_model_trains_with_sgd_and_sublinear_tf_then_predicts() {
 fn a_linear_reference_trains_on_the_same_split() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().to_str().unwrap();
-    train(&["--seeds", "0,1", "--corpus", "r8", "--model", "seed", "--limit", "300", "--configs", "categorical,binary", "--runs", runs,
-            "--name", "r8-ref", "--reference", "linear"]);
+    train(&["--seeds", "0,1", "--corpus", "r8", "--model", "question", "--limit", "300", "--losses", "categorical,binary", "--out", &format!("{runs}/text/r8-ref"), "--reference", "linear"]);
     let main = read(&tmp.path().join("text/r8-ref/summary.json"));
     assert_eq!(main["runs"].as_array().unwrap().len(), 4);
     // Two seeds per configuration: the report says whether their difference is beyond seed noise.

@@ -5,6 +5,8 @@ pub mod report;
 pub mod score;
 
 #[cfg(feature = "train")]
+pub mod common;
+#[cfg(feature = "train")]
 pub mod ecg;
 #[cfg(feature = "train")]
 pub mod repro;

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+
+use crate::usage;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use xent_core::train::SavedRun;
@@ -153,9 +155,9 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
     }
     let side = ecg_sidecar(&args.run)?;
     if args.records.is_empty() {
-        bail!("an ECG run predicts the beats of --records (e.g. --records 100,101)");
+        usage!("an ECG run predicts the beats of --records (e.g. --records 100,101)");
     }
-    let Some(out) = args.out else { bail!("an ECG run needs --out FILE.npy for the probabilities") };
+    let Some(out) = args.out else { usage!("an ECG run needs --out FILE.npy for the probabilities") };
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }

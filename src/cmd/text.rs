@@ -3,52 +3,59 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use clap::Args;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
 use xent_core::train::OptimizerConfig;
 use xent_core::{LossConfig, OpenMode};
 use xent_text::pipeline::{self, CorpusName, TextPlan};
 use xent_text::predict::Predictor;
 use xent_text::{ModelKind, TokenizerKind};
 
+use super::common::{CommonTrainArgs, LossArg, Seeds, deprecated};
+use crate::usage;
+
 /// Arguments of `xent train text`.
 #[derive(Args, Debug, Clone)]
-#[command(after_help = "Runs go to RUNS/text/NAME/[fold-F/]CONFIG-seedS/ (config.json, history.jsonl, metrics.json, \
-confusion.csv, model.bpk, tokenizer.json, text.json); RUNS/text/NAME/ gets summary.json and report.md. \
-Corpora: r8, r52 (single-label, ModApte test split), r90 (multi-label), bbc and ag-news (stratified k-fold CV).")]
+#[command(after_help = "Runs go to OUT/[fold-F/]CONFIG-seedS/ (config.json, history.jsonl, metrics.json, \
+confusion.csv, model.bpk, tokenizer.json, text.json); OUT gets summary.json and report.md. \
+Corpora: r8, r52 (single-label, ModApte test split), r90 (multi-label), bbc and ag-news (stratified k-fold CV). \
+Re-running the same command skips finished runs and resumes unfinished ones.
+
+Defaults: --losses the corpus's (all three; binary,categorical for r90), --data datasets, --out runs/text/CORPUS.
+
+Examples:
+  xent train text                                  # the question's CNN on R8, the corpus's configurations x 5 seeds
+  xent train text --corpus r52 --model linear --seeds 0,1,2 --experiment --out runs/text/r52-linear
+  xent train text --corpus bbc --model question --losses categorical,binary --run-folds 5")]
 pub struct TrainTextArgs {
-    /// Corpus: r8, r52, r90, bbc, ag-news.
-    #[arg(long, default_value = "r8")]
-    pub corpus: String,
-    /// Network: seed (the question's CNN), kim (Kim 2014, 3/4/5 × 100 filters), mlp (TF-IDF
-    /// bag of words → Dense → Dense) or linear (TF-IDF bag → Dense: logistic regression); mlp
-    /// and linear read whole documents and ignore --max-len.
-    #[arg(long, default_value = "seed")]
-    pub model: String,
-    /// Loss configurations, comma-separated [default: the corpus's: all three; binary,categorical for r90].
-    #[arg(long, value_delimiter = ',')]
-    pub configs: Vec<String>,
-    /// Seeds, comma-separated (five: enough to tell a difference of a point from seed noise).
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4")]
-    pub seeds: Vec<u64>,
+    #[command(flatten)]
+    pub common: CommonTrainArgs,
+    /// Corpus.
+    #[arg(long, value_enum, default_value = "r8")]
+    pub corpus: CorpusArg,
+    /// Network: the question's CNN, kim (Kim 2014, 3/4/5 × 100 filters), mlp (TF-IDF bag of
+    /// words → Dense → Dense) or linear (TF-IDF bag → Dense: logistic regression); mlp and linear
+    /// read whole documents and ignore --max-len. `seed` is a deprecated name of `question`.
+    #[arg(long, value_enum, default_value = "question")]
+    pub model: ModelArg,
     /// Epochs per run [default: 5 for the CNNs, 15 for mlp, 40 for linear].
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Mini-batch size [default: 50 for the CNNs, 32 for mlp and linear].
     #[arg(long)]
     pub batch_size: Option<usize>,
-    /// Optimizer: adam or sgd [default: adam; for linear sgd, learning rate 5, momentum 0.9].
-    #[arg(long)]
-    pub optimizer: Option<String>,
+    /// Optimizer [default: adam; for linear sgd, learning rate 5, momentum 0.9].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
     /// Learning rate [default: the network's; 1e-3 for adam, 0.01 for sgd on the other networks].
     #[arg(long)]
     pub lr: Option<f64>,
     /// SGD momentum [default: 0.9].
     #[arg(long)]
     pub momentum: Option<f64>,
-    /// Tokenizer: word-level, bpe, wordpiece.
-    #[arg(long, default_value = "word-level")]
-    pub tokenizer: String,
+    /// Tokenizer.
+    #[arg(long, value_enum, default_value = "word-level")]
+    pub tokenizer: TokenizerArg,
     /// Vocabulary size (special tokens included).
     #[arg(long, default_value_t = 20_000)]
     pub vocab_size: usize,
@@ -74,34 +81,122 @@ pub struct TrainTextArgs {
     /// Use only N training documents (and N/3 test documents): quick checks.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Experiment name [default: the corpus name].
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Runs root.
-    #[arg(long, default_value = "runs")]
-    pub runs: PathBuf,
-    /// Datasets directory.
-    #[arg(long, default_value = "datasets")]
-    pub datasets: PathBuf,
-    /// Replace existing run directories (wins over --resume).
-    #[arg(long)]
-    pub force: bool,
-    /// Continue existing runs from their checkpoints (a finished run is only re-evaluated).
-    #[arg(long)]
-    pub resume: bool,
-    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
-    #[arg(long)]
-    pub quiet: bool,
     /// After the runs, train this reference model on the same corpus and split (categorical
-    /// cross-entropy, seed 0) and print its test accuracy beside theirs: `linear` (logistic
-    /// regression on TF-IDF), or `none`.
-    #[arg(long, default_value = "none", value_parser = ["linear", "none"])]
-    pub reference: String,
+    /// cross-entropy, seed 0; into OUT-linear-reference) and print its test accuracy beside
+    /// theirs.
+    #[arg(long, value_enum, default_value = "none")]
+    pub reference: ReferenceArg,
     /// Single-label corpora: run through xent-core's experiments (held-out validation, test
     /// measured once, statistics across seeds, temperature scaling, report.md with SVG plots);
-    /// runs go to RUNS/text/NAME/[fold-F/]CONFIG/seed-S/.
+    /// runs go to OUT/[fold-F/]CONFIG/seed-S/.
     #[arg(long)]
     pub experiment: bool,
+    /// Deprecated: --losses.
+    #[arg(long, hide = true, value_enum, value_delimiter = ',')]
+    pub configs: Vec<LossArg>,
+    /// Deprecated: --out (OUT = RUNS/text/NAME).
+    #[arg(long, hide = true)]
+    pub runs: Option<PathBuf>,
+    /// Deprecated: --out (OUT = RUNS/text/NAME).
+    #[arg(long, hide = true)]
+    pub name: Option<String>,
+    /// Deprecated: --data.
+    #[arg(long, hide = true)]
+    pub datasets: Option<PathBuf>,
+    /// Deprecated: resuming is the default (--force restarts).
+    #[arg(long, hide = true)]
+    pub resume: bool,
+}
+
+/// The corpora of `xent train text`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorpusArg {
+    /// Reuters R8 (single-label, ModApte test split).
+    R8,
+    /// Reuters R52 (single-label, ModApte test split).
+    R52,
+    /// Reuters-90 (multi-label, ModApte test split).
+    R90,
+    /// BBC News (stratified k-fold cross-validation).
+    Bbc,
+    /// AG News test file (stratified k-fold cross-validation).
+    AgNews,
+}
+
+impl From<CorpusArg> for CorpusName {
+    fn from(c: CorpusArg) -> Self {
+        match c {
+            CorpusArg::R8 => Self::R8,
+            CorpusArg::R52 => Self::R52,
+            CorpusArg::R90 => Self::R90,
+            CorpusArg::Bbc => Self::Bbc,
+            CorpusArg::AgNews => Self::AgNews,
+        }
+    }
+}
+
+/// The networks of `xent train text`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelArg {
+    /// The question's small CNN.
+    #[value(alias = "seed")]
+    Question,
+    /// Kim's 2014 CNN.
+    Kim,
+    /// The TF-IDF bag-of-words MLP.
+    Mlp,
+    /// Logistic regression on the TF-IDF bag.
+    Linear,
+}
+
+impl From<ModelArg> for ModelKind {
+    fn from(m: ModelArg) -> Self {
+        match m {
+            ModelArg::Question => Self::Question,
+            ModelArg::Kim => Self::Kim,
+            ModelArg::Mlp => Self::Mlp,
+            ModelArg::Linear => Self::Linear,
+        }
+    }
+}
+
+/// The optimizers of `xent train text`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptimizerArg {
+    /// Adam.
+    Adam,
+    /// SGD with momentum.
+    Sgd,
+}
+
+/// The tokenizers of `xent train text`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenizerArg {
+    /// One id per word.
+    WordLevel,
+    /// Byte-pair encoding over the pre-tokenised words.
+    Bpe,
+    /// WordPiece (`##` continuation prefix).
+    Wordpiece,
+}
+
+impl From<TokenizerArg> for TokenizerKind {
+    fn from(t: TokenizerArg) -> Self {
+        match t {
+            TokenizerArg::WordLevel => Self::WordLevel,
+            TokenizerArg::Bpe => Self::Bpe,
+            TokenizerArg::Wordpiece => Self::WordPiece,
+        }
+    }
+}
+
+/// The reference model trained after the runs.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceArg {
+    /// Logistic regression on TF-IDF.
+    Linear,
+    /// No reference.
+    None,
 }
 
 /// Arguments of `xent predict`.
@@ -121,18 +216,23 @@ pub struct PredictArgs {
 }
 
 impl TrainTextArgs {
-    /// The plan these arguments describe.
+    /// The plan these arguments describe (printing a note for each deprecated flag used).
     pub fn plan(&self) -> Result<TextPlan> {
-        let corpus: CorpusName = self.corpus.parse()?;
-        let mut plan = TextPlan::new(corpus).with_model(self.model.parse::<ModelKind>()?);
+        let corpus = CorpusName::from(self.corpus);
+        let mut plan = TextPlan::new(corpus).with_model(self.model.into());
+        let mut losses = self.common.losses.clone();
         if !self.configs.is_empty() {
-            plan.configs = self.configs.iter().map(|c| c.parse::<LossConfig>()).collect::<Result<_, _>>()?;
+            deprecated("--configs", "--losses");
+            losses.extend(&self.configs);
         }
-        plan.seeds = self.seeds.clone();
+        if !losses.is_empty() {
+            plan.configs = losses.into_iter().map(LossConfig::from).collect();
+        }
+        plan.seeds = self.common.seed_list();
         plan.epochs = self.epochs.unwrap_or(plan.epochs);
         plan.batch_size = self.batch_size.unwrap_or(plan.batch_size);
         plan.optimizer = self.optimizer(plan.optimizer)?;
-        plan.tokenizer.kind = self.tokenizer.parse::<TokenizerKind>()?;
+        plan.tokenizer.kind = self.tokenizer.into();
         plan.tokenizer.vocab_size = self.vocab_size;
         plan.tokenizer.min_frequency = self.min_frequency;
         plan.tokenizer.max_len = self.max_len;
@@ -141,15 +241,26 @@ impl TrainTextArgs {
         plan.folds = self.folds;
         plan.run_folds = self.run_folds;
         plan.limit = self.limit;
-        plan.runs = self.runs.clone();
-        plan.datasets = self.datasets.clone();
-        plan.name = self.name.clone().unwrap_or_else(|| corpus.name().to_string());
-        plan.mode = match (self.force, self.resume) {
-            (true, _) => OpenMode::Force,
-            (_, true) => OpenMode::Resume,
-            _ => OpenMode::New,
-        };
-        plan.quiet = self.quiet;
+        if let Some(d) = &self.datasets {
+            deprecated("--datasets", "--data");
+            plan.datasets = d.clone();
+        }
+        if let Some(d) = &self.common.data {
+            plan.datasets = d.clone();
+        }
+        if self.runs.is_some() || self.name.is_some() {
+            deprecated("--runs and --name", "--out RUNS/text/NAME");
+            let runs = self.runs.clone().unwrap_or_else(|| "runs".into());
+            plan.out = runs.join("text").join(self.name.as_deref().unwrap_or(corpus.name()));
+        }
+        if let Some(out) = &self.common.out {
+            plan.out = out.clone();
+        }
+        if self.resume {
+            deprecated("--resume", "nothing: resuming is the default (--force restarts)");
+        }
+        plan.mode = if self.common.force { OpenMode::Force } else { OpenMode::Resume };
+        plan.quiet = self.common.quiet;
         plan.experiment = self.experiment;
         Ok(plan)
     }
@@ -158,19 +269,18 @@ impl TrainTextArgs {
     /// (`default`): naming the default's kind keeps its settings; the other kind starts from
     /// Keras's default learning rate (Adam 1e-3; SGD 0.01, here with momentum 0.9).
     fn optimizer(&self, default: OptimizerConfig) -> Result<OptimizerConfig> {
-        let base = match self.optimizer.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let base = match self.optimizer {
             None => default,
-            Some("sgd") if matches!(default, OptimizerConfig::Sgd { .. }) => default,
-            Some("sgd") => OptimizerConfig::sgd_momentum(0.01, 0.9, false),
-            Some("adam") if matches!(default, OptimizerConfig::Adam { .. }) => default,
-            Some("adam") => OptimizerConfig::adam(),
-            Some(other) => bail!("unknown optimizer {other:?} (adam, sgd)"),
+            Some(OptimizerArg::Sgd) if matches!(default, OptimizerConfig::Sgd { .. }) => default,
+            Some(OptimizerArg::Sgd) => OptimizerConfig::sgd_momentum(0.01, 0.9, false),
+            Some(OptimizerArg::Adam) if matches!(default, OptimizerConfig::Adam { .. }) => default,
+            Some(OptimizerArg::Adam) => OptimizerConfig::adam(),
         };
         let with_momentum = match (base, self.momentum) {
             (OptimizerConfig::Sgd { learning_rate, nesterov, decay, weight_decay, .. }, Some(momentum)) => {
                 OptimizerConfig::Sgd { learning_rate, momentum, nesterov, decay, weight_decay }
             }
-            (_, Some(_)) => bail!("--momentum applies to --optimizer sgd"),
+            (_, Some(_)) => usage!("--momentum applies to --optimizer sgd"),
             (b, None) => b,
         };
         let chosen = self.lr.map_or(with_momentum, |lr| with_momentum.with_learning_rate(lr));
@@ -185,11 +295,17 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
     let summary = pipeline::run(&plan).with_context(|| format!("text pipeline on {}", plan.corpus.name()))?;
     print!("{}", pipeline::report_markdown(&plan, &summary));
     println!("\nwritten: {}", plan.dir().display());
-    if args.reference == "linear" && plan.model != ModelKind::Linear {
+    if args.reference == ReferenceArg::Linear && plan.model != ModelKind::Linear {
+        let mut reference_out = plan.out.clone().into_os_string();
+        reference_out.push("-linear-reference");
+        let mut common = args.common.clone();
+        common.losses = vec![LossArg::Categorical];
+        common.seeds = Some(Seeds(vec![0]));
+        common.out = Some(reference_out.into());
         let reference = TrainTextArgs {
-            model: "linear".into(),
-            configs: vec!["categorical".into()],
-            seeds: vec![0],
+            common,
+            model: ModelArg::Linear,
+            configs: Vec::new(),
             epochs: None,
             batch_size: None,
             optimizer: None,
@@ -197,8 +313,10 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
             momentum: None,
             embed_dim: None,
             sublinear_tf: None,
-            name: Some(format!("{}-linear-reference", plan.name)),
-            reference: "none".into(),
+            runs: None,
+            name: None,
+            resume: false,
+            reference: ReferenceArg::None,
             ..args.clone()
         }
         .plan()?;
@@ -232,7 +350,7 @@ pub fn run_predict(args: PredictArgs) -> Result<()> {
         texts.extend(s.lines().map(String::from));
     }
     if texts.is_empty() {
-        bail!("nothing to classify: give --text or a non-empty --file");
+        usage!("nothing to classify: give --text or a non-empty --file");
     }
     let p = Predictor::open(&args.run)?;
     let preds = p.predict(&texts)?;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use xent_core::LossConfig;
 use xent_core::experiment::{CvSummary, Experiment, Plan, Split as ExperimentSplit, compare_losses};
@@ -12,6 +12,7 @@ use xent_ecg::aami_report::aami_markdown;
 use xent_ecg::{BeatSource, ClassSet, Cnn1dConfig, EcgDataConfig, Patients, baseline};
 use xent_resnet::ResNet1dConfig;
 
+use super::common::{CommonTrainArgs, deprecated};
 use super::text;
 
 /// `xent train` subcommands.
@@ -36,7 +37,7 @@ pub fn run(command: TrainCommand) -> Result<()> {
 pub enum EcgModel {
     /// The 1D-CNN default: 3 conv blocks with batch norm, RR features, dense head.
     Cnn,
-    /// The seed question's plain CNN on 187-sample windows (Conv/MaxPool/Dense).
+    /// The question's plain CNN on 187-sample windows (Conv/MaxPool/Dense).
     CnnPlain,
     /// The small residual network (3 basic blocks, RR features).
     Resnet,
@@ -104,20 +105,23 @@ pub enum NormalizeArg {
 #[derive(Args, Debug)]
 #[command(after_help = "Runs go to OUT/<config>/seed-<s>/; OUT/report.md and OUT/*.svg compare the \
 configurations. With --cv K the folds go to OUT/cv/fold-<k>/ and the summary to OUT/cv/cv.md. \
-Re-running the same command skips finished runs and resumes unfinished ones.")]
+Re-running the same command skips finished runs and resumes unfinished ones.
+
+Defaults: --losses categorical,binary,softmax-binary, --data datasets/mitdb, --out runs/ecg/MODEL-SPLIT.
+
+Examples:
+  xent train ecg                                   # the default CNN, 3 configurations x 5 seeds
+  xent train ecg --losses categorical,binary --seeds 10 --out runs/ecg/cnn-10
+  xent train ecg --cv 5 --seeds 1                  # model selection on DS1 only")]
 pub struct TrainEcgArgs {
+    #[command(flatten)]
+    common: CommonTrainArgs,
     /// Network.
     #[arg(long, value_enum, default_value = "cnn")]
     model: EcgModel,
     /// Split paradigm.
     #[arg(long, value_enum, default_value = "inter")]
     split: ParadigmArg,
-    /// Loss configurations (categorical, binary, softmax-binary, softmax-binary-keras3).
-    #[arg(long, value_delimiter = ',', default_value = "categorical,binary,softmax-binary")]
-    losses: Vec<String>,
-    /// Number of seeds (0..N); every configuration runs every seed.
-    #[arg(long, default_value_t = DEFAULT_SEEDS)]
-    seeds: u64,
     /// Epochs per run (the cosine schedule anneals over them). The default is the length that
     /// 5-fold patient-grouped cross-validation on DS1 measured (docs/ecg-results.md).
     #[arg(long, default_value_t = DEFAULT_EPOCHS)]
@@ -127,21 +131,24 @@ pub struct TrainEcgArgs {
     /// validation curve, pooled out-of-fold figures and the epoch count they choose.
     #[arg(long, value_name = "K")]
     cv: Option<usize>,
-    /// Mini-batch size (default: 64; 16 with --seed-setup).
+    /// Mini-batch size (default: 64; 16 with --question-setup).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Learning rate (default: Adam 1e-3; SGD 0.003 with --seed-setup).
+    /// Learning rate (default: Adam 1e-3; SGD 0.003 with --question-setup).
     #[arg(long)]
     lr: Option<f64>,
-    /// Train as the seed question did: SGD(lr=0.003, momentum=0.7), batch 16, constant rate, no
+    /// Train as the question did: SGD(lr=0.003, momentum=0.7), batch 16, constant rate, no
     /// class weights.
     #[arg(long)]
+    question_setup: bool,
+    /// Deprecated spelling of --question-setup.
+    #[arg(long, hide = true)]
     seed_setup: bool,
     /// Class weights in the loss (default: sqrt, chosen by DS1 cross-validation; none with
-    /// --seed-setup).
+    /// --question-setup).
     #[arg(long, value_enum)]
     class_weights: Option<WeightsArg>,
-    /// Learning-rate schedule (default: cosine, annealed over --epochs; constant with --seed-setup).
+    /// Learning-rate schedule (default: cosine, annealed over --epochs; constant with --question-setup).
     #[arg(long, value_enum)]
     schedule: Option<ScheduleArg>,
     /// How batches are drawn.
@@ -172,33 +179,19 @@ pub struct TrainEcgArgs {
     /// Only the first N beats of each record (a quick look).
     #[arg(long, value_name = "N")]
     beats_per_record: Option<usize>,
-    /// The MIT-BIH folder.
-    #[arg(long, default_value = "datasets/mitdb")]
-    data: PathBuf,
-    /// Experiment directory (default: runs/ecg/MODEL-SPLIT).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
-    #[arg(long)]
-    quiet: bool,
 }
-
-/// Seeds of `xent train ecg` by default: enough for a verdict (docs/ecg-results.md).
-const DEFAULT_SEEDS: u64 = 5;
 /// Epochs of `xent train ecg` by default, as chosen by DS1 cross-validation.
 const DEFAULT_EPOCHS: usize = 10;
 
 fn run_ecg(args: TrainEcgArgs) -> Result<()> {
-    let losses: Vec<LossConfig> = args
-        .losses
-        .iter()
-        .map(|s| s.parse::<LossConfig>())
-        .collect::<Result<_, _>>()?;
-    if args.seeds == 0 {
-        bail!("--seeds must be at least 1");
+    let losses = args.common.losses_or(&LossConfig::DEFAULT_SET);
+    if args.seed_setup {
+        deprecated("--seed-setup", "--question-setup");
     }
+    let question_setup = args.question_setup || args.seed_setup;
+    let data_dir = args.common.data.clone().unwrap_or_else(|| PathBuf::from("datasets/mitdb"));
     let window = match args.model {
-        // 187 samples as the seed's Kaggle-style beats: 125 Hz, 0.5 s before and 1 s from the R peak.
+        // 187 samples as the question's Kaggle-style beats: 125 Hz, 0.5 s before and 1 s from the R peak.
         EcgModel::CnnPlain => BeatWindow { before: 62, after: 125, target_fs: Some(125.0), ..BeatWindow::default() },
         _ => BeatWindow {
             normalize: match args.normalize {
@@ -210,7 +203,7 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         },
     };
     let data = EcgDataConfig {
-        dir: args.data.clone(),
+        dir: data_dir.clone(),
         records: (!args.records.is_empty()).then(|| args.records.clone()),
         beats_per_record: args.beats_per_record,
         window: window.clone(),
@@ -224,7 +217,7 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         },
         ..EcgDataConfig::default()
     };
-    let optimizer = if args.seed_setup {
+    let optimizer = if question_setup {
         OptimizerConfig::sgd_momentum(args.lr.unwrap_or(0.003), 0.7, false)
     } else {
         OptimizerConfig::adam().with_learning_rate(args.lr.unwrap_or(1e-3))
@@ -232,14 +225,14 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     .with_weight_decay(args.weight_decay);
     let train = TrainConfig {
         epochs: args.epochs,
-        batch_size: args.batch_size.unwrap_or(if args.seed_setup { 16 } else { 64 }),
+        batch_size: args.batch_size.unwrap_or(if question_setup { 16 } else { 64 }),
         optimizer,
-        class_weight: match args.class_weights.unwrap_or(if args.seed_setup { WeightsArg::None } else { WeightsArg::Sqrt }) {
+        class_weight: match args.class_weights.unwrap_or(if question_setup { WeightsArg::None } else { WeightsArg::Sqrt }) {
             WeightsArg::None => ClassWeighting::None,
             WeightsArg::Balanced => ClassWeighting::Balanced,
             WeightsArg::Sqrt => ClassWeighting::Sqrt,
         },
-        schedule: match args.schedule.unwrap_or(if args.seed_setup { ScheduleArg::Constant } else { ScheduleArg::Cosine }) {
+        schedule: match args.schedule.unwrap_or(if question_setup { ScheduleArg::Constant } else { ScheduleArg::Cosine }) {
             ScheduleArg::Constant => LrSchedule::Constant,
             ScheduleArg::Cosine => LrSchedule::Cosine { epochs: args.epochs.max(1), floor: 0.0 },
         },
@@ -254,7 +247,7 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         ParadigmArg::Intra => "intra",
     };
     let model_name = args.model.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/ecg/{model_name}-{split_name}")));
+    let out = args.common.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/ecg/{model_name}-{split_name}")));
     let (length, channels) = (window.length(), window.channels_for(1));
     let rr = !args.no_rr;
     let model = match args.model {
@@ -269,16 +262,19 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
             EcgNetConfig::Resnet(ResNet1dConfig::hannun2019().with_length(length).with_channels(channels).with_rr_features(rr))
         }
     };
-    let plan = Plan::seeds(args.seeds).with_losses(losses).with_train(train).quiet(args.quiet);
-    eprintln!("loading beats from {} …", args.data.display());
+    let plan = Plan::seeds(0).with_seeds(args.common.seed_list()).with_losses(losses).with_train(train).quiet(args.common.quiet);
+    eprintln!("loading beats from {} …", data_dir.display());
 
     if let Some(k) = args.cv {
         let cv_dir = out.join("cv");
-        let folds = data.load_cv(k).with_context(|| format!("loading {}", args.data.display()))?;
+        let folds = data.load_cv(k).with_context(|| format!("loading {}", data_dir.display()))?;
         let mut experiments = Vec::with_capacity(k);
         for (f, fold) in folds.iter().enumerate() {
             eprintln!("{}", fold.description);
             let dir = cv_dir.join(format!("fold-{}", f + 1));
+            if args.common.force {
+                restart(&plan, &dir)?;
+            }
             experiments.push(model.compare_losses(&fold.split, &plan.clone().in_dir(&dir))?);
         }
         let summary = CvSummary::from_folds(&experiments)?;
@@ -288,8 +284,11 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
         return Ok(());
     }
 
-    let loaded = data.load().with_context(|| format!("loading {}", args.data.display()))?;
+    let loaded = data.load().with_context(|| format!("loading {}", data_dir.display()))?;
     eprintln!("{}", loaded.description);
+    if args.common.force {
+        restart(&plan, &out)?;
+    }
     let experiment = model.compare_losses(&loaded.split, &plan.in_dir(&out))?;
     // What `xent eval` / `xent predict` need to cut and scale new beats as these were; written
     // once the experiment has accepted this data, so a refused run never replaces it.
@@ -308,6 +307,24 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     println!("\n{aami}");
     println!("report: {}", out.join("report.md").display());
     println!("AAMI figures: {}", out.join("aami.md").display());
+    Ok(())
+}
+
+/// `--force`: deletes the run directories `plan` would write under `dir` and the experiment's
+/// manifest, leaving anything else in `dir` alone.
+fn restart(plan: &Plan, dir: &std::path::Path) -> Result<()> {
+    for &loss in &plan.losses {
+        for &seed in &plan.seeds {
+            let run = dir.join(Plan::run_path(loss, seed));
+            if run.exists() {
+                std::fs::remove_dir_all(&run).with_context(|| format!("--force: removing {}", run.display()))?;
+            }
+        }
+    }
+    let manifest = dir.join("experiment.json");
+    if manifest.exists() {
+        std::fs::remove_file(&manifest).with_context(|| format!("--force: removing {}", manifest.display()))?;
+    }
     Ok(())
 }
 

@@ -165,7 +165,7 @@ wfdb("detect-absurd-sampling-frequency", hea=HEA.replace("r 2 360 10", "r 2 1e30
      args="ecg detect {dir}/r")
 
 # ---------------------------------------------------------------- text corpora
-TEXT = "train text --corpus ag-news --datasets {dir} --runs {out}/runs --limit 20 --epochs 1 --seeds 0 --quiet"
+TEXT = "train text --corpus ag-news --data {dir} --out {out}/runs/text/ag-news --limit 20 --epochs 1 --seeds 1 --quiet"
 CLASSES = "World\nSports\nBusiness\nSci/Tech\n"
 ROWS = "".join(f'"{1 + i % 4}","title {i}","body of document {i} about topic {i % 4}"\n' for i in range(40))
 
@@ -193,7 +193,7 @@ def tar_gz(members):
     return buf.getvalue()
 
 
-BBC = "train text --corpus bbc --datasets {dir} --runs {out}/runs --limit 20 --epochs 1 --seeds 0 --quiet"
+BBC = "train text --corpus bbc --data {dir} --out {out}/runs/text/bbc --limit 20 --epochs 1 --seeds 1 --quiet"
 ARTICLES = {f"bbc/{c}/{i:03}.txt": f"story {i}\n\nabout {c}\n".encode()
             for i, c in enumerate(["business", "sport", "tech", "politics", "entertainment"] * 8)}
 for name, data in {
@@ -203,7 +203,7 @@ for name, data in {
 }.items():
     case("text", name, {"bbc/bbc-fulltext.tar.gz": data}, "bbc-fulltext.tar.gz", BBC)
 
-R8 = "train text --corpus r8 --datasets {dir} --runs {out}/runs --limit 20 --epochs 1 --seeds 0 --quiet"
+R8 = "train text --corpus r8 --data {dir} --out {out}/runs/text/r8 --limit 20 --epochs 1 --seeds 1 --quiet"
 SGM = (b'<!DOCTYPE lewis SYSTEM "lewis.dtd">\n<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" '
        b'OLDID="1" NEWID="1">\n<TOPICS><D>earn</D></TOPICS>\n<TEXT><TITLE>T</TITLE><BODY>profit up')
 for name, data in {

@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(params("ecg_cnn"), ecg.num_params() as u64);
         let resnet = xent_resnet::ResNet1dConfig::small().with_length(187).with_rr_features(false).init(&device);
         assert_eq!(params("ecg_resnet"), resnet.num_params() as u64);
-        let text = xent_text::model::TextCnnConfig::new(xent_text::ModelKind::Seed, 20_000, 200, 4).init_seed(&device);
+        let text = xent_text::model::TextCnnConfig::new(xent_text::ModelKind::Question, 20_000, 200, 4).init_question(&device);
         assert_eq!(params("text_cnn"), text.num_params() as u64);
         assert_eq!(params("mnist_cnn"), xent_repro::models::MnistCnnConfig::default().init(&device).num_params() as u64);
         assert_eq!(params("pima_mlp"), xent_repro::models::MlpConfig::pima(1).init(&device).num_params() as u64);

@@ -7,8 +7,8 @@
 //!
 //! Models (Keras spellings): `ecg_cnn` Conv1D(32,5)→MaxPool(2)→Conv1D(64,5)→MaxPool(2)→Dense(128)→Dense(5),
 //! Adam, batch 64, input 187×1; `ecg_resnet` the small residual net (stem + 3 basic blocks of 32,
-//! global average pool, Dense(5)), Adam, batch 64; `text_cnn` the seed's text CNN (vocabulary 20,000,
-//! length 200, Embedding(128)), Adam, batch 32; `mnist_cnn` the seed's MNIST CNN (100 + 100 filters),
+//! global average pool, Dense(5)), Adam, batch 64; `text_cnn` the question's text CNN (vocabulary 20,000,
+//! length 200, Embedding(128)), Adam, batch 32; `mnist_cnn` the question's MNIST CNN (100 + 100 filters),
 //! Adamax, batch 128; `pima_mlp` 8-12-8-1 with one sigmoid, Adam, batch 32.
 //!
 //! Method: random inputs of the right shape, generated once (8 distinct batches, cycled) so the
@@ -216,7 +216,7 @@ fn measure(model: &str) -> Value {
         }
         "text_cnn" => run(Spec {
             init: Box::new(|d| {
-                xent_text::model::TextCnnConfig::new(xent_text::ModelKind::Seed, 20_000, 200, 4).init_seed(d)
+                xent_text::model::TextCnnConfig::new(xent_text::ModelKind::Question, 20_000, 200, 4).init_question(d)
             }),
             batch: Box::new(|n, d, s| {
                 let ids: Vec<i64> = uniform(&[n, 200], s, d).iter().map(|v| (v * 19_999.0) as i64).collect();

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 pub use xent_metrics::Error as MetricsError;
+pub use xent_metrics::Fault;
 
 /// Errors returned by xent-core.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +67,35 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// One run of an experiment failed.
+    #[error("{tag} ({}): {source}", path.display())]
+    Run {
+        /// Which run, e.g. `[2/15] binary seed 1`.
+        tag: String,
+        /// Its run directory.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }
+    }
+
+    /// Whose fault this error is ([`Fault`]): a loss that became non-finite is the run's; a
+    /// record that does not load is the file's.
+    pub fn fault(&self) -> Fault {
+        match self {
+            Self::Metrics(e) => e.fault(),
+            Self::Io { source, .. } => Fault::of_io(source),
+            Self::Mismatch(_) | Self::InvalidArgument(_) | Self::Record { .. } => Fault::Input,
+            Self::NonFiniteLoss { .. } => Fault::Runtime,
+            Self::Batch { source, .. } | Self::Run { source, .. } => source.fault(),
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub use xent_nn::{kernels, nn};
 pub use xent_metrics::{artifacts, calibrate, io, matrix, metrics, report, rule, score, stats, targets};
 
 pub use device::default_device;
-pub use error::{Error, MetricsError, Result};
+pub use error::{Error, Fault, MetricsError, Result};
 pub use loss::{Head, KerasLoss, LossConfig, SoftmaxBinaryMode, TrainingLoss};
 pub use matrix::Matrix;
 pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};

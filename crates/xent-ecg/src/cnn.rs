@@ -13,7 +13,7 @@ use crate::dataset::BeatBatch;
 use crate::rr::RR_FEATURES;
 
 /// Configuration of [`Cnn1d`]. [`Cnn1dConfig::new`] gives the documented default, a network that
-/// does well on beats; [`Cnn1dConfig::plain`] the seed question's plain network.
+/// does well on beats; [`Cnn1dConfig::plain`] the question's plain network.
 #[derive(Config, Debug, PartialEq)]
 pub struct Cnn1dConfig {
     /// Input channels (ECG leads). Default 1.
@@ -93,7 +93,7 @@ pub struct Cnn1d {
 }
 
 impl Cnn1dConfig {
-    /// The plain network of the seed question (and of `just bench`'s reference model):
+    /// The plain network of the question (and of `just bench`'s reference model):
     /// Conv1D(32, 5, valid, ReLU) → MaxPool(2) → Conv1D(64, 5, valid, ReLU) → MaxPool(2) → Flatten →
     /// Dense(128, ReLU) → Dense(5), on 187-sample windows, no batch norm, no dropout, no RR
     /// features. The seed trained it with `SGD(lr=0.003, momentum=0.7)`, batch 16, 20 epochs.

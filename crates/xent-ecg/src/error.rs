@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use xent_core::Fault;
+
 /// Result alias of this crate.
 pub type Result<T, E = EcgError> = std::result::Result<T, E>;
 
@@ -153,5 +155,14 @@ impl EcgError {
     /// An [`EcgError::Invalid`].
     pub fn invalid(what: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid { what, message: message.into() }
+    }
+
+    /// Whose fault this error is ([`Fault`]): every variant but [`EcgError::Io`] describes a file,
+    /// record or argument that is not what it must be; an I/O error is classed by its kind.
+    pub fn fault(&self) -> Fault {
+        match self {
+            Self::Io { source, .. } => Fault::of_io(source),
+            _ => Fault::Input,
+        }
     }
 }

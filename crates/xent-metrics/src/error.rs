@@ -35,7 +35,7 @@ pub enum Error {
     InvalidArgument(String),
     /// A run directory exists and neither resume nor force was asked.
     #[error(
-        "{}: run directory already exists; resume it (--resume) or replace it (--force)",
+        "{}: run directory already exists; resume it or replace it (`--force` on the command line)",
         .0.display()
     )]
     RunExists(PathBuf),
@@ -54,6 +54,42 @@ impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }
+    }
+}
+
+/// Whose fault an error is, which is what a command line turns into its exit code: bad input or
+/// usage (a malformed or missing file, an invalid argument; exit code 2) or a failure while
+/// running (a full disk, training that diverged; exit code 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The input or the arguments are at fault: fix them and run again.
+    Input,
+    /// The run failed on valid input.
+    Runtime,
+}
+
+impl Fault {
+    /// The fault of an operating-system error on a file: a missing file, a directory where a file
+    /// was expected, or bytes that cannot be what the file claims are the input's; anything else
+    /// (permissions, a full disk, an interrupted device) is the run's.
+    pub fn of_io(error: &std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        match error.kind() {
+            K::NotFound | K::InvalidData | K::InvalidInput | K::UnexpectedEof | K::IsADirectory | K::NotADirectory => {
+                Self::Input
+            }
+            _ => Self::Runtime,
+        }
+    }
+}
+
+impl Error {
+    /// Whose fault this error is ([`Fault`]).
+    pub fn fault(&self) -> Fault {
+        match self {
+            Self::Io { source, .. } => Fault::of_io(source),
+            Self::Parse { .. } | Self::Mismatch(_) | Self::InvalidArgument(_) | Self::RunExists(_) => Fault::Input,
+        }
     }
 }
 

@@ -42,7 +42,7 @@ pub mod targets;
 pub mod train;
 
 pub use artifacts::{DataInfo, OpenMode, RunDir};
-pub use error::{Error, Result};
+pub use error::{Error, Fault, Result};
 pub use experiment::Plan;
 pub use loss::{Head, KerasLoss, LossConfig, SoftmaxBinaryMode};
 pub use matrix::Matrix;

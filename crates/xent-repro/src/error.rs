@@ -70,4 +70,16 @@ impl ReproError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), error: source }
     }
+
+    /// Whose fault this error is ([`xent_core::Fault`]): a data file or argument that is not what
+    /// it must be is the input's; the engine's and the ECG reader's errors say for themselves.
+    pub fn fault(&self) -> xent_core::Fault {
+        use xent_core::Fault;
+        match self {
+            Self::Io { error, .. } => Fault::of_io(error),
+            Self::Core(e) => e.fault(),
+            Self::Ecg(e) => e.fault(),
+            Self::Idx { .. } | Self::CountMismatch { .. } | Self::Csv { .. } | Self::InvalidArgument(_) => Fault::Input,
+        }
+    }
 }

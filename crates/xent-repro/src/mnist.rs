@@ -1,5 +1,5 @@
 //! MNIST: the 60,000 training and 10,000 test digits from the carried idx files, as a
-//! [`DataSource`] of `[batch, 1, 28, 28]` images scaled to [0, 1] (the seed's `x / 255`).
+//! [`DataSource`] of `[batch, 1, 28, 28]` images scaled to [0, 1] (the question's `x / 255`).
 
 use std::path::{Path, PathBuf};
 

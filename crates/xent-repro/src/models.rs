@@ -28,7 +28,7 @@ pub fn glorot_conv2d(channels_in: usize, channels_out: usize, kernel: usize, dev
     c
 }
 
-/// The MNIST seed's CNN: Conv2D(f1, 5×5, ReLU) → MaxPool(2) → Conv2D(f2, 3×3, ReLU) → MaxPool(2)
+/// The question's MNIST CNN: Conv2D(f1, 5×5, ReLU) → MaxPool(2) → Conv2D(f2, 3×3, ReLU) → MaxPool(2)
 /// → Dropout → Flatten → Dense(h, ReLU) → Dropout → Dense(h, ReLU) → Dropout → Dense(10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MnistCnnConfig {
@@ -112,12 +112,12 @@ pub struct MlpConfig {
 }
 
 impl MlpConfig {
-    /// The Pima seed's `8 → 12 → 8 → outputs`.
+    /// The Pima question's `8 → 12 → 8 → outputs`.
     pub fn pima(outputs: usize) -> Self {
         Self { inputs: 8, hidden: vec![12, 8], outputs, temperature: 1.0 }
     }
 
-    /// The temperature seed's `inputs → 32 → 3` with softmax(x / T).
+    /// The temperature question's `inputs → 32 → 3` with softmax(x / T).
     pub fn temperature(inputs: usize, temperature: f64) -> Self {
         Self { inputs, hidden: vec![32], outputs: 3, temperature }
     }

@@ -62,11 +62,11 @@ fn main() {
     let ids = tok.encode_whole(&texts).unwrap();
     let tfidf = TfIdf::fit(&ids, tok.vocab_size()).unwrap();
     let bags = BagOfWords::from_ids(&tfidf, &ids, data.targets().clone(), k).unwrap();
-    for kind in [ModelKind::Kim, ModelKind::Seed, ModelKind::Mlp, ModelKind::Linear] {
+    for kind in [ModelKind::Kim, ModelKind::Question, ModelKind::Mlp, ModelKind::Linear] {
         let mc = TextCnnConfig::new(kind, tok.vocab_size(), tok.max_len(), k);
         let (train, infer) = match kind {
             ModelKind::Kim => bench(repeats, |d| mc.init_kim(d), &data),
-            ModelKind::Seed => bench(repeats, |d| mc.init_seed(d), &data),
+            ModelKind::Question => bench(repeats, |d| mc.init_question(d), &data),
             ModelKind::Mlp => bench(repeats, |d| mc.init_mlp(d), &bags),
             ModelKind::Linear => bench(repeats, |d| mc.init_linear(d), &bags),
         };

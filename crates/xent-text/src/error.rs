@@ -105,6 +105,24 @@ impl TextError {
     pub(crate) fn parse(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
         Self::Parse { path: path.into(), line, message: message.into() }
     }
+
+    /// Whose fault this error is ([`xent_core::Fault`]): a corpus file or argument that is not
+    /// what it must be is the input's; a tokenizer that fails to train is the run's.
+    pub fn fault(&self) -> xent_core::Fault {
+        use xent_core::Fault;
+        match self {
+            Self::Io { source, .. } => Fault::of_io(source),
+            Self::Tokenizer(_) => Fault::Runtime,
+            Self::Core(e) => e.fault(),
+            Self::Parse { .. }
+            | Self::TooFewFields { .. }
+            | Self::UnknownClass { .. }
+            | Self::TooLarge { .. }
+            | Self::EmptyCorpus { .. }
+            | Self::LabelOnlyInTest { .. }
+            | Self::InvalidArgument(_) => Fault::Input,
+        }
+    }
 }
 
 /// Result with [`TextError`].

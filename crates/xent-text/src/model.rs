@@ -2,7 +2,7 @@
 //! the head, so the same network trains under every configuration. The CNNs take token ids
 //! `[batch, len]`; the bag-of-words MLP takes TF-IDF bags ([`crate::bow::Bag`]).
 //!
-//! - [`SeedCnn`] — the question's network as a named preset (`seed`): Embedding → Dropout(0.25)
+//! - [`QuestionCnn`] — the question's network as a named preset (`seed`): Embedding → Dropout(0.25)
 //!   → Conv1D(32 filters, width 4, valid, ReLU) → MaxPool(2) → Flatten → Dense(256) →
 //!   Dropout(0.25) → ReLU → Dense(K);
 //! - [`KimCnn`] — Kim (2014), `TextPlan::new`'s network (`kim`): Embedding → parallel Conv1D of widths
@@ -31,8 +31,9 @@ use crate::error::{Result, TextError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
-    /// The seed question's small CNN.
-    Seed,
+    /// The question's small CNN (`"seed"` in run files written before it had this name).
+    #[serde(alias = "seed")]
+    Question,
     /// Kim's 2014 CNN (the default).
     #[default]
     Kim,
@@ -46,11 +47,11 @@ impl std::str::FromStr for ModelKind {
     type Err = TextError;
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
-            "seed" => Ok(Self::Seed),
+            "question" | "seed" => Ok(Self::Question),
             "kim" => Ok(Self::Kim),
             "mlp" | "wide-mlp" => Ok(Self::Mlp),
             "linear" | "logistic" => Ok(Self::Linear),
-            _ => Err(TextError::InvalidArgument(format!("unknown model {s:?} (seed, kim, mlp, linear)"))),
+            _ => Err(TextError::InvalidArgument(format!("unknown model {s:?} (question, kim, mlp, linear)"))),
         }
     }
 }
@@ -59,7 +60,7 @@ impl ModelKind {
     /// Name on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Seed => "seed",
+            Self::Question => "question",
             Self::Kim => "kim",
             Self::Mlp => "mlp",
             Self::Linear => "linear",
@@ -70,7 +71,7 @@ impl ModelKind {
     /// MLP's hidden layer, 0 for the linear model (which has no hidden width).
     pub fn default_width(self) -> usize {
         match self {
-            Self::Seed | Self::Kim => 128,
+            Self::Question | Self::Kim => 128,
             Self::Mlp => 1024,
             Self::Linear => 0,
         }
@@ -89,7 +90,7 @@ impl ModelKind {
     /// categorical accuracy, this SGD 97.1 % (docs/text-results.md).
     pub fn default_optimizer(self) -> OptimizerConfig {
         match self {
-            Self::Seed | Self::Kim | Self::Mlp => OptimizerConfig::adam(),
+            Self::Question | Self::Kim | Self::Mlp => OptimizerConfig::adam(),
             Self::Linear => OptimizerConfig::sgd_momentum(5.0, 0.9, false),
         }
     }
@@ -97,7 +98,7 @@ impl ModelKind {
     /// Default epochs: 5 for the CNNs, 15 for the MLP, 40 for the linear model.
     pub fn default_epochs(self) -> usize {
         match self {
-            Self::Seed | Self::Kim => 5,
+            Self::Question | Self::Kim => 5,
             Self::Mlp => 15,
             Self::Linear => 40,
         }
@@ -106,7 +107,7 @@ impl ModelKind {
     /// Default mini-batch size: 50 for the CNNs (Kim's), 32 for the bag-of-words models.
     pub fn default_batch_size(self) -> usize {
         match self {
-            Self::Seed | Self::Kim => 50,
+            Self::Question | Self::Kim => 50,
             Self::Mlp | Self::Linear => 32,
         }
     }
@@ -140,7 +141,7 @@ impl TextCnnConfig {
     /// A sequence too short for the network's convolutions, zero sizes.
     pub fn validate(&self) -> Result<()> {
         let (min_len, min_width) = match self.kind {
-            ModelKind::Seed | ModelKind::Kim => (5, 1),
+            ModelKind::Question | ModelKind::Kim => (5, 1),
             ModelKind::Mlp => (0, 1),
             ModelKind::Linear => (0, 0),
         };
@@ -153,10 +154,10 @@ impl TextCnnConfig {
         Ok(())
     }
 
-    /// Builds the seed network.
-    pub fn init_seed(&self, device: &Device) -> SeedCnn {
+    /// Builds the question's network.
+    pub fn init_question(&self, device: &Device) -> QuestionCnn {
         let pooled = (self.seq_len - 3) / 2;
-        SeedCnn {
+        QuestionCnn {
             embedding: EmbeddingConfig::new(self.vocab_size, self.embed_dim).init(device),
             dropout_in: DropoutConfig::new(0.25).init(),
             conv: Conv1dConfig::new(self.embed_dim, 32, 4).init(device),
@@ -199,9 +200,9 @@ impl TextCnnConfig {
     }
 }
 
-/// The seed question's CNN.
+/// The question's CNN.
 #[derive(Module, Debug)]
-pub struct SeedCnn {
+pub struct QuestionCnn {
     embedding: Embedding,
     dropout_in: Dropout,
     conv: Conv1d,
@@ -211,7 +212,7 @@ pub struct SeedCnn {
     out: Linear,
 }
 
-impl Classifier for SeedCnn {
+impl Classifier for QuestionCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
         let x = if self.dropout_in.is_active(&ids.device()) {
@@ -325,7 +326,7 @@ mod tests {
 
     #[test]
     fn model_names_parse_back_and_bag_models_read_whole_documents() {
-        for kind in [ModelKind::Seed, ModelKind::Kim, ModelKind::Mlp, ModelKind::Linear] {
+        for kind in [ModelKind::Question, ModelKind::Kim, ModelKind::Mlp, ModelKind::Linear] {
             assert_eq!(kind.name().parse::<ModelKind>().unwrap(), kind);
         }
         assert_eq!("logistic".parse::<ModelKind>().unwrap(), ModelKind::Linear);

@@ -142,10 +142,8 @@ pub struct TextPlan {
     /// Use only the first N training and N/3 test documents (after a seeded shuffle): for quick
     /// checks and tests.
     pub limit: Option<usize>,
-    /// Runs root (`runs`).
-    pub runs: PathBuf,
-    /// Experiment name (directory under `runs/text/`).
-    pub name: String,
+    /// The experiment directory. Default `runs/text/<corpus>`.
+    pub out: PathBuf,
     /// Existing run directories: refuse, resume or replace.
     pub mode: OpenMode,
     /// Hide the per-epoch progress.
@@ -178,8 +176,7 @@ impl TextPlan {
             folds: 5,
             run_folds: 1,
             limit: None,
-            runs: PathBuf::from("runs"),
-            name: corpus.name().to_string(),
+            out: PathBuf::from("runs").join("text").join(corpus.name()),
             mode: OpenMode::New,
             quiet: false,
             experiment: false,
@@ -205,9 +202,9 @@ impl TextPlan {
         TextCnnConfig { embed_dim: self.embed_dim, ..TextCnnConfig::new(self.model, tok.vocab_size(), tok.max_len(), k) }
     }
 
-    /// The experiment directory `<runs>/text/<name>`.
+    /// The experiment directory ([`TextPlan::out`]).
     pub fn dir(&self) -> PathBuf {
-        self.runs.join("text").join(&self.name)
+        self.out.clone()
     }
 }
 
@@ -381,12 +378,12 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
             sub,
         };
         let (empty, truncated, split_rows) = match plan.model {
-            ModelKind::Seed | ModelKind::Kim => {
+            ModelKind::Question | ModelKind::Kim => {
                 let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, ml);
                 let (tr, te) = (enc(&fit_docs)?, enc(&test_refs)?);
                 let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
-                let r = if plan.model == ModelKind::Seed {
-                    split.fit_all(|d| model_cfg.init_seed(d), &tr, &te, ho.as_ref())?
+                let r = if plan.model == ModelKind::Question {
+                    split.fit_all(|d| model_cfg.init_question(d), &tr, &te, ho.as_ref())?
                 } else {
                     split.fit_all(|d| model_cfg.init_kim(d), &tr, &te, ho.as_ref())?
                 };
@@ -556,7 +553,7 @@ impl SplitRuns<'_> {
 }
 
 /// A [`TextCnnConfig`] for xent-core's experiments with the builder of its network
-/// ([`TextCnnConfig::init_seed`], `init_kim`, `init_mlp` or `init_linear`); serialised as the
+/// ([`TextCnnConfig::init_question`], `init_kim`, `init_mlp` or `init_linear`); serialised as the
 /// configuration alone.
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
@@ -639,13 +636,13 @@ fn run_experiment(
     }
     let started = Instant::now();
     let (experiment, empty, truncated, tfidf) = match plan.model {
-        ModelKind::Seed | ModelKind::Kim => {
+        ModelKind::Question | ModelKind::Kim => {
             let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, false);
             let (tr, va, te) = (enc(&fit)?, enc(&valid)?, enc(&test_refs)?);
             let (empty, truncated) = (tr.empty + va.empty + te.empty, tr.truncated + va.truncated + te.truncated);
             let data = split(tr, va, te, data_info, &corpus.classes);
-            let e = if plan.model == ModelKind::Seed {
-                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_seed }, &data, &xplan)?
+            let e = if plan.model == ModelKind::Question {
+                compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_question }, &data, &xplan)?
             } else {
                 compare(&TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_kim }, &data, &xplan)?
             };

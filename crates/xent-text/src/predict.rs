@@ -10,12 +10,12 @@ use xent_core::train::Classifier;
 use crate::bow::{BagOfWords, TfIdf};
 use crate::data::TokenIds;
 use crate::error::{Result, TextError};
-use crate::model::{KimCnn, LinearBag, ModelKind, SeedCnn, WideMlp};
+use crate::model::{KimCnn, LinearBag, ModelKind, QuestionCnn, WideMlp};
 use crate::pipeline::{TextRunInfo, scores};
 use crate::tokenize::TextTokenizer;
 
 enum Net {
-    Seed(SeedCnn),
+    Question(QuestionCnn),
     Kim(KimCnn),
     Mlp(WideMlp, TfIdf),
     Linear(LinearBag, TfIdf),
@@ -68,7 +68,7 @@ impl Predictor {
             TextError::InvalidArgument(format!("{}: {e:?}", weights.display()))
         };
         let net = match info.model.kind {
-            ModelKind::Seed => Net::Seed(info.model.init_seed(&device).try_load_file(&weights).map_err(load_err)?),
+            ModelKind::Question => Net::Question(info.model.init_question(&device).try_load_file(&weights).map_err(load_err)?),
             ModelKind::Kim => Net::Kim(info.model.init_kim(&device).try_load_file(&weights).map_err(load_err)?),
             ModelKind::Mlp | ModelKind::Linear => {
                 let tfidf = info.tfidf.clone().filter(|t| t.vocab_size() == info.model.vocab_size).ok_or_else(|| {
@@ -128,7 +128,7 @@ impl Predictor {
         let (s, empty) = match &self.net {
             Net::Mlp(m, tfidf) => self.bag_scores(m, tfidf, texts)?,
             Net::Linear(m, tfidf) => self.bag_scores(m, tfidf, texts)?,
-            Net::Seed(m) => self.id_scores(m, texts)?,
+            Net::Question(m) => self.id_scores(m, texts)?,
             Net::Kim(m) => self.id_scores(m, texts)?,
         };
         Ok((0..n)

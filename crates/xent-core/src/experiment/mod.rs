@@ -176,7 +176,7 @@ where
             .with_data_info(split.data.clone())
             .with_class_names(split.class_names.clone())
             .fit(|d| model.init(outputs, d), &split.train, split.valid.as_ref())
-            .map_err(|e| Error::Mismatch(format!("{tag} ({}): {e}", run.path().display())))?;
+            .map_err(|e| Error::Run { tag: tag.clone(), path: run.path().to_path_buf(), source: Box::new(e) })?;
         let mut parts = Vec::new();
         if let Some(v) = &split.valid {
             parts.push(("valid", v));

@@ -384,7 +384,7 @@ mod conv1d_channels_last {
     use super::{assert_close, random};
     use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
 
-    /// `(batch, length, channels_in, channels_out, kernel)`: the seed text CNN's shape scaled
+    /// `(batch, length, channels_in, channels_out, kernel)`: the question's text CNN's shape scaled
     /// down, Kim's widths, a 1-wide kernel, a kernel as long as the input, one document.
     const CASES: [(usize, usize, usize, usize, usize); 6] =
         [(3, 30, 16, 8, 4), (2, 12, 5, 4, 3), (2, 12, 5, 4, 5), (4, 7, 3, 2, 1), (3, 6, 4, 5, 6), (1, 9, 2, 3, 2)];
@@ -634,7 +634,7 @@ mod token_conv1d {
         if pool { burn_max_pool1d(y, super::pool_options(2, 2, 0)) } else { y }
     }
 
-    /// `(batch, length, vocab, channels_in, channels_out, kernel)`: the seed text CNN scaled
+    /// `(batch, length, vocab, channels_in, channels_out, kernel)`: the question's text CNN scaled
     /// down, Kim's widths, more distinct tokens than one GEMM block, a kernel as long as the input.
     const CASES: [(usize, usize, usize, usize, usize, usize); 4] =
         [(3, 30, 50, 16, 8, 4), (2, 12, 7, 5, 4, 5), (4, 200, 700, 8, 3, 3), (2, 6, 9, 4, 5, 6)];

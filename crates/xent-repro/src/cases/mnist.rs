@@ -41,7 +41,7 @@ pub struct MnistOptions {
     pub test_limit: Option<usize>,
     /// Epochs of the Adamax runs.
     pub epochs: usize,
-    /// Epochs of the Adam variant (the seed's 2).
+    /// Epochs of the Adam variant (the question's 2).
     pub adam_epochs: usize,
     /// Batch size (128).
     pub batch_size: usize,
@@ -51,7 +51,7 @@ pub struct MnistOptions {
     pub runs_root: Option<PathBuf>,
     /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     pub quiet: bool,
-    /// The network (the seed's preset by default; tests shrink it).
+    /// The network (the question's preset by default; tests shrink it).
     pub model: MnistCnnConfig,
     /// Run only the plans with these names (all when empty).
     pub only: Vec<String>,
@@ -62,10 +62,10 @@ pub struct MnistOptions {
 
 impl MnistOptions {
     /// The plans: Adamax under the three loss configurations, then the Adam variant with softmax +
-    /// binary cross-entropy (the seed's wiring, Keras 2 meaning).
+    /// binary cross-entropy (the question's wiring, Keras 2 meaning).
     ///
     /// Adamax runs at η = 0.002, the default of `Adamax()` in Keras 2 (`keras/optimizers.py`,
-    /// `lr=0.002`), which the seed's `optimizer='adamax'` used; Keras 3 lowered it to 0.001. Adam
+    /// `lr=0.002`), which the question's `optimizer='adamax'` used; Keras 3 lowered it to 0.001. Adam
     /// keeps η = 0.001, its default in both.
     pub fn plans(&self) -> Vec<MnistPlan> {
         let adamax = |name: &str, loss| MnistPlan {
@@ -198,7 +198,7 @@ impl MnistResult {
     pub fn markdown(&self) -> String {
         let mut s = format!(
             "## MNIST CNN: reported vs true accuracy\n\n\
-             Seed network (Conv2D 100×5×5 → pool → Conv2D 100×3×3 → pool → dropout 0.3 → Dense 100 → Dense 100 → Dense 10, \
+             The question's network (Conv2D 100×5×5 → pool → Conv2D 100×3×3 → pool → dropout 0.3 → Dense 100 → Dense 100 → Dense 10, \
              Glorot-uniform), trained on {} training images, evaluated on {} test images, seed {}.\n\n\
              | run | configuration | optimizer | epochs | true test accuracy | Keras 2 reports | Keras 3 reports | 1 − 2(1 − true)/10 | test NLL | training minutes |\n\
              |---|---|---|---|---|---|---|---|---|---|\n",

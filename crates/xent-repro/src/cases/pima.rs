@@ -1,5 +1,5 @@
 //! Case 2: Pima diabetes, one sigmoid + binary cross-entropy vs two softmax + categorical
-//! cross-entropy, repeated runs — the seed's setup (evaluated on its own training data) and the
+//! cross-entropy, repeated runs — the question's setup (evaluated on its own training data) and the
 //! honest one (stratified 5-fold cross-validation, standardised features).
 
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ impl PimaSeries {
     }
 }
 
-/// One setup (seed-style or cross-validated).
+/// One setup (as the question did, or cross-validated).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PimaSetup {
     /// What was done.
@@ -109,7 +109,7 @@ pub struct PimaResult {
     pub epochs: usize,
     /// Batch size.
     pub batch_size: usize,
-    /// The seed's setup.
+    /// The question's setup.
     pub seed_setup: PimaSetup,
     /// Stratified k-fold cross-validation.
     pub cross_validated: PimaSetup,
@@ -156,7 +156,7 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
     }
     let seeds: Vec<u64> = (0..opts.runs as u64).map(|r| opts.seed + r).collect();
 
-    // The seed's setup: raw features, all rows, evaluated on the same rows.
+    // The question's setup: raw features, all rows, evaluated on the same rows.
     let mut seed_series = Vec::new();
     for (name, loss, outputs) in CONFIGS {
         let runs = seeds
@@ -178,7 +178,7 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
     }
     let seed_setup = setup(
         format!(
-            "the seed's setup: raw features, all {} rows for training, Adam, {} epochs, batch {}, accuracy on the training rows",
+            "the question's setup: raw features, all {} rows for training, Adam, {} epochs, batch {}, accuracy on the training rows",
             data.len(),
             opts.epochs,
             opts.batch_size
@@ -313,8 +313,8 @@ impl PimaResult {
         format!(
             "## Pima diabetes: 1 sigmoid + BCE vs 2 softmax + CCE, {} runs each\n\n\
              {} rows ({} negative, {} positive; always predicting negative scores {}). Network 8 → 12 → 8 → 1 (sigmoid) or → 2 (softmax), \
-             ReLU, Glorot-uniform, Keras-default Adam. The seed reported 74.1 % vs 66.9 % from one run each.\n\n\
-             ### As the seed did\n\n{}\n### Honestly\n\n{}",
+             ReLU, Glorot-uniform, Keras-default Adam. The question reported 74.1 % vs 66.9 % from one run each.\n\n\
+             ### As the question did\n\n{}\n### Honestly\n\n{}",
             self.runs,
             self.n,
             self.class_counts[0],

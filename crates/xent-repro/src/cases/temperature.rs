@@ -1,7 +1,7 @@
 //! Case 3: a fixed temperature inside the softmax, `softmax(x / T)` with T = 0.6, against post-hoc
 //! temperature scaling.
 //!
-//! - The seed's literal example: 100 × 10 random features, 3 random classes, Dense(32, ReLU) →
+//! - The question's literal example: 100 × 10 random features, 3 random classes, Dense(32, ReLU) →
 //!   Dense(3, softmax(x / T)). Same initial weights and data for every T, so the difference is
 //!   only the temperature: T < 1 multiplies the logits by 1/T, which *sharpens* the output (higher
 //!   confidence, lower entropy) and scales the gradient reaching the logits by 1/T.
@@ -33,7 +33,7 @@ use crate::rows::Rows;
 /// Options of the temperature case.
 #[derive(Debug, Clone)]
 pub struct TemperatureOptions {
-    /// The fixed temperatures compared (the seed's 0.6 and the plain softmax's 1.0).
+    /// The fixed temperatures compared (the question's 0.6 and the plain softmax's 1.0).
     pub temperatures: Vec<f64>,
     /// Seeds (runs) per temperature.
     pub seeds: usize,
@@ -107,7 +107,7 @@ pub struct EcgRow {
 /// The case's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemperatureResult {
-    /// The seed's literal example.
+    /// The question's literal example.
     pub random: Vec<RandomRow>,
     /// The beat task (empty when skipped).
     pub ecg: Vec<EcgRow>,
@@ -123,7 +123,7 @@ pub struct TemperatureResult {
     pub seconds: f64,
 }
 
-/// The seed's data: 100 × 10 features uniform in [0, 1), 3 uniform random classes.
+/// The question's data: 100 × 10 features uniform in [0, 1), 3 uniform random classes.
 pub fn random_data(seed: u64) -> Rows {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
@@ -333,7 +333,7 @@ impl TemperatureResult {
     pub fn markdown(&self) -> String {
         let mut s = format!(
             "## Softmax with a fixed temperature vs post-hoc temperature scaling\n\n\
-             ### The seed's example (random data)\n\n100 × 10 features uniform in [0, 1), 3 random classes, Dense(32, ReLU) → Dense(3) → softmax(z / T); \
+             ### The question's example (random data)\n\n100 × 10 features uniform in [0, 1), 3 random classes, Dense(32, ReLU) → Dense(3) → softmax(z / T); \
              Adam, batch 32, {} epochs, categorical cross-entropy; {} seed(s), the same initial weights and data for every T.\n\n\
              | T | confidence at init | entropy at init (nats) | loss after epoch 1 | final loss | final train accuracy | confidence after training |\n\
              |---|---|---|---|---|---|---|\n",

@@ -1,0 +1,84 @@
+//! `xent train ecg` and `xent train text` speak one language: the same common options in both
+//! `--help`s, every closed choice listed, an example in each, old spellings still accepted with a
+//! note, and exit code 2 for bad usage.
+
+use std::process::{Command, Output};
+
+fn xent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xent")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run xent")
+}
+
+fn help(sub: &str) -> String {
+    let o = xent(&["train", sub, "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The "Common options" section of a `--help`.
+fn common_section(help: &str) -> String {
+    let start = help.find("Common options").unwrap_or_else(|| panic!("no common options in\n{help}"));
+    // Up to the next heading: the next line that starts at the margin.
+    let mut lines = help[start..].lines();
+    let heading = lines.next().unwrap_or_default();
+    let body: Vec<&str> = lines.take_while(|l| l.is_empty() || l.starts_with(' ')).collect();
+    format!("{heading}\n{}", body.join("\n"))
+}
+
+#[test]
+fn both_train_commands_list_the_same_common_options() {
+    let (ecg, text) = (help("ecg"), help("text"));
+    let common = common_section(&ecg);
+    assert_eq!(common, common_section(&text));
+    for flag in ["--losses", "--seeds", "--data", "--out", "--force", "--quiet"] {
+        assert!(common.contains(flag), "{flag} missing from\n{common}");
+    }
+    for choice in ["categorical", "binary", "softmax-binary", "softmax-binary-keras3"] {
+        assert!(common.contains(&format!("- {choice}:")), "{choice}: {common}");
+    }
+    for h in [&ecg, &text] {
+        assert!(h.contains("Examples:"), "{h}");
+    }
+    for (h, choices) in [(&text, &["r8", "r52", "r90", "bbc", "ag-news", "question", "kim", "wordpiece"][..]), (&ecg, &["cnn-plain", "resnet-deep", "nsvfq"][..])] {
+        for choice in choices {
+            assert!(h.contains(&format!("- {choice}:")), "{choice}: {h}");
+        }
+    }
+}
+
+#[test]
+fn bad_usage_exits_2_with_the_reason() {
+    for (args, want) in [
+        (&["train", "ecg", "--seeds", "0"][..], "a count of 0 seeds"),
+        (&["train", "text", "--seeds", "1,1"][..], "seed 1 is listed twice"),
+        (&["train", "text", "--optimizer", "rmsprop"][..], "invalid value 'rmsprop'"),
+        (&["train", "text", "--optimizer", "adam", "--momentum", "0.5", "--limit", "10"][..], "--momentum applies to --optimizer sgd"),
+    ] {
+        let o = xent(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn old_spellings_still_work_with_a_deprecation_note() {
+    // A corpus folder that does not exist: the command gets as far as reading it, so the flags
+    // were accepted, and fails with exit code 2 naming the file.
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-datasets");
+    let runs = tmp.path().join("runs");
+    let o = xent(&[
+        "train", "text", "--configs", "categorical", "--datasets", missing.to_str().unwrap(), "--runs",
+        runs.to_str().unwrap(), "--name", "old", "--resume", "--seeds", "1", "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for old in ["--configs", "--datasets", "--runs and --name", "--resume"] {
+        assert!(err.contains(&format!("warning: {old} is deprecated")), "{old}: {err}");
+    }
+    assert!(err.contains("no-datasets"), "{err}");
+    let o = xent(&["train", "ecg", "--seed-setup", "--data", missing.to_str().unwrap(), "--seeds", "1", "--quiet"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("warning: --seed-setup is deprecated"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
+}
