@@ -208,12 +208,12 @@ fn unpack_311(b: [u16; 4]) -> [i32; 3] {
 /// Decodes the 4-byte groups of 310 or 311; a partial last group is zero-padded and only the
 /// samples it holds are kept (`bytes` holds exactly the bytes of `n` samples).
 fn decode_3_in_4(bytes: &[u8], n: usize, out: &mut Vec<i32>, unpack: fn([u16; 4]) -> [i32; 3]) {
-    let mut groups = bytes.chunks_exact(4);
-    for g in &mut groups {
+    // Two samples of 310 take a whole 4-byte group: split by sample count, not by bytes.
+    let (full, rest) = bytes.split_at((n / 3 * 4).min(bytes.len()));
+    for g in full.chunks_exact(4) {
         out.extend(unpack([u16::from(g[0]), u16::from(g[1]), u16::from(g[2]), u16::from(g[3])]));
     }
-    let rest = groups.remainder();
-    if n % 3 != 0 {
+    if !n.is_multiple_of(3) {
         let mut b = [0u16; 4];
         for (d, &s) in b.iter_mut().zip(rest) {
             *d = u16::from(s);
@@ -269,6 +269,12 @@ mod tests {
         let b = [0x0A, 0x0C << 3, 0x7D << 1, 0x07 | (0x09 << 3)];
         assert_eq!(dec(310, &b, 3).unwrap(), vec![5, -3, 300]);
         assert_eq!(dec(310, &b[..2], 1).unwrap(), vec![5]);
+        assert_eq!(dec(310, &b, 2).unwrap(), vec![5, -3]);
+        for f in [310, 311] {
+            for n in 0..10 {
+                assert_eq!(dec(f, &[0; 16], n).unwrap().len(), n, "{f} {n}");
+            }
+        }
         assert!(dec(310, &b[..3], 2).is_none());
     }
 
