@@ -116,12 +116,11 @@ pub fn decode_file(
         return Err(truncated());
     }
     let mut out = if layout.frame_samples == k && k == 2 && layout.format == Format::Packed212 {
-        // The MIT-BIH layout: one 3-byte group per frame.
-        let (mut a, mut b) = (Vec::with_capacity(frames), Vec::with_capacity(frames));
-        for g in data.get(..needed).ok_or_else(truncated)?.chunks_exact(3) {
-            let (x, y) = crate::format::unpack_212(g);
-            a.push(x);
-            b.push(y);
+        // The MIT-BIH layout: one 3-byte group per frame, written in place (no per-sample
+        // capacity check).
+        let (mut a, mut b) = (vec![0i32; frames], vec![0i32; frames]);
+        for ((g, x), y) in data.get(..needed).ok_or_else(truncated)?.chunks_exact(3).zip(&mut a).zip(&mut b) {
+            (*x, *y) = crate::format::unpack_212(g);
         }
         vec![a, b]
     } else {

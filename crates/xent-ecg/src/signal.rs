@@ -95,7 +95,8 @@ fn physical(samples: &[i32], spec: &SignalSpec) -> Vec<f32> {
 /// The WFDB 16-bit checksum of `samples`: their sum modulo 2^16, as a signed 16-bit value (the
 /// low 16 bits of the sum, whatever the sample width).
 pub fn checksum(samples: &[i32]) -> i16 {
-    samples.iter().fold(0i16, |acc, &v| acc.wrapping_add(v as i16))
+    // The low 16 bits of a wrapping 32-bit sum are those of the exact sum.
+    samples.iter().fold(0i32, |acc, &v| acc.wrapping_add(v)) as i16
 }
 
 /// Bytes needed to hold `n` samples in `format`, or `None` if the format is unsupported or the
