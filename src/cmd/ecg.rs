@@ -189,7 +189,7 @@ fn detect(paths: &[PathBuf], eval: bool, exclude_vf: bool, as_json: bool) -> Res
         } else {
             let c = r.primary_channel();
             let sig = r.signals.get(c).with_context(|| format!("{}: no signals", p.display()))?;
-            let peaks = qrs::detect(&sig.physical(), r.fs(), &config)?;
+            let peaks = qrs::detect(&sig.physical_frames(), r.fs(), &config)?;
             if as_json {
                 rows.push(json!({"record": r.name, "fs": r.fs(), "channel": sig.spec.description, "r_peaks": peaks}));
             } else {

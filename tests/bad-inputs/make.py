@@ -157,10 +157,19 @@ wfdb("checksum-mismatch", hea=HEA.replace(f" {CK0} ", f" {CK0 + 1} ", 1), names=
 wfdb("first-value-mismatch", hea=HEA.replace(" 1024 0 ", " 1024 7 ", 1), names="r.dat")
 wfdb("annotation-without-terminator", atr=ATR[:-2], names="r.atr")
 wfdb("annotation-cut-mid-word", atr=ATR[:-3], names="r.atr")
-wfdb("annotation-undefined-code", atr=ann((55 << 10) | 2, 0), names="r.atr")
+wfdb("annotation-aux-past-end", atr=ann((1 << 10) | 2, (63 << 10) | 200) + b"ab", names="r.atr")
 wfdb("annotation-bytes-after-end", atr=ATR + b"\x01\x04", names="r.atr")
 wfdb("annotation-random-bytes", atr=bytes((i * 97 + 13) % 256 for i in range(37)), names="r.atr")
 wfdb("to-wav-truncated-dat", dat=DAT[:-4], names="r.dat", args="ecg to-wav {dir}/r {out}/r.wav")
+wfdb("header-zero-samples-per-frame", hea=HEA.replace("r.dat 212 200", "r.dat 212x0 200", 1))
+# Multi-segment records: `r` lists segments; `s` is the valid two-signal record above.
+SEG = {"s.hea": HEA.replace("r 2 360 10", "s 2 360 10").replace("r.dat", "s.dat"), "s.dat": DAT}
+wfdb("multi-segment-nested", hea="r/1 2 360 10\ns 10\n", dat=None, atr=None, names="s.hea",
+     extra={"s.hea": "s/1 2 360 10\nr 10\n"})
+wfdb("multi-segment-huge-null-segment", hea="r/2 2 360\ns 10\n~ 99999999999\n", dat=None, atr=None, extra=SEG)
+wfdb("multi-segment-signal-not-in-layout", hea="r/2 2 360 10\nl 0\ns 10\n", dat=None, atr=None, names="s.hea",
+     extra=dict(SEG, **{"l.hea": "l 2 360 0\n~ 0 200/mV 11 1024 0 0 0 MLII\n~ 0 200/mV 11 1024 0 0 0 V1\n"}))
+wfdb("multi-segment-length-mismatch", hea="r/1 2 360 12\ns 12\n", dat=None, atr=None, names="s.hea", extra=SEG)
 wfdb("detect-absurd-sampling-frequency", hea=HEA.replace("r 2 360 10", "r 2 1e300 10"),
      args="ecg detect {dir}/r")
 

@@ -1,9 +1,11 @@
 //! MIT annotation files (`.atr`): 16-bit little-endian words `A:6 | I:10` (code, time increment),
 //! with the pseudo-codes SKIP (59, a 32-bit interval follows), NUM (60), SUB (61), CHN (62) and
 //! AUX (63, `I` bytes of text follow, padded to an even length). `A = 0, I = 0` ends the file.
-//! The modifier words follow the annotation they modify. Codes 1–49 are annotations (WFDB's
-//! `ACMAX` is 49) and 0 with `I > 0` is a null annotation (`NOTQRS`, which WFDB's `putann` writes
-//! after a SKIP); codes 50–58 are undefined and refused.
+//! The modifier words follow the annotation they modify. Every other code is an annotation, as in
+//! WFDB's `getann` and wfdb-python's `rdann`: 1–41 are the standard codes (wfdb-python's
+//! `ann_label_table`), 0 with `I > 0` is a null annotation (`NOTQRS`, which WFDB's `putann` writes
+//! after a SKIP), and the codes no standard assigns (15, 17, 42–58) are kept with the symbol
+//! `[NN]` (wfdb-python gives them no symbol).
 
 use std::path::Path;
 
@@ -22,22 +24,25 @@ pub const SUB: u8 = 61;
 pub const CHN: u8 = 62;
 /// Pseudo-code: auxiliary text follows.
 pub const AUX: u8 = 63;
-/// Largest annotation code (WFDB's `ACMAX`); 50–58 are undefined, 59–63 are pseudo-codes.
+/// Largest annotation code WFDB defines (`ACMAX`); 50–58 are kept as unassigned codes, 59–63 are
+/// pseudo-codes.
 pub const ACMAX: u8 = 49;
 /// The rhythm-change annotation code (`+`); its aux text names the rhythm, e.g. `(AFIB`.
 pub const RHYTHM: u8 = 28;
 
-/// WFDB mnemonic of each annotation code 0..=49 (`annot.c`'s `cstring`).
-const SYMBOLS: [&str; 50] = [
+/// WFDB mnemonic of each annotation code 0..=58 (`annot.c`'s `cstring`; wfdb-python's
+/// `ann_label_table` for 0–41); `[NN]` for the codes no standard assigns.
+const SYMBOLS: [&str; 59] = [
     " ", "N", "L", "R", "a", "V", "F", "J", "A", "S", "E", "j", "/", "Q", "~", "[15]", "|", "[17]", "s", "T", "*", "D",
     "\"", "=", "p", "B", "^", "t", "+", "u", "?", "!", "[", "]", "e", "n", "@", "x", "f", "(", ")", "r", "[42]", "[43]",
-    "[44]", "[45]", "[46]", "[47]", "[48]", "[49]",
+    "[44]", "[45]", "[46]", "[47]", "[48]", "[49]", "[50]", "[51]", "[52]", "[53]", "[54]", "[55]", "[56]", "[57]",
+    "[58]",
 ];
 
 /// Codes WFDB's `isqrs` counts as beats: N L R B A a J S V r F e j n E / f Q ?.
 const BEAT_CODES: [u8; 19] = [1, 2, 3, 25, 8, 4, 7, 9, 5, 41, 6, 34, 11, 35, 10, 12, 38, 13, 30];
 
-/// The symbol of annotation code `code` (`"[NN]"` for unassigned codes, `"[?]"` beyond 49).
+/// The symbol of annotation code `code` (`"[NN]"` for unassigned codes, `"[?]"` beyond 58).
 pub fn symbol(code: u8) -> &'static str {
     SYMBOLS.get(usize::from(code)).copied().unwrap_or("[?]")
 }
@@ -106,8 +111,8 @@ pub fn read(path: &Path) -> Result<Vec<Annotation>> {
 /// The file must end with the `0 0` word, and nothing may follow it. Errors name the byte offset:
 /// a file that ends inside a word, a SKIP interval or an AUX string, or right after a SKIP; a file
 /// that ends without the `0 0` word (WFDB's `getann` reports an "unexpected EOF" there, and
-/// wfdb-python silently drops the last annotation); bytes after the `0 0` word; an undefined code
-/// (50–58); a time that overflows.
+/// wfdb-python silently drops the last annotation); bytes after the `0 0` word; a time that
+/// overflows.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
     let err = |offset: usize, message: String| EcgError::Annotation { path: path.into(), offset, message };
     let mut out: Vec<Annotation> = Vec::with_capacity(bytes.len() / 2);
@@ -182,9 +187,6 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Annotation>> {
                 let text = text.split(|&b| b == 0).next().unwrap_or(&[]);
                 last.aux = Some(String::from_utf8_lossy(text).into_owned());
                 pos += padded;
-            }
-            code if code > ACMAX => {
-                return Err(err(here, format!("undefined annotation code {code} (codes are 1–{ACMAX}, pseudo-codes 59–63)")));
             }
             code => {
                 time = time.checked_add(i64::from(i)).ok_or_else(|| err(here, "annotation time overflows".into()))?;
@@ -308,6 +310,8 @@ mod tests {
         assert_eq!(symbol(38), "f");
         assert_eq!(code_of("V"), Some(5));
         assert_eq!(symbol(200), "[?]");
+        assert_eq!(symbol(53), "[53]");
+        assert_eq!(code_of("[53]"), Some(53));
         let beats: String = BEAT_CODES.iter().map(|&c| symbol(c)).collect();
         assert_eq!(beats, "NLRBAaJSVrFejnE/fQ?");
     }

@@ -199,9 +199,9 @@ impl BeatSet {
                 // On the integer samples (fast histogram median); the median commutes with the
                 // increasing affine map to physical units.
                 let g = sig.spec.gain as f32;
-                filter::remove_baseline_int(&sig.samples, fs).into_iter().map(|d| d / g).collect()
+                filter::remove_baseline_int(&sig.frame_samples(), fs).into_iter().map(|d| d / g).collect()
             } else {
-                sig.physical()
+                sig.physical_frames()
             };
             if let Some((lo, hi)) = window.bandpass {
                 x = filter::bandpass(&x, fs, lo, hi);
@@ -440,8 +440,17 @@ mod tests {
             block_size: 0,
             description: "MLII".into(),
         };
-        let samples: Vec<i16> = (0..100).collect();
-        let header = Header { record: "t".into(), fs: 10.0, sig_len: Some(100), base_time: None, base_date: None, signals: vec![spec.clone()], comments: vec![] };
+        let samples: Vec<i32> = (0..100).collect();
+        let header = Header {
+            record: "t".into(),
+            fs: 10.0,
+            sig_len: Some(100),
+            base_time: None,
+            base_date: None,
+            signals: vec![spec.clone()],
+            comments: vec![],
+            segments: vec![],
+        };
         let mut r = Record::from_parts(header, vec![Signal { spec, samples }]);
         let a = |s, c| Annotation { sample: s, code: c, subtype: 0, chan: 0, num: 0, aux: None };
         // N at 2 (window out of bounds), V at 20, + at 30 (not a beat), A at 50, B at 60 (unmapped), F at 98 (out).

@@ -48,6 +48,14 @@ pub enum EcgError {
         /// What is wrong.
         message: String,
     },
+    /// A multi-segment record cannot be read as one record (see [`crate::segments`]).
+    #[error("{path}: multi-segment record: {message}")]
+    Segments {
+        /// The master or segment header at fault.
+        path: PathBuf,
+        /// What is wrong, naming the segment, signal and field.
+        message: String,
+    },
     /// A WFDB header (`.hea`) line is malformed.
     #[error("{path}:{line}: {message}")]
     Header {
@@ -59,7 +67,7 @@ pub enum EcgError {
         message: String,
     },
     /// A signal uses a storage format this reader does not decode.
-    #[error("{path}: signal {signal} uses format {format}, which is unsupported (supported: 212, 16)")]
+    #[error("{path}: signal {signal}: format field `{format}` is unsupported (supported: 8, 16, 24, 32, 61, 80, 160, 212, 310, 311)")]
     UnsupportedFormat {
         /// The header file declaring the format.
         path: PathBuf,

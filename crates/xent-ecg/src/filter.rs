@@ -109,11 +109,10 @@ pub fn median_filter_int(x: &[i32], width: usize) -> Vec<i32> {
 
 /// de Chazal baseline removal on digital samples: `x` minus its 200 ms + 600 ms median baseline,
 /// in ADC units (divide by the gain for physical units).
-pub fn remove_baseline_int(x: &[i16], fs: f64) -> Vec<f32> {
-    let xi: Vec<i32> = x.iter().map(|&v| i32::from(v)).collect();
-    let a = median_filter_int(&xi, odd_width(0.2, fs));
+pub fn remove_baseline_int(x: &[i32], fs: f64) -> Vec<f32> {
+    let a = median_filter_int(x, odd_width(0.2, fs));
     let b = median_filter_int(&a, odd_width(0.6, fs));
-    xi.iter().zip(b).map(|(&v, b)| (v - b) as f32).collect()
+    x.iter().zip(b).map(|(&v, b)| (i64::from(v) - i64::from(b)) as f32).collect()
 }
 
 /// Odd window length (in samples) closest to `seconds` at `fs`.

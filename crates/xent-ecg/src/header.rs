@@ -1,10 +1,13 @@
 //! WFDB header (`.hea`) parsing: the record line, one line per signal, `#` comments; CRLF or LF.
 //!
 //! Record line: `name[/segments] nsig [fs[/counter_fs[(base_counter)]] [nsamp [base_time [base_date]]]]`.
+//! A multi-segment header (`name/segments`) then has one line per segment, `segment_name length`
+//! (`~` names a null segment), and no signal lines; [`crate::segments`] reads such a record.
 //! Signal line: `file format[xspf][:skew][+offset] [gain[(baseline)][/units] [adc_res [adc_zero
 //! [initial_value [checksum [block_size [description…]]]]]]]`.
 //! Defaults follow WFDB: fs 250 Hz, gain 200 adu/mV (also when written as 0), baseline = ADC zero,
-//! units mV, ADC resolution 12 bits for format 212 and 16 otherwise.
+//! units mV, ADC resolution 8 bits for format 80, 10 for 310 and 311, 12 for 212, 24 for 24, 32
+//! for 32 and 16 otherwise.
 //!
 //! Refused with an error naming the file and line: a sampling frequency that is not a finite number
 //! in (0, [`MAX_FS`]], a negative skew, and a signal file name that is absolute or climbs out of
@@ -40,6 +43,26 @@ pub struct Header {
     pub signals: Vec<SignalSpec>,
     /// The `#` comment lines, without the leading `#` and surrounding blanks.
     pub comments: Vec<String>,
+    /// The segments of a multi-segment header, in order; empty for an ordinary (single-segment)
+    /// header.
+    pub segments: Vec<Segment>,
+}
+
+/// One segment line of a multi-segment header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// Record name of the segment (its header is `name.hea` next to the master header), or `~` for
+    /// a null segment (no samples: every signal is invalid there).
+    pub name: String,
+    /// Frames in the segment.
+    pub len: usize,
+}
+
+impl Segment {
+    /// Whether this is a null segment (`~`).
+    pub fn is_null(&self) -> bool {
+        self.name == "~"
+    }
 }
 
 /// One signal line of a header.
@@ -92,8 +115,9 @@ impl Header {
             err(line, format!("not valid UTF-8 text (byte offset {})", e.valid_up_to()))
         })?;
         let mut comments = Vec::new();
-        let mut record: Option<(usize, Header, usize)> = None;
+        let mut record: Option<(usize, Header, usize, Option<usize>)> = None;
         let mut signals = Vec::new();
+        let mut segments = Vec::new();
         for (i, raw) in text.split('\n').enumerate() {
             let line_no = i + 1;
             let line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -109,10 +133,15 @@ impl Header {
             let data = trimmed.split('#').next().unwrap_or("").trim();
             match &record {
                 None => {
-                    let (h, nsig) = parse_record_line(data).map_err(|m| err(line_no, m))?;
-                    record = Some((line_no, h, nsig));
+                    let (h, nsig, nseg) = parse_record_line(data).map_err(|m| err(line_no, m))?;
+                    record = Some((line_no, h, nsig, nseg));
                 }
-                Some((_, _, nsig)) => {
+                Some((_, _, _, Some(nseg))) => {
+                    if segments.len() < *nseg {
+                        segments.push(parse_segment_line(data).map_err(|m| err(line_no, m))?);
+                    }
+                }
+                Some((_, _, nsig, None)) => {
                     if signals.len() >= *nsig {
                         // Extra lines after the signal lines: ignored like WFDB does (info strings).
                         continue;
@@ -122,9 +151,17 @@ impl Header {
                 }
             }
         }
-        let Some((rec_line, mut header, nsig)) = record else {
+        let Some((rec_line, mut header, nsig, nseg)) = record else {
             return Err(err(1, "no record line (empty header)".into()));
         };
+        if let Some(nseg) = nseg {
+            if segments.len() < nseg {
+                return Err(err(rec_line, format!("record line declares {nseg} segments but only {} segment lines follow", segments.len())));
+            }
+            header.segments = segments;
+            header.comments = comments;
+            return Ok(header);
+        }
         if signals.len() < nsig {
             return Err(err(
                 rec_line,
@@ -142,12 +179,19 @@ impl Header {
     }
 }
 
-fn parse_record_line(line: &str) -> std::result::Result<(Header, usize), String> {
+fn parse_record_line(line: &str) -> std::result::Result<(Header, usize, Option<usize>), String> {
     let mut fields = line.split_whitespace();
     let name_field = fields.next().ok_or("missing record name")?;
-    if name_field.contains('/') {
-        return Err(format!("multi-segment record `{name_field}` is unsupported"));
-    }
+    let (name, nseg) = match name_field.split_once('/') {
+        Some((name, n)) => {
+            let nseg: usize = n.parse().map_err(|_| format!("record line: number of segments `{n}` is not a non-negative integer"))?;
+            if nseg == 0 {
+                return Err("record line: a multi-segment record needs at least one segment".into());
+            }
+            (name, Some(nseg))
+        }
+        None => (name_field, None),
+    };
     let nsig_field = fields.next().ok_or("record line: missing number of signals")?;
     let nsig: usize = nsig_field
         .parse()
@@ -171,16 +215,30 @@ fn parse_record_line(line: &str) -> std::result::Result<(Header, usize), String>
     let base_date = fields.next().map(str::to_string);
     Ok((
         Header {
-            record: name_field.to_string(),
+            record: name.to_string(),
             fs,
             sig_len,
             base_time,
             base_date,
             signals: Vec::new(),
             comments: Vec::new(),
+            segments: Vec::new(),
         },
         nsig,
+        nseg,
     ))
+}
+
+/// `name length`: a segment line of a multi-segment header.
+fn parse_segment_line(line: &str) -> std::result::Result<Segment, String> {
+    let mut fields = line.split_whitespace();
+    let name = fields.next().ok_or("segment line: missing segment name")?;
+    if name != "~" {
+        check_file_name(name).map_err(|_| format!("segment line: segment `{name}` is outside the header's directory (absolute or through `..`)"))?;
+    }
+    let len = fields.next().ok_or_else(|| format!("segment line: segment `{name}` has no length"))?;
+    let len = len.parse().map_err(|_| format!("segment line: length `{len}` of segment `{name}` is not a non-negative integer"))?;
+    Ok(Segment { name: name.to_string(), len })
 }
 
 /// A signal file name must stay inside the header's directory: no absolute path, no `..`.
@@ -237,7 +295,7 @@ fn parse_signal_line(line: &str) -> std::result::Result<SignalSpec, String> {
     if samples_per_frame == 0 {
         return Err("signal line: samples per frame must be at least 1".into());
     }
-    let default_res = if format == 212 { 12 } else { 16 };
+    let default_res = crate::format::Format::default_adc_res(format);
     let mut spec = SignalSpec {
         file_name,
         format,
@@ -348,6 +406,22 @@ mod tests {
         assert_eq!(h.sig_len, None);
         let s = &h.signals[0];
         assert_eq!((s.gain, s.adc_res, s.baseline, s.units.as_str()), (DEFAULT_GAIN, 12, 0, "mV"));
+    }
+
+    #[test]
+    fn multi_segment_header() {
+        let h = Header::parse(b"m/3 2 360 30\nm_layout 0\nseg1 10\n~ 20\n# c\n", Path::new("m.hea")).unwrap();
+        assert_eq!((h.record.as_str(), h.sig_len, h.signals.len()), ("m", Some(30), 0));
+        let names: Vec<_> = h.segments.iter().map(|s| (s.name.as_str(), s.len, s.is_null())).collect();
+        assert_eq!(names, vec![("m_layout", 0, false), ("seg1", 10, false), ("~", 20, true)]);
+        let e = Header::parse(b"m/3 2 360 30\nseg1 10\n", Path::new("m.hea")).unwrap_err().to_string();
+        assert!(e.contains("m.hea:1") && e.contains("3 segments"), "{e}");
+        let e = Header::parse(b"m/1 2\n../x 10\n", Path::new("m.hea")).unwrap_err().to_string();
+        assert!(e.contains("m.hea:2") && e.contains("outside"), "{e}");
+        let e = Header::parse(b"m/x 2\n", Path::new("m.hea")).unwrap_err().to_string();
+        assert!(e.contains("number of segments"), "{e}");
+        let e = Header::parse(b"m/1 2\ns one\n", Path::new("m.hea")).unwrap_err().to_string();
+        assert!(e.contains("m.hea:2") && e.contains("length `one`"), "{e}");
     }
 
     #[test]

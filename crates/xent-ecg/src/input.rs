@@ -16,6 +16,11 @@ pub const MAX_ANNOTATION_BYTES: u64 = 1 << 30;
 /// is 1.95 MB; a week of two 360 Hz signals in format 212 is 653 MB).
 pub const MAX_SIGNAL_BYTES: u64 = 4 << 30;
 
+/// Most samples (all signals together) a multi-segment record may hold once its segments are
+/// concatenated: 2^30 (4 GiB of `i32`). Null segments take no file space, so this bounds what a
+/// small master header can make the reader allocate.
+pub const MAX_RECORD_SAMPLES: u64 = 1 << 30;
+
 fn kind(meta: &Metadata) -> &'static str {
     let t = meta.file_type();
     if t.is_dir() {

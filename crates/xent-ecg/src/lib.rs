@@ -1,6 +1,6 @@
-//! ECG data for xent: a WFDB reader for the MIT-BIH Arrhythmia Database (`.hea`, `.dat` formats
-//! 212 and 16, `.atr`), R-peak-centred beat windows with AAMI classes and patient-relative RR
-//! features, inter- and intra-patient splits, patient-grouped cross-validation folds, a
+//! ECG data for xent: a WFDB reader (`.hea` including multi-segment records, `.dat` formats 8, 16,
+//! 24, 32, 61, 80, 160, 212, 310 and 311, `.atr`) used on the MIT-BIH Arrhythmia Database,
+//! R-peak-centred beat windows with AAMI classes and patient-relative RR features, inter- and intra-patient splits, patient-grouped cross-validation folds, a
 //! Pan–Tompkins QRS detector, WAV (through `hound`) and the 187-column beat CSV, and a Burn
 //! dataset/batcher.
 //!
@@ -17,16 +17,20 @@
 
 pub mod aami;
 pub mod annotation;
+pub mod dat;
 pub mod error;
 pub mod filter;
+pub mod format;
 pub mod header;
 pub mod input;
 pub mod record;
+pub mod segments;
 pub mod signal;
 
 pub use aami::{AamiClass, AamiCounts};
 pub use error::{EcgError, Result};
-pub use header::{Header, SignalSpec};
+pub use format::Format;
+pub use header::{Header, Segment, SignalSpec};
 pub use record::{ReadConfig, Record};
 pub use signal::Signal;
 pub mod beats;

@@ -275,7 +275,7 @@ pub fn evaluate_record(record: &crate::record::Record, config: &QrsConfig, eval:
         .get(record.primary_channel())
         .ok_or_else(|| EcgError::invalid("record", format!("{} has no signals", record.name)))?;
     let fs = record.fs();
-    let mut det: Vec<i64> = detect(&sig.physical(), fs, config)?.into_iter().map(|v| v as i64).collect();
+    let mut det: Vec<i64> = detect(&sig.physical_frames(), fs, config)?.into_iter().map(|v| v as i64).collect();
     let mut refs: Vec<i64> = annotations.iter().filter(|a| a.is_beat()).map(|a| a.sample).collect();
     if eval.exclude_vf {
         let mut episodes = Vec::new();

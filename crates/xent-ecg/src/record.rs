@@ -8,6 +8,7 @@ use crate::annotation::{self, Annotation};
 use crate::error::{EcgError, Result};
 use crate::header::Header;
 use crate::input;
+use crate::dat::FileLayout;
 use crate::signal::{self, Signal};
 
 /// How to read a record.
@@ -70,9 +71,15 @@ impl Record {
     pub fn open_with(path: impl AsRef<Path>, config: &ReadConfig) -> Result<Self> {
         let base = record_base(path.as_ref());
         let header_path = with_ext(&base, "hea");
-        let header = Header::read(&header_path)?;
+        let mut header = Header::read(&header_path)?;
         let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
-        let signals = read_signals(&header, &dir, &header_path, config.verify)?;
+        let signals = if header.segments.is_empty() {
+            read_signals(&header, &dir, &header_path, config.verify)?
+        } else {
+            let signals = crate::segments::read(&header, &dir, &header_path, config.verify)?;
+            header.signals = signals.iter().map(|s| s.spec.clone()).collect();
+            signals
+        };
         let annotation_path = with_ext(&base, &config.annotator);
         let annotations = if config.annotations {
             match input::read_regular(&annotation_path, input::MAX_ANNOTATION_BYTES) {
@@ -96,9 +103,9 @@ impl Record {
         self.header.fs
     }
 
-    /// Samples per signal.
+    /// Frames per signal (samples at the record's sampling frequency).
     pub fn sig_len(&self) -> usize {
-        self.signals.first().map_or(0, |s| s.samples.len())
+        self.signals.first().map_or(0, Signal::frames)
     }
 
     /// The annotations, or [`EcgError::MissingAnnotations`] if the record has none.
@@ -149,13 +156,15 @@ impl Record {
     }
 }
 
-/// Reads and verifies all signals of `header`; `.dat` paths are relative to `dir`.
+/// Reads and verifies all signals of a single-segment `header`; `.dat` paths are relative to
+/// `dir`.
 ///
-/// Each `.dat` must be a regular file. With a declared length, only the byte offset plus the
-/// declared frames are read (a longer file's trailing bytes are ignored, as wfdb-python does);
-/// the size is computed with checked arithmetic and compared with the file's length before
-/// anything is allocated. The first value and checksum are verified on the samples as stored;
-/// then each signal's skew is applied ([`signal::apply_skew`]).
+/// Each `.dat` must be a regular file. Its signals' formats are checked before the file is opened
+/// ([`FileLayout::new`]). With a declared length, only the byte offset plus the declared frames are
+/// read (a longer file's trailing bytes are ignored, as wfdb-python does); the size is computed
+/// with checked arithmetic and compared with the file's length before anything is allocated. The
+/// first value and checksum are verified on the samples as stored; then each signal's skew is
+/// applied ([`signal::apply_skew`]).
 pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: bool) -> Result<Vec<Signal>> {
     // Group signals by file, in order of first appearance.
     let mut files: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -165,19 +174,19 @@ pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: boo
             None => files.push((&s.file_name, vec![i])),
         }
     }
+    // Unsupported formats and inconsistent layouts are reported before any file is touched.
+    let mut layouts = Vec::with_capacity(files.len());
+    for (file, idx) in &files {
+        let specs: Vec<_> = idx.iter().filter_map(|&i| header.signals.get(i)).collect();
+        let first = idx.first().copied().unwrap_or(0);
+        layouts.push(FileLayout::new(&specs, first, &dir.join(file), header_path)?);
+    }
     let mut out: Vec<Option<Signal>> = vec![None; header.signals.len()];
-    for (file, idx) in files {
-        // Unsupported formats are reported before any file is touched.
-        for &i in &idx {
-            let f = header.signals.get(i).map_or(0, |s| s.format);
-            if f != 212 && f != 16 {
-                return Err(EcgError::UnsupportedFormat { path: header_path.into(), signal: i, format: f });
-            }
-        }
+    for ((file, idx), layout) in files.into_iter().zip(&layouts) {
         let dat_path = dir.join(file);
         let specs: Vec<_> = idx.iter().filter_map(|&i| header.signals.get(i)).collect();
         let first = idx.first().copied().unwrap_or(0);
-        let bytes = read_dat(&dat_path, &specs, header.sig_len, header_path)?;
+        let bytes = read_dat(&dat_path, layout, specs.len(), header.sig_len, header_path)?;
         let decoded = signal::decode_file(&bytes, &specs, first, header.sig_len, &dat_path, header_path)?;
         drop(bytes);
         for ((&i, spec), samples) in idx.iter().zip(specs).zip(decoded) {
@@ -186,7 +195,8 @@ pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: boo
                 verify_signal(&header.record, i, &sig, &dat_path)?;
             }
             let skew = usize::try_from(spec.skew).unwrap_or(usize::MAX);
-            signal::apply_skew(&mut sig.samples, skew, spec.format);
+            let spf = sig.samples_per_frame();
+            signal::apply_skew(&mut sig.samples, skew, spf, spec.format);
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(sig);
             }
@@ -198,14 +208,15 @@ pub fn read_signals(header: &Header, dir: &Path, header_path: &Path, verify: boo
 /// Reads the bytes of one signal file that the header's layout covers: the byte offset plus the
 /// declared frames (the whole file when the header declares no length), never more than the file
 /// holds or [`input::MAX_SIGNAL_BYTES`].
-fn read_dat(path: &Path, specs: &[&crate::header::SignalSpec], sig_len: Option<usize>, header_path: &Path) -> Result<Vec<u8>> {
+fn read_dat(path: &Path, layout: &FileLayout, signals: usize, sig_len: Option<usize>, header_path: &Path) -> Result<Vec<u8>> {
     let (file, file_len) = input::open_regular(path)?;
-    let want = match (specs.first(), sig_len) {
-        (Some(first), Some(n)) => signal::frame_bytes(first.format, specs.len(), n)
-            .and_then(|b| b.checked_add(first.byte_offset))
+    let want = match sig_len {
+        Some(n) => layout
+            .bytes_for(n)
+            .and_then(|b| b.checked_add(layout.byte_offset))
             .and_then(|b| u64::try_from(b).ok())
-            .ok_or_else(|| signal::layout_overflow(header_path, n, specs.len(), first.format))?,
-        _ => file_len,
+            .ok_or_else(|| signal::layout_overflow(header_path, n, signals, layout.format.code()))?,
+        None => file_len,
     };
     // A shorter file is reported by the decoder as `Truncated`, with the bytes needed and present.
     let read = want.min(file_len);

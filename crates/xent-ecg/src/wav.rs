@@ -1,5 +1,6 @@
-//! WAV through `hound`: a record's digital samples as 16-bit PCM (one channel per signal, the
-//! record's rate) with gain, baseline and names in a JSON sidecar; and any WAV ECG read back into a
+//! WAV through `hound`: a record's digital samples as 16-bit PCM (one channel per signal, one
+//! sample per frame at the record's rate: the frame mean of a signal with several samples per
+//! frame, see [`Signal::frame_samples`]) with gain, baseline and names in a JSON sidecar; and any WAV ECG read back into a
 //! [`Record`] (16-bit PCM as is, 8-bit PCM scaled by 256, optionally resampled).
 
 use std::path::{Path, PathBuf};
@@ -65,13 +66,24 @@ pub fn write_wav(record: &Record, path: &Path) -> Result<PathBuf> {
     if !(1.0..=f64::from(u32::MAX)).contains(&rate) {
         return Err(EcgError::invalid("sampling rate", format!("{}: {fs} Hz cannot be a WAV rate", record.name)));
     }
+    let frames: Vec<_> = record.signals.iter().map(Signal::frame_samples).collect();
+    // Checked before the file is created: 16-bit PCM cannot hold wider samples (formats 24, 32, 8).
+    for (i, (f, s)) in frames.iter().zip(&record.signals).enumerate() {
+        if let Some(v) = f.iter().find(|&&v| i16::try_from(v).is_err()) {
+            return Err(EcgError::invalid(
+                "record",
+                format!("{}: signal {i} (`{}`) holds the digital value {v}, which 16-bit PCM WAV cannot store", record.name, s.spec.description),
+            ));
+        }
+    }
     let spec = hound::WavSpec { channels: record.signals.len() as u16, sample_rate: rate as u32, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let wav_err = |e: hound::Error| EcgError::Wav { path: path.into(), message: e.to_string() };
     let mut w = hound::WavWriter::create(path, spec).map_err(wav_err)?;
     let n = record.sig_len();
     for i in 0..n {
-        for s in &record.signals {
-            w.write_sample(s.samples.get(i).copied().unwrap_or(0)).map_err(wav_err)?;
+        for f in &frames {
+            // In range: checked above.
+            w.write_sample(f.get(i).copied().unwrap_or(0) as i16).map_err(wav_err)?;
         }
     }
     w.finalize().map_err(wav_err)?;
@@ -128,10 +140,10 @@ pub fn read_wav(path: &Path, config: &WavReadConfig) -> Result<Record> {
         }
     };
     let n = flat.len() / ch;
-    let mut chans: Vec<Vec<i16>> = (0..ch).map(|_| Vec::with_capacity(n)).collect();
+    let mut chans: Vec<Vec<i32>> = (0..ch).map(|_| Vec::with_capacity(n)).collect();
     for frame in flat.chunks_exact(ch) {
         for (c, &v) in chans.iter_mut().zip(frame) {
-            c.push(v);
+            c.push(i32::from(v));
         }
     }
     let sp = sidecar_path(path);
@@ -179,10 +191,10 @@ pub fn read_wav(path: &Path, config: &WavReadConfig) -> Result<Record> {
             return Err(EcgError::invalid("target_fs", format!("{to} Hz")));
         }
         for s in &mut signals {
-            let x: Vec<f32> = s.samples.iter().map(|&v| f32::from(v)).collect();
+            let x: Vec<f32> = s.samples.iter().map(|&v| v as f32).collect();
             s.samples = crate::filter::resample(&x, fs, to)
                 .map_err(|e| EcgError::Wav { path: path.into(), message: e.to_string() })?
-                .into_iter().map(|v| v.round().clamp(-32768.0, 32767.0) as i16).collect();
+                .into_iter().map(|v| v.round().clamp(-32768.0, 32767.0) as i32).collect();
             s.spec.initial_value = s.samples.first().map(|&v| i64::from(v));
             s.spec.checksum = Some(i64::from(crate::signal::checksum(&s.samples)));
         }
@@ -196,6 +208,7 @@ pub fn read_wav(path: &Path, config: &WavReadConfig) -> Result<Record> {
         base_date: None,
         signals: signals.iter().map(|s| s.spec.clone()).collect(),
         comments: vec![format!("read from WAV {}", path.display())],
+        segments: Vec::new(),
     };
     Ok(Record::from_parts(header, signals))
 }

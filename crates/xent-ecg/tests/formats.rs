@@ -18,8 +18,8 @@ fn format_16_two_signals_interleaved() {
     let d = tempfile::tempdir().unwrap();
     let mut dat = Vec::with_capacity(4 * n);
     for i in 0..n {
-        dat.extend_from_slice(&a[i].to_le_bytes());
-        dat.extend_from_slice(&b[i].to_le_bytes());
+        dat.extend_from_slice(&(a[i] as i16).to_le_bytes());
+        dat.extend_from_slice(&(b[i] as i16).to_le_bytes());
     }
     std::fs::write(d.path().join("x.dat"), dat).unwrap();
     let hea = format!(
@@ -42,7 +42,7 @@ fn format_212_three_signals_odd_sample_count_and_byte_offset() {
     let n = 1001; // 3 × 1001 samples: an odd total, so the last sample takes 2 bytes
     let s0 = &r.signals[0].samples[..n];
     let s1 = &r.signals[1].samples[..n];
-    let s2: Vec<i16> = s0.iter().zip(s1).map(|(p, q)| p - q).collect();
+    let s2: Vec<i32> = s0.iter().zip(s1).map(|(p, q)| p - q).collect();
     let mut flat = Vec::with_capacity(3 * n);
     for i in 0..n {
         flat.extend_from_slice(&[s0[i], s1[i], s2[i]]);
@@ -51,7 +51,7 @@ fn format_212_three_signals_odd_sample_count_and_byte_offset() {
     dat.extend(encode_212(&flat));
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("y.dat"), &dat).unwrap();
-    let line = |s: &[i16], name: &str| format!("y.dat 212+16 200 11 1024 {} {} 0 {name}\r\n", s[0], checksum(s));
+    let line = |s: &[i32], name: &str| format!("y.dat 212+16 200 11 1024 {} {} 0 {name}\r\n", s[0], checksum(s));
     let hea = format!("y 3 360 {n}\r\n{}{}{}", line(s0, "MLII"), line(s1, "V5"), line(&s2, "diff"));
     std::fs::write(d.path().join("y.hea"), hea).unwrap();
     let y = Record::open(d.path().join("y")).unwrap();

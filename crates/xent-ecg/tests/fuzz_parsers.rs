@@ -98,7 +98,7 @@ proptest! {
     #[test]
     fn dat_arbitrary(
         bytes in prop::collection::vec(any::<u8>(), 0..256),
-        format in prop_oneof![Just(212u16), Just(16u16), any::<u16>()],
+        format in prop_oneof![Just(212u16), Just(16u16), Just(310u16), Just(311u16), Just(24u16), Just(8u16), any::<u16>()],
         k in 1usize..4,
         spf in 0u32..3,
         offset in 0usize..300,
@@ -110,15 +110,18 @@ proptest! {
             prop_assert_eq!(sigs.len(), k);
             let n = sigs[0].len();
             prop_assert!(sigs.iter().all(|s| s.len() == n));
-            if let Some(l) = sig_len { prop_assert_eq!(n, l); }
+            if let Some(l) = sig_len { prop_assert_eq!(n, l * spf as usize); }
         }
-        let _ = signal::decode_212(&bytes, bytes.len());
-        let _ = signal::decode_16(&bytes, bytes.len());
+        for f in xent_ecg::format::SUPPORTED {
+            let _ = signal::decode(f, &bytes, bytes.len());
+            let n = xent_ecg::Format::from_code(f).unwrap().samples_in(bytes.len());
+            prop_assert_eq!(signal::decode(f, &bytes, n).map(|v| v.len()), Some(n));
+        }
     }
 
     #[test]
-    fn dat_212_round_trip(v in prop::collection::vec(-2048i16..2048, 0..300)) {
-        prop_assert_eq!(signal::decode_212(&signal::encode_212(&v), v.len()).unwrap(), v);
+    fn dat_212_round_trip(v in prop::collection::vec(-2048i32..2048, 0..300)) {
+        prop_assert_eq!(signal::decode(212, &signal::encode_212(&v), v.len()).unwrap(), v);
     }
 
     #[test]

@@ -19,8 +19,8 @@ fn record(dir: &Path, name: &str, hea: &str, atr: Option<&[u8]>) -> PathBuf {
     dir.join(name)
 }
 
-fn le16(samples: &[i16]) -> Vec<u8> {
-    samples.iter().flat_map(|v| v.to_le_bytes()).collect()
+fn le16(samples: &[i32]) -> Vec<u8> {
+    samples.iter().flat_map(|&v| (v as i16).to_le_bytes()).collect()
 }
 
 fn beat(sample: i64) -> Annotation {
@@ -68,7 +68,7 @@ fn huge_declared_sample_counts_are_errors_naming_the_file() {
 #[test]
 fn tiny_sampling_frequency_is_refused_when_cutting_beats() {
     let d = tempfile::tempdir().unwrap();
-    let samples: Vec<i16> = (0..2000).map(|i| (i % 50) as i16).collect();
+    let samples: Vec<i32> = (0..2000).map(|i| i % 50).collect();
     std::fs::write(d.path().join("100.dat"), le16(&samples)).unwrap();
     let atr = annotation::encode(&[beat(500), beat(1000), beat(1500)]);
     let hea = format!("100 1 1e-300 2000\n100.dat 16 200 16 0 0 {} 0 MLII\n", signal::checksum(&samples));
@@ -99,7 +99,7 @@ fn endless_dat_is_refused_before_reading() {
 #[test]
 fn dat_longer_than_declared_is_read_to_the_declared_length_and_shorter_is_truncated() {
     let d = tempfile::tempdir().unwrap();
-    let samples: Vec<i16> = (0..100).map(|i| i * 3 - 50).collect();
+    let samples: Vec<i32> = (0..100).map(|i| i * 3 - 50).collect();
     let mut bytes = le16(&samples);
     bytes.extend_from_slice(&[0xAB; 1001]);
     std::fs::write(d.path().join("r.dat"), &bytes).unwrap();
@@ -143,21 +143,21 @@ fn fifo_and_directory_dat_are_refused_without_blocking() {
 fn skew_is_applied_like_wfdb_python() {
     let d = tempfile::tempdir().unwrap();
     // Format 16, two interleaved signals, 6 frames; signal 1 skewed by 2.
-    let a: Vec<i16> = vec![10, 11, 12, 13, 14, 15];
-    let b: Vec<i16> = vec![20, 21, 22, 23, 24, 25];
-    let frames: Vec<i16> = a.iter().zip(&b).flat_map(|(&x, &y)| [x, y]).collect();
+    let a: Vec<i32> = vec![10, 11, 12, 13, 14, 15];
+    let b: Vec<i32> = vec![20, 21, 22, 23, 24, 25];
+    let frames: Vec<i32> = a.iter().zip(&b).flat_map(|(&x, &y)| [x, y]).collect();
     std::fs::write(d.path().join("r.dat"), le16(&frames)).unwrap();
     let rec = record(d.path(), "r", "r 2 360 6\nr.dat 16 200 16 0 10 75\nr.dat 16:2 200 16 0 20 135\n", None);
     let r = Record::open(&rec).unwrap();
     assert_eq!(r.signals[0].samples, a);
     // wfdb-python `rdrecord(physical=False)`: sample j is frame j + 2; the end is padded with the
     // format's invalid value. The header's first value and checksum describe the stored column.
-    assert_eq!(r.signals[1].samples, vec![22, 23, 24, 25, i16::MIN, i16::MIN]);
+    assert_eq!(r.signals[1].samples, vec![22, 23, 24, 25, -32768, -32768]);
 
     // Format 212 with a byte offset of 3 and a skew of 1 on signal 0.
-    let a: Vec<i16> = vec![-5, 100, 2047, -2048];
-    let b: Vec<i16> = vec![7, 8, 9, 10];
-    let frames: Vec<i16> = a.iter().zip(&b).flat_map(|(&x, &y)| [x, y]).collect();
+    let a: Vec<i32> = vec![-5, 100, 2047, -2048];
+    let b: Vec<i32> = vec![7, 8, 9, 10];
+    let frames: Vec<i32> = a.iter().zip(&b).flat_map(|(&x, &y)| [x, y]).collect();
     let mut bytes = vec![0xEE; 3];
     bytes.extend(signal::encode_212(&frames));
     std::fs::write(d.path().join("t.dat"), bytes).unwrap();
@@ -191,11 +191,16 @@ fn annotation_files_that_are_cut_random_or_unterminated_are_errors_with_offsets(
     trailing.extend_from_slice(&[0x12, 0x04]);
     let e = annotation::parse(&trailing, p).unwrap_err().to_string();
     assert!(e.contains("byte offset 8") && e.contains("after the end-of-file word"), "{e}");
-    // An undefined code (53) in the middle.
+    // A code no standard assigns (53) is kept, as WFDB and wfdb-python keep it, with the symbol
+    // `[53]`; an AUX word promising more bytes than the file holds is an error.
     let mut unknown = full.clone();
     unknown.splice(2..4, ((53u16 << 10) | 5).to_le_bytes());
-    let e = annotation::parse(&unknown, p).unwrap_err().to_string();
-    assert!(e.contains("byte offset 2") && e.contains("undefined annotation code 53"), "{e}");
+    let a = annotation::parse(&unknown, p).unwrap();
+    assert_eq!((a[1].code, a[1].symbol(), a[1].sample, a[1].is_beat()), (53, "[53]", 15, false));
+    let mut aux = full.clone();
+    aux.splice(2..4, ((63u16 << 10) | 200).to_le_bytes());
+    let e = annotation::parse(&aux, p).unwrap_err().to_string();
+    assert!(e.contains("byte offset 2") && e.contains("AUX of 200 bytes"), "{e}");
     // Random bytes (a fixed xorshift stream): never accepted silently.
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     for len in [2usize, 64, 511, 4096] {
