@@ -21,6 +21,8 @@ pub mod experiment;
 pub mod loss;
 pub mod train;
 
+/// The Burn this engine is built on: models written against `xent_core::burn` always match it.
+pub use burn;
 pub use xent_nn::{kernels, nn};
 pub use xent_metrics::{artifacts, calibrate, io, matrix, metrics, report, rule, score, stats, targets};
 
