@@ -1,6 +1,7 @@
 //! End-to-end: a 3-seed × 3-configuration experiment of a tiny MLP on 200 rows of the Pima data,
 //! its report, verdicts and plots; then the bad inputs (one seed, checksum disagreement, a
-//! missing run directory).
+//! missing run directory); the pandas-ready files (`results.csv`, `statistics.json`, `history.csv`)
+//! checked against `metrics.json`, `history.jsonl` and `report.md`.
 
 mod common;
 
@@ -126,6 +127,11 @@ fn three_seeds_three_configurations_report_verdicts_and_plots() {
         assert!(s.contains(title), "{file} lacks its title {title:?}");
     }
 
+    // The pandas-ready files agree with metrics.json, history.jsonl and report.md.
+    let n_rows = common::tables::check_experiment_tables(&dir, &exp);
+    // Per run: 7 figures on test, 9 of metrics.json's on validation and on train.
+    assert_eq!(n_rows, 9 * (7 + 9 + 9));
+
     // Resumable: running the plan again trains nothing and changes no run.
     let before = std::fs::read(dir.join("binary/seed-1/metrics.json")).unwrap();
     let mtime = std::fs::metadata(dir.join("binary/seed-1/metrics.json")).unwrap().modified().unwrap();
@@ -135,9 +141,16 @@ fn three_seeds_three_configurations_report_verdicts_and_plots() {
     assert_eq!(again.comparisons[0].verdict, exp.comparisons[0].verdict);
 
     // `xent report DIR` regenerates everything from the artifacts.
-    std::fs::remove_file(dir.join("report.md")).unwrap();
+    let regenerated = ["report.md", "results.csv", "statistics.json", "categorical/seed-1/history.csv"];
+    let before: Vec<Vec<u8>> = regenerated.iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
+    for f in regenerated {
+        std::fs::remove_file(dir.join(f)).unwrap();
+    }
     let written = xent_core::report::regenerate(&dir).unwrap();
-    assert!(written.contains(&dir.join("report.md")));
+    for (f, bytes) in regenerated.iter().zip(&before) {
+        assert!(written.contains(&dir.join(f)), "{f} not regenerated");
+        assert_eq!(&std::fs::read(dir.join(f)).unwrap(), bytes, "{f} regenerated differently");
+    }
     assert_eq!(std::fs::read_to_string(dir.join("report.md")).unwrap(), report);
     let run_written = xent_core::report::regenerate(&dir.join("categorical/seed-0")).unwrap();
     assert!(run_written.iter().any(|p| p.ends_with("report.md")));
@@ -178,6 +191,11 @@ fn one_seed_runs_but_gives_no_p_value() {
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("Only one seed per configuration: no test is possible"), "{report}");
     assert!(!report.contains("p = ") && !report.contains("p < "), "no p-value is invented:\n{report}");
+    let stats: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("statistics.json")).unwrap()).unwrap();
+    let s = &stats["comparisons"][0];
+    assert!(s["test"].is_null() && s["p"].is_null() && s["ci_low"].is_null() && s["significant"].is_null(), "{s}");
+    assert_eq!(s["verdict"].as_str(), Some(c.verdict.as_str()));
+    assert!(stats["summaries"][0]["sd"].is_null());
     // A plan without a directory is refused with a clear message.
     let err = compare_losses(&MlpConfig { hidden: 4 }, &split(), &Plan::seeds(2)).unwrap_err().to_string();
     assert!(err.contains("no directory"), "{err}");

@@ -48,6 +48,7 @@ fn killed_and_resumed_run_ends_with_identical_metrics() {
 
     // What a kill can leave behind: a half-written file and a half-written checkpoint.
     std::fs::write(run.join("history.jsonl.tmp"), b"{\"epoch\":").unwrap();
+    std::fs::write(run.join("history.csv.tmp"), b"epoch,acc").unwrap();
     std::fs::create_dir_all(run.join("checkpoint.tmp")).unwrap();
     let resumed = train(&killed).stderr(Stdio::piped()).output().unwrap();
     let stderr = String::from_utf8_lossy(&resumed.stderr);
@@ -72,6 +73,18 @@ fn killed_and_resumed_run_ends_with_identical_metrics() {
     };
     assert_eq!(history(&run).len(), 5, "one history line per epoch, none duplicated by the resume");
     assert_eq!(history(&straight.join("categorical/seed-0")), history(&run), "history.jsonl differs");
+    // history.csv likewise, apart from its last column (seconds).
+    let history_csv = |d: &Path| -> Vec<String> {
+        std::fs::read_to_string(d.join("history.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    let csv = history_csv(&run);
+    assert_eq!(csv.len(), 1 + 5, "a header and one row per epoch");
+    assert!(csv[0].starts_with("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss,"), "{}", csv[0]);
+    assert_eq!(history_csv(&straight.join("categorical/seed-0")), csv, "history.csv differs");
     let leftovers: Vec<_> = std::fs::read_dir(&run)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `config.json` | every hyper-parameter, the model config, the data source and its SHA-256, git revision, versions |
 //! | `history.jsonl` | one JSON object per epoch ([`crate::train::EpochRecord`]) |
+//! | `history.csv` | the same, one row per epoch with Keras `CSVLogger`'s columns first ([`crate::train::history_csv`]) |
 //! | `metrics.json` | the final evaluations ([`crate::train::FinalMetrics`]); no timings, so identical runs give identical bytes |
 //! | `confusion.csv` | the confusion matrix of the validation set (training set without one) |
 //! | `model.bpk` | the final weights (the best epoch's when early stopping restores them) |

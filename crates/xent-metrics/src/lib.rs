@@ -18,7 +18,8 @@
 //!   `history.jsonl`, `metrics.json`);
 //! - [`experiment`]: the plan of seeds × loss configurations, `experiment.json`, and the figures
 //!   and statistics read back from finished runs;
-//! - [`report`]: `report.md` and SVG plots, made from the artifacts alone (`xent report`).
+//! - [`report`]: `report.md`, SVG plots, `results.csv` and `statistics.json`, made from the
+//!   artifacts alone (`xent report`).
 //!
 //! Modules depend one way, without cycles: `report` → `experiment` → `train` → `artifacts`;
 //! `score`, `calibrate`, `rule`, `train` → `metrics` → `loss`, `targets` → `matrix` → `error`;

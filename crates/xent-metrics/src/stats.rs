@@ -26,6 +26,12 @@ pub const CONFIDENCE: f64 = 0.95;
 /// The significance level the verdict uses (two-sided).
 pub const ALPHA: f64 = 0.05;
 
+/// The power [`Comparison::runs_for_1pt`] is computed for.
+pub const POWER: f64 = 0.8;
+
+/// The difference [`Comparison::runs_for_1pt`] is computed for: one point (0.01).
+pub const ONE_POINT: f64 = 0.01;
+
 fn t_dist(df: f64) -> Result<StudentsT> {
     StudentsT::new(0.0, 1.0, df)
         .map_err(|e| Error::InvalidArgument(format!("Student t with {df} degrees of freedom: {e}")))
@@ -314,10 +320,8 @@ impl Comparison {
                 _ => None,
             },
         };
-        let runs_for_1pt = sd_for_power.and_then(|(s, d)| runs_needed(0.01, s, ALPHA, 0.8, d).ok());
-        let decisive = paired_t.as_ref().or(welch_t.as_ref());
-        let verdict = verdict(a_name, b_name, summary_a.mean - summary_b.mean, decisive, a.len().min(b.len()));
-        Ok(Self {
+        let runs_for_1pt = sd_for_power.and_then(|(s, d)| runs_needed(ONE_POINT, s, ALPHA, POWER, d).ok());
+        let mut c = Self {
             a: a_name.into(),
             b: b_name.into(),
             metric: metric.into(),
@@ -328,8 +332,22 @@ impl Comparison {
             welch: welch_t,
             paired: paired_t,
             runs_for_1pt,
-            verdict,
-        })
+            verdict: String::new(),
+        };
+        c.verdict = verdict(a_name, b_name, c.diff(), c.decisive(), a.len().min(b.len()));
+        Ok(c)
+    }
+
+    /// The test the verdict rests on: the paired test when there is one, else Welch's; `None`
+    /// with fewer than two runs per configuration.
+    pub fn decisive(&self) -> Option<&TTest> {
+        self.paired.as_ref().or(self.welch.as_ref())
+    }
+
+    /// The difference `A − B` the verdict states: that of the deciding test, else the difference
+    /// of the means.
+    pub fn diff(&self) -> f64 {
+        self.decisive().map_or(self.summary_a.mean - self.summary_b.mean, |t| t.diff)
     }
 }
 

@@ -116,7 +116,8 @@ where
 
 /// Trains every run of `plan` that is not finished yet — `N seeds × loss configurations` of the
 /// model `model` on `split` — then loads the whole experiment from its artifacts, computes the
-/// statistics and writes `report.md` and the plots. Prints one line per run.
+/// statistics and writes `report.md`, the plots, `results.csv` and `statistics.json`. Prints one
+/// line per run.
 ///
 /// # Errors
 /// An invalid plan (no directory, no seeds, duplicates); an `experiment.json` made with another

@@ -13,8 +13,8 @@
 //!   the backend;
 //! - weight the loss by class and sample weights with Keras's reduction, and own the head (the
 //!   [`LossConfig`]) so one network trains under every configuration;
-//! - write xent's own artifacts atomically (`history.jsonl`, `metrics.json`, checkpoints) and stop
-//!   on a non-finite loss with the epoch and batch named.
+//! - write xent's own artifacts atomically (`history.jsonl` and `history.csv`, `metrics.json`,
+//!   checkpoints) and stop on a non-finite loss with the epoch and batch named.
 //!
 //! # Use
 //!
@@ -474,6 +474,9 @@ impl Trainer {
                         state.epoch,
                         cfg.epochs
                     );
+                    // A kill between the checkpoint and the history files leaves them an epoch
+                    // behind: bring both back to the checkpoint's epochs.
+                    history::write_history(run.path(), &state.history)?;
                 } else {
                     optim = cfg.optimizer.init();
                 }
@@ -574,7 +577,7 @@ impl Trainer {
             state.epoch = epoch;
             if let (Some((run, _)), Some(c)) = (&self.run, &checkpoint) {
                 c.save(&model, &optim, best.as_ref().filter(|_| restore), &state)?;
-                artifacts::write_atomic(&run.file("history.jsonl"), history::to_jsonl(&state.history).as_bytes())?;
+                history::write_history(run.path(), &state.history)?;
             }
             epochs_this_call += 1;
         }

@@ -187,6 +187,11 @@ fn check_resume(cfg: TrainConfig) {
         .unwrap();
     assert!(paused.metrics.is_none());
     assert!(!resumed.file("metrics.json").exists());
+    // history.csv holds the paused run's epochs; a kill between the checkpoint and the history
+    // files leaves them behind it, which the resume repairs.
+    assert_eq!(read(&resumed.file("history.csv")).lines().count(), 1 + 2);
+    let header = read(&resumed.file("history.csv")).lines().next().unwrap().to_string();
+    std::fs::write(resumed.file("history.csv"), format!("{header}\n")).unwrap();
     // Burn's global RNG is in some other state now; resume must not depend on it.
     drop((rng_lock(), crate::default_device().seed(12345)));
     // Without resume/force the existing run is refused, and nothing is lost.
@@ -218,6 +223,14 @@ fn check_resume(cfg: TrainConfig) {
             .collect()
     };
     assert_eq!(strip(read(&straight.file("history.jsonl"))), strip(read(&resumed.file("history.jsonl"))));
+    // history.csv too, apart from its last column (seconds).
+    let csv_strip = |s: String| -> Vec<String> {
+        s.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+    };
+    let csv = read(&straight.file("history.csv"));
+    assert!(csv.starts_with("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss,") && csv.lines().next().unwrap().ends_with(",seconds"));
+    assert_eq!(csv.lines().count(), 1 + 4);
+    assert_eq!(csv_strip(csv), csv_strip(read(&resumed.file("history.csv"))));
     for f in ["config.json", "confusion.csv", "model.bpk", "checkpoint/model.bpk", "checkpoint/optimizer.bpk"] {
         assert!(resumed.file(f).is_file(), "{f}");
     }

@@ -189,6 +189,10 @@ impl ConfigStats {
 pub const METRICS: [&str; 7] =
     ["accuracy", "keras2_reported", "keras3_reported", "macro_f1", "balanced_accuracy", "ece_before", "ece_after"];
 
+/// The metrics configurations are compared on, as `(name in [`ConfigStats`], label in
+/// [`Comparison::metric`])`, in the order of [`Experiment::comparisons`].
+pub const COMPARED: [(&str, &str); 2] = [("accuracy", "true accuracy"), ("keras2_reported", "Keras-2-reported accuracy")];
+
 /// A whole experiment read from its directory, with its statistics.
 #[derive(Debug, Clone)]
 pub struct Experiment {
@@ -267,7 +271,7 @@ impl Experiment {
             configs.push(ConfigStats { loss, seeds: rs.iter().map(|r| r.config.train.seed).collect(), metrics });
         }
         let mut comparisons = Vec::new();
-        for (metric, label) in [("accuracy", "true accuracy"), ("keras2_reported", "Keras-2-reported accuracy")] {
+        for (metric, label) in COMPARED {
             for i in 0..configs.len() {
                 for j in i + 1..configs.len() {
                     let (a, b) = (&configs[i], &configs[j]);
@@ -284,5 +288,11 @@ impl Experiment {
     /// The number of seeds.
     pub fn n_seeds(&self) -> usize {
         self.manifest.seeds.len()
+    }
+
+    /// The fold number when the experiment is fold `N` of a cross-validation (its directory is
+    /// named `fold-N`, as the ECG and text pipelines lay folds out), else `None`.
+    pub fn fold(&self) -> Option<usize> {
+        self.dir.file_name()?.to_str()?.strip_prefix("fold-")?.parse().ok()
     }
 }

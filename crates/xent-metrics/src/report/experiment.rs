@@ -95,7 +95,8 @@ fn pooled_ece(bins: &[ReliabilityBin]) -> f64 {
     bins.iter().map(|b| b.count / n * (b.accuracy - b.confidence).abs()).sum()
 }
 
-/// Writes the experiment's `report.md` and plots into its directory. Returns the files written.
+/// Writes the experiment's `report.md`, its plots, `results.csv` ([`super::results_csv`]) and
+/// `statistics.json` ([`super::statistics`]) into its directory. Returns the files written.
 ///
 /// # Errors
 /// Writing fails.
@@ -341,5 +342,8 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
     let rp = dir.join("report.md");
     write_atomic(&rp, md.as_bytes())?;
     written.push(rp);
+    // The report's figures and statistics in machine-readable form, from the same values.
+    written.push(super::results_csv::write(exp)?);
+    written.push(super::statistics::write(exp)?);
     Ok(written)
 }

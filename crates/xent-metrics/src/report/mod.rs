@@ -1,5 +1,5 @@
-//! Reports: `report.md` and SVG plots for a run or an experiment, made from the artifacts alone,
-//! so `xent report DIR` regenerates them at any time.
+//! Reports: `report.md`, SVG plots and pandas-ready tables for a run or an experiment, made from
+//! the artifacts alone, so `xent report DIR` regenerates them at any time.
 //!
 //! | file | run | experiment |
 //! |---|---|---|
@@ -9,11 +9,16 @@
 //! | `reliability.svg` | before / after temperature scaling | pooled over seeds, per configuration |
 //! | `accuracy_bars.svg` | — | true vs reported accuracy with CI whiskers |
 //! | `seeds.svg` | — | per-seed dots |
+//! | `history.csv` | `history.jsonl` flattened, Keras `CSVLogger` columns ([`crate::train::history_csv`]) | — |
+//! | `results.csv` | — | every run's figures, long format ([`results_csv`]) |
+//! | `statistics.json` | — | the summaries and comparisons `report.md` prints ([`statistics`]) |
 
 pub mod experiment;
 pub mod gap;
 pub mod plots;
+pub mod results_csv;
 pub mod run;
+pub mod statistics;
 
 use std::path::{Path, PathBuf};
 

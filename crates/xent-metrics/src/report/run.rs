@@ -87,8 +87,9 @@ pub(crate) fn calibration_section(out: &mut String, c: &CalibrationReport) {
     out.push('\n');
 }
 
-/// Writes `report.md`, `learning_curves.svg`, `confusion.svg` and (with calibration)
-/// `reliability.svg` into the run directory. Returns the files written.
+/// Writes `history.csv` (from `history.jsonl`), `report.md`, `learning_curves.svg`,
+/// `confusion.svg` and (with calibration) `reliability.svg` into the run directory. Returns the
+/// files written.
 ///
 /// # Errors
 /// Writing fails.
@@ -173,5 +174,11 @@ pub fn write_run_report(run: &RunArtifacts) -> Result<Vec<PathBuf>> {
     let rp = run.dir.join("report.md");
     write_atomic(&rp, md.as_bytes())?;
     written.push(rp);
+    if !run.history.is_empty() {
+        // Made from history.jsonl, so runs trained before history.csv existed get one too.
+        let p = run.dir.join("history.csv");
+        write_atomic(&p, crate::train::history_csv::to_csv(&run.history)?.as_bytes())?;
+        written.push(p);
+    }
     Ok(written)
 }

@@ -1,6 +1,12 @@
-//! One JSON line per epoch: `history.jsonl`.
+//! One JSON line per epoch: `history.jsonl` (and its flat copy `history.csv`, see
+//! [`super::history_csv`]).
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::artifacts::write_atomic;
+use crate::error::Result;
 
 use crate::loss::{KerasLoss, LossConfig};
 use crate::metrics::Evaluation;
@@ -76,6 +82,17 @@ pub fn to_jsonl(records: &[EpochRecord]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Writes `history.jsonl` and `history.csv` of `records` into the run directory `dir`, each
+/// atomically; the trainer calls it after every epoch (and on resuming), so both files always
+/// hold the epochs of the last checkpoint.
+///
+/// # Errors
+/// [`crate::Error::Io`] naming the file.
+pub fn write_history(dir: &Path, records: &[EpochRecord]) -> Result<()> {
+    write_atomic(&dir.join("history.jsonl"), to_jsonl(records).as_bytes())?;
+    write_atomic(&dir.join("history.csv"), super::history_csv::to_csv(records)?.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Training runs as data: every hyper-parameter of a run ([`TrainConfig`]: optimizer, schedule,
 //! early stopping, class weights, sampling) and what a run records (`config.json`: [`RunConfig`];
-//! `history.jsonl`: [`EpochRecord`]; `metrics.json`: [`FinalMetrics`]), plus the seeded draws
+//! `history.jsonl`: [`EpochRecord`], flattened to `history.csv` by [`history_csv`]; `metrics.json`:
+//! [`FinalMetrics`]), plus the seeded draws
 //! ([`epoch_seed`], [`shuffled`]) that make a run's batches a function of `(seed, epoch)`.
 //!
 //! The training loop that uses them is xent-core's `train` (Burn); this module is what reading a
@@ -9,6 +10,7 @@
 pub mod class_weights;
 pub mod early_stopping;
 pub mod history;
+pub mod history_csv;
 pub mod optimizer;
 pub mod sampling;
 pub mod schedule;
