@@ -9,7 +9,8 @@ use xent_core::experiment::{CvSummary, Experiment, Plan, Split as ExperimentSpli
 use xent_core::train::{ClassWeighting, LrSchedule, OptimizerConfig, Sampling, TrainConfig};
 use xent_ecg::beats::{BeatWindow, Normalize};
 use xent_ecg::aami_report::aami_markdown;
-use xent_ecg::{BeatSource, ClassSet, Cnn1dConfig, EcgDataConfig, Patients, baseline};
+use xent_ecg::record_lists::{read_patients, read_record_list};
+use xent_ecg::{BeatSource, ClassSet, Cnn1dConfig, EcgDataConfig, Patients, SymbolMap, baseline};
 use xent_resnet::ResNet1dConfig;
 
 use super::common::{CommonTrainArgs, deprecated};
@@ -112,7 +113,8 @@ Defaults: --losses categorical,binary,softmax-binary, --data datasets/mitdb, --o
 Examples:
   xent train ecg                                   # the default CNN, 3 configurations x 5 seeds
   xent train ecg --losses categorical,binary --seeds 10 --out runs/ecg/cnn-10
-  xent train ecg --cv 5 --seeds 1                  # model selection on DS1 only")]
+  xent train ecg --cv 5 --seeds 1                  # model selection on DS1 only
+  xent train ecg --data datasets/incartdb --train-records @train.txt --test-records @test.txt")]
 pub struct TrainEcgArgs {
     #[command(flatten)]
     common: CommonTrainArgs,
@@ -173,9 +175,24 @@ pub struct TrainEcgArgs {
     /// `cnn`: flatten the last block's features instead of pooling them over time.
     #[arg(long)]
     flatten: bool,
-    /// Only these MIT-BIH records (comma-separated), e.g. for a quick look.
+    /// Only these records (comma-separated), e.g. for a quick look.
     #[arg(long, value_delimiter = ',')]
     records: Vec<String>,
+    /// The training records of the inter-patient split (and of --cv), comma-separated or `@FILE`
+    /// (one name per line) [default: MIT-BIH's DS1]. Any WFDB database: give --test-records too.
+    #[arg(long, value_name = "LIST|@FILE", value_parser = record_list)]
+    train_records: Option<RecordList>,
+    /// The test records of the inter-patient split, comma-separated or `@FILE` [default: MIT-BIH's DS2].
+    #[arg(long, value_name = "LIST|@FILE", value_parser = record_list)]
+    test_records: Option<RecordList>,
+    /// A `record,patient` file: records of one patient stay together in --cv folds and may not be
+    /// on both sides of the split [default: every record is its own patient].
+    #[arg(long, value_name = "FILE")]
+    patients: Option<PathBuf>,
+    /// A `symbol,class` file mapping annotation symbols to AAMI classes (N, S, V, F, Q, or `-` to
+    /// leave out) on top of AAMI's table [default: AAMI's table].
+    #[arg(long, value_name = "FILE")]
+    symbol_map: Option<PathBuf>,
     /// Only the first N beats of each record (a quick look).
     #[arg(long, value_name = "N")]
     beats_per_record: Option<usize>,
@@ -202,9 +219,16 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
             ..EcgDataConfig::default_window()
         },
     };
+    let window = match &args.symbol_map {
+        Some(path) => BeatWindow { symbols: SymbolMap::read(path)?, ..window },
+        None => window,
+    };
     let data = EcgDataConfig {
         dir: data_dir.clone(),
         records: (!args.records.is_empty()).then(|| args.records.clone()),
+        train_records: args.train_records.clone().map(|l| l.0),
+        test_records: args.test_records.clone().map(|l| l.0),
+        patients: args.patients.as_deref().map(read_patients).transpose()?.unwrap_or_default(),
         beats_per_record: args.beats_per_record,
         window: window.clone(),
         paradigm: match args.split {
@@ -308,6 +332,22 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
     println!("report: {}", out.join("report.md").display());
     println!("AAMI figures: {}", out.join("aami.md").display());
     Ok(())
+}
+
+/// Record names given on the command line.
+#[derive(Debug, Clone)]
+struct RecordList(Vec<String>);
+
+/// `a,b,c` → those names; `@FILE` → the file's names, one per line.
+fn record_list(s: &str) -> Result<RecordList, String> {
+    let names: Vec<String> = match s.strip_prefix('@') {
+        Some(path) => read_record_list(path.as_ref()).map_err(|e| e.to_string())?,
+        None => s.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect(),
+    };
+    if names.is_empty() {
+        return Err("no record names".into());
+    }
+    Ok(RecordList(names))
 }
 
 /// `--force`: deletes the run directories `plan` would write under `dir` and the experiment's

@@ -9,6 +9,7 @@ use crate::error::{EcgError, Result};
 use crate::filter;
 use crate::record::Record;
 use crate::rr::{self, RrFeatures, RrWindows};
+use crate::symbols::SymbolMap;
 
 /// Which signals of a record become the channels of a beat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +67,10 @@ pub struct BeatWindow {
     /// patient's usual beat. Default: `false`.
     #[serde(default)]
     pub template_difference: bool,
+    /// Which annotation symbols are beats of which class. Default: AAMI's table
+    /// ([`SymbolMap::aami`]).
+    #[serde(default, skip_serializing_if = "SymbolMap::is_aami")]
+    pub symbols: SymbolMap,
 }
 
 fn default_running_window() -> usize {
@@ -85,6 +90,7 @@ impl Default for BeatWindow {
             rr_local_window: 10,
             rr_running_window: default_running_window(),
             template_difference: false,
+            symbols: SymbolMap::aami(),
         }
     }
 }
@@ -219,7 +225,7 @@ impl BeatSet {
         let mut set = BeatSet::empty(chans.len(), len, out_fs);
         set.records.push(record.name.clone());
         for (a, rr) in beat_ann.iter().zip(rr) {
-            let Some(class) = a.aami() else {
+            let Some(class) = window.symbols.class_of(a.symbol()) else {
                 set.excluded.unmapped_symbol += 1;
                 continue;
             };

@@ -1,12 +1,15 @@
-//! The ECG pipeline's data side: MIT-BIH records → beats → the splits of an experiment, with the
-//! data's SHA-256, and the 1D-CNN as an experiment model.
+//! The ECG pipeline's data side: WFDB records (MIT-BIH by default, any database with named
+//! training and test records) → beats → the splits of an experiment, with the data's SHA-256, and
+//! the 1D-CNN as an experiment model.
 //!
 //! Model selection never sees the test side. [`EcgDataConfig::load_cv`] makes cross-validation
-//! folds inside the training side only (DS1 under the inter-patient paradigm, grouped by patient);
+//! folds inside the training side only (DS1, or the named training records, under the
+//! inter-patient paradigm, grouped by patient);
 //! [`EcgDataConfig::load`] makes the final split: train on the whole training side for the epochs
 //! the folds chose, no validation, test once. The RR scaler is fitted on the training beats of
 //! each split.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use burn::prelude::*;
@@ -29,7 +32,8 @@ use crate::split::Split;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Patients {
-    /// DS1 → DS2 (de Chazal 2004): no patient on both sides. The honest paradigm.
+    /// DS1 → DS2 (de Chazal 2004), or [`EcgDataConfig::train_records`] →
+    /// [`EcgDataConfig::test_records`]: no patient on both sides. The honest paradigm.
     Inter,
     /// Beats of all records, stratified random split: patients on both sides (optimistic).
     Intra,
@@ -65,11 +69,24 @@ impl ClassSet {
 /// Where the beats come from and how they are cut and split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EcgDataConfig {
-    /// The MIT-BIH folder. Default `datasets/mitdb`.
+    /// The WFDB folder (its `RECORDS` file, or every `*.hea`). Default `datasets/mitdb`.
     pub dir: PathBuf,
-    /// Only these records (all 48 when `None`). With a subset, the inter-patient split keeps
-    /// DS1 records for training and DS2 records for test. Default `None`.
+    /// Only these records (all of the folder's when `None`). With a subset, the inter-patient
+    /// split keeps the training records for training and the test records for test. Default
+    /// `None`.
     pub records: Option<Vec<String>>,
+    /// The inter-patient split's training records (and cross-validation's). Default `None`:
+    /// MIT-BIH's DS1. Give both sides for any other database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_records: Option<Vec<String>>,
+    /// The inter-patient split's test records. Default `None`: MIT-BIH's DS2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_records: Option<Vec<String>>,
+    /// Record → patient, for databases with several records per patient: cross-validation folds
+    /// keep a patient's records together, and a patient may not be on both sides of the split.
+    /// A record not listed is a patient of its own. Default: empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub patients: BTreeMap<String, String>,
     /// Beat windows. Default: [`EcgDataConfig::default_window`].
     pub window: BeatWindow,
     /// Paradigm. Default inter-patient.
@@ -90,6 +107,9 @@ impl Default for EcgDataConfig {
         Self {
             dir: PathBuf::from("datasets/mitdb"),
             records: None,
+            train_records: None,
+            test_records: None,
+            patients: BTreeMap::new(),
             window: Self::default_window(),
             paradigm: Patients::Inter,
             classes: ClassSet::default(),
@@ -141,7 +161,14 @@ impl EcgDataConfig {
     /// # Errors
     /// Reading a record (naming the file).
     pub fn beats(&self) -> Result<LoadedBeats> {
-        let db = match &self.records {
+        self.check_sides()?;
+        let named: Option<Vec<String>> = match (&self.records, &self.train_records, &self.test_records) {
+            (Some(names), _, _) => Some(names.clone()),
+            // Only the two sides are read.
+            (None, Some(train), Some(test)) if self.paradigm == Patients::Inter => Some(train.iter().chain(test).cloned().collect()),
+            _ => None,
+        };
+        let db = match named {
             Some(names) => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 mitdb::load_records(&self.dir, &names, &ReadConfig::default())?
@@ -150,8 +177,15 @@ impl EcgDataConfig {
         };
         let mut beats = db.beats(&self.window)?;
         if self.paradigm == Patients::Inter {
-            // Only DS1 and DS2 take part (the paced records belong to neither).
-            let (ds1, ds2) = side_records(&beats);
+            // Only the two sides take part (MIT-BIH's paced records belong to neither).
+            let (ds1, ds2) = self.side_records(&beats);
+            if ds1.is_empty() || ds2.is_empty() {
+                let sides = if self.train_records.is_some() { "the named training or test records" } else { "MIT-BIH's DS1 or DS2 records" };
+                return Err(EcgError::invalid(
+                    "records",
+                    format!("{}: none of {sides} are there; name the training and test records of this database", self.dir.display()),
+                ));
+            }
             let names: Vec<&str> = ds1.iter().chain(&ds2).map(String::as_str).collect();
             beats = beats.subset(&beats.indices_of_records(&names));
         }
@@ -170,12 +204,13 @@ impl EcgDataConfig {
     fn sides(&self, beats: &BeatSet) -> Result<(BeatSet, BeatSet, String)> {
         let s = match self.paradigm {
             Patients::Inter => {
-                let (ds1, ds2) = side_records(beats);
+                let (ds1, ds2) = self.side_records(beats);
                 beats.split(Split::Records { train: ds1, test: ds2 })?
             }
             Patients::Intra => beats.split(Split::IntraPatient { test_fraction: self.test_fraction, seed: self.split_seed })?,
         };
         let d = match self.paradigm {
+            Patients::Inter if self.train_records.is_some() => "inter-patient, the named training → test records".to_owned(),
             Patients::Inter => "inter-patient DS1 → DS2 (de Chazal 2004)".to_owned(),
             Patients::Intra => s.description.clone(),
         };
@@ -220,9 +255,10 @@ impl EcgDataConfig {
         let loaded = self.beats()?;
         let (train_all, _, desc) = self.sides(&loaded.beats)?;
         let fold_beats: Vec<(Vec<usize>, String)> = match self.paradigm {
-            Patients::Inter => group_folds(&record_counts(&train_all), folds)?
+            Patients::Inter => group_folds(&self.patient_counts(&train_all), folds)?
                 .into_iter()
-                .map(|recs| {
+                .map(|patients| {
+                    let recs = self.records_of(&train_all, &patients);
                     let names: Vec<&str> = recs.iter().map(String::as_str).collect();
                     (train_all.indices_of_records(&names), format!("records {}", recs.join(",")))
                 })
@@ -260,6 +296,58 @@ impl EcgDataConfig {
         Ok(out)
     }
 
+    /// The patient of `record` ([`EcgDataConfig::patients`], else the record itself).
+    fn patient_of<'a>(&'a self, record: &'a str) -> &'a str {
+        self.patients.get(record).map_or(record, String::as_str)
+    }
+
+    /// Class counts per patient of `beats`, sorted by patient.
+    fn patient_counts(&self, beats: &BeatSet) -> Vec<(String, AamiCounts)> {
+        let mut by_patient: BTreeMap<String, AamiCounts> = BTreeMap::new();
+        for (record, counts) in record_counts(beats) {
+            by_patient.entry(self.patient_of(&record).to_owned()).or_default().add(&counts);
+        }
+        by_patient.into_iter().collect()
+    }
+
+    /// The records of `beats` that belong to `patients`.
+    fn records_of(&self, beats: &BeatSet, patients: &[String]) -> Vec<String> {
+        beats.records.iter().filter(|r| patients.iter().any(|p| p == self.patient_of(r))).cloned().collect()
+    }
+
+    /// Refuses named sides that cannot make an inter-patient split: one side without the other,
+    /// a record on both sides, or a patient on both sides.
+    fn check_sides(&self) -> Result<()> {
+        let (train, test) = match (&self.train_records, &self.test_records) {
+            (None, None) => return Ok(()),
+            (Some(train), Some(test)) => (train, test),
+            _ => return Err(EcgError::invalid("records", "name both the training and the test records, or neither (MIT-BIH's DS1 / DS2)")),
+        };
+        if train.is_empty() || test.is_empty() {
+            return Err(EcgError::invalid("records", "the training and the test records must each name at least one record"));
+        }
+        for r in train {
+            if let Some(t) = test.iter().find(|t| self.patient_of(t) == self.patient_of(r)) {
+                return Err(EcgError::invalid(
+                    "records",
+                    format!("patient {} is on both sides (training record {r}, test record {t}): the split would not be inter-patient", self.patient_of(r)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The training and test records present in `beats`: the named sides, or DS1 and DS2.
+    fn side_records(&self, beats: &BeatSet) -> (Vec<String>, Vec<String>) {
+        let present = |list: &mut dyn Iterator<Item = &str>| -> Vec<String> {
+            list.filter(|r| beats.records.iter().any(|x| x == *r)).map(str::to_owned).collect()
+        };
+        match (&self.train_records, &self.test_records) {
+            (Some(train), Some(test)) => (present(&mut train.iter().map(String::as_str)), present(&mut test.iter().map(String::as_str))),
+            _ => (present(&mut mitdb::DS1.iter().copied()), present(&mut mitdb::DS2.iter().copied())),
+        }
+    }
+
     /// The beats as a data source of this configuration's classes, RR features scaled by `scaler`.
     fn source(&self, set: BeatSet, scaler: RrScaler) -> BeatSource {
         BeatSource::new(set).with_rr_scaler(scaler).with_classes(self.classes.count())
@@ -282,14 +370,6 @@ fn first_beats_per_record(beats: &BeatSet, limit: usize) -> BeatSet {
         })
         .collect();
     beats.subset(&keep)
-}
-
-/// DS1 records present → train, DS2 records present → test.
-fn side_records(beats: &BeatSet) -> (Vec<String>, Vec<String>) {
-    let pick = |list: &[&str]| -> Vec<String> {
-        list.iter().filter(|r| beats.records.iter().any(|x| x == **r)).map(|r| (*r).to_owned()).collect()
-    };
-    (pick(&mitdb::DS1), pick(&mitdb::DS2))
 }
 
 /// SHA-256 over the beat windows, labels and record names of every side, and the data
