@@ -82,3 +82,31 @@ fn old_spellings_still_work_with_a_deprecation_note() {
     assert!(err.contains("warning: --seed-setup is deprecated"), "{err}");
     assert_eq!(o.status.code(), Some(2), "{err}");
 }
+
+#[test]
+fn a_batch_jobs_log_gets_a_line_per_epoch_and_per_run() {
+    // Standard output and error both redirected to one file, as under sbatch or nohup.
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("job.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let out = tmp.path().join("exp");
+    let status = Command::new(env!("CARGO_BIN_EXE_xent"))
+        .args(["train", "ecg", "--records", "101,100", "--beats-per-record", "150", "--seeds", "2", "--epochs", "2"])
+        .args(["--losses", "categorical", "--out", out.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{text}");
+    for seed in 0..2 {
+        for epoch in 1..=2 {
+            let prefix = format!("categorical/seed-{seed}: epoch {epoch}/2: loss ");
+            let line = text.lines().find(|l| l.contains(&prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{text}"));
+            assert!(line.contains(" acc ") && line.contains("(Keras 2 reports ") && line.ends_with(" s)"), "{line}");
+        }
+    }
+    assert!(text.contains("[1/2] categorical seed 0") && text.contains("; 1 run left, about"), "{text}");
+    assert!(text.contains("[2/2] categorical seed 1"), "{text}");
+}

@@ -2,8 +2,8 @@
 //! loss configuration, several seeds each, with the statistics report (`report.md`, the SVG plots,
 //! `statistics.json`, `results.csv`) in `runs/ecg-own-model/`.
 //!
-//! `cargo run -p xent-ecg --example own_model` (about a minute on 2 cores: 7 records, 300 beats
-//! each; pass other MIT-BIH record names as arguments).
+//! `cargo run -p xent-ecg --example own_model` (about a minute on 2 cores: the first 300 beats of
+//! each DS1 and DS2 record; pass MIT-BIH record names as arguments for fewer).
 
 use serde::Serialize;
 use xent_core::burn::nn::{Linear, LinearConfig};
@@ -42,11 +42,9 @@ impl ModelConfig for BeatMlpConfig {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut records: Vec<String> = std::env::args().skip(1).collect();
-    if records.is_empty() {
-        records = ["101", "106", "108", "112", "114", "100", "103"].map(String::from).to_vec();
-    }
-    let data = EcgDataConfig { records: Some(records), beats_per_record: Some(300), ..EcgDataConfig::default() };
+    let records: Vec<String> = std::env::args().skip(1).collect();
+    let records = (!records.is_empty()).then_some(records); // all of DS1 and DS2 by default
+    let data = EcgDataConfig { records, beats_per_record: Some(300), ..EcgDataConfig::default() };
     let split = data.load()?.split; // inter-patient: DS1 records train, DS2 records test
     let inputs = data.window.channels_for(1) * data.window.length() + xent_ecg::rr::RR_FEATURES;
     let plan = Plan::seeds(3).with_train(TrainConfig { epochs: 3, ..TrainConfig::default() }).in_dir("runs/ecg-own-model");
