@@ -53,7 +53,8 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
         // Run directories with checkpoints, so `just repro` resumes.
         assert!(tmp.path().join("mnist").join(&row.plan.name).join("metrics.json").is_file());
     }
-    let svg = r.svg();
+    r.write_svg(&tmp.path().join("mnist.svg")).unwrap();
+    let svg = std::fs::read_to_string(tmp.path().join("mnist.svg")).unwrap();
     assert!(svg.contains("MNIST test accuracy") && svg.matches("<rect x=").count() >= 12, "{svg}");
     let md = r.markdown();
     assert!(md.contains("| softmax-binary-adam |"), "{md}");

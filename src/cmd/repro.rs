@@ -149,12 +149,8 @@ pub fn command_line(args: &ReproArgs, case: &str) -> String {
     s
 }
 
-fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, svg: Option<String>, args: &ReproArgs) -> Result<()> {
+fn write(out: &Path, name: &str, json: serde_json::Value, md: &str, args: &ReproArgs) -> Result<()> {
     let md = &format!("{md}\nReproduce: `{}`\n", command_line(args, name));
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    if let Some(svg) = svg {
-        xent_core::artifacts::write_atomic(&out.join(format!("{name}.svg")), svg.as_bytes())?;
-    }
     let p = out.join(format!("{name}.json"));
     xent_core::artifacts::write_json(&p, &json)?;
     xent_core::artifacts::write_atomic(&out.join(format!("{name}.md")), md.as_bytes())?;
@@ -188,6 +184,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
         })
     });
     let want = |c: Case| args.case == c || args.case == Case::All;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     if want(Case::Mnist) {
         let (limit, epochs) = match args.profile {
             Profile::Quick => (Some(12_000), 3),
@@ -213,7 +210,8 @@ pub fn run(args: ReproArgs) -> Result<()> {
             fresh: args.force,
         };
         let r = mnist::run(&opts)?;
-        write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), Some(r.svg()), &args)?;
+        r.write_svg(&out.join("mnist.svg"))?;
+        write(&out, "mnist", serde_json::to_value(&r)?, &format!("{}\n![](mnist.svg)\n", r.markdown()), &args)?;
     }
     if want(Case::Pima) {
         let opts = pima::PimaOptions {
@@ -229,7 +227,8 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("pima: {} runs × 2 configurations × (1 + 5 folds) trainings of {} epochs", opts.runs, opts.epochs);
         }
         let r = pima::run(&opts)?;
-        write(&out, "pima", serde_json::to_value(&r)?, &format!("{}\n![](pima.svg)\n", r.markdown()), Some(r.svg()), &args)?;
+        r.write_svg(&out.join("pima.svg"))?;
+        write(&out, "pima", serde_json::to_value(&r)?, &format!("{}\n![](pima.svg)\n", r.markdown()), &args)?;
     }
     if want(Case::Temperature) {
         let opts = temperature::TemperatureOptions {
@@ -246,9 +245,9 @@ pub fn run(args: ReproArgs) -> Result<()> {
             eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);
         }
         let r = temperature::run(&opts)?;
-        let svg = r.svg();
-        let md = if svg.is_some() { format!("{}\n![](temperature.svg)\n", r.markdown()) } else { r.markdown() };
-        write(&out, "temperature", serde_json::to_value(&r)?, &md, svg, &args)?;
+        let drawn = r.write_svg(&out.join("temperature.svg"))?;
+        let md = if drawn { format!("{}\n![](temperature.svg)\n", r.markdown()) } else { r.markdown() };
+        write(&out, "temperature", serde_json::to_value(&r)?, &md, &args)?;
     }
     let report = combine(&out, &command_line(&args, "all"))?;
     eprintln!("report: {}", report.display());

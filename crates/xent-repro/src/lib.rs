@@ -19,6 +19,5 @@ pub mod cases;
 pub mod pima;
 pub mod reliability;
 pub mod rows;
-pub mod svg;
 
 pub use rows::Rows;

@@ -67,7 +67,7 @@ fn temperature_case_writes_its_reliability_diagram() {
             assert_eq!(table.bins.len(), xent_core::metrics::ECE_BINS);
             assert_eq!(table.total(), 2.0 * n_test);
             points += table.filled().count();
-            labels.extend(table.filled().map(|b| format!(">{:.0}</text>", b.count)));
+            labels.extend(table.filled().map(|b| format!(">\n{:.0}\n</text>", b.count)));
         }
     }
     assert_eq!(svg.matches("<circle ").count(), points);

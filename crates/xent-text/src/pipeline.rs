@@ -725,8 +725,8 @@ fn fit_one<D: DataSource, M: Classifier<Batch = D::Batch>>(
         return Ok((metrics, None, None, None));
     };
     let device = xent_core::default_device();
-    let hs = scores(&outcome.model, hold, config, &device)?;
-    let ts = scores(&outcome.model, test, config, &device)?;
+    let hs = xent_core::train::predict(&outcome.model, hold, config, 256, &device)?.into_vec();
+    let ts = xent_core::train::predict(&outcome.model, test, config, 256, &device)?.into_vec();
     let k = test.num_classes();
     let thresholds = tune_thresholds(&hs, hot(hold), k);
     let at = |t: &[f32]| {
@@ -750,27 +750,6 @@ fn hot(d: &impl DataSource) -> &[f32] {
         Targets::Hot(m) => m.as_slice(),
         Targets::Labels(_) => &[],
     }
-}
-
-/// The model's reported outputs (after its head) for every sample, row-major `n × K`.
-///
-/// # Errors
-/// A batch that fails to build.
-pub fn scores<D: DataSource, M: Classifier<Batch = D::Batch>>(model: &M, data: &D, config: LossConfig, device: &Device) -> Result<Vec<f32>> {
-    let idx: Vec<usize> = (0..data.len()).collect();
-    let mut out = Vec::with_capacity(data.len() * data.num_classes());
-    let head = config.head();
-    for chunk in idx.chunks(256) {
-        let logits = model.forward(&data.batch(chunk, device)?);
-        let k = logits.dims()[1];
-        let z: Vec<f32> = logits.into_data().try_to_vec::<f32>().map_err(|e| TextError::InvalidArgument(format!("logits: {e:?}")))?;
-        let mut row = vec![0f32; k];
-        for r in z.chunks(k) {
-            head.apply_row(r, &mut row);
-            out.extend_from_slice(&row);
-        }
-    }
-    Ok(out)
 }
 
 /// Per-label thresholds maximising each label's F1 on held-out data, over 0.05, 0.10, …, 0.95;

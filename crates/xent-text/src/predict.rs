@@ -11,7 +11,7 @@ use crate::bow::{BagOfWords, TfIdf};
 use crate::data::TokenIds;
 use crate::error::{Result, TextError};
 use crate::model::{KimCnn, LinearBag, ModelKind, QuestionCnn, WideMlp};
-use crate::pipeline::{TextRunInfo, scores};
+use crate::pipeline::TextRunInfo;
 use crate::tokenize::TextTokenizer;
 
 enum Net {
@@ -98,7 +98,7 @@ impl Predictor {
         let k = self.info.classes.len();
         let data = BagOfWords::from_ids(tfidf, &self.tokenizer.encode_whole(texts)?, Targets::Labels(vec![0; n]), k)?;
         let empty = (0..n).filter(|&i| data.row(i).0.is_empty()).collect::<Vec<_>>();
-        Ok((scores(model, &data, self.info.loss, &self.device)?, empty))
+        Ok((xent_core::train::predict(model, &data, self.info.loss, 256, &self.device)?.into_vec(), empty))
     }
 
     /// Scores of a fixed-length-ids network, with the indices of texts empty after tokenisation.
@@ -110,7 +110,7 @@ impl Predictor {
         let enc = self.tokenizer.encode(texts)?;
         let empty = enc.empty.clone();
         let data = TokenIds::from_encoded(enc, Targets::Labels(vec![0; texts.len()]), self.info.classes.len());
-        Ok((scores(model, &data, self.info.loss, &self.device)?, empty))
+        Ok((xent_core::train::predict(model, &data, self.info.loss, 256, &self.device)?.into_vec(), empty))
     }
 
     /// What the run recorded.

@@ -35,10 +35,11 @@ pub use xent_metrics::experiment::{
 };
 
 use crate::artifacts::{self, DataInfo, OpenMode, RunDir};
+/// The batched inference helper, under its old path.
+pub use crate::train::logits;
 use crate::calibrate::temperature_scale;
 use crate::error::{Error, Result};
 use crate::loss::LossConfig;
-use crate::matrix::Matrix;
 use crate::train::{Classifier, DataSource, TrainConfig, Trainer};
 
 /// A model configuration an experiment can instantiate for every loss configuration.
@@ -92,27 +93,6 @@ impl<D> Split<D> {
         self
     }
 }
-
-/// The logits `N × outputs` of every sample of `data`, one batch at a time on `device` (plain).
-///
-/// # Errors
-/// Batch errors naming the batch.
-pub fn logits<M, D>(model: &M, data: &D, batch_size: usize, device: &Device) -> Result<Matrix>
-where
-    M: Classifier,
-    D: DataSource<Batch = M::Batch>,
-{
-    let idx: Vec<usize> = (0..data.len()).collect();
-    let (mut all, mut k) = (Vec::new(), 0);
-    for (b, chunk) in idx.chunks(batch_size.max(1)).enumerate() {
-        let input = data.batch(chunk, device).map_err(|e| Error::Batch { epoch: 0, batch: b + 1, source: Box::new(e) })?;
-        let z = model.forward(&input);
-        k = z.dims()[1];
-        all.extend(z.into_data().try_into_vec::<f32>().map_err(|e| Error::Mismatch(format!("logits: {e:?}")))?);
-    }
-    Ok(Matrix::new(data.len(), k, all)?)
-}
-
 
 /// Trains every run of `plan` that is not finished yet — `N seeds × loss configurations` of the
 /// model `model` on `split` — then loads the whole experiment from its artifacts, computes the

@@ -8,6 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use super::*;
+use crate::loss::LossConfig;
+use crate::matrix::Matrix;
 
 #[derive(Module, Debug)]
 struct Mlp {

@@ -140,7 +140,7 @@ pub fn write_experiment_report(exp: &Experiment) -> Result<Vec<PathBuf>> {
         })
         .collect();
     let p = dir.join("seeds.svg");
-    plots::seed_dots(&p, &format!("Per-seed accuracy ({split} split)"), &dots)?;
+    plots::seed_dots(&p, &format!("Per-seed accuracy ({split} split)"), &dots, None)?;
     written.push(p);
 
     let mut panels = Vec::new();

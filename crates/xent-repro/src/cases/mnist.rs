@@ -1,10 +1,11 @@
 //! Case 1: the MNIST CNN under binary and categorical cross-entropy — what Keras 2 printed, what
 //! Keras 3 prints, and the true accuracy on the 10,000 test images.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
+use xent_core::report::plots::{self, AccuracyBars};
 use xent_core::{DataInfo, LossConfig, OpenMode, RunDir, SoftmaxBinaryMode};
 
 use super::{Accuracies, evaluate, pct};
@@ -183,15 +184,22 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
 }
 
 impl MnistResult {
-    /// Reported vs true test accuracy per run, as SVG.
-    pub fn svg(&self) -> String {
-        let groups: Vec<(String, Vec<f64>)> = self
+    /// Reported vs true test accuracy per run, as an SVG plot at `path`.
+    ///
+    /// # Errors
+    /// Drawing or writing fails.
+    pub fn write_svg(&self, path: &Path) -> Result<()> {
+        let bars: Vec<AccuracyBars> = self
             .rows
             .iter()
-            .map(|r| (r.plan.name.clone(), vec![r.test.true_accuracy, r.test.keras2_reported, r.test.keras3_reported]))
+            .map(|r| AccuracyBars {
+                name: r.plan.name.clone(),
+                true_acc: (r.test.true_accuracy, None),
+                keras2: (r.test.keras2_reported, None),
+                keras3: (r.test.keras3_reported, None),
+            })
             .collect();
-        let y = crate::svg::range_of(groups.iter().flat_map(|g| g.1.iter().copied()));
-        crate::svg::grouped_bars("MNIST test accuracy: true vs what Keras reports", &groups, &["true", "Keras 2 reports", "Keras 3 reports"], y)
+        Ok(plots::accuracy_bars(path, "MNIST test accuracy: true vs what Keras reports", &bars)?)
     }
 
     /// The case's report section.

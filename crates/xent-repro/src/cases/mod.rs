@@ -86,7 +86,7 @@ where
     Ok(Accuracies::new(l, &eval, config))
 }
 
-/// The raw logits `N × K` of `data` (row-major) and K.
+/// The raw logits `N × K` of `data` (row-major) and K ([`xent_core::train::logits`], batches of 256).
 ///
 /// # Errors
 /// Batch errors of the data source.
@@ -95,15 +95,9 @@ where
     M: Classifier,
     D: DataSource<Batch = M::Batch>,
 {
-    let device = xent_core::default_device();
-    let idx: Vec<usize> = (0..data.len()).collect();
-    let (mut out, mut k) = (Vec::with_capacity(data.len() * 4), 0);
-    for chunk in idx.chunks(256) {
-        let z = model.forward(&data.batch(chunk, &device)?);
-        k = z.dims()[1];
-        out.extend(z.into_data().try_into_vec::<f32>().map_err(|e| xent_core::Error::Mismatch(format!("logits: {e:?}")))?);
-    }
-    Ok((out, k))
+    let z = xent_core::train::logits(model, data, 256, &xent_core::default_device())?;
+    let k = z.cols();
+    Ok((z.into_vec(), k))
 }
 
 /// Softmax of each row of `logits / t`.

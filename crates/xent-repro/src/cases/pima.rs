@@ -2,11 +2,12 @@
 //! cross-entropy, repeated runs — the question's setup (evaluated on its own training data) and the
 //! honest one (stratified 5-fold cross-validation, standardised features).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use xent_core::LossConfig;
+use xent_core::report::plots::{self, SeedDots};
 use xent_core::stats::{Comparison, Summary};
 use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
 
@@ -294,18 +295,23 @@ impl PimaSetup {
 }
 
 impl PimaResult {
-    /// Per-run true accuracy of both configurations in both setups, as SVG.
-    pub fn svg(&self) -> String {
-        let mut cols = Vec::new();
-        for (tag, setup) in [("seed setup", &self.seed_setup), ("5-fold CV", &self.cross_validated)] {
+    /// Per-run true accuracy of both configurations in both setups, with the majority-class
+    /// baseline, as an SVG plot at `path`.
+    ///
+    /// # Errors
+    /// Drawing or writing fails.
+    pub fn write_svg(&self, path: &Path) -> Result<()> {
+        let mut groups = Vec::new();
+        for (tag, setup) in [("as asked", &self.seed_setup), ("5-fold CV", &self.cross_validated)] {
             for s in &setup.series {
-                cols.push((format!("{} ({tag})", s.name), s.accuracy.clone()));
+                // One output or two: Keras 2 reports the true accuracy for both configurations.
+                let values = s.accuracy.iter().enumerate().map(|(i, &a)| (i as u64, a, a)).collect();
+                groups.push(SeedDots { name: format!("{} · {tag}", s.name), values });
             }
         }
         let majority = self.class_counts.iter().copied().max().unwrap_or(0) as f64 / self.n.max(1) as f64;
-        let y = crate::svg::range_of(cols.iter().flat_map(|c| c.1.iter().copied()).chain([majority]));
         let label = format!("always the majority class: {:.1} %", 100.0 * majority);
-        crate::svg::dots("Pima: true accuracy of each run (bar = mean)", &cols, y, Some((majority, &label)))
+        Ok(plots::seed_dots(path, "Pima: true accuracy of each run", &groups, Some((majority, &label)))?)
     }
 
     /// The case's report section.

@@ -10,7 +10,7 @@
 //!   unchanged (argmax is invariant under z ↦ z / T), NLL and ECE changed. The post-hoc fit is
 //!   xent-core's [`xent_core::calibrate`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use xent_core::stats::{Comparison, Summary};
 use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
 use xent_core::calibrate::{ViewMetrics, temperature_scale};
+use xent_core::report::plots::{self, ReliabilityCurves};
 use xent_core::{Classifier, LossConfig, Matrix};
 use xent_ecg::beats::BeatWindow;
 use xent_ecg::rr::RrScale;
@@ -296,20 +297,24 @@ pub fn post_hoc<M: Classifier<Batch = burn::prelude::Tensor<2>>>(model: &M, vali
 }
 
 impl TemperatureResult {
-    /// The reliability diagram of the beat task as SVG: one panel per fixed T, the test beats'
-    /// accuracy against confidence per bin before and after post-hoc scaling (pooled over seeds),
-    /// the diagonal, and the beats per bin. `None` when the beat task was skipped.
-    pub fn svg(&self) -> Option<String> {
+    /// The reliability diagram of the beat task as an SVG plot at `path`: one panel per fixed T,
+    /// the test beats' accuracy against confidence per bin before and after post-hoc scaling
+    /// (pooled over seeds), the diagonal, and the beats per bin. Returns `false` (and writes
+    /// nothing) when the beat task was skipped.
+    ///
+    /// # Errors
+    /// Drawing or writing fails.
+    pub fn write_svg(&self, path: &Path) -> Result<bool> {
         if self.ecg.is_empty() {
-            return None;
+            return Ok(false);
         }
-        let panels: Vec<crate::svg::ReliabilityPanel<'_>> = self
+        let panels: Vec<ReliabilityCurves> = self
             .ecg
             .iter()
             .map(|r| {
                 let (lo, hi) = r.fitted_t.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| (a.min(t), b.max(t)));
                 let fitted = if lo == hi { format!("{lo:.2}") } else { format!("{lo:.2}–{hi:.2}") };
-                crate::svg::ReliabilityPanel {
+                ReliabilityCurves {
                     title: format!(
                         "trained with T = {}: ECE {:.2} % → {:.2} % (post-hoc T {fitted})",
                         r.temperature,
@@ -317,16 +322,15 @@ impl TemperatureResult {
                         100.0 * r.reliability.1.ece()
                     ),
                     curves: vec![
-                        ("before post-hoc scaling".into(), &r.reliability.0),
-                        ("after post-hoc scaling (T fitted per seed on validation NLL)".into(), &r.reliability.1),
+                        ("before post-hoc scaling".into(), r.reliability.0.bins.clone()),
+                        ("after post-hoc scaling (T fitted per seed on validation NLL)".into(), r.reliability.1.bins.clone()),
                     ],
                 }
             })
             .collect();
-        Some(crate::svg::reliability(
-            &format!("Reliability on the DS2 test beats (N / S / V), pooled over {} seed(s)", self.seeds),
-            &panels,
-        ))
+        let title = format!("Reliability on the DS2 test beats (N / S / V), pooled over {} seed(s)", self.seeds);
+        plots::reliability_curves(path, &title, &panels)?;
+        Ok(true)
     }
 
     /// The case's report section.

@@ -9,7 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
-use crate::metrics::ReliabilityBin;
+
+mod reliability;
+pub use reliability::{ReliabilityCurves, ReliabilityPanel, reliability, reliability_curves};
 
 /// Series colours (colour-blind-safe Tableau-like palette).
 pub const COLORS: [RGBColor; 6] = [
@@ -315,7 +317,10 @@ pub fn accuracy_bars(path: &Path, title: &str, bars: &[AccuracyBars]) -> Result<
         // Ticks every half point on a narrow axis need a decimal, or neighbours print alike.
         let digits = if hi - lo < 0.1 { 1 } else { 0 };
         let mut chart = ChartBuilder::on(&area)
-            .caption("Mean over seeds; whiskers: 95 % CI of the mean", (FONT, 15))
+            .caption(
+                if bars.iter().any(|b| b.true_acc.1.is_some()) { "Mean over seeds; whiskers: 95 % CI of the mean" } else { "One run per configuration" },
+                (FONT, 15),
+            )
             .margin(14)
             .margin_top(44)
             .x_label_area_size(50)
@@ -377,91 +382,6 @@ pub fn accuracy_bars(path: &Path, title: &str, bars: &[AccuracyBars]) -> Result<
     })
 }
 
-/// One panel of a reliability diagram.
-#[derive(Debug, Clone)]
-pub struct ReliabilityPanel {
-    /// Panel caption (e.g. `categorical, before (T = 1)`).
-    pub caption: String,
-    /// The bins.
-    pub bins: Vec<ReliabilityBin>,
-    /// ECE, printed in the panel.
-    pub ece: f64,
-}
-
-/// Reliability diagrams in a grid with `cols` columns: per bin, the accuracy (bars) against the
-/// mean confidence, with the diagonal of perfect calibration.
-///
-/// # Errors
-/// No panel; drawing or writing fails.
-pub fn reliability(path: &Path, title: &str, panels: &[ReliabilityPanel], cols: usize) -> Result<()> {
-    if panels.is_empty() {
-        return Err(Error::InvalidArgument(format!("{}: no reliability data to draw", path.display())));
-    }
-    let cols = cols.clamp(1, panels.len());
-    let rows = panels.len().div_ceil(cols);
-    svg(path, (460 * cols as u32, 70 + 420 * rows as u32), |root| {
-        let e = perr(path);
-        let area = titled(path, root, title)?;
-        let (top, area) = area.split_vertically(30);
-        legend_row(
-            path,
-            &top,
-            12,
-            &[
-                ("accuracy in bin", color(0), Mark::Square),
-                ("perfect calibration", RGBColor(100, 100, 100), Mark::Line),
-                ("(mean confidence, accuracy); size ∝ √share", color(1), Mark::Dot),
-            ],
-        )?;
-        let cells = area.split_evenly((rows, cols));
-        for (p, cell) in panels.iter().zip(cells.iter()) {
-            let mut chart = ChartBuilder::on(cell)
-                .caption(format!("{}, ECE = {:.2} %", p.caption, 100.0 * p.ece), (FONT, 15))
-                .margin(12)
-                .x_label_area_size(42)
-                .y_label_area_size(58)
-                .build_cartesian_2d(0.0..1.0, 0.0..1.0)
-                .map_err(&e)?;
-            chart
-                .configure_mesh()
-                .x_desc("confidence")
-                .y_desc("accuracy")
-                .x_labels(6)
-                .y_labels(6)
-                .x_label_formatter(&|v| format!("{v:.1}"))
-                .y_label_formatter(&|v| format!("{v:.1}"))
-                .label_style((FONT, 12))
-                .axis_desc_style((FONT, 13))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()
-                .map_err(&e)?;
-            let total: f64 = p.bins.iter().map(|b| b.count).sum();
-            chart
-                .draw_series(p.bins.iter().filter(|b| b.count > 0.0).map(|b| {
-                    Rectangle::new([(b.lo, 0.0), (b.hi, b.accuracy)], color(0).mix(0.75).filled())
-                }))
-                .map_err(&e)?;
-            chart
-                .draw_series(p.bins.iter().filter(|b| b.count > 0.0).map(|b| {
-                    Rectangle::new([(b.lo, 0.0), (b.hi, b.accuracy)], BLACK.mix(0.5).stroke_width(1))
-                }))
-                .map_err(&e)?;
-            chart
-                .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.6).stroke_width(1)))
-                .map_err(&e)?;
-            chart
-                .draw_series(
-                    p.bins
-                        .iter()
-                        .filter(|b| b.count > 0.0)
-                        .map(|b| Circle::new((b.confidence, b.accuracy), (2.0 + 6.0 * (b.count / total.max(1.0)).sqrt()) as i32, color(1).filled())),
-                )
-                .map_err(&e)?;
-        }
-        Ok(())
-    })
-}
-
 /// One configuration's per-seed values for the dot plot.
 #[derive(Debug, Clone)]
 pub struct SeedDots {
@@ -472,16 +392,18 @@ pub struct SeedDots {
 }
 
 /// Per-seed dot plot: every run's true accuracy (filled) and Keras-2-reported accuracy (open),
-/// with the mean of each as a bar.
+/// with the mean of each as a bar, and optionally a labelled reference level (a baseline) as a
+/// dashed line.
 ///
 /// # Errors
 /// Drawing or writing fails.
-pub fn seed_dots(path: &Path, title: &str, groups: &[SeedDots]) -> Result<()> {
+pub fn seed_dots(path: &Path, title: &str, groups: &[SeedDots], reference: Option<(f64, &str)>) -> Result<()> {
     svg(path, (1000, 540), |root| {
         let e = perr(path);
         let area = titled(path, root, title)?;
         let n = groups.len() as f64;
-        let (lo, hi) = range_of(groups.iter().flat_map(|g| g.values.iter().flat_map(|v| [v.1, v.2])), 0.12, Some(0.0), Some(1.0));
+        let values = groups.iter().flat_map(|g| g.values.iter().flat_map(|v| [v.1, v.2]));
+        let (lo, hi) = range_of(values.chain(reference.map(|r| r.0)), 0.12, Some(0.0), Some(1.0));
         let mut chart = ChartBuilder::on(&area)
             .caption("Each dot is one seed; horizontal bars are means", (FONT, 15))
             .margin(14)
@@ -519,6 +441,13 @@ pub fn seed_dots(path: &Path, title: &str, groups: &[SeedDots]) -> Result<()> {
             let style = if filled { c.filled() } else { c.stroke_width(2) };
             chart.draw_series(pts.into_iter().map(move |p| Circle::new(p, 5, style))).map_err(&e)?;
             let _ = label;
+        }
+        if let Some((level, label)) = reference {
+            let grey = RGBColor(90, 90, 90);
+            chart.draw_series(DashedLineSeries::new([(-0.5, level), (n - 0.5, level)], 6, 4, grey.stroke_width(1))).map_err(&e)?;
+            let (px, py) = chart.backend_coord(&(-0.45, level));
+            root.draw(&Text::new(label.to_owned(), (px, py - 4), TextStyle::from((FONT, 13).into_font()).color(&grey).pos(Pos::new(HPos::Left, VPos::Bottom))))
+                .map_err(&e)?;
         }
         for (i, g) in groups.iter().enumerate() {
             let (px, py) = chart.backend_coord(&(i as f64, lo));
