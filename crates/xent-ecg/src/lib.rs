@@ -2,7 +2,7 @@
 //! or any WFDB database.
 //!
 //! - WFDB records: [`header`] (`.hea`, including multi-segment records, [`segments`]), [`signal`]
-//!   and [`dat`] (formats 8, 16, 24, 32, 61, 80, 160, 212, 310 and 311, [`format`]),
+//!   and [`dat`] (formats 8, 16, 24, 32, 61, 80, 160, 212, 310 and 311, [`format`](mod@format)),
 //!   [`annotation`] (`.atr`), [`record`], with safe file opening in [`input`];
 //! - beats: [`aami`] classes and [`symbols`] (AAMI's table, or a database's own symbol map),
 //!   R-peak-centred windows in [`beats`] with [`filter`]ed baselines, patient-relative [`rr`]
