@@ -7,7 +7,8 @@
 //! - [`experiment`]: seeds × loss configurations ([`compare_losses`]), trained and reported;
 //! - [`device`]: the compute backend.
 //!
-//! Re-exported under their old paths: xent-nn's [`kernels`] and [`nn`], and the Burn-free modules
+//! Re-exported: [`burn`] itself (so a domain crate or a user's model can name Burn through
+//! xent-core), xent-nn's [`kernels`] and [`nn`], and the Burn-free modules
 //! of xent-metrics ([`io`], [`matrix`], [`targets`], [`metrics`], [`rule`], [`score`], [`stats`],
 //! [`calibrate`], [`artifacts`], [`report`], and the data types of [`loss`], [`train`] and
 //! [`experiment`]), so `xent_core::io::read_predictions` and `xent_metrics::io::read_predictions`

@@ -1,8 +1,19 @@
-//! ECG data for xent: a WFDB reader (`.hea` including multi-segment records, `.dat` formats 8, 16,
-//! 24, 32, 61, 80, 160, 212, 310 and 311, `.atr`) used on the MIT-BIH Arrhythmia Database,
-//! R-peak-centred beat windows with AAMI classes and patient-relative RR features, inter- and intra-patient splits, patient-grouped cross-validation folds, a
-//! Pan–Tompkins QRS detector, WAV (through `hound`) and the 187-column beat CSV, and a Burn
-//! dataset/batcher.
+//! xent-ecg: heartbeat classification data and models for xent, on the MIT-BIH Arrhythmia Database
+//! or any WFDB database.
+//!
+//! - WFDB records: [`header`] (`.hea`, including multi-segment records, [`segments`]), [`signal`]
+//!   and [`dat`] (formats 8, 16, 24, 32, 61, 80, 160, 212, 310 and 311, [`format`](mod@format)),
+//!   [`annotation`] (`.atr`), [`record`], with safe file opening in [`input`];
+//! - beats: [`aami`] classes and [`symbols`] (AAMI's table, or a database's own symbol map),
+//!   R-peak-centred windows in [`beats`] with [`filter`]ed baselines, patient-relative [`rr`]
+//!   features, [`mitdb`] loading;
+//! - evaluation design: inter- and intra-patient [`split`]s, patient-grouped cross-validation
+//!   [`folds`], [`record_lists`] and record → patient tables for other databases;
+//! - training: the beat 1D-CNN ([`cnn`]), beats as an engine data source ([`source`]), a Burn
+//!   dataset/batcher ([`dataset`]), and the data side of an experiment ([`pipeline`]);
+//! - reporting: AAMI figures ([`aami_report`]) and the two [`baseline`]s;
+//! - a Pan–Tompkins QRS detector ([`qrs`]), WAV through `hound` ([`wav`]) and the 187-column beat
+//!   CSV ([`csv_beats`]).
 //!
 //! ```no_run
 //! use xent_ecg::{beats::BeatWindow, split::Split};

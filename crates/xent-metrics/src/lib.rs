@@ -1,8 +1,6 @@
 //! xent-metrics: the Burn-free half of xent — everything that reads, scores and reports
 //! predictions and run artifacts without training. `xent score` and `xent report` build from this
-//! crate alone: `cargo build --no-default-features` from a clean target directory took 4 min wall
-//! (130 s of CPU) on a 2-core AMD EPYC (Zen 4) shared with other jobs, against 5–10 minutes for
-//! Burn alone.
+//! crate alone, without Burn (`cargo build --no-default-features`).
 //!
 //! - [`loss`]: the loss configurations ([`LossConfig`]: `Categorical`, `Binary`, `SoftmaxBinary`)
 //!   and Keras-exact cross-entropies on host data;

@@ -5,7 +5,9 @@
 //! 2. [`cases::pima`]: Pima diabetes, one sigmoid + BCE vs two softmax + CCE, repeated runs.
 //! 3. [`cases::temperature`]: a fixed temperature inside the softmax vs post-hoc temperature scaling.
 //!
-//! Data: [`idx`] (MNIST's idx files, gzip), [`mnist`], [`pima`]; networks in [`models`].
+//! Data: [`idx`] (MNIST's idx files, gzip), [`mnist`], [`pima`], and [`rows`] (dense feature rows
+//! as an engine data source); networks in [`models`]; [`reliability`] pools the reliability tables
+//! of several runs and [`svg`] draws the cases' charts.
 
 #![warn(missing_docs)]
 

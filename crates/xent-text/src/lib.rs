@@ -8,7 +8,8 @@
 //!   model on the same bags (logistic regression), all emitting logits;
 //! - [`bow`]: TF-IDF weights fitted on the training split and documents as sparse bags;
 //! - [`data`]: token ids as an engine [`xent_core::DataSource`];
-//! - [`pipeline`]: corpus → tokenizer → model × loss configurations × seeds → run artifacts.
+//! - [`pipeline`]: corpus → tokenizer → model × loss configurations × seeds → run artifacts;
+//! - [`predict`]: classifying new text with a finished run (`xent predict`).
 
 #![warn(missing_docs)]
 
