@@ -7,7 +7,7 @@
 //!
 //! Data: [`idx`] (MNIST's idx files, gzip), [`mnist`], [`pima`], and [`rows`] (dense feature rows
 //! as an engine data source); networks in [`models`]; [`reliability`] pools the reliability tables
-//! of several runs and [`svg`] draws the cases' charts.
+//! of several runs. The cases' charts are drawn by `xent_core::report::plots`.
 
 #![warn(missing_docs)]
 
