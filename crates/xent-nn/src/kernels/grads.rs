@@ -71,7 +71,7 @@ pub trait XentGrads: Backend {
 
     /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
     /// it returned; `relu_output` as in [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
+    #[allow(clippy::type_complexity)]
     fn xent_batch_norm_backward(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
@@ -98,10 +98,9 @@ pub trait XentGrads: Backend {
         logits: FloatTensor<Self>,
         targets: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
-        kind: u8,
-        epsilon: f32,
+        loss: LogitLoss,
     ) -> FloatTensor<Self> {
-        burn_logit_loss_backward::<Self>(logits, targets, output_grad, LogitLoss::from_code(kind, epsilon))
+        burn_logit_loss_backward::<Self>(logits, targets, output_grad, loss)
     }
 
     /// Input gradient of a max pool (rank 3: [`XentOps::xent_max_pool1d`], rank 4:

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::MaxPool1d;
 use super::padding::pair_1d;
-use crate::kernels::{self, Activation, Axis};
+use crate::kernels::{self, Activation, Axis, ConvGeometry};
 
 /// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
 /// without dilation and groups, which are always 1).
@@ -125,7 +125,7 @@ impl Conv1d {
         let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
         if kernels::enabled() && axis.len_out().is_some_and(|o| o >= 2) && pool.is_pairs() {
             let bias = self.bias.as_ref().map(Param::val);
-            return kernels::conv1d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv1d_pool(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation);
         }
         pool.forward(self.apply(input, false, activation))
     }
@@ -161,8 +161,8 @@ impl Conv1d {
             && next.weight.dims()[1] == self.weight.dims()[0]
         {
             let next_padding = (next_axis.pad_lo, next_axis.pad_hi);
-            let first = (self.weight.val(), self.bias.as_ref().map(Param::val), padding);
-            let second = (next.weight.val(), next.bias.as_ref().map(Param::val), next_padding);
+            let first = (self.weight.val(), self.bias.as_ref().map(Param::val), ConvGeometry::one_d(1, padding.0, padding.1));
+            let second = (next.weight.val(), next.bias.as_ref().map(Param::val), ConvGeometry::one_d(1, next_padding.0, next_padding.1));
             return kernels::conv1d_pool_pair(input, first, second, activation);
         }
         next.forward_pooled(self.forward_pooled(input, activation, pool), activation, next_pool)
@@ -210,7 +210,7 @@ impl Conv1d {
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
         if kernels::enabled() {
-            return kernels::conv1d_cl(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv1d_cl(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation);
         }
         let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
         let out = burn::tensor::module::conv1d(input.swap_dims(1, 2), self.weight.val(), bias, options);
@@ -239,7 +239,7 @@ impl Conv1d {
         }
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
-        kernels::conv1d_cl_join(input, self.weight.val(), bias, self.stride, padding, residual, pool)
+        kernels::conv1d_cl_join(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), residual, pool)
     }
 
     /// Whether the layer pads nothing (the channels-last and token kernels take only such layers).
@@ -265,7 +265,7 @@ impl Conv1d {
         }
         let input = if channels_last { input.swap_dims(1, 2) } else { input };
         let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
-        kernels::conv1d(input, self.weight.val(), bias, self.stride, padding, activation)
+        kernels::conv1d(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation)
     }
 }
 

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use burn::tensor::ops::MaxPoolOptions;
 
-use crate::kernels;
+use crate::kernels::{self, PoolGeometry};
 
 /// Configuration of a [`MaxPool1d`] (floor rounding, dilation 1, symmetric padding).
 #[derive(Config, Debug)]
@@ -53,7 +53,7 @@ impl MaxPool1d {
     /// - output: `[batch, channels, ⌊(length_in + 2·padding − kernel_size) / stride⌋ + 1]`
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
         if kernels::enabled() {
-            kernels::max_pool1d(input, self.kernel_size, self.stride, self.padding)
+            kernels::max_pool1d(input, PoolGeometry::one_d(self.kernel_size, self.stride, self.padding))
         } else {
             let options = MaxPoolOptions::new([self.kernel_size]).with_stride([self.stride]).with_padding([self.padding]);
             burn::tensor::module::max_pool1d(input, options)
@@ -74,7 +74,7 @@ impl MaxPool1d {
         let planes = input.reshape([batch, 1, length, channels]);
         let (kernel, stride, padding) = ([self.kernel_size, 1], [self.stride, 1], [self.padding, 0]);
         let out = if kernels::enabled() {
-            kernels::max_pool2d(planes, kernel, stride, padding)
+            kernels::max_pool2d(planes, PoolGeometry { kernel, stride, padding })
         } else {
             burn::tensor::module::max_pool2d(planes, MaxPoolOptions::new(kernel).with_stride(stride).with_padding(padding))
         };
