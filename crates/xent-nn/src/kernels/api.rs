@@ -62,10 +62,10 @@ pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry
 /// # Panics
 ///
 /// If the channels disagree or the input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
+pub fn conv1d_from_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &ConvGeometry::one_d(1, 0, 0));
-    Tensor::from_dispatch(Dispatch::xent_conv1d_nlc(
+    Tensor::from_dispatch(Dispatch::xent_conv1d_from_channels_last(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
@@ -75,7 +75,7 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
 
 /// 1-D convolution (stride 1, no padding, dilation 1, one group) of embedded tokens, then
 /// `activation`, then with `pool` a `MaxPool(2)` (stride 2) over positions: the same result as
-/// [`conv1d_channels_last`] (and [`max_pool1d`]) on `table` looked up at `ids` (an embedding's
+/// [`conv1d_from_channels_last`] (and [`max_pool1d`]) on `table` looked up at `ids` (an embedding's
 /// output), computed from the batch's distinct tokens without materialising the embedding or the
 /// unpooled output (`token_conv` module docs). Under autodiff the lookup, the convolution and the
 /// pool are recorded as they are, so gradients reach the table and the weights as through them.
@@ -125,7 +125,7 @@ pub fn embedding(table: Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
 
 /// 1-D convolution (dilation 1, one group) channels-last in and out: the same result as
 /// [`conv1d`] on `x.swap_dims(1, 2)`, swapped back, with one GEMM per group of 8 samples over a
-/// view of their input and no im2col (`conv_cl` module docs).
+/// view of their input and no im2col (`conv_channels_last` module docs).
 ///
 /// # Shapes
 ///
@@ -136,28 +136,28 @@ pub fn embedding(table: Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
 /// # Panics
 ///
 /// If the shapes disagree or the padded input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d_cl(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<3> {
+pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
     let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &geometry);
     let relu = activation == Activation::Relu;
-    Tensor::from_dispatch(Dispatch::xent_conv1d_cl(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
+    Tensor::from_dispatch(Dispatch::xent_conv1d_channels_last(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
-/// [`conv1d_cl`] joined with the end of a residual block, for inference: `relu(conv1d_cl(x) +
+/// [`conv1d_channels_last`] joined with the end of a residual block, for inference: `relu(conv1d_channels_last(x) +
 /// residual)`, then `MaxPool(2)` over positions if `pool`, with the same values as those
 /// operations one after the other (and, under autodiff, recorded as them) but without writing the
 /// intermediate activations on the flex device.
 ///
 /// # Shapes
 ///
-/// - `x`: `[batch, length_in, channels_in]`; `weight`, `bias` as in [`conv1d_cl`]
+/// - `x`: `[batch, length_in, channels_in]`; `weight`, `bias` as in [`conv1d_channels_last`]
 /// - `residual`: `[batch, length_out, channels_out]`, the convolution's output shape
 /// - output: `residual`'s shape, or `[batch, ⌊length_out / 2⌋, channels_out]` with `pool`
 ///
 /// # Panics
 ///
-/// As [`conv1d_cl`], or if `residual` is not shaped like the convolution's output.
-pub fn conv1d_cl_join(
+/// As [`conv1d_channels_last`], or if `residual` is not shaped like the convolution's output.
+pub fn conv1d_channels_last_join(
     x: Tensor<3>,
     weight: Tensor<3>,
     bias: Option<Tensor<1>>,
@@ -170,8 +170,8 @@ pub fn conv1d_cl_join(
     let (stride, padding) = (geometry.stride[1], geometry.padding[1]);
     let length_out = (len + padding.0 + padding.1 - weight.dims()[2]) / stride + 1;
     let expected = [batch, length_out, weight.dims()[0]];
-    assert_eq!(residual.dims(), expected, "conv1d_cl_join: the residual is not shaped like the convolution's output");
-    Tensor::from_dispatch(Dispatch::xent_conv1d_cl_join(
+    assert_eq!(residual.dims(), expected, "conv1d_channels_last_join: the residual is not shaped like the convolution's output");
+    Tensor::from_dispatch(Dispatch::xent_conv1d_channels_last_join(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),

@@ -16,10 +16,10 @@ use super::{ConvGeometry, LogitLoss, PoolGeometry, Wanted, XentGrads, XentOps};
 enum ConvKind {
     /// [`XentOps::xent_conv1d`] or [`XentOps::xent_conv2d`] (channels-first, either rank).
     ChannelsFirst(ConvGeometry),
-    /// [`XentOps::xent_conv1d_nlc`] (channels-last input, channels-first output, stride 1, no
+    /// [`XentOps::xent_conv1d_from_channels_last`] (channels-last input, channels-first output, stride 1, no
     /// padding).
-    LastToFirst,
-    /// [`XentOps::xent_conv1d_cl`] (channels-last input and output).
+    FromChannelsLast,
+    /// [`XentOps::xent_conv1d_channels_last`] (channels-last input and output).
     ChannelsLast(ConvGeometry),
 }
 
@@ -38,8 +38,8 @@ impl<B: XentGrads> Backward<B, 3> for ConvBackward {
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
         let (dx, dw, db) = match kind {
             ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted, relu_output),
-            ConvKind::LastToFirst => B::xent_conv1d_nlc_backward(x, weight, grad, wanted, relu_output),
-            ConvKind::ChannelsLast(geometry) => B::xent_conv1d_cl_backward(x, weight, grad, geometry, wanted, relu_output),
+            ConvKind::FromChannelsLast => B::xent_conv1d_from_channels_last_backward(x, weight, grad, wanted, relu_output),
+            ConvKind::ChannelsLast(geometry) => B::xent_conv1d_channels_last_backward(x, weight, grad, geometry, wanted, relu_output),
         };
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
@@ -208,12 +208,12 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| B::xent_conv2d(x, w, b, geometry, relu))
     }
 
-    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::LastToFirst, relu, |x, w, b| B::xent_conv1d_nlc(x, w, b, relu))
+    fn xent_conv1d_from_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::FromChannelsLast, relu, |x, w, b| B::xent_conv1d_from_channels_last(x, w, b, relu))
     }
 
-    fn xent_conv1d_cl(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| B::xent_conv1d_cl(x, w, b, geometry, relu))
+    fn xent_conv1d_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| B::xent_conv1d_channels_last(x, w, b, geometry, relu))
     }
 
     fn xent_batch_norm_train(

@@ -9,7 +9,7 @@ use super::*;
 /// Burn's 1-D convolution (and ReLU if `relu`) of a channels-last input `[batch, length,
 /// channels_in]` through a channels-first view; the output is channels-first (the fallback of the
 /// channels-last convolutions).
-pub(super) fn burn_conv1d_from_nlc<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, geometry: ConvGeometry, relu: bool) -> FloatTensor<B> {
+pub(super) fn burn_conv1d_from_channels_last<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, geometry: ConvGeometry, relu: bool) -> FloatTensor<B> {
     relu_if::<B>(B::conv1d(B::float_swap_dims(x, 1, 2), weight, Some(bias), geometry.burn_1d()), relu)
 }
 
@@ -55,7 +55,7 @@ pub(super) fn lookup_then_conv<B: XentOps>(
     relu: bool,
     pool: bool,
 ) -> FloatTensor<B> {
-    let y = B::xent_conv1d_nlc(B::embedding(table, ids), weight, bias, relu);
+    let y = B::xent_conv1d_from_channels_last(B::embedding(table, ids), weight, bias, relu);
     if pool { B::xent_max_pool1d(y, PoolGeometry::one_d(2, 2, 0)) } else { y }
 }
 

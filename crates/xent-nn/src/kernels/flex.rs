@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv1d_pool;
-use super::conv_cl::{self, ClShape};
-use super::conv_nlc::{self, NlcShape};
+use super::conv_channels_last::{self, ChannelsLastShape};
+use super::conv_from_channels_last::{self, FromChannelsLastShape};
 use super::embedding;
 use super::linear::{self, LinearShape};
 use super::logit_loss::{self, LogitLoss};
@@ -22,7 +22,7 @@ use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_linear_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_conv1d_from_channels_last, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, conv_pool_in_turn, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
@@ -139,15 +139,15 @@ fn linear_shape(x: &FlexTensor, weight: &FlexTensor) -> LinearShape {
     LinearShape { rows, d_input, d_output: weight.shape()[1] }
 }
 
-fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
+fn from_channels_last_shape(x: &FlexTensor, weight: &FlexTensor) -> FromChannelsLastShape {
     let (xs, ws) = (x.shape(), weight.shape());
-    NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
+    FromChannelsLastShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
 }
 
-fn cl_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ClShape {
+fn channels_last_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ChannelsLastShape {
     let (xs, ws) = (x.shape(), weight.shape());
     let (pad_left, pad_right) = g.padding[1];
-    ClShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
+    ChannelsLastShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
 }
 
 /// `f(a[i], b[i])` for equally long `a` and `b`, in parallel over chunks of 16 K values, each a
@@ -195,12 +195,12 @@ fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<Flex
 }
 
 impl XentOps for Flex {
-    fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
+    fn xent_conv1d_from_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return burn_conv1d_from_nlc::<Flex>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu);
+            return burn_conv1d_from_channels_last::<Flex>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu);
         };
-        let s = nlc_shape(&xc, &wc);
-        tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
+        let s = from_channels_last_shape(&xc, &wc);
+        tensor(conv_from_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
     }
 
     fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool, pool: bool) -> FlexTensor {
@@ -224,23 +224,23 @@ impl XentOps for Flex {
         }
     }
 
-    fn xent_conv1d_cl(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
+    fn xent_conv1d_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return Flex::float_swap_dims(burn_conv1d_from_nlc::<Flex>(x, weight, bias, g, relu), 1, 2);
+            return Flex::float_swap_dims(burn_conv1d_from_channels_last::<Flex>(x, weight, bias, g, relu), 1, 2);
         };
-        let s = cl_shape(&xc, &wc, &g);
-        tensor(conv_cl::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
+        let s = channels_last_shape(&xc, &wc, &g);
+        tensor(conv_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
     }
 
-    fn xent_conv1d_cl_join(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, residual: FlexTensor, pool: bool) -> FlexTensor {
+    fn xent_conv1d_channels_last_join(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, residual: FlexTensor, pool: bool) -> FlexTensor {
         let operands = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias), contiguous_f32(&residual));
         let (Some(xc), Some(wc), Some(bc), Some(rc)) = operands else {
-            let conv = Flex::xent_conv1d_cl(x, weight, bias, g, false);
+            let conv = Flex::xent_conv1d_channels_last(x, weight, bias, g, false);
             return join_separately::<Flex>(conv, residual, pool);
         };
-        let s = cl_shape(&xc, &wc, &g);
+        let s = channels_last_shape(&xc, &wc, &g);
         let rows = if pool { s.length_out() / 2 } else { s.length_out() };
-        tensor(conv_cl::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
+        tensor(conv_channels_last::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
     }
 
     fn xent_linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
@@ -355,7 +355,7 @@ impl XentOps for Flex {
 }
 
 impl XentGrads for Flex {
-    fn xent_conv1d_nlc_backward(
+    fn xent_conv1d_from_channels_last_backward(
         x: FlexTensor,
         weight: FlexTensor,
         output_grad: FlexTensor,
@@ -368,8 +368,8 @@ impl XentGrads for Flex {
                 burn_conv_backward::<Flex>(Flex::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
             return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
         };
-        let s = nlc_shape(&xc, &wc);
-        grad_tensors(conv_nlc::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+        let s = from_channels_last_shape(&xc, &wc);
+        grad_tensors(conv_from_channels_last::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_batch_norm_backward(
@@ -459,7 +459,7 @@ impl XentGrads for Flex {
         )
     }
 
-    fn xent_conv1d_cl_backward(
+    fn xent_conv1d_channels_last_backward(
         x: FlexTensor,
         weight: FlexTensor,
         output_grad: FlexTensor,
@@ -468,10 +468,10 @@ impl XentGrads for Flex {
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
         let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
-            return burn_conv_cl_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
+            return burn_conv1d_channels_last_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
         };
-        let s = cl_shape(&xc, &wc, &geometry);
-        grad_tensors(conv_cl::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+        let s = channels_last_shape(&xc, &wc, &geometry);
+        grad_tensors(conv_channels_last::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_max_pool_backward(x: FlexTensor, output_grad: FlexTensor, geometry: PoolGeometry) -> FlexTensor {

@@ -20,14 +20,14 @@ pub trait XentOps: Backend {
     /// 1-D convolution, stride 1, no padding, of a channels-last input `[batch, length,
     /// channels_in]`, followed by a ReLU if `relu`; output channels-first `[batch,
     /// channels_out, length_out]`.
-    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
-        burn_conv1d_from_nlc::<Self>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu)
+    fn xent_conv1d_from_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        burn_conv1d_from_channels_last::<Self>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu)
     }
 
     /// 1-D convolution, stride 1, no padding, of embedded tokens: `table` `[vocab, channels_in]`
     /// looked up at `ids` `[batch, length]`, followed by a ReLU if `relu` and a `MaxPool(2)` over
     /// positions if `pool`; output channels-first `[batch, channels_out, length_out]`. The
-    /// default is the lookup, [`XentOps::xent_conv1d_nlc`] and [`XentOps::xent_max_pool1d`] (so
+    /// default is the lookup, [`XentOps::xent_conv1d_from_channels_last`] and [`XentOps::xent_max_pool1d`] (so
     /// under autodiff each is recorded as it is).
     fn xent_token_conv1d(
         table: FloatTensor<Self>,
@@ -43,15 +43,15 @@ pub trait XentOps: Backend {
     /// 1-D convolution of a channels-last input `[batch, length, channels_in]` to a channels-last
     /// output `[batch, length_out, channels_out]`, dilation 1, one group, stride and zero padding
     /// from `geometry` ([`ConvGeometry::one_d`]), followed by a ReLU if `relu`.
-    fn xent_conv1d_cl(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
-        Self::float_swap_dims(burn_conv1d_from_nlc::<Self>(x, weight, bias, geometry, relu), 1, 2)
+    fn xent_conv1d_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        Self::float_swap_dims(burn_conv1d_from_channels_last::<Self>(x, weight, bias, geometry, relu), 1, 2)
     }
 
-    /// [`Self::xent_conv1d_cl`] joined with a residual block's end: `relu(conv + residual)`, then
+    /// [`Self::xent_conv1d_channels_last`] joined with a residual block's end: `relu(conv + residual)`, then
     /// `MaxPool(2)` over positions if `pool` (for inference: the flex kernel writes no
     /// intermediate activation). The default, and under autodiff the recorded form, is the
     /// operations one after the other.
-    fn xent_conv1d_cl_join(
+    fn xent_conv1d_channels_last_join(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
@@ -59,7 +59,7 @@ pub trait XentOps: Backend {
         residual: FloatTensor<Self>,
         pool: bool,
     ) -> FloatTensor<Self> {
-        let conv = Self::xent_conv1d_cl(x, weight, bias, geometry, false);
+        let conv = Self::xent_conv1d_channels_last(x, weight, bias, geometry, false);
         join_separately::<Self>(conv, residual, pool)
     }
 

@@ -93,8 +93,8 @@ fn fused_relu_matches_relu_of_burns_convolution() {
         let theirs = relu(burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), options));
         let mut ours = vec![conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Relu)];
         if stride == 1 && pad == (0, 0) {
-            let nlc = x.clone().swap_dims(1, 2);
-            ours.push(super::conv1d_channels_last(nlc, w.clone(), Some(bias.clone()), Activation::Relu));
+            let channels_last = x.clone().swap_dims(1, 2);
+            ours.push(super::conv1d_from_channels_last(channels_last, w.clone(), Some(bias.clone()), Activation::Relu));
         }
         let probe = random(theirs.dims(), &device) + 0.3;
         let g2 = (theirs.clone() * probe.clone()).sum().backward();
@@ -377,12 +377,12 @@ mod logit_loss {
     }
 }
 
-mod conv1d_channels_last {
+mod conv1d_from_channels_last {
     use burn::tensor::Device;
     use burn::tensor::module::conv1d as burn_conv1d;
 
     use super::{assert_close, random};
-    use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_from_channels_last};
 
     /// `(batch, length, channels_in, channels_out, kernel)`: the question's text CNN's shape scaled
     /// down, Kim's widths, a 1-wide kernel, a kernel as long as the input, one document.
@@ -399,7 +399,7 @@ mod conv1d_channels_last {
                 let bias = random([co], &device).require_grad();
                 let bias_arg = with_bias.then(|| bias.clone());
                 let probe = random([b, co, len - k + 1], &device);
-                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone(), Activation::Identity);
+                let ours = conv1d_from_channels_last(x.clone(), w.clone(), bias_arg.clone(), Activation::Identity);
                 let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(1, 0, 0).burn_1d());
                 let what = format!("b={b} len={len} ci={ci} co={co} k={k} bias={with_bias}");
                 assert_close(&format!("{what}: y"), ours.clone(), theirs.clone());
@@ -420,16 +420,16 @@ mod conv1d_channels_last {
         let device = Device::flex();
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 4], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(1, 0, 0).burn_1d());
-        assert_close("y", conv1d_channels_last(x, w, Some(bias), Activation::Identity), want);
+        assert_close("y", conv1d_from_channels_last(x, w, Some(bias), Activation::Identity), want);
     }
 }
 
-mod conv1d_cl {
+mod conv1d_channels_last {
     use burn::tensor::module::conv1d as burn_conv1d;
     use burn::tensor::{Device, Tensor};
 
     use super::{CONVS, assert_close, random};
-    use crate::kernels::{Activation, ConvGeometry, conv1d_cl};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
 
     /// The channels-first cases (the models' shapes) again, channels-last, with and without bias
     /// and ReLU, against Burn's `conv1d` on the transposed input (and its `relu`).
@@ -442,7 +442,7 @@ mod conv1d_cl {
                 let w = random([co, ci, k], &device).require_grad();
                 let bias = random([co], &device).require_grad();
                 let bias_arg = with_bias.then(|| bias.clone());
-                let ours = conv1d_cl(x.clone(), w.clone(), bias_arg.clone(), ConvGeometry::one_d(stride, pad.0, pad.1), activation);
+                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone(), ConvGeometry::one_d(stride, pad.0, pad.1), activation);
                 let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
                 let theirs = if activation == Activation::Relu { burn::tensor::activation::relu(theirs) } else { theirs }.swap_dims(1, 2);
                 let probe = random(theirs.dims(), &device);
@@ -465,7 +465,7 @@ mod conv1d_cl {
         let device = Device::flex();
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 5], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(2, 2, 2).burn_1d());
-        assert_close("y", conv1d_cl(x, w, Some(bias), ConvGeometry::one_d(2, 2, 2), Activation::Identity), want.swap_dims(1, 2));
+        assert_close("y", conv1d_channels_last(x, w, Some(bias), ConvGeometry::one_d(2, 2, 2), Activation::Identity), want.swap_dims(1, 2));
     }
 
     /// The joined form equals convolution, `relu(· + residual)` and `MaxPool(2)` one after the
@@ -473,9 +473,9 @@ mod conv1d_cl {
     /// of input, weight, bias and residual).
     #[test]
     fn the_join_is_the_three_operations_in_turn() {
-        use crate::kernels::{PoolGeometry, add_relu, conv1d_cl_join, max_pool2d};
+        use crate::kernels::{PoolGeometry, add_relu, conv1d_channels_last_join, max_pool2d};
         let separately = |x: Tensor<3>, w: Tensor<3>, b: Tensor<1>, residual: Tensor<3>, pool: bool| {
-            let joined = add_relu(conv1d_cl(x, w, Some(b), ConvGeometry::one_d(1, 2, 2), Activation::Identity), residual);
+            let joined = add_relu(conv1d_channels_last(x, w, Some(b), ConvGeometry::one_d(1, 2, 2), Activation::Identity), residual);
             if !pool {
                 return joined;
             }
@@ -490,7 +490,7 @@ mod conv1d_cl {
                 let residual = tracked(random([3, length, 5], &device));
                 let b = random([5], &device);
                 let b = if device.is_autodiff() { b.require_grad() } else { b };
-                let ours = conv1d_cl_join(x.clone(), w.clone(), Some(b.clone()), ConvGeometry::one_d(1, 2, 2), residual.clone(), pool);
+                let ours = conv1d_channels_last_join(x.clone(), w.clone(), Some(b.clone()), ConvGeometry::one_d(1, 2, 2), residual.clone(), pool);
                 let theirs = separately(x.clone(), w.clone(), b.clone(), residual.clone(), pool);
                 let what = format!("{device:?} length {length} pool {pool}");
                 assert_close(&what, ours.clone(), theirs.clone());

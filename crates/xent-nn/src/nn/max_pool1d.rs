@@ -69,7 +69,7 @@ impl MaxPool1d {
     ///
     /// - input: `[batch, length_in, channels]`
     /// - output: `[batch, length_out, channels]`, `length_out` as in [`Self::forward`]
-    pub fn forward_nlc(&self, input: Tensor<3>) -> Tensor<3> {
+    pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
         let [batch, length, channels] = input.dims();
         let planes = input.reshape([batch, 1, length, channels]);
         let (kernel, stride, padding) = ([self.kernel_size, 1], [self.stride, 1], [self.padding, 0]);
@@ -118,7 +118,7 @@ mod tests {
             .require_grad();
         for (k, s, p) in [(2, 2, 0), (3, 1, 1), (4, 3, 2)] {
             let pool = MaxPool1dConfig::new(k).with_stride(s).with_padding(p).init();
-            let ours = pool.forward_nlc(x.clone());
+            let ours = pool.forward_channels_last(x.clone());
             let theirs = pool.forward(x.clone().swap_dims(1, 2)).swap_dims(1, 2);
             assert_eq!(ours.clone().into_data(), theirs.clone().into_data(), "k={k} s={s} p={p}");
             let probe = Tensor::<3>::from_data(TensorData::new((0..ours.shape().num_elements()).map(|i| i as f32).collect::<Vec<_>>(), ours.dims()), &device);
