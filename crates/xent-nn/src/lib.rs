@@ -14,6 +14,8 @@
 //! `xent_core::nn`.
 
 #![warn(missing_docs)]
+// Every `unsafe` block states the invariant it relies on (`// SAFETY: …`).
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod kernels;
 pub mod nn;
