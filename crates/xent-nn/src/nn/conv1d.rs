@@ -242,6 +242,11 @@ impl Conv1d {
         kernels::conv1d_channels_last_join(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), residual, pool)
     }
 
+    /// `activation` of [`Self::forward`] (the activation inside the same operation).
+    pub(crate) fn forward_activated(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        self.apply(input, false, activation)
+    }
+
     /// Whether the layer pads nothing (the channels-last and token kernels take only such layers).
     fn is_valid(&self) -> bool {
         matches!(self.padding, PaddingConfig1d::Valid | PaddingConfig1d::Explicit(0, 0))
