@@ -3,10 +3,9 @@
 //! branch joined before the dense head. It emits logits; the loss configuration of the training
 //! engine decides the head (softmax or sigmoids).
 
-use burn::nn::{PaddingConfig1d, Relu};
+use burn::nn::PaddingConfig1d;
 use burn::prelude::*;
-use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1d, MaxPool1dConfig};
+use xent_core::nn::{BatchNormConfig, Conv1dConfig, ConvBlock1d, ConvBlock1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1dConfig};
 use xent_core::train::Classifier;
 
 use crate::dataset::BeatBatch;
@@ -59,26 +58,9 @@ pub struct Cnn1dConfig {
     pub global_pool: bool,
 }
 
-/// One convolution block: conv → (batch norm) → ReLU → max-pool.
-#[derive(Module, Debug)]
-pub struct ConvBlock {
-    conv: Conv1d,
-    norm: Option<BatchNorm>,
-    pool: MaxPool1d,
-    act: Relu,
-}
-
-impl ConvBlock {
-    /// # Shapes
-    /// - input: `[batch, c_in, length]`
-    /// - output: `[batch, c_out, length' / pool]`
-    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        match &self.norm {
-            Some(norm) => norm.after_conv1d_pooled(&self.conv, x, Activation::Relu, &self.pool),
-            None => self.conv.forward_pooled(x, Activation::Relu, &self.pool),
-        }
-    }
-}
+/// One convolution block: conv → (batch norm) → ReLU → max-pool (`xent_core::nn::ConvBlock1d`,
+/// whose record keeps the block's `conv` and `norm` paths).
+pub type ConvBlock = ConvBlock1d;
 
 /// The heartbeat 1D-CNN.
 #[derive(Module, Debug)]
@@ -165,14 +147,11 @@ impl Cnn1dConfig {
             .zip(&self.kernel_sizes)
             .map(|(&f, &k)| {
                 let padding = if self.same_padding { PaddingConfig1d::Same } else { PaddingConfig1d::Valid };
-                let conv = Conv1dConfig::new(c_in, f, k).with_padding(padding).init(device);
+                let block = ConvBlock1dConfig::new(Conv1dConfig::new(c_in, f, k).with_padding(padding))
+                    .with_norm(self.batch_norm.then(|| BatchNormConfig::new(f)))
+                    .with_pool(Some(MaxPool1dConfig::new(self.pool.max(1))));
                 c_in = f;
-                ConvBlock {
-                    conv,
-                    norm: self.batch_norm.then(|| BatchNormConfig::new(f).init(device)),
-                    pool: MaxPool1dConfig::new(self.pool.max(1)).init(),
-                    act: Relu::new(),
-                }
+                block.init(device)
             })
             .collect();
         let rr_fc = (self.rr_features && self.rr_hidden > 0).then(|| LinearConfig::new(RR_FEATURES, self.rr_hidden).init(device));
@@ -201,21 +180,8 @@ impl Cnn1d {
     /// - `rr`: `[batch, RR_FEATURES]` (used when the model was built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
-        let mut x = signals;
-        let mut blocks = self.blocks.as_slice();
-        while let Some((block, rest)) = blocks.split_first() {
-            // Two blocks without batch norm in a row run as one operation where the kernels allow.
-            match rest.first() {
-                Some(next) if block.norm.is_none() && next.norm.is_none() => {
-                    x = block.conv.forward_pooled_pair(x, &block.pool, &next.conv, &next.pool, Activation::Relu);
-                    blocks = &rest[1..];
-                }
-                _ => {
-                    x = block.forward(x);
-                    blocks = rest;
-                }
-            }
-        }
+        // Two blocks without batch norm in a row run as one operation where the kernels allow.
+        let x = ConvBlock1d::forward_chain(&self.blocks, signals);
         let x: Tensor<2> = if self.global_pool {
             let avg: Tensor<2> = x.clone().mean_dim(2).flatten(1, 2);
             let max: Tensor<2> = x.max_dim(2).flatten(1, 2);

@@ -8,12 +8,16 @@
 //!   backends, dtypes and geometries; each trained operation has its own backward pass;
 //! - [`nn`]: layers on those kernels (`Conv1d`, `Conv2d`, `BatchNorm`, `Linear`, `MaxPool1d`,
 //!   `MaxPool2d`, `Dropout`, `EmbeddingBag`, residual blocks) with `burn::nn`'s parameter names,
-//!   layouts and initialisation, so records load into `burn::nn` modules and back.
+//!   layouts and initialisation, so records load into `burn::nn` modules and back, and composite
+//!   modules that choose the fusion inside their own `forward` (`ConvBlock1d`: convolution,
+//!   optional batch norm, activation and optional max pool, channels-first or channels-last).
 //!
 //! The training engine (`xent-core`) re-exports both modules under `xent_core::kernels` and
 //! `xent_core::nn`.
 
 #![warn(missing_docs)]
+// Every `unsafe` block states the invariant it relies on (`// SAFETY: …`).
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod kernels;
 pub mod nn;

@@ -83,50 +83,50 @@ impl BasicBlock {
     /// - input: `[batch, channels_in, length]`
     /// - output: `[batch, channels_out, ⌈length / stride⌉]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.forward_nlc(x.swap_dims(1, 2)).swap_dims(1, 2)
+        self.forward_channels_last(x.swap_dims(1, 2)).swap_dims(1, 2)
     }
 
     /// The block on channels-last activations (what [`crate::ResNet1d`] runs: each convolution
-    /// one GEMM per group of samples, `xent_core::nn::Conv1d::forward_nlc`).
+    /// one GEMM per group of samples, `xent_core::nn::Conv1d::forward_channels_last`).
     ///
     /// # Shapes
     /// - input: `[batch, length, channels_in]`
     /// - output: `[batch, ⌈length / stride⌉, channels_out]`
-    pub fn forward_nlc(&self, x: Tensor<3>) -> Tensor<3> {
-        self.forward_nlc_pooled(x, None)
+    pub fn forward_channels_last(&self, x: Tensor<3>) -> Tensor<3> {
+        self.forward_channels_last_pooled(x, None)
     }
 
-    /// [`Self::forward_nlc`], then `pool` over positions. In inference a post-activation block
+    /// [`Self::forward_channels_last`], then `pool` over positions. In inference a post-activation block
     /// followed by `MaxPool(2)` ends in one operation: the second convolution with its norm folded
     /// in, the residual join and the pool, writing no intermediate activation
-    /// (`xent_core::nn::BatchNorm::after_conv1d_nlc_join`); the values are those of the
+    /// (`xent_core::nn::BatchNorm::after_conv1d_channels_last_join`); the values are those of the
     /// operations in turn.
     ///
     /// # Shapes
     /// - input: `[batch, length, channels_in]`
     /// - output: `[batch, length', channels_out]`, `length'` = `⌈length / stride⌉` after `pool`
-    pub fn forward_nlc_pooled(&self, x: Tensor<3>, pool: Option<&MaxPool1d>) -> Tensor<3> {
+    pub fn forward_channels_last_pooled(&self, x: Tensor<3>, pool: Option<&MaxPool1d>) -> Tensor<3> {
         let identity = match &self.shortcut {
-            Some(p) => p.norm.after_conv1d_nlc(&p.conv, x.clone(), Activation::Identity),
+            Some(p) => p.norm.after_conv1d_channels_last(&p.conv, x.clone(), Activation::Identity),
             None => x.clone(),
         };
         if self.pre_activation {
-            let h = self.conv1.forward_nlc(self.norm1.forward_nlc(x, Activation::Relu), Activation::Identity);
-            let h = self.dropout.forward(self.norm2.forward_nlc(h, Activation::Relu));
-            let y = self.conv2.forward_nlc(h, Activation::Identity) + identity;
+            let h = self.conv1.forward_channels_last(self.norm1.forward_channels_last(x, Activation::Relu), Activation::Identity);
+            let h = self.dropout.forward(self.norm2.forward_channels_last(h, Activation::Relu));
+            let y = self.conv2.forward_channels_last(h, Activation::Identity) + identity;
             return match pool {
-                Some(pool) => pool.forward_nlc(y),
+                Some(pool) => pool.forward_channels_last(y),
                 None => y,
             };
         }
-        let h = self.norm1.after_conv1d_nlc(&self.conv1, x, Activation::Relu);
+        let h = self.norm1.after_conv1d_channels_last(&self.conv1, x, Activation::Relu);
         let h = self.dropout.forward(h);
         match pool {
-            None => self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false),
+            None => self.norm2.after_conv1d_channels_last_join(&self.conv2, h, identity, false),
             Some(p) if p.is_pairs() => {
-                self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, true)
+                self.norm2.after_conv1d_channels_last_join(&self.conv2, h, identity, true)
             }
-            Some(p) => p.forward_nlc(self.norm2.after_conv1d_nlc_join(&self.conv2, h, identity, false)),
+            Some(p) => p.forward_channels_last(self.norm2.after_conv1d_channels_last_join(&self.conv2, h, identity, false)),
         }
     }
 }
@@ -157,7 +157,7 @@ mod tests {
         let pool = xent_core::nn::MaxPool1dConfig::new(2).init();
         for (pre, out) in [(false, 8), (true, 8), (false, 16)] {
             let block = BasicBlockConfig::new(8, out).with_pre_activation(pre).init(&device);
-            let (a, b) = (block.forward_nlc_pooled(x.clone(), Some(&pool)), pool.forward_nlc(block.forward_nlc(x.clone())));
+            let (a, b) = (block.forward_channels_last_pooled(x.clone(), Some(&pool)), pool.forward_channels_last(block.forward_channels_last(x.clone())));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-6));
         }
     }
@@ -170,7 +170,7 @@ mod tests {
         let x = Tensor::<3>::from_data(burn::tensor::TensorData::new((0..n).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(), [2, 8, 33]), &device);
         for pre in [false, true] {
             let block = BasicBlockConfig::new(8, 16).with_stride(2).with_pre_activation(pre).init(&device);
-            let (a, b) = (block.forward(x.clone()), block.forward_nlc(x.clone().swap_dims(1, 2)).swap_dims(1, 2));
+            let (a, b) = (block.forward(x.clone()), block.forward_channels_last(x.clone().swap_dims(1, 2)).swap_dims(1, 2));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-6));
         }
     }

@@ -161,12 +161,12 @@ impl ResNet1d {
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
         // Channels-last from here on: every convolution is one GEMM over the batch.
-        let mut x = self.stem_norm.after_conv1d_nlc(&self.stem, signals.swap_dims(1, 2), Activation::Relu);
+        let mut x = self.stem_norm.after_conv1d_channels_last(&self.stem, signals.swap_dims(1, 2), Activation::Relu);
         for block in &self.blocks {
-            x = block.forward_nlc_pooled(x, self.pool.as_ref());
+            x = block.forward_channels_last_pooled(x, self.pool.as_ref());
         }
         if let Some(norm) = &self.final_norm {
-            x = norm.forward_nlc(x, Activation::Relu);
+            x = norm.forward_channels_last(x, Activation::Relu);
         }
         let [batch, _, channels] = x.dims();
         let x: Tensor<2> = x.mean_dim(1).reshape([batch, channels]);

@@ -218,7 +218,7 @@ impl Classifier for QuestionCnn {
         let x = if self.dropout_in.is_active(&ids.device()) {
             // xent's lookup: Burn's values, with the table's gradient written across the pool.
             let x = self.dropout_in.forward(kernels::embedding(self.embedding.weight.val(), ids.clone())); // [B, L, E]
-            self.pool.forward(self.conv.forward_channels_last_relu(x)) // [B, 32, (L-3)/2]
+            self.pool.forward(self.conv.forward_from_channels_last_relu(x)) // [B, 32, (L-3)/2]
         } else {
             // Without dropout the convolution reads the tokens (each distinct one projected once).
             self.conv.forward_embedded(self.embedding.weight.val(), ids.clone(), Activation::Relu, Some(&self.pool))
@@ -248,7 +248,7 @@ impl Classifier for KimCnn {
         let pooled: Vec<Tensor<2>> = if ids.device().is_autodiff() {
             // Training: one lookup (one embedding gradient) shared by the three convolutions.
             let x = kernels::embedding(self.embedding.weight.val(), ids.clone()); // [B, L, E]
-            convs.map(|c| c.forward_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
+            convs.map(|c| c.forward_from_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
         } else {
             let table = self.embedding.weight.val();
             convs.map(|c| c.forward_embedded(table.clone(), ids.clone(), Activation::Relu, None).max_dim(2).reshape([b, 100])).collect()

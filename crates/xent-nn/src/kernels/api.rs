@@ -15,16 +15,10 @@ pub fn enabled() -> bool {
 }
 
 /// Checks a 1-D convolution's operands as Burn's `conv1d` does (`len`, `c_in`: the input's length
-/// and channels, in whichever layout) and returns the weight and the bias: zeros, untracked, for a
-/// layer without one (so no bias gradient is computed).
-fn conv1d_operands(
-    len: usize,
-    c_in: usize,
-    weight: Tensor<3>,
-    bias: Option<Tensor<1>>,
-    stride: usize,
-    padding: (usize, usize),
-) -> (Tensor<3>, Tensor<1>) {
+/// and channels, in whichever layout; `geometry`'s horizontal axis) and returns the weight and the
+/// bias: zeros, untracked, for a layer without one (so no bias gradient is computed).
+fn conv1d_operands(len: usize, c_in: usize, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: &ConvGeometry) -> (Tensor<3>, Tensor<1>) {
+    let (stride, padding) = (geometry.stride[1], geometry.padding[1]);
     let [c_out, w_in, k] = weight.dims();
     assert_eq!(c_in, w_in, "conv1d: input has {c_in} channels, the weight expects {w_in}");
     assert!(
@@ -36,7 +30,8 @@ fn conv1d_operands(
 }
 
 /// 1-D convolution (dilation 1, one group) of `x` `[batch, channels_in, length]` with `weight`
-/// `[channels_out, channels_in, kernel]`, `padding = (left, right)` zeros, then `activation`.
+/// `[channels_out, channels_in, kernel]`, `geometry`'s stride and `(left, right)` zeros
+/// ([`ConvGeometry::one_d`]), then `activation`.
 ///
 /// # Shapes
 ///
@@ -47,25 +42,11 @@ fn conv1d_operands(
 /// # Panics
 ///
 /// If the shapes disagree or the padded input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d(
-    x: Tensor<3>,
-    weight: Tensor<3>,
-    bias: Option<Tensor<1>>,
-    stride: usize,
-    padding: (usize, usize),
-    activation: Activation,
-) -> Tensor<3> {
+pub fn conv1d(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
-    Tensor::from_dispatch(Dispatch::xent_conv1d(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-        stride,
-        padding.0,
-        padding.1,
-        activation == Activation::Relu,
-    ))
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &geometry);
+    let relu = activation == Activation::Relu;
+    Tensor::from_dispatch(Dispatch::xent_conv1d(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
 /// 1-D convolution (stride 1, no padding, dilation 1, one group) of a channels-last input, as
@@ -81,10 +62,10 @@ pub fn conv1d(
 /// # Panics
 ///
 /// If the channels disagree or the input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
+pub fn conv1d_from_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
-    Tensor::from_dispatch(Dispatch::xent_conv1d_nlc(
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &ConvGeometry::one_d(1, 0, 0));
+    Tensor::from_dispatch(Dispatch::xent_conv1d_from_channels_last(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
@@ -94,7 +75,7 @@ pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor
 
 /// 1-D convolution (stride 1, no padding, dilation 1, one group) of embedded tokens, then
 /// `activation`, then with `pool` a `MaxPool(2)` (stride 2) over positions: the same result as
-/// [`conv1d_channels_last`] (and [`max_pool1d`]) on `table` looked up at `ids` (an embedding's
+/// [`conv1d_from_channels_last`] (and [`max_pool1d`]) on `table` looked up at `ids` (an embedding's
 /// output), computed from the batch's distinct tokens without materialising the embedding or the
 /// unpooled output (`token_conv` module docs). Under autodiff the lookup, the convolution and the
 /// pool are recorded as they are, so gradients reach the table and the weights as through them.
@@ -119,7 +100,7 @@ pub fn token_conv1d(
     pool: bool,
 ) -> Tensor<3> {
     let ([_, len], [_, c_in]) = (ids.dims(), table.dims());
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, 1, (0, 0));
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &ConvGeometry::one_d(1, 0, 0));
     Tensor::from_dispatch(Dispatch::xent_token_conv1d(
         table.into_dispatch(),
         ids.into_dispatch(),
@@ -144,7 +125,7 @@ pub fn embedding(table: Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
 
 /// 1-D convolution (dilation 1, one group) channels-last in and out: the same result as
 /// [`conv1d`] on `x.swap_dims(1, 2)`, swapped back, with one GEMM per group of 8 samples over a
-/// view of their input and no im2col (`conv_cl` module docs).
+/// view of their input and no im2col (`conv_channels_last` module docs).
 ///
 /// # Shapes
 ///
@@ -155,69 +136,53 @@ pub fn embedding(table: Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
 /// # Panics
 ///
 /// If the shapes disagree or the padded input is shorter than the kernel (as Burn's `conv1d`).
-pub fn conv1d_cl(
-    x: Tensor<3>,
-    weight: Tensor<3>,
-    bias: Option<Tensor<1>>,
-    stride: usize,
-    padding: (usize, usize),
-    activation: Activation,
-) -> Tensor<3> {
+pub fn conv1d_channels_last(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<3> {
     let [_, len, c_in] = x.dims();
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
-    Tensor::from_dispatch(Dispatch::xent_conv1d_cl(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-        stride,
-        padding.0,
-        padding.1,
-        activation == Activation::Relu,
-    ))
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &geometry);
+    let relu = activation == Activation::Relu;
+    Tensor::from_dispatch(Dispatch::xent_conv1d_channels_last(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
-/// [`conv1d_cl`] joined with the end of a residual block, for inference: `relu(conv1d_cl(x) +
+/// [`conv1d_channels_last`] joined with the end of a residual block, for inference: `relu(conv1d_channels_last(x) +
 /// residual)`, then `MaxPool(2)` over positions if `pool`, with the same values as those
 /// operations one after the other (and, under autodiff, recorded as them) but without writing the
 /// intermediate activations on the flex device.
 ///
 /// # Shapes
 ///
-/// - `x`: `[batch, length_in, channels_in]`; `weight`, `bias` as in [`conv1d_cl`]
+/// - `x`: `[batch, length_in, channels_in]`; `weight`, `bias` as in [`conv1d_channels_last`]
 /// - `residual`: `[batch, length_out, channels_out]`, the convolution's output shape
 /// - output: `residual`'s shape, or `[batch, ⌊length_out / 2⌋, channels_out]` with `pool`
 ///
 /// # Panics
 ///
-/// As [`conv1d_cl`], or if `residual` is not shaped like the convolution's output.
-pub fn conv1d_cl_join(
+/// As [`conv1d_channels_last`], or if `residual` is not shaped like the convolution's output.
+pub fn conv1d_channels_last_join(
     x: Tensor<3>,
     weight: Tensor<3>,
     bias: Option<Tensor<1>>,
-    stride: usize,
-    padding: (usize, usize),
+    geometry: ConvGeometry,
     residual: Tensor<3>,
     pool: bool,
 ) -> Tensor<3> {
     let [batch, len, c_in] = x.dims();
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &geometry);
+    let (stride, padding) = (geometry.stride[1], geometry.padding[1]);
     let length_out = (len + padding.0 + padding.1 - weight.dims()[2]) / stride + 1;
     let expected = [batch, length_out, weight.dims()[0]];
-    assert_eq!(residual.dims(), expected, "conv1d_cl_join: the residual is not shaped like the convolution's output");
-    Tensor::from_dispatch(Dispatch::xent_conv1d_cl_join(
+    assert_eq!(residual.dims(), expected, "conv1d_channels_last_join: the residual is not shaped like the convolution's output");
+    Tensor::from_dispatch(Dispatch::xent_conv1d_channels_last_join(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
-        stride,
-        padding.0,
-        padding.1,
+        geometry,
         residual.into_dispatch(),
         pool,
     ))
 }
 
-/// 1-D max pooling over the last axis (dilation 1, floor rounding, `padding` implicit `−∞` on
-/// each side).
+/// 1-D max pooling over the last axis (dilation 1, floor rounding, `geometry`'s horizontal
+/// window, stride and implicit `−∞` padding on each side: [`PoolGeometry::one_d`]).
 ///
 /// # Shapes
 ///
@@ -227,23 +192,19 @@ pub fn conv1d_cl_join(
 /// # Panics
 ///
 /// If the padded input is shorter than the window or `padding > kernel / 2` (as Burn).
-pub fn max_pool1d(x: Tensor<3>, kernel: usize, stride: usize, padding: usize) -> Tensor<3> {
+pub fn max_pool1d(x: Tensor<3>, geometry: PoolGeometry) -> Tensor<3> {
     let [batch, channels, len_in] = x.dims();
+    let (kernel, stride, padding) = (geometry.kernel[1], geometry.stride[1], geometry.padding[1]);
     let w = Axis { len_in, kernel, stride, pad_lo: padding, pad_hi: padding };
     let shape = PoolShape { planes: batch * channels, h: Axis::UNIT, w };
     assert!(shape.positions_out().is_some(), "max_pool1d: no output for {shape:?}");
-    Tensor::from_dispatch(Dispatch::xent_max_pool1d(x.into_dispatch(), kernel, stride, padding))
+    Tensor::from_dispatch(Dispatch::xent_max_pool1d(x.into_dispatch(), geometry))
 }
 
 /// Checks a 2-D convolution's operands as Burn's `conv2d` does; returns the bias (zeros,
 /// untracked, for a layer without one) and the output's `[height, width]`.
-fn conv2d_operands(
-    x: &Tensor<4>,
-    weight: &Tensor<4>,
-    bias: Option<Tensor<1>>,
-    stride: [usize; 2],
-    padding: [(usize, usize); 2],
-) -> (Tensor<1>, [usize; 2]) {
+fn conv2d_operands(x: &Tensor<4>, weight: &Tensor<4>, bias: Option<Tensor<1>>, geometry: &ConvGeometry) -> (Tensor<1>, [usize; 2]) {
+    let (stride, padding) = (geometry.stride, geometry.padding);
     let [_, c_in, h, w] = x.dims();
     let [c_out, w_in, kh, kw] = weight.dims();
     assert_eq!(c_in, w_in, "conv2d: input has {c_in} channels, the weight expects {w_in}");
@@ -272,29 +233,12 @@ fn conv2d_operands(
 ///
 /// As [`conv1d`], and if the convolution's output is shorter than the pool window (as Burn's
 /// `max_pool1d`).
-pub fn conv1d_pool(
-    x: Tensor<3>,
-    weight: Tensor<3>,
-    bias: Option<Tensor<1>>,
-    stride: usize,
-    padding: (usize, usize),
-    activation: Activation,
-) -> Tensor<3> {
+pub fn conv1d_pool(x: Tensor<3>, weight: Tensor<3>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
-    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, stride, padding);
-    pooled_len_1d(Axis { len_in: len, kernel: weight.dims()[2], stride, pad_lo: padding.0, pad_hi: padding.1 });
-    Tensor::from_dispatch(Dispatch::xent_conv_pool(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-        1,
-        stride,
-        0,
-        0,
-        padding.0,
-        padding.1,
-        activation == Activation::Relu,
-    ))
+    let (weight, bias) = conv1d_operands(len, c_in, weight, bias, &geometry);
+    pooled_len_1d(axis_1d(len, weight.dims()[2], &geometry));
+    let relu = activation == Activation::Relu;
+    Tensor::from_dispatch(Dispatch::xent_conv_pool(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
 /// Two blocks of [`conv1d_pool`] at stride 1, the second reading the first's output, as one
@@ -306,35 +250,43 @@ pub fn conv1d_pool(
 /// # Shapes
 ///
 /// - `x`: `[batch, channels_in, length_in]`
-/// - `first.0`: `[channels_mid, channels_in, kernel_1]`, `first.1`: `[channels_mid]`
-/// - `second.0`: `[channels_out, channels_mid, kernel_2]`, `second.1`: `[channels_out]`
+/// - `first.0`: `[channels_mid, channels_in, kernel_1]`, `first.1`: `[channels_mid]`, `first.2`: its
+///   geometry (stride 1)
+/// - `second.0`: `[channels_out, channels_mid, kernel_2]`, `second.1`: `[channels_out]`, `second.2`:
+///   its geometry (stride 1)
 /// - output: `[batch, channels_out, length]`, the output of the second [`conv1d_pool`]
 ///
 /// # Panics
 ///
-/// As two calls of [`conv1d_pool`].
+/// As two calls of [`conv1d_pool`], and if a geometry's stride is not 1.
 pub fn conv1d_pool_pair(
     x: Tensor<3>,
-    first: (Tensor<3>, Option<Tensor<1>>, (usize, usize)),
-    second: (Tensor<3>, Option<Tensor<1>>, (usize, usize)),
+    first: (Tensor<3>, Option<Tensor<1>>, ConvGeometry),
+    second: (Tensor<3>, Option<Tensor<1>>, ConvGeometry),
     activation: Activation,
 ) -> Tensor<3> {
     let [_, c_in, len] = x.dims();
-    let ((w1, b1, pad1), (w2, b2, pad2)) = (first, second);
-    let (w1, b1) = conv1d_operands(len, c_in, w1, b1, 1, pad1);
-    let mid = pooled_len_1d(Axis { len_in: len, kernel: w1.dims()[2], stride: 1, pad_lo: pad1.0, pad_hi: pad1.1 });
-    let (w2, b2) = conv1d_operands(mid, w1.dims()[0], w2, b2, 1, pad2);
-    pooled_len_1d(Axis { len_in: mid, kernel: w2.dims()[2], stride: 1, pad_lo: pad2.0, pad_hi: pad2.1 });
+    let ((w1, b1, g1), (w2, b2, g2)) = (first, second);
+    assert!(g1.stride[1] == 1 && g2.stride[1] == 1, "conv1d_pool_pair: both convolutions must have stride 1");
+    let (w1, b1) = conv1d_operands(len, c_in, w1, b1, &g1);
+    let mid = pooled_len_1d(axis_1d(len, w1.dims()[2], &g1));
+    let (w2, b2) = conv1d_operands(mid, w1.dims()[0], w2, b2, &g2);
+    pooled_len_1d(axis_1d(mid, w2.dims()[2], &g2));
     Tensor::from_dispatch(Dispatch::xent_conv_pool_pair(
         x.into_dispatch(),
         w1.into_dispatch(),
         b1.into_dispatch(),
         w2.into_dispatch(),
         b2.into_dispatch(),
-        pad1,
-        pad2,
+        [g1, g2],
         activation == Activation::Relu,
     ))
+}
+
+/// The horizontal [`Axis`] of a 1-D convolution of `len_in` positions with a `kernel`-wide weight.
+fn axis_1d(len_in: usize, kernel: usize, geometry: &ConvGeometry) -> Axis {
+    let (pad_lo, pad_hi) = geometry.padding[1];
+    Axis { len_in, kernel, stride: geometry.stride[1], pad_lo, pad_hi }
 }
 
 /// The length after a 1-D convolution along `axis` (checked by [`conv1d_operands`]) and
@@ -360,32 +312,15 @@ fn pooled_len_1d(axis: Axis) -> usize {
 /// # Panics
 ///
 /// As [`conv2d`], and if an axis of the convolution's output is shorter than 2.
-pub fn conv2d_pool(
-    x: Tensor<4>,
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
-    stride: [usize; 2],
-    padding: [(usize, usize); 2],
-    activation: Activation,
-) -> Tensor<4> {
-    let (bias, [ho, wo]) = conv2d_operands(&x, &weight, bias, stride, padding);
+pub fn conv2d_pool(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<4> {
+    let (bias, [ho, wo]) = conv2d_operands(&x, &weight, bias, &geometry);
     assert!(ho >= 2 && wo >= 2, "max_pool2d: the convolution's {ho}×{wo} output is smaller than the window 2×2");
-    Tensor::from_dispatch(Dispatch::xent_conv_pool(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-        stride[0],
-        stride[1],
-        padding[0].0,
-        padding[0].1,
-        padding[1].0,
-        padding[1].1,
-        activation == Activation::Relu,
-    ))
+    let relu = activation == Activation::Relu;
+    Tensor::from_dispatch(Dispatch::xent_conv_pool(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
-/// 2-D convolution (dilation 1, one group) of `x` with `weight`, `padding = [(top, bottom),
-/// (left, right)]` zeros, then `activation`.
+/// 2-D convolution (dilation 1, one group) of `x` with `weight`, `geometry`'s strides and
+/// `[(top, bottom), (left, right)]` zeros, then `activation`.
 ///
 /// # Shapes
 ///
@@ -397,31 +332,14 @@ pub fn conv2d_pool(
 /// # Panics
 ///
 /// If the shapes disagree or a padded axis is shorter than the kernel (as Burn's `conv2d`).
-pub fn conv2d(
-    x: Tensor<4>,
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
-    stride: [usize; 2],
-    padding: [(usize, usize); 2],
-    activation: Activation,
-) -> Tensor<4> {
-    let (bias, _) = conv2d_operands(&x, &weight, bias, stride, padding);
-    Tensor::from_dispatch(Dispatch::xent_conv2d(
-        x.into_dispatch(),
-        weight.into_dispatch(),
-        bias.into_dispatch(),
-        stride[0],
-        stride[1],
-        padding[0].0,
-        padding[0].1,
-        padding[1].0,
-        padding[1].1,
-        activation == Activation::Relu,
-    ))
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, geometry: ConvGeometry, activation: Activation) -> Tensor<4> {
+    let (bias, _) = conv2d_operands(&x, &weight, bias, &geometry);
+    let relu = activation == Activation::Relu;
+    Tensor::from_dispatch(Dispatch::xent_conv2d(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), geometry, relu))
 }
 
-/// 2-D max pooling over the last two axes (dilation 1, floor rounding, `padding` implicit `−∞`
-/// on both sides of each axis).
+/// 2-D max pooling over the last two axes (dilation 1, floor rounding, `geometry`'s windows,
+/// strides and implicit `−∞` padding on both sides of each axis).
 ///
 /// # Shapes
 ///
@@ -432,12 +350,13 @@ pub fn conv2d(
 /// # Panics
 ///
 /// If a padded axis is shorter than the window or `padding > kernel / 2` (as Burn).
-pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2]) -> Tensor<4> {
+pub fn max_pool2d(x: Tensor<4>, geometry: PoolGeometry) -> Tensor<4> {
     let [batch, channels, h, w] = x.dims();
+    let (kernel, stride, padding) = (geometry.kernel, geometry.stride, geometry.padding);
     let axis = |len_in, kernel, stride, pad| Axis { len_in, kernel, stride, pad_lo: pad, pad_hi: pad };
     let shape = PoolShape { planes: batch * channels, h: axis(h, kernel[0], stride[0], padding[0]), w: axis(w, kernel[1], stride[1], padding[1]) };
     assert!(shape.positions_out().is_some(), "max_pool2d: no output for {shape:?}");
-    Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]))
+    Tensor::from_dispatch(Dispatch::xent_max_pool2d(x.into_dispatch(), geometry))
 }
 
 /// Batch normalisation with the batch's own statistics (training mode), then `activation`, as one
@@ -520,8 +439,7 @@ pub fn add_relu<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<D> {
 /// If the shapes differ.
 pub fn logit_loss(logits: Tensor<2>, targets: Tensor<2>, loss: LogitLoss) -> Tensor<1> {
     assert_eq!(logits.dims(), targets.dims(), "logit_loss: logits and targets differ in shape");
-    let (kind, epsilon) = loss.code();
-    Tensor::from_dispatch(Dispatch::xent_logit_loss(logits.into_dispatch(), targets.into_dispatch(), kind, epsilon))
+    Tensor::from_dispatch(Dispatch::xent_logit_loss(logits.into_dispatch(), targets.into_dispatch(), loss))
 }
 
 /// One Adam or Adamax step on plain (non-autodiff) tensors of any shape, as the optimizers in
@@ -538,16 +456,6 @@ pub fn moment_step<const D: usize>(
     moment_2: Tensor<D>,
     rule: &MomentRule,
 ) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
-    let (p, m, v) = Dispatch::xent_moment_step(
-        param.into_dispatch(),
-        grad.into_dispatch(),
-        moment_1.into_dispatch(),
-        moment_2.into_dispatch(),
-        rule.beta_1,
-        rule.beta_2,
-        rule.epsilon,
-        rule.alpha,
-        rule.infinity_norm,
-    );
+    let (p, m, v) = Dispatch::xent_moment_step(param.into_dispatch(), grad.into_dispatch(), moment_1.into_dispatch(), moment_2.into_dispatch(), *rule);
     (Tensor::from_dispatch(p), Tensor::from_dispatch(m), Tensor::from_dispatch(v))
 }

@@ -9,17 +9,17 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::AutodiffBackend;
 use burn::backend::tensor::{FloatTensor, IntTensor};
 
-use super::{ConvGeometry, PoolGeometry, Wanted, XentGrads, XentOps};
+use super::{ConvGeometry, LogitLoss, PoolGeometry, Wanted, XentGrads, XentOps};
 
 /// Which convolution a [`ConvBackward`] differentiates.
 #[derive(Clone, Copy, Debug)]
 enum ConvKind {
     /// [`XentOps::xent_conv1d`] or [`XentOps::xent_conv2d`] (channels-first, either rank).
     ChannelsFirst(ConvGeometry),
-    /// [`XentOps::xent_conv1d_nlc`] (channels-last input, channels-first output, stride 1, no
+    /// [`XentOps::xent_conv1d_from_channels_last`] (channels-last input, channels-first output, stride 1, no
     /// padding).
-    LastToFirst,
-    /// [`XentOps::xent_conv1d_cl`] (channels-last input and output).
+    FromChannelsLast,
+    /// [`XentOps::xent_conv1d_channels_last`] (channels-last input and output).
     ChannelsLast(ConvGeometry),
 }
 
@@ -38,8 +38,8 @@ impl<B: XentGrads> Backward<B, 3> for ConvBackward {
         let wanted = Wanted { input: node_x.is_some(), weight: node_w.is_some(), bias: node_b.is_some() };
         let (dx, dw, db) = match kind {
             ConvKind::ChannelsFirst(geometry) => B::xent_conv_backward(x, weight, grad, geometry, wanted, relu_output),
-            ConvKind::LastToFirst => B::xent_conv1d_nlc_backward(x, weight, grad, wanted, relu_output),
-            ConvKind::ChannelsLast(geometry) => B::xent_conv1d_cl_backward(x, weight, grad, geometry, wanted, relu_output),
+            ConvKind::FromChannelsLast => B::xent_conv1d_from_channels_last_backward(x, weight, grad, wanted, relu_output),
+            ConvKind::ChannelsLast(geometry) => B::xent_conv1d_channels_last_backward(x, weight, grad, geometry, wanted, relu_output),
         };
         for (node, g) in [(node_x, dx), (node_w, dw), (node_b, db)] {
             if let (Some(node), Some(g)) = (node, g) {
@@ -88,19 +88,19 @@ impl<B: XentGrads> Backward<B, 1> for MaxPoolBackward {
     }
 }
 
-/// Logit-loss backward; parent: the logits. State: logits, targets and the loss code.
+/// Logit-loss backward; parent: the logits. State: logits, targets and the loss.
 #[derive(Debug)]
 struct LogitLossBackward;
 
 impl<B: XentGrads> Backward<B, 1> for LogitLossBackward {
-    type State = (FloatTensor<B>, FloatTensor<B>, u8, f32);
+    type State = (FloatTensor<B>, FloatTensor<B>, LogitLoss);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
         let [node] = ops.parents;
         if let Some(node) = node {
-            let (z, y, kind, epsilon) = ops.state;
-            grads.register::<B>(node.id, B::xent_logit_loss_backward(z, y, grad, kind, epsilon));
+            let (z, y, loss) = ops.state;
+            grads.register::<B>(node.id, B::xent_logit_loss_backward(z, y, grad, loss));
         }
     }
 }
@@ -200,56 +200,20 @@ fn max_pool<B: XentOps + XentGrads, C: CheckpointStrategy>(
 }
 
 impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
-    fn xent_conv1d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FloatTensor<Self> {
-        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| {
-            B::xent_conv1d(x, w, b, stride, pad_left, pad_right, relu)
-        })
+    fn xent_conv1d(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| B::xent_conv1d(x, w, b, geometry, relu))
     }
 
-    fn xent_conv2d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        stride_h: usize,
-        stride_w: usize,
-        pad_top: usize,
-        pad_bottom: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FloatTensor<Self> {
-        let geometry = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| {
-            B::xent_conv2d(x, w, b, stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right, relu)
-        })
+    fn xent_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsFirst(geometry), relu, |x, w, b| B::xent_conv2d(x, w, b, geometry, relu))
     }
 
-    fn xent_conv1d_nlc(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::LastToFirst, relu, |x, w, b| B::xent_conv1d_nlc(x, w, b, relu))
+    fn xent_conv1d_from_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::FromChannelsLast, relu, |x, w, b| B::xent_conv1d_from_channels_last(x, w, b, relu))
     }
 
-    fn xent_conv1d_cl(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FloatTensor<Self> {
-        let geometry = ConvGeometry::one_d(stride, pad_left, pad_right);
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| {
-            B::xent_conv1d_cl(x, w, b, stride, pad_left, pad_right, relu)
-        })
+    fn xent_conv1d_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| B::xent_conv1d_channels_last(x, w, b, geometry, relu))
     }
 
     fn xent_batch_norm_train(
@@ -300,31 +264,21 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         }
     }
 
-    fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, kind: u8, epsilon: f32) -> FloatTensor<Self> {
+    fn xent_logit_loss(logits: FloatTensor<Self>, targets: FloatTensor<Self>, loss: LogitLoss) -> FloatTensor<Self> {
         let node = logits.node();
         let (z, y) = (logits.into_primitive(), targets.into_primitive());
-        let output = B::xent_logit_loss(z.clone(), y.clone(), kind, epsilon);
+        let output = B::xent_logit_loss(z.clone(), y.clone(), loss);
         match LogitLossBackward.prepare::<C>([node]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish((z, y, kind, epsilon), output),
+            OpsKind::Tracked(prep) => prep.finish((z, y, loss), output),
             OpsKind::UnTracked(prep) => prep.finish(output),
         }
     }
 
-    fn xent_max_pool1d(x: FloatTensor<Self>, kernel: usize, stride: usize, padding: usize) -> FloatTensor<Self> {
-        let geometry = PoolGeometry::one_d(kernel, stride, padding);
-        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool1d(x, kernel, stride, padding))
+    fn xent_max_pool1d(x: FloatTensor<Self>, geometry: PoolGeometry) -> FloatTensor<Self> {
+        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool1d(x, geometry))
     }
 
-    fn xent_max_pool2d(
-        x: FloatTensor<Self>,
-        kernel_h: usize,
-        kernel_w: usize,
-        stride_h: usize,
-        stride_w: usize,
-        pad_h: usize,
-        pad_w: usize,
-    ) -> FloatTensor<Self> {
-        let geometry = PoolGeometry { kernel: [kernel_h, kernel_w], stride: [stride_h, stride_w], padding: [pad_h, pad_w] };
-        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool2d(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w))
+    fn xent_max_pool2d(x: FloatTensor<Self>, geometry: PoolGeometry) -> FloatTensor<Self> {
+        max_pool::<B, C>(x, geometry, |x| B::xent_max_pool2d(x, geometry))
     }
 }

@@ -22,7 +22,7 @@
 //! so values agree to rounding, not bit for bit.
 
 use super::conv::ConvShape;
-use super::conv_cl;
+use super::conv_channels_last;
 use super::gemm::{MatRef, matmul};
 use super::transpose::transpose;
 use super::{Axis, par_written, vectorised, with_scratch};
@@ -51,7 +51,7 @@ pub(crate) struct Block<'a> {
 }
 
 /// A block prepared for its products: the weight as `[kernel · channels_in, channels_out]` (row
-/// `(k, c)` holds `W[·, c, k]`: [`conv_cl::reorder`]'s taps-first weight, transposed), and the bias
+/// `(k, c)` holds `W[·, c, k]`: [`conv_channels_last::reorder`]'s taps-first weight, transposed), and the bias
 /// (zeros if none). Contiguous: as a transposed view of the taps-first weight the ECG CNN's
 /// inference ran about 12 % slower (medians of five alternating pairs).
 struct Prepared {
@@ -67,7 +67,7 @@ impl Prepared {
         let (c_in, c_out, kernel) = (s.channels_in, s.channels_out, s.w.kernel);
         assert_eq!(b.weight.len(), c_out * c_in * kernel, "weight does not fit the shape");
         let mut w_t = vec![0.0f32; b.weight.len()];
-        transpose(&conv_cl::reorder(c_in, kernel, b.weight, true), c_out, kernel * c_in, &mut w_t);
+        transpose(&conv_channels_last::reorder(c_in, kernel, b.weight, true), c_out, kernel * c_in, &mut w_t);
         let bias = b.bias.map_or_else(|| vec![0.0; c_out], <[f32]>::to_vec);
         assert_eq!(bias.len(), c_out, "bias does not fit the shape");
         Self { shape: s, w_t, bias, relu: b.relu }

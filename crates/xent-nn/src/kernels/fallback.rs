@@ -9,7 +9,7 @@ use super::*;
 /// Burn's 1-D convolution (and ReLU if `relu`) of a channels-last input `[batch, length,
 /// channels_in]` through a channels-first view; the output is channels-first (the fallback of the
 /// channels-last convolutions).
-pub(super) fn burn_conv1d_from_nlc<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, geometry: ConvGeometry, relu: bool) -> FloatTensor<B> {
+pub(super) fn burn_conv1d_from_channels_last<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, geometry: ConvGeometry, relu: bool) -> FloatTensor<B> {
     relu_if::<B>(B::conv1d(B::float_swap_dims(x, 1, 2), weight, Some(bias), geometry.burn_1d()), relu)
 }
 
@@ -23,26 +23,27 @@ pub(super) fn join_separately<B: XentOps>(conv: FloatTensor<B>, residual: FloatT
     let shape = TensorMetadata::shape(&joined);
     let (batch, length, channels) = (shape[0], shape[1], shape[2]);
     let planes = B::float_reshape(joined, [batch, 1, length, channels].into());
-    B::float_reshape(B::xent_max_pool2d(planes, 2, 1, 2, 1, 0, 0), [batch, length / 2, channels].into())
+    let pairs = PoolGeometry { kernel: [2, 1], stride: [2, 1], padding: [0, 0] };
+    B::float_reshape(B::xent_max_pool2d(planes, pairs), [batch, length / 2, channels].into())
 }
 
 /// [`XentOps::xent_conv_pool`] as two operations: the convolution of `x`'s rank, then the pool.
 pub(super) fn conv_then_pool<B: XentOps>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, g: ConvGeometry, relu: bool) -> FloatTensor<B> {
-    let ([sh, sw], [(pt, pb), (pl, pr)]) = (g.stride, g.padding);
     if x.shape().num_dims() == 3 {
-        B::xent_max_pool1d(B::xent_conv1d(x, weight, bias, sw, pl, pr, relu), 2, 2, 0)
+        B::xent_max_pool1d(B::xent_conv1d(x, weight, bias, g, relu), PoolGeometry::one_d(2, 2, 0))
     } else {
-        B::xent_max_pool2d(B::xent_conv2d(x, weight, bias, sh, sw, pt, pb, pl, pr, relu), 2, 2, 2, 2, 0, 0)
+        let pairs = PoolGeometry { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+        B::xent_max_pool2d(B::xent_conv2d(x, weight, bias, g, relu), pairs)
     }
 }
 
-/// A block of [`conv_pool_in_turn`]: weight, bias and `(left, right)` padding.
-type PoolBlock<B> = (FloatTensor<B>, FloatTensor<B>, (usize, usize));
+/// A block of [`conv_pool_in_turn`]: weight, bias and 1-D geometry.
+type PoolBlock<B> = (FloatTensor<B>, FloatTensor<B>, ConvGeometry);
 
-/// [`XentOps::xent_conv_pool_pair`] as its two blocks in turn, each a stride-1
-/// [`XentOps::xent_conv_pool`] with its `(weight, bias, (left, right) padding)`.
+/// [`XentOps::xent_conv_pool_pair`] as its two blocks in turn, each a
+/// [`XentOps::xent_conv_pool`] with its `(weight, bias, geometry)`.
 pub(super) fn conv_pool_in_turn<B: XentOps>(x: FloatTensor<B>, blocks: [PoolBlock<B>; 2], relu: bool) -> FloatTensor<B> {
-    blocks.into_iter().fold(x, |x, (weight, bias, (left, right))| B::xent_conv_pool(x, weight, bias, 1, 1, 0, 0, left, right, relu))
+    blocks.into_iter().fold(x, |x, (weight, bias, geometry)| B::xent_conv_pool(x, weight, bias, geometry, relu))
 }
 
 /// [`XentOps::xent_token_conv1d`] as separate operations: the lookup, the convolution, the pool.
@@ -54,8 +55,8 @@ pub(super) fn lookup_then_conv<B: XentOps>(
     relu: bool,
     pool: bool,
 ) -> FloatTensor<B> {
-    let y = B::xent_conv1d_nlc(B::embedding(table, ids), weight, bias, relu);
-    if pool { B::xent_max_pool1d(y, 2, 2, 0) } else { y }
+    let y = B::xent_conv1d_from_channels_last(B::embedding(table, ids), weight, bias, relu);
+    if pool { B::xent_max_pool1d(y, PoolGeometry::one_d(2, 2, 0)) } else { y }
 }
 
 /// `out` after Burn's ReLU if `relu` (the fused activation of the fallback paths).

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv1d_pool;
-use super::conv_cl::{self, ClShape};
-use super::conv_nlc::{self, NlcShape};
+use super::conv_channels_last::{self, ChannelsLastShape};
+use super::conv_from_channels_last::{self, FromChannelsLastShape};
 use super::embedding;
 use super::linear::{self, LinearShape};
 use super::logit_loss::{self, LogitLoss};
@@ -22,7 +22,7 @@ use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv_cl_backward, burn_linear_backward, burn_conv1d_from_nlc, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_conv1d_from_channels_last, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, conv_pool_in_turn, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
@@ -139,15 +139,15 @@ fn linear_shape(x: &FlexTensor, weight: &FlexTensor) -> LinearShape {
     LinearShape { rows, d_input, d_output: weight.shape()[1] }
 }
 
-fn nlc_shape(x: &FlexTensor, weight: &FlexTensor) -> NlcShape {
+fn from_channels_last_shape(x: &FlexTensor, weight: &FlexTensor) -> FromChannelsLastShape {
     let (xs, ws) = (x.shape(), weight.shape());
-    NlcShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
+    FromChannelsLastShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2] }
 }
 
-fn cl_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ClShape {
+fn channels_last_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) -> ChannelsLastShape {
     let (xs, ws) = (x.shape(), weight.shape());
     let (pad_left, pad_right) = g.padding[1];
-    ClShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
+    ChannelsLastShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
 }
 
 /// `f(a[i], b[i])` for equally long `a` and `b`, in parallel over chunks of 16 K values, each a
@@ -195,12 +195,12 @@ fn masked_grad(dy: &FlexTensor, relu_output: Option<&FlexTensor>) -> Option<Flex
 }
 
 impl XentOps for Flex {
-    fn xent_conv1d_nlc(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
+    fn xent_conv1d_from_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return burn_conv1d_from_nlc::<Flex>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu);
+            return burn_conv1d_from_channels_last::<Flex>(x, weight, bias, ConvGeometry::one_d(1, 0, 0), relu);
         };
-        let s = nlc_shape(&xc, &wc);
-        tensor(conv_nlc::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
+        let s = from_channels_last_shape(&xc, &wc);
+        tensor(conv_from_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.channels_out, s.length_out()])
     }
 
     fn xent_token_conv1d(table: FlexTensor, ids: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool, pool: bool) -> FlexTensor {
@@ -224,42 +224,23 @@ impl XentOps for Flex {
         }
     }
 
-    fn xent_conv1d_cl(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FlexTensor {
-        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
+    fn xent_conv1d_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return Flex::float_swap_dims(burn_conv1d_from_nlc::<Flex>(x, weight, bias, g, relu), 1, 2);
+            return Flex::float_swap_dims(burn_conv1d_from_channels_last::<Flex>(x, weight, bias, g, relu), 1, 2);
         };
-        let s = cl_shape(&xc, &wc, &g);
-        tensor(conv_cl::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
+        let s = channels_last_shape(&xc, &wc, &g);
+        tensor(conv_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
     }
 
-    fn xent_conv1d_cl_join(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
-        residual: FlexTensor,
-        pool: bool,
-    ) -> FlexTensor {
-        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
+    fn xent_conv1d_channels_last_join(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, residual: FlexTensor, pool: bool) -> FlexTensor {
         let operands = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias), contiguous_f32(&residual));
         let (Some(xc), Some(wc), Some(bc), Some(rc)) = operands else {
-            let conv = Flex::xent_conv1d_cl(x, weight, bias, stride, pad_left, pad_right, false);
+            let conv = Flex::xent_conv1d_channels_last(x, weight, bias, g, false);
             return join_separately::<Flex>(conv, residual, pool);
         };
-        let s = cl_shape(&xc, &wc, &g);
+        let s = channels_last_shape(&xc, &wc, &g);
         let rows = if pool { s.length_out() / 2 } else { s.length_out() };
-        tensor(conv_cl::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
+        tensor(conv_channels_last::forward_join(&s, slice(&xc), slice(&wc), slice(&bc), slice(&rc), pool), vec![s.batch, rows, s.channels_out])
     }
 
     fn xent_linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
@@ -278,8 +259,7 @@ impl XentOps for Flex {
         tensor(out, ac.shape().to_vec())
     }
 
-    fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
-        let loss = LogitLoss::from_code(kind, epsilon);
+    fn xent_logit_loss(logits: FlexTensor, targets: FlexTensor, loss: LogitLoss) -> FlexTensor {
         let (Some(z), Some(y)) = (contiguous_f32(&logits), contiguous_f32(&targets)) else {
             return burn_logit_loss::<Flex>(logits, targets, loss);
         };
@@ -287,48 +267,15 @@ impl XentOps for Flex {
         tensor(logit_loss::forward(loss, slice(&z), slice(&y), k), vec![batch])
     }
 
-    fn xent_conv1d(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        stride: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FlexTensor {
-        let g = ConvGeometry::one_d(stride, pad_left, pad_right);
+    fn xent_conv1d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
         conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if::<Flex>(Flex::conv1d(x, weight, Some(bias), g.burn_1d()), relu))
     }
 
-    fn xent_conv2d(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        stride_h: usize,
-        stride_w: usize,
-        pad_top: usize,
-        pad_bottom: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FlexTensor {
-        let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+    fn xent_conv2d(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
         conv_forward(&x, &weight, &bias, &g, relu).unwrap_or_else(|| relu_if::<Flex>(Flex::conv2d(x, weight, Some(bias), g.burn_2d()), relu))
     }
 
-    fn xent_conv_pool(
-        x: FlexTensor,
-        weight: FlexTensor,
-        bias: FlexTensor,
-        stride_h: usize,
-        stride_w: usize,
-        pad_top: usize,
-        pad_bottom: usize,
-        pad_left: usize,
-        pad_right: usize,
-        relu: bool,
-    ) -> FlexTensor {
-        let g = ConvGeometry { stride: [stride_h, stride_w], padding: [(pad_top, pad_bottom), (pad_left, pad_right)] };
+    fn xent_conv_pool(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
         let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
             return conv_then_pool::<Flex>(x, weight, bias, g, relu);
         };
@@ -352,19 +299,19 @@ impl XentOps for Flex {
         bias_1: FlexTensor,
         weight_2: FlexTensor,
         bias_2: FlexTensor,
-        padding_1: (usize, usize),
-        padding_2: (usize, usize),
+        geometries: [ConvGeometry; 2],
         relu: bool,
     ) -> FlexTensor {
         let operands = [&x, &weight_1, &bias_1, &weight_2, &bias_2].map(contiguous_f32);
         let [Some(xc), Some(w1), Some(b1), Some(w2), Some(b2)] = operands else {
-            return conv_pool_in_turn::<Flex>(x, [(weight_1, bias_1, padding_1), (weight_2, bias_2, padding_2)], relu);
+            return conv_pool_in_turn::<Flex>(x, [(weight_1, bias_1, geometries[0]), (weight_2, bias_2, geometries[1])], relu);
         };
-        let first = conv_shape(&xc, &w1, &ConvGeometry::one_d(1, padding_1.0, padding_1.1));
+        let first = conv_shape(&xc, &w1, &geometries[0]);
         let mut second = first;
         second.channels_in = first.channels_out;
         second.channels_out = w2.shape()[0];
-        second.w = Axis { len_in: first.w.lo() / 2, kernel: w2.shape()[2], stride: 1, pad_lo: padding_2.0, pad_hi: padding_2.1 };
+        let (stride, (pad_lo, pad_hi)) = (geometries[1].stride[1], geometries[1].padding[1]);
+        second.w = Axis { len_in: first.w.lo() / 2, kernel: w2.shape()[2], stride, pad_lo, pad_hi };
         let blocks = [
             conv1d_pool::Block { shape: first, weight: slice(&w1), bias: Some(slice(&b1)), relu },
             conv1d_pool::Block { shape: second, weight: slice(&w2), bias: Some(slice(&b2)), relu },
@@ -382,21 +329,11 @@ impl XentOps for Flex {
         (tensor(r.output, xc.shape().to_vec()), tensor(r.mean, vec![s.channels]), tensor(r.variance, vec![s.channels]))
     }
 
-    fn xent_max_pool1d(x: FlexTensor, kernel: usize, stride: usize, padding: usize) -> FlexTensor {
-        let g = PoolGeometry::one_d(kernel, stride, padding);
-        pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool1d(x, kernel, stride, padding, 1, false))
+    fn xent_max_pool1d(x: FlexTensor, g: PoolGeometry) -> FlexTensor {
+        pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool1d(x, g.kernel[1], g.stride[1], g.padding[1], 1, false))
     }
 
-    fn xent_max_pool2d(
-        x: FlexTensor,
-        kernel_h: usize,
-        kernel_w: usize,
-        stride_h: usize,
-        stride_w: usize,
-        pad_h: usize,
-        pad_w: usize,
-    ) -> FlexTensor {
-        let g = PoolGeometry { kernel: [kernel_h, kernel_w], stride: [stride_h, stride_w], padding: [pad_h, pad_w] };
+    fn xent_max_pool2d(x: FlexTensor, g: PoolGeometry) -> FlexTensor {
         pool_forward(&x, &g).unwrap_or_else(|| Flex::max_pool2d(x, g.kernel, g.stride, g.padding, [1, 1], false))
     }
 
@@ -405,13 +342,8 @@ impl XentOps for Flex {
         grad: FlexTensor,
         moment_1: FlexTensor,
         moment_2: FlexTensor,
-        beta_1: f32,
-        beta_2: f32,
-        epsilon: f32,
-        alpha: f32,
-        infinity_norm: bool,
+        rule: MomentRule,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        let rule = MomentRule { beta_1, beta_2, epsilon, alpha, infinity_norm };
         let parts = (compact_f32(param.clone()), contiguous_f32(&grad), compact_f32(moment_1.clone()), compact_f32(moment_2.clone()));
         let (Some(mut p), Some(g), Some(mut m), Some(mut v)) = parts else {
             return burn_moment_step::<Flex>(param, grad, moment_1, moment_2, &rule);
@@ -423,7 +355,7 @@ impl XentOps for Flex {
 }
 
 impl XentGrads for Flex {
-    fn xent_conv1d_nlc_backward(
+    fn xent_conv1d_from_channels_last_backward(
         x: FlexTensor,
         weight: FlexTensor,
         output_grad: FlexTensor,
@@ -436,8 +368,8 @@ impl XentGrads for Flex {
                 burn_conv_backward::<Flex>(Flex::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
             return (dx.map(|d| Flex::float_swap_dims(d, 1, 2)), dw, db);
         };
-        let s = nlc_shape(&xc, &wc);
-        grad_tensors(conv_nlc::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+        let s = from_channels_last_shape(&xc, &wc);
+        grad_tensors(conv_from_channels_last::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_batch_norm_backward(
@@ -478,8 +410,7 @@ impl XentGrads for Flex {
         }
     }
 
-    fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, kind: u8, epsilon: f32) -> FlexTensor {
-        let loss = LogitLoss::from_code(kind, epsilon);
+    fn xent_logit_loss_backward(logits: FlexTensor, targets: FlexTensor, output_grad: FlexTensor, loss: LogitLoss) -> FlexTensor {
         let (Some(z), Some(y), Some(up)) = (contiguous_f32(&logits), contiguous_f32(&targets), contiguous_f32(&output_grad)) else {
             return burn_logit_loss_backward::<Flex>(logits, targets, output_grad, loss);
         };
@@ -528,7 +459,7 @@ impl XentGrads for Flex {
         )
     }
 
-    fn xent_conv1d_cl_backward(
+    fn xent_conv1d_channels_last_backward(
         x: FlexTensor,
         weight: FlexTensor,
         output_grad: FlexTensor,
@@ -537,10 +468,10 @@ impl XentGrads for Flex {
         relu_output: Option<FlexTensor>,
     ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
         let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
-            return burn_conv_cl_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
+            return burn_conv1d_channels_last_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
         };
-        let s = cl_shape(&xc, &wc, &geometry);
-        grad_tensors(conv_cl::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
+        let s = channels_last_shape(&xc, &wc, &geometry);
+        grad_tensors(conv_channels_last::backward(&s, slice(&xc), slice(&wc), slice(&gc), wanted), &xc, &wc)
     }
 
     fn xent_max_pool_backward(x: FlexTensor, output_grad: FlexTensor, geometry: PoolGeometry) -> FlexTensor {

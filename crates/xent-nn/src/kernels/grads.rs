@@ -39,10 +39,10 @@ pub trait XentGrads: Backend {
         burn_linear_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), wanted)
     }
 
-    /// Gradients of [`XentOps::xent_conv1d_nlc`] for input (channels-last), weight and bias,
+    /// Gradients of [`XentOps::xent_conv1d_from_channels_last`] for input (channels-last), weight and bias,
     /// each only if wanted; `relu_output` as in [`Self::xent_conv_backward`].
     #[allow(clippy::type_complexity)]
-    fn xent_conv1d_nlc_backward(
+    fn xent_conv1d_from_channels_last_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
@@ -54,11 +54,11 @@ pub trait XentGrads: Backend {
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
     }
 
-    /// Gradients of [`XentOps::xent_conv1d_cl`] for input, weight and bias (input and output
+    /// Gradients of [`XentOps::xent_conv1d_channels_last`] for input, weight and bias (input and output
     /// gradient channels-last), each only if wanted; `relu_output` as in
     /// [`Self::xent_conv_backward`].
     #[allow(clippy::type_complexity)]
-    fn xent_conv1d_cl_backward(
+    fn xent_conv1d_channels_last_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
@@ -66,12 +66,12 @@ pub trait XentGrads: Backend {
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
     ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
-        burn_conv_cl_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), geometry, wanted)
+        burn_conv1d_channels_last_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), geometry, wanted)
     }
 
     /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
     /// it returned; `relu_output` as in [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
+    #[allow(clippy::type_complexity)]
     fn xent_batch_norm_backward(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
@@ -98,10 +98,9 @@ pub trait XentGrads: Backend {
         logits: FloatTensor<Self>,
         targets: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
-        kind: u8,
-        epsilon: f32,
+        loss: LogitLoss,
     ) -> FloatTensor<Self> {
-        burn_logit_loss_backward::<Self>(logits, targets, output_grad, LogitLoss::from_code(kind, epsilon))
+        burn_logit_loss_backward::<Self>(logits, targets, output_grad, loss)
     }
 
     /// Input gradient of a max pool (rank 3: [`XentOps::xent_max_pool1d`], rank 4:
@@ -163,7 +162,7 @@ pub(super) fn burn_conv_backward<B: Backend>(
 
 /// Burn's own gradients of a channels-last convolution (through channels-first views).
 #[allow(clippy::type_complexity)]
-pub(super) fn burn_conv_cl_backward<B: Backend>(
+pub(super) fn burn_conv1d_channels_last_backward<B: Backend>(
     x: FloatTensor<B>,
     weight: FloatTensor<B>,
     output_grad: FloatTensor<B>,

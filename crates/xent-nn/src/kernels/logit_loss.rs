@@ -27,26 +27,6 @@ pub enum LogitLoss {
     },
 }
 
-impl LogitLoss {
-    /// The code passed through the backend extension (its methods take plain values).
-    pub(crate) fn code(self) -> (u8, f32) {
-        match self {
-            Self::Softmax => (0, 0.0),
-            Self::Sigmoid => (1, 0.0),
-            Self::SoftmaxBinary { epsilon } => (2, epsilon),
-        }
-    }
-
-    /// The loss a [`Self::code`] stands for.
-    pub(crate) fn from_code(kind: u8, epsilon: f32) -> Self {
-        match kind {
-            0 => Self::Softmax,
-            1 => Self::Sigmoid,
-            _ => Self::SoftmaxBinary { epsilon },
-        }
-    }
-}
-
 /// The row's softmax into `out` (shifted by the maximum, as Burn's `softmax`).
 fn softmax(z: &[f32], out: &mut [f32]) {
     let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);

@@ -13,14 +13,16 @@
 //! - [`conv1d_pool`] and [`conv2d_pool`]: a convolution and the `MaxPool(2)` after it as one
 //!   operation in inference, writing only the pooled output;
 //! - [`moment_step`]: an Adam or Adamax update as one pass per parameter tensor, in place;
-//! - [`conv1d_channels_last`]: a valid stride-1 convolution reading `[batch, length, channels]`
-//!   (an embedding's output) without the transposing copy and without im2col (`conv_nlc` docs);
+//! - [`conv1d_from_channels_last`]: a valid stride-1 convolution reading `[batch, length,
+//!   channels]` (an embedding's output) and writing channels-first, without the transposing copy
+//!   and without im2col (`conv_from_channels_last` docs);
 //! - [`token_conv1d`]: the same convolution over embedded tokens, from the batch's distinct
 //!   tokens, without the embedding's output (`token_conv` docs);
 //! - [`embedding`]: Burn's lookup, whose dense table gradient is written across the pool instead
 //!   of zero-filled and scattered on the calling thread (`embedding` module docs);
-//! - [`conv1d_cl`]: a 1-D convolution channels-last in and out, any stride and padding, as one
-//!   GEMM per group of samples over a view of their input, no im2col (`conv_cl` docs);
+//! - [`conv1d_channels_last`]: a 1-D convolution channels-last in and out, any stride and
+//!   padding, as one GEMM per group of samples over a view of their input, no im2col
+//!   (`conv_channels_last` docs);
 //! - [`batch_norm_train`]: batch normalisation with the batch's statistics in two passes forward
 //!   and two backward, instead of Burn's transposing copies and broadcast passes;
 //! - [`add_relu`]: a residual block's `relu(a + b)` as one pass each way;
@@ -40,7 +42,7 @@
 //! ([`XentOps`], the forward operations) and `grads` ([`XentGrads`], the backward ones) with
 //! Burn's operations as default bodies (`fallback`), `api` (the tensor functions the layers
 //! call), `buffers` (run-time SIMD dispatch and the buffer helpers every kernel uses), then one
-//! file per kernel family (`conv`, `conv_cl`, `max_pool`, …) and one per backend (`flex`,
+//! file per kernel family (`conv`, `conv_channels_last`, `max_pool`, …) and one per backend (`flex`,
 //! `autodiff`, `ndarray`).
 
 // The opt-in ndarray backend is deprecated in Burn 0.22; routing to it is intended.
@@ -52,8 +54,8 @@ mod batch_norm;
 mod buffers;
 mod conv;
 mod conv1d_pool;
-mod conv_cl;
-mod conv_nlc;
+mod conv_channels_last;
+mod conv_from_channels_last;
 mod embedding;
 mod fallback;
 mod flex;
@@ -72,8 +74,8 @@ mod winograd;
 mod ndarray;
 
 pub use conv::{Axis, ConvShape, Wanted};
-pub use conv_cl::ClShape;
-pub use conv_nlc::NlcShape;
+pub use conv_channels_last::ChannelsLastShape;
+pub use conv_from_channels_last::FromChannelsLastShape;
 pub use logit_loss::LogitLoss;
 pub use max_pool::PoolShape;
 pub use moment::MomentRule;
@@ -84,7 +86,7 @@ pub(crate) use buffers::*;
 use fallback::*;
 pub use geometry::{Activation, ConvGeometry, PoolGeometry};
 pub use grads::XentGrads;
-use grads::{burn_conv_backward, burn_conv_cl_backward, burn_linear_backward, burn_max_pool_backward};
+use grads::{burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_max_pool_backward};
 pub use ops::XentOps;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use burn::tensor::module::{conv1d as burn_conv1d, max_pool1d as burn_max_pool1d}
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Activation, ConvGeometry, conv1d, max_pool1d};
+use super::{Activation, ConvGeometry, PoolGeometry, conv1d, max_pool1d};
 
 fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
     assert_eq!(got.dims(), want.dims(), "{what}: shapes");
@@ -50,9 +50,9 @@ fn conv1d_matches_burn_forward_on_flex() {
     for (b, ci, co, len, k, stride, pad) in CONVS {
         let (x, w, bias) = (random([b, ci, len], &device), random([co, ci, k], &device), random([co], &device));
         let want = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
-        assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), stride, pad, Activation::Identity), want);
+        assert_close("conv1d", conv1d(x.clone(), w.clone(), Some(bias), ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Identity), want);
         let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
-        assert_close("conv1d without bias", conv1d(x, w, None, stride, pad, Activation::Identity), want);
+        assert_close("conv1d without bias", conv1d(x, w, None, ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Identity), want);
     }
 }
 
@@ -66,7 +66,7 @@ fn conv1d_gradients_match_burn_under_autodiff() {
             let bias = random([co], &device).require_grad();
             let probe = random([b, co, (len + pad.0 + pad.1 - k) / stride + 1], &device);
             let bias_arg = with_bias.then(|| bias.clone());
-            let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), stride, pad, Activation::Identity) * probe.clone()).sum();
+            let ours = (conv1d(x.clone(), w.clone(), bias_arg.clone(), ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Identity) * probe.clone()).sum();
             let theirs = (burn_conv1d(x.clone(), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d()) * probe).sum();
             let (g1, g2) = (ours.backward(), theirs.backward());
             assert_close("dx", x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
@@ -91,10 +91,10 @@ fn fused_relu_matches_relu_of_burns_convolution() {
         let (w, bias) = (random([co, ci, k], &device).require_grad(), random([co], &device).require_grad());
         let options = ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d();
         let theirs = relu(burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), options));
-        let mut ours = vec![conv1d(x.clone(), w.clone(), Some(bias.clone()), stride, pad, Activation::Relu)];
+        let mut ours = vec![conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Relu)];
         if stride == 1 && pad == (0, 0) {
-            let nlc = x.clone().swap_dims(1, 2);
-            ours.push(super::conv1d_channels_last(nlc, w.clone(), Some(bias.clone()), Activation::Relu));
+            let channels_last = x.clone().swap_dims(1, 2);
+            ours.push(super::conv1d_from_channels_last(channels_last, w.clone(), Some(bias.clone()), Activation::Relu));
         }
         let probe = random(theirs.dims(), &device) + 0.3;
         let g2 = (theirs.clone() * probe.clone()).sum().backward();
@@ -113,7 +113,7 @@ fn conv1d_leaves_untracked_inputs_without_gradient() {
     let device = Device::flex().autodiff();
     let x = random([2, 1, 30], &device); // data: no gradient wanted, as for conv1 of the ECG CNN
     let w = random([4, 1, 5], &device).require_grad();
-    let grads = conv1d(x.clone(), w.clone(), None, 1, (0, 0), Activation::Identity).sum().backward();
+    let grads = conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(1, 0, 0), Activation::Identity).sum().backward();
     assert!(x.grad(&grads).is_none());
     assert_eq!(w.grad(&grads).unwrap().dims(), [4, 1, 5]);
 }
@@ -123,7 +123,7 @@ fn max_pool1d_matches_burn_on_values_and_gradients() {
     let device = Device::flex().autodiff();
     for (b, c, len, kernel, stride, padding) in [(4, 32, 183, 2, 2, 0), (4, 64, 87, 2, 2, 0), (3, 5, 20, 3, 1, 1), (2, 3, 17, 4, 3, 2)] {
         let x = random([b, c, len], &device).require_grad();
-        let ours = max_pool1d(x.clone(), kernel, stride, padding);
+        let ours = max_pool1d(x.clone(), PoolGeometry::one_d(kernel, stride, padding));
         let theirs = burn_max_pool1d(x.clone(), pool_options(kernel, stride, padding));
         assert_close("max_pool1d", ours.clone().inner(), theirs.clone().inner());
         let probe = random(ours.dims(), &device);
@@ -138,8 +138,8 @@ fn kernels_accept_non_contiguous_inputs() {
     let x = random([3, 20, 6], &device).swap_dims(1, 2); // [3, 6, 20], as the text CNN's embedding
     let w = random([4, 6, 3], &device);
     let want = burn_conv1d(x.clone(), w.clone(), None, ConvGeometry::one_d(1, 0, 0).burn_1d());
-    assert_close("conv1d of a view", conv1d(x.clone(), w, None, 1, (0, 0), Activation::Identity), want);
-    assert_close("max_pool1d of a view", max_pool1d(x.clone(), 2, 2, 0), burn_max_pool1d(x, pool_options(2, 2, 0)));
+    assert_close("conv1d of a view", conv1d(x.clone(), w, None, ConvGeometry::one_d(1, 0, 0), Activation::Identity), want);
+    assert_close("max_pool1d of a view", max_pool1d(x.clone(), PoolGeometry::one_d(2, 2, 0)), burn_max_pool1d(x, pool_options(2, 2, 0)));
 }
 
 /// `(batch, channels_in, channels_out, [h, w], [kh, kw], stride, padding)`: the MNIST CNN's two
@@ -169,7 +169,7 @@ fn conv2d_matches_burn_on_values_and_gradients() {
             let weight = random([co, ci, kh, kw], &device).require_grad();
             let bias = random([co], &device).require_grad();
             let bias_arg = with_bias.then(|| bias.clone());
-            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), stride, padding, activation);
+            let ours = super::conv2d(x.clone(), weight.clone(), bias_arg.clone(), ConvGeometry { stride, padding }, activation);
             let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), bias_arg, ConvGeometry { stride, padding }.burn_2d());
             let theirs = if activation == Activation::Relu { burn::tensor::activation::relu(theirs) } else { theirs };
             assert_close("conv2d", ours.clone().inner(), theirs.clone().inner());
@@ -201,7 +201,7 @@ fn convolution_and_pool_in_one_match_burns_three_operations() {
             let (x, w) = (tracked(random([b, ci, len], &device)), tracked(random([co, ci, k], &device)));
             let bias = random([co], &device);
             let bias = if device.is_autodiff() { bias.require_grad() } else { bias };
-            let ours = super::conv1d_pool(x.clone(), w.clone(), Some(bias.clone()), stride, pad, Activation::Relu);
+            let ours = super::conv1d_pool(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1), Activation::Relu);
             let conv = burn_conv1d(x.clone(), w.clone(), Some(bias.clone()), ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
             let theirs = burn_max_pool1d(relu(conv), pool1());
             assert_close("conv1d_pool", ours.clone(), theirs.clone());
@@ -215,7 +215,7 @@ fn convolution_and_pool_in_one_match_burns_three_operations() {
         }
         for (b, ci, co, [h, w], [kh, kw], stride, padding) in CONVS_2D {
             let (x, weight) = (tracked4(random([b, ci, h, w], &device)), tracked4(random([co, ci, kh, kw], &device)));
-            let ours = super::conv2d_pool(x.clone(), weight.clone(), None, stride, padding, Activation::Identity);
+            let ours = super::conv2d_pool(x.clone(), weight.clone(), None, ConvGeometry { stride, padding }, Activation::Identity);
             let conv = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, ConvGeometry { stride, padding }.burn_2d());
             let theirs = burn::tensor::module::max_pool2d(conv, pool2());
             assert_close("conv2d_pool", ours.clone(), theirs.clone());
@@ -234,7 +234,7 @@ fn max_pool2d_matches_burn_on_values_and_gradients() {
     let device = Device::flex().autodiff();
     for (shape, kernel, stride, padding) in [([3, 6, 24, 24], [2, 2], [2, 2], [0, 0]), ([2, 3, 7, 6], [3, 2], [2, 1], [1, 1])] {
         let x = random(shape, &device).require_grad();
-        let ours = super::max_pool2d(x.clone(), kernel, stride, padding);
+        let ours = super::max_pool2d(x.clone(), PoolGeometry { kernel, stride, padding });
         let options = MaxPoolOptions::new(kernel).with_stride(stride).with_padding(padding);
         let theirs = burn::tensor::module::max_pool2d(x.clone(), options);
         assert_close("max_pool2d", ours.clone().inner(), theirs.clone().inner());
@@ -377,12 +377,12 @@ mod logit_loss {
     }
 }
 
-mod conv1d_channels_last {
+mod conv1d_from_channels_last {
     use burn::tensor::Device;
     use burn::tensor::module::conv1d as burn_conv1d;
 
     use super::{assert_close, random};
-    use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_from_channels_last};
 
     /// `(batch, length, channels_in, channels_out, kernel)`: the question's text CNN's shape scaled
     /// down, Kim's widths, a 1-wide kernel, a kernel as long as the input, one document.
@@ -399,7 +399,7 @@ mod conv1d_channels_last {
                 let bias = random([co], &device).require_grad();
                 let bias_arg = with_bias.then(|| bias.clone());
                 let probe = random([b, co, len - k + 1], &device);
-                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone(), Activation::Identity);
+                let ours = conv1d_from_channels_last(x.clone(), w.clone(), bias_arg.clone(), Activation::Identity);
                 let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(1, 0, 0).burn_1d());
                 let what = format!("b={b} len={len} ci={ci} co={co} k={k} bias={with_bias}");
                 assert_close(&format!("{what}: y"), ours.clone(), theirs.clone());
@@ -420,16 +420,16 @@ mod conv1d_channels_last {
         let device = Device::flex();
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 4], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(1, 0, 0).burn_1d());
-        assert_close("y", conv1d_channels_last(x, w, Some(bias), Activation::Identity), want);
+        assert_close("y", conv1d_from_channels_last(x, w, Some(bias), Activation::Identity), want);
     }
 }
 
-mod conv1d_cl {
+mod conv1d_channels_last {
     use burn::tensor::module::conv1d as burn_conv1d;
     use burn::tensor::{Device, Tensor};
 
     use super::{CONVS, assert_close, random};
-    use crate::kernels::{Activation, ConvGeometry, conv1d_cl};
+    use crate::kernels::{Activation, ConvGeometry, conv1d_channels_last};
 
     /// The channels-first cases (the models' shapes) again, channels-last, with and without bias
     /// and ReLU, against Burn's `conv1d` on the transposed input (and its `relu`).
@@ -442,7 +442,7 @@ mod conv1d_cl {
                 let w = random([co, ci, k], &device).require_grad();
                 let bias = random([co], &device).require_grad();
                 let bias_arg = with_bias.then(|| bias.clone());
-                let ours = conv1d_cl(x.clone(), w.clone(), bias_arg.clone(), stride, pad, activation);
+                let ours = conv1d_channels_last(x.clone(), w.clone(), bias_arg.clone(), ConvGeometry::one_d(stride, pad.0, pad.1), activation);
                 let theirs = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), bias_arg, ConvGeometry::one_d(stride, pad.0, pad.1).burn_1d());
                 let theirs = if activation == Activation::Relu { burn::tensor::activation::relu(theirs) } else { theirs }.swap_dims(1, 2);
                 let probe = random(theirs.dims(), &device);
@@ -465,7 +465,7 @@ mod conv1d_cl {
         let device = Device::flex();
         let (x, w, bias) = (random([2, 20, 8], &device), random([6, 8, 5], &device), random([6], &device));
         let want = burn_conv1d(x.clone().swap_dims(1, 2), w.clone(), Some(bias.clone()), ConvGeometry::one_d(2, 2, 2).burn_1d());
-        assert_close("y", conv1d_cl(x, w, Some(bias), 2, (2, 2), Activation::Identity), want.swap_dims(1, 2));
+        assert_close("y", conv1d_channels_last(x, w, Some(bias), ConvGeometry::one_d(2, 2, 2), Activation::Identity), want.swap_dims(1, 2));
     }
 
     /// The joined form equals convolution, `relu(· + residual)` and `MaxPool(2)` one after the
@@ -473,14 +473,14 @@ mod conv1d_cl {
     /// of input, weight, bias and residual).
     #[test]
     fn the_join_is_the_three_operations_in_turn() {
-        use crate::kernels::{add_relu, conv1d_cl_join, max_pool2d};
+        use crate::kernels::{PoolGeometry, add_relu, conv1d_channels_last_join, max_pool2d};
         let separately = |x: Tensor<3>, w: Tensor<3>, b: Tensor<1>, residual: Tensor<3>, pool: bool| {
-            let joined = add_relu(conv1d_cl(x, w, Some(b), 1, (2, 2), Activation::Identity), residual);
+            let joined = add_relu(conv1d_channels_last(x, w, Some(b), ConvGeometry::one_d(1, 2, 2), Activation::Identity), residual);
             if !pool {
                 return joined;
             }
             let [n, l, c] = joined.dims();
-            max_pool2d(joined.reshape([n, 1, l, c]), [2, 1], [2, 1], [0, 0]).reshape([n, l / 2, c])
+            max_pool2d(joined.reshape([n, 1, l, c]), PoolGeometry { kernel: [2, 1], stride: [2, 1], padding: [0, 0] }).reshape([n, l / 2, c])
         };
         for device in [Device::flex(), Device::flex().autodiff()] {
             for (length, pool) in [(11, true), (12, true), (9, false)] {
@@ -490,7 +490,7 @@ mod conv1d_cl {
                 let residual = tracked(random([3, length, 5], &device));
                 let b = random([5], &device);
                 let b = if device.is_autodiff() { b.require_grad() } else { b };
-                let ours = conv1d_cl_join(x.clone(), w.clone(), Some(b.clone()), 1, (2, 2), residual.clone(), pool);
+                let ours = conv1d_channels_last_join(x.clone(), w.clone(), Some(b.clone()), ConvGeometry::one_d(1, 2, 2), residual.clone(), pool);
                 let theirs = separately(x.clone(), w.clone(), b.clone(), residual.clone(), pool);
                 let what = format!("{device:?} length {length} pool {pool}");
                 assert_close(&what, ours.clone(), theirs.clone());

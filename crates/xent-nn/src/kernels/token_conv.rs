@@ -1,5 +1,5 @@
 //! A 1-D convolution (stride 1, no padding) over embedded tokens, computed from the tokens: the
-//! same result as an embedding lookup followed by the convolution ([`super::conv_nlc`]), with
+//! same result as an embedding lookup followed by the convolution ([`super::conv_from_channels_last`]), with
 //! far less arithmetic when tokens repeat.
 //!
 //! Output `y[b, c, t] = bias[c] + Σ_tap Σ_e E[id[b, t + tap], e] · W[c, e, tap]`. The inner sum

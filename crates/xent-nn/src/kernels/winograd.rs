@@ -223,7 +223,10 @@ fn tile_rows(v: &mut [f32], n: usize, ci: usize, k: usize) -> [&mut [f32]; XI] {
 
 /// `Bᵀ d B` of every block of one sample (`[c_in, h, w]`) into columns `first..first + blocks` of
 /// `v` (`[ξ][n][c_in]`), through `xt` (`[h·w, c_in]`); `zeros` (`c_in` zeros) stands for the padding.
-#[expect(clippy::too_many_arguments, reason = "the sample, its buffers and its place in the group's")]
+// Not geometry (that is `s`): the sample, three distinct mutable buffers the caller's task owns
+// (separate arguments so that they can be borrowed at once) and the sample's place among the
+// group's columns; bundling them would only move the borrows into a struct on a hot path.
+#[expect(clippy::too_many_arguments, reason = "the sample, its buffers and its place in the group's columns")]
 fn transformed_input(s: &ConvShape, sample: &[f32], xt: &mut [f32], zeros: &[f32], v: &mut [f32], n: usize, first: usize, t: &mut [f32]) {
     let (ci, hi, wi, bw) = (s.channels_in, s.h.len_in, s.w.len_in, s.w.lo() / 2);
     transpose(sample, ci, hi * wi, xt);

@@ -108,7 +108,7 @@ impl BatchNorm {
     /// # Panics
     ///
     /// If the last axis of the input is not `num_features` long.
-    pub fn forward_nlc(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         let [batch, length, channels] = input.dims();
         self.apply(input.reshape([batch * length, channels]), activation).reshape([batch, length, channels])
     }
@@ -184,8 +184,8 @@ impl BatchNorm {
         self.fold_into(conv, &input.device()).forward_pooled(input, activation, pool)
     }
 
-    /// [`Self::after_conv1d`] channels-last in and out ([`Conv1d::forward_nlc`], then
-    /// [`Self::forward_nlc`], or the folded convolution with its running statistics).
+    /// [`Self::after_conv1d`] channels-last in and out ([`Conv1d::forward_channels_last`], then
+    /// [`Self::forward_channels_last`], or the folded convolution with its running statistics).
     ///
     /// # Shapes
     ///
@@ -195,18 +195,18 @@ impl BatchNorm {
     /// # Panics
     ///
     /// As [`Self::after_conv1d`].
-    pub fn after_conv1d_nlc(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub fn after_conv1d_channels_last(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
-            return self.forward_nlc(conv.forward_nlc(input, Activation::Identity), activation);
+            return self.forward_channels_last(conv.forward_channels_last(input, Activation::Identity), activation);
         }
-        self.fold_into(conv, &input.device()).forward_nlc(input, activation)
+        self.fold_into(conv, &input.device()).forward_channels_last(input, activation)
     }
 
-    /// The end of a post-activation residual block, channels-last: `relu(after_conv1d_nlc(conv,
+    /// The end of a post-activation residual block, channels-last: `relu(after_conv1d_channels_last(conv,
     /// input) + residual)`, then `MaxPool(2)` over positions if `pool`. With the running
     /// statistics (evaluation) the norm is folded into the convolution and the whole is one
-    /// operation ([`Conv1d::forward_nlc_join`]); in training the operations run in turn.
+    /// operation ([`Conv1d::forward_channels_last_join`]); in training the operations run in turn.
     ///
     /// # Shapes
     ///
@@ -218,13 +218,13 @@ impl BatchNorm {
     /// # Panics
     ///
     /// As [`Self::after_conv1d`], or if `residual` is not shaped like the convolution's output.
-    pub fn after_conv1d_nlc_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+    pub fn after_conv1d_channels_last_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
-            let branch = self.after_conv1d_nlc(conv, input, Activation::Identity);
-            return crate::nn::residual::residual_relu_pool_nlc(branch, residual, pool);
+            let branch = self.after_conv1d_channels_last(conv, input, Activation::Identity);
+            return crate::nn::residual::residual_relu_pool_channels_last(branch, residual, pool);
         }
-        self.fold_into(conv, &input.device()).forward_nlc_join(input, residual, pool)
+        self.fold_into(conv, &input.device()).forward_channels_last_join(input, residual, pool)
     }
 
     fn check_conv(&self, conv: &Conv1d) {
@@ -387,11 +387,11 @@ mod tests {
         let (a, b) = (BatchNormConfig::new(3).init(&device), BatchNormConfig::new(3).init(&device));
         for step in 0..2 {
             let x = wave([4, 9, 2], step as f32, &device).require_grad();
-            let nlc = a.after_conv1d_nlc(&conv, x.clone(), Activation::Relu);
-            let ncl = b.after_conv1d(&conv, x.clone().swap_dims(1, 2), Activation::Relu).swap_dims(1, 2);
-            near(nlc.clone(), ncl.clone());
+            let last = a.after_conv1d_channels_last(&conv, x.clone(), Activation::Relu);
+            let first = b.after_conv1d(&conv, x.clone().swap_dims(1, 2), Activation::Relu).swap_dims(1, 2);
+            near(last.clone(), first.clone());
             let weights = wave([4, 9, 3], 2.0, &device);
-            let (g1, g2) = ((nlc * weights.clone()).sum().backward(), (ncl * weights).sum().backward());
+            let (g1, g2) = ((last * weights.clone()).sum().backward(), (first * weights).sum().backward());
             near(x.grad(&g1).unwrap(), x.grad(&g2).unwrap());
             near1(a.gamma.grad(&g1).unwrap(), b.gamma.grad(&g2).unwrap());
             near(conv.weight.grad(&g1).unwrap(), conv.weight.grad(&g2).unwrap());
@@ -401,8 +401,8 @@ mod tests {
         let (conv, a) = (conv.valid(), a.valid());
         let x = wave([3, 7, 2], 0.7, &device.clone().without_autodiff());
         let want = a.forward(conv.forward(x.clone().swap_dims(1, 2))).swap_dims(1, 2);
-        near(a.after_conv1d_nlc(&conv, x.clone(), Activation::Identity), want.clone());
-        near(a.forward_nlc(conv.forward_nlc(x, Activation::Identity), Activation::Relu), burn::tensor::activation::relu(want));
+        near(a.after_conv1d_channels_last(&conv, x.clone(), Activation::Identity), want.clone());
+        near(a.forward_channels_last(conv.forward_channels_last(x, Activation::Identity), Activation::Relu), burn::tensor::activation::relu(want));
     }
 
     /// The joined block end equals norm(conv) + residual → ReLU → MaxPool(2) in turn, in training
@@ -415,20 +415,20 @@ mod tests {
         let conv = Conv1dConfig::new(3, 3, 5).with_padding(PaddingConfig1d::Same).init(&device);
         let norm = BatchNormConfig::new(3).init(&device);
         let in_turn = |norm: &BatchNorm, conv: &crate::nn::Conv1d, x: Tensor<3>, r: Tensor<3>, pool: bool| {
-            let y = residual_relu(norm.after_conv1d_nlc(conv, x, Activation::Identity), r);
-            if pool { MaxPool1dConfig::new(2).init().forward_nlc(y) } else { y }
+            let y = residual_relu(norm.after_conv1d_channels_last(conv, x, Activation::Identity), r);
+            if pool { MaxPool1dConfig::new(2).init().forward_channels_last(y) } else { y }
         };
         for step in 0..2 {
             let (x, r) = (wave([4, 11, 3], step as f32, &device), wave([4, 11, 3], 5.0, &device));
             // Training updates the running statistics: compare on a twin sharing the parameters.
             let twin = norm.clone();
-            close(norm.after_conv1d_nlc_join(&conv, x.clone(), r.clone(), true), in_turn(&twin, &conv, x, r, true));
+            close(norm.after_conv1d_channels_last_join(&conv, x.clone(), r.clone(), true), in_turn(&twin, &conv, x, r, true));
         }
         let (conv, norm) = (conv.valid(), norm.valid());
         let plain = device.clone().without_autodiff();
         for (length, pool) in [(11, true), (10, true), (9, false)] {
             let (x, r) = (wave([3, length, 3], 0.7, &plain), wave([3, length, 3], 2.5, &plain));
-            close(norm.after_conv1d_nlc_join(&conv, x.clone(), r.clone(), pool), in_turn(&norm, &conv, x, r, pool));
+            close(norm.after_conv1d_channels_last_join(&conv, x.clone(), r.clone(), pool), in_turn(&norm, &conv, x, r, pool));
         }
     }
 

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::MaxPool1d;
 use super::padding::pair_1d;
-use crate::kernels::{self, Activation, Axis};
+use crate::kernels::{self, Activation, Axis, ConvGeometry};
 
 /// Configuration of a [`Conv1d`] (the fields and defaults of `burn::nn::conv::Conv1dConfig`,
 /// without dilation and groups, which are always 1).
@@ -89,23 +89,23 @@ impl Conv1d {
 
     /// The same convolution of a channels-last input (an embedding's output): equal to
     /// `forward(input.swap_dims(1, 2))`. A valid stride-1 layer on xent's kernels reads the input
-    /// in place ([`kernels::conv1d_channels_last`]: no transposing copy, no im2col); any other
+    /// in place ([`kernels::conv1d_from_channels_last`]: no transposing copy, no im2col); any other
     /// layer transposes and calls [`Self::forward`].
     ///
     /// # Shapes
     ///
     /// - input: `[batch, length_in, channels_in]`
     /// - output: `[batch, channels_out, length_out]`
-    pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
+    pub fn forward_from_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
         self.apply(input, true, Activation::Identity)
     }
 
-    /// `relu(self.forward_channels_last(input))` as one operation.
+    /// `relu(self.forward_from_channels_last(input))` as one operation.
     ///
     /// # Shapes
     ///
-    /// As [`Self::forward_channels_last`].
-    pub fn forward_channels_last_relu(&self, input: Tensor<3>) -> Tensor<3> {
+    /// As [`Self::forward_from_channels_last`].
+    pub fn forward_from_channels_last_relu(&self, input: Tensor<3>) -> Tensor<3> {
         self.apply(input, true, Activation::Relu)
     }
 
@@ -125,7 +125,7 @@ impl Conv1d {
         let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
         if kernels::enabled() && axis.len_out().is_some_and(|o| o >= 2) && pool.is_pairs() {
             let bias = self.bias.as_ref().map(Param::val);
-            return kernels::conv1d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv1d_pool(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation);
         }
         pool.forward(self.apply(input, false, activation))
     }
@@ -161,15 +161,15 @@ impl Conv1d {
             && next.weight.dims()[1] == self.weight.dims()[0]
         {
             let next_padding = (next_axis.pad_lo, next_axis.pad_hi);
-            let first = (self.weight.val(), self.bias.as_ref().map(Param::val), padding);
-            let second = (next.weight.val(), next.bias.as_ref().map(Param::val), next_padding);
+            let first = (self.weight.val(), self.bias.as_ref().map(Param::val), ConvGeometry::one_d(1, padding.0, padding.1));
+            let second = (next.weight.val(), next.bias.as_ref().map(Param::val), ConvGeometry::one_d(1, next_padding.0, next_padding.1));
             return kernels::conv1d_pool_pair(input, first, second, activation);
         }
         next.forward_pooled(self.forward_pooled(input, activation, pool), activation, next_pool)
     }
 
     /// `activation` of the convolution of embedded tokens, then `pool` over positions: equal to
-    /// `forward_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
+    /// `forward_from_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
     /// pool). A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
     /// distinct token's contribution once and never materialises the embedding, and a
     /// `MaxPool(2)` (stride 2, no padding) runs inside the same operation; under autodiff the
@@ -199,18 +199,18 @@ impl Conv1d {
 
     /// `activation` of the convolution, channels-last in and out: equal to
     /// `forward(input.swap_dims(1, 2)).swap_dims(1, 2)` (and its ReLU). On xent's kernels
-    /// ([`kernels::conv1d_cl`]) each product is one GEMM over a view of the whole batch, with no
+    /// ([`kernels::conv1d_channels_last`]) each product is one GEMM over a view of the whole batch, with no
     /// im2col and no transposing copy, for any stride and padding.
     ///
     /// # Shapes
     ///
     /// - input: `[batch, length_in, channels_in]`
     /// - output: `[batch, length_out, channels_out]`, `length_out` as in [`Self::forward`]
-    pub fn forward_nlc(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
         if kernels::enabled() {
-            return kernels::conv1d_cl(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv1d_channels_last(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation);
         }
         let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
         let out = burn::tensor::module::conv1d(input.swap_dims(1, 2), self.weight.val(), bias, options);
@@ -222,8 +222,8 @@ impl Conv1d {
     }
 
     /// The end of a residual block after this convolution, channels-last:
-    /// `relu(forward_nlc(input) + residual)`, then `MaxPool(2)` over positions if `pool`. On
-    /// xent's kernels in inference ([`kernels::conv1d_cl_join`]) one operation that writes no
+    /// `relu(forward_channels_last(input) + residual)`, then `MaxPool(2)` over positions if `pool`. On
+    /// xent's kernels in inference ([`kernels::conv1d_channels_last_join`]) one operation that writes no
     /// intermediate activation; the same values, and under autodiff the same recorded
     /// operations, as the three in turn.
     ///
@@ -233,13 +233,18 @@ impl Conv1d {
     /// - residual: `[batch, length_out, channels_out]`
     /// - output: `[batch, length_out, channels_out]`, or `[batch, ⌊length_out / 2⌋, channels_out]`
     ///   with `pool`
-    pub fn forward_nlc_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+    pub fn forward_channels_last_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         if !kernels::enabled() {
-            return crate::nn::residual::residual_relu_pool_nlc(self.forward_nlc(input, Activation::Identity), residual, pool);
+            return crate::nn::residual::residual_relu_pool_channels_last(self.forward_channels_last(input, Activation::Identity), residual, pool);
         }
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
-        kernels::conv1d_cl_join(input, self.weight.val(), bias, self.stride, padding, residual, pool)
+        kernels::conv1d_channels_last_join(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), residual, pool)
+    }
+
+    /// `activation` of [`Self::forward`] (the activation inside the same operation).
+    pub(crate) fn forward_activated(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        self.apply(input, false, activation)
     }
 
     /// Whether the layer pads nothing (the channels-last and token kernels take only such layers).
@@ -261,11 +266,11 @@ impl Conv1d {
             };
         }
         if channels_last && valid && self.stride == 1 {
-            return kernels::conv1d_channels_last(input, self.weight.val(), bias, activation);
+            return kernels::conv1d_from_channels_last(input, self.weight.val(), bias, activation);
         }
         let input = if channels_last { input.swap_dims(1, 2) } else { input };
         let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
-        kernels::conv1d(input, self.weight.val(), bias, self.stride, padding, activation)
+        kernels::conv1d(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), activation)
     }
 }
 
@@ -290,7 +295,7 @@ mod tests {
         for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
             let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
             let x = ramp([2, 9, 3], &device);
-            let (a, b) = (layer.forward_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
+            let (a, b) = (layer.forward_from_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
         }
     }
@@ -378,7 +383,7 @@ mod tests {
             let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
             let x = ramp([2, 9, 3], &device);
             for activation in [Activation::Identity, Activation::Relu] {
-                let a = layer.forward_nlc(x.clone(), activation);
+                let a = layer.forward_channels_last(x.clone(), activation);
                 let b = layer.apply(x.clone().swap_dims(1, 2), false, activation).swap_dims(1, 2);
                 a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
             }

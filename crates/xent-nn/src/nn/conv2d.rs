@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::MaxPool2d;
 use super::padding::pairs_2d;
-use crate::kernels::{self, Activation, Axis};
+use crate::kernels::{self, Activation, Axis, ConvGeometry};
 
 /// Configuration of a [`Conv2d`] (the fields and defaults of `burn::nn::conv::Conv2dConfig`,
 /// without dilation and groups, which are always 1).
@@ -105,7 +105,7 @@ impl Conv2d {
         let fits = matches!((out(0, h), out(1, w)), (Some(ho), Some(wo)) if ho >= 2 && wo >= 2);
         if kernels::enabled() && fits && pool.kernel_size == [2, 2] && pool.stride == [2, 2] && pool.padding == [0, 0] {
             let bias = self.bias.as_ref().map(Param::val);
-            return kernels::conv2d_pool(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv2d_pool(input, self.weight.val(), bias, ConvGeometry { stride: self.stride, padding }, activation);
         }
         pool.forward(self.apply(input, activation))
     }
@@ -115,7 +115,7 @@ impl Conv2d {
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
         let bias = self.bias.as_ref().map(Param::val);
         if kernels::enabled() {
-            return kernels::conv2d(input, self.weight.val(), bias, self.stride, padding, activation);
+            return kernels::conv2d(input, self.weight.val(), bias, ConvGeometry { stride: self.stride, padding }, activation);
         }
         let options = ConvOptions::new_with_padding(self.stride, padding, [1, 1], 1);
         let out = burn::tensor::module::conv2d(input, self.weight.val(), bias, options);

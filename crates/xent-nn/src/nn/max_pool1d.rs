@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use burn::tensor::ops::MaxPoolOptions;
 
-use crate::kernels;
+use crate::kernels::{self, PoolGeometry};
 
 /// Configuration of a [`MaxPool1d`] (floor rounding, dilation 1, symmetric padding).
 #[derive(Config, Debug)]
@@ -53,7 +53,7 @@ impl MaxPool1d {
     /// - output: `[batch, channels, ⌊(length_in + 2·padding − kernel_size) / stride⌋ + 1]`
     pub fn forward(&self, input: Tensor<3>) -> Tensor<3> {
         if kernels::enabled() {
-            kernels::max_pool1d(input, self.kernel_size, self.stride, self.padding)
+            kernels::max_pool1d(input, PoolGeometry::one_d(self.kernel_size, self.stride, self.padding))
         } else {
             let options = MaxPoolOptions::new([self.kernel_size]).with_stride([self.stride]).with_padding([self.padding]);
             burn::tensor::module::max_pool1d(input, options)
@@ -69,12 +69,12 @@ impl MaxPool1d {
     ///
     /// - input: `[batch, length_in, channels]`
     /// - output: `[batch, length_out, channels]`, `length_out` as in [`Self::forward`]
-    pub fn forward_nlc(&self, input: Tensor<3>) -> Tensor<3> {
+    pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
         let [batch, length, channels] = input.dims();
         let planes = input.reshape([batch, 1, length, channels]);
         let (kernel, stride, padding) = ([self.kernel_size, 1], [self.stride, 1], [self.padding, 0]);
         let out = if kernels::enabled() {
-            kernels::max_pool2d(planes, kernel, stride, padding)
+            kernels::max_pool2d(planes, PoolGeometry { kernel, stride, padding })
         } else {
             burn::tensor::module::max_pool2d(planes, MaxPoolOptions::new(kernel).with_stride(stride).with_padding(padding))
         };
@@ -118,7 +118,7 @@ mod tests {
             .require_grad();
         for (k, s, p) in [(2, 2, 0), (3, 1, 1), (4, 3, 2)] {
             let pool = MaxPool1dConfig::new(k).with_stride(s).with_padding(p).init();
-            let ours = pool.forward_nlc(x.clone());
+            let ours = pool.forward_channels_last(x.clone());
             let theirs = pool.forward(x.clone().swap_dims(1, 2)).swap_dims(1, 2);
             assert_eq!(ours.clone().into_data(), theirs.clone().into_data(), "k={k} s={s} p={p}");
             let probe = Tensor::<3>::from_data(TensorData::new((0..ours.shape().num_elements()).map(|i| i as f32).collect::<Vec<_>>(), ours.dims()), &device);

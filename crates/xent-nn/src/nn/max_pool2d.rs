@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use burn::tensor::ops::MaxPoolOptions;
 
-use crate::kernels;
+use crate::kernels::{self, PoolGeometry};
 
 /// Configuration of a [`MaxPool2d`] (floor rounding, dilation 1, symmetric padding).
 #[derive(Config, Debug)]
@@ -48,7 +48,7 @@ impl MaxPool2d {
     ///   kernel) / stride⌋ + 1`
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         if kernels::enabled() {
-            kernels::max_pool2d(input, self.kernel_size, self.stride, self.padding)
+            kernels::max_pool2d(input, PoolGeometry { kernel: self.kernel_size, stride: self.stride, padding: self.padding })
         } else {
             let options = MaxPoolOptions::new(self.kernel_size).with_stride(self.stride).with_padding(self.padding);
             burn::tensor::module::max_pool2d(input, options)

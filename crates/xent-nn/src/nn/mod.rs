@@ -7,6 +7,7 @@
 
 mod batch_norm;
 mod conv1d;
+mod conv_block1d;
 mod conv2d;
 mod dropout;
 mod embedding_bag;
@@ -18,6 +19,7 @@ mod residual;
 
 pub use batch_norm::{BatchNorm, BatchNormConfig};
 pub use conv1d::{Conv1d, Conv1dConfig};
+pub use conv_block1d::{ConvBlock1d, ConvBlock1dConfig, ConvLayout};
 pub use conv2d::{Conv2d, Conv2dConfig};
 pub use dropout::{Dropout, DropoutConfig};
 pub use embedding_bag::{EmbeddingBag, EmbeddingBagConfig};

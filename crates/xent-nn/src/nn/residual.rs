@@ -28,9 +28,9 @@ pub fn residual_relu<const D: usize>(branch: Tensor<D>, shortcut: Tensor<D>) -> 
 /// `[batch, length, channels]` if `pool`: the end of a residual block as separate operations (what
 /// the joined forms of [`crate::nn::Conv1d`] and [`crate::nn::BatchNorm`] compute as one in
 /// inference).
-pub(crate) fn residual_relu_pool_nlc(branch: Tensor<3>, shortcut: Tensor<3>, pool: bool) -> Tensor<3> {
+pub(crate) fn residual_relu_pool_channels_last(branch: Tensor<3>, shortcut: Tensor<3>, pool: bool) -> Tensor<3> {
     let joined = residual_relu(branch, shortcut);
-    if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_nlc(joined) } else { joined }
+    if pool { crate::nn::MaxPool1dConfig::new(2).init().forward_channels_last(joined) } else { joined }
 }
 
 #[cfg(test)]

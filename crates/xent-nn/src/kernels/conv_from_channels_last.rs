@@ -19,12 +19,12 @@
 use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
-use super::conv_cl::reorder;
+use super::conv_channels_last::reorder;
 use super::gemm::{MatRef, matmul};
 
-/// Sizes of a channels-last convolution.
+/// Sizes of a valid stride-1 convolution from a channels-last input to a channels-first output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NlcShape {
+pub struct FromChannelsLastShape {
     /// Batch size B.
     pub batch: usize,
     /// Input length L.
@@ -37,7 +37,7 @@ pub struct NlcShape {
     pub kernel: usize,
 }
 
-impl NlcShape {
+impl FromChannelsLastShape {
     /// `L − K + 1`.
     pub fn length_out(&self) -> usize {
         self.length + 1 - self.kernel
@@ -61,12 +61,12 @@ impl NlcShape {
 }
 
 /// The patch view of `x`: row `r` = `x[r·C .. r·C + K·C]`.
-fn patches<'a>(s: &NlcShape, x: &'a [f32]) -> MatRef<'a> {
+fn patches<'a>(s: &FromChannelsLastShape, x: &'a [f32]) -> MatRef<'a> {
     MatRef { data: x, rows: s.rows(), cols: s.patch(), row_stride: s.channels_in, col_stride: 1 }
 }
 
 /// Forward pass: `[batch, channels_out, length_out]`, through a ReLU if `relu`.
-pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
+pub fn forward(s: &FromChannelsLastShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
     s.check(x, weight);
     let (lo, rows) = (s.length_out(), s.rows());
     let w = reorder(s.channels_in, s.kernel, weight, true);
@@ -87,7 +87,7 @@ pub fn forward(s: &NlcShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool
 
 /// Backward pass from the output gradient `dy` `[batch, channels_out, length_out]`; the input
 /// gradient comes back channels-last like the input.
-pub fn backward(s: &NlcShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
+pub fn backward(s: &FromChannelsLastShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
     s.check(x, weight);
     let (lo, lead) = (s.length_out(), s.kernel - 1);
     assert_eq!(dy.len(), s.batch * s.channels_out * lo, "output gradient has the wrong size");

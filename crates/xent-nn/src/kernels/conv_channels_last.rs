@@ -35,9 +35,10 @@ use super::{sum_in_order, vectorised, written};
 /// do not depend on scheduling or thread count).
 const GROUP: usize = 8;
 
-/// Sizes of a channels-last convolution (dilation 1, one group).
+/// Sizes of a convolution channels-last in and out (any stride and padding, dilation 1, one
+/// group).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClShape {
+pub struct ChannelsLastShape {
     /// Batch size B.
     pub batch: usize,
     /// Input length L.
@@ -56,7 +57,7 @@ pub struct ClShape {
     pub pad_right: usize,
 }
 
-impl ClShape {
+impl ChannelsLastShape {
     /// `⌊(L + pads − K) / s⌋ + 1`.
     pub fn length_out(&self) -> usize {
         (self.length + self.pad_left + self.pad_right - self.kernel) / self.stride + 1
@@ -163,7 +164,7 @@ fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 /// Forward pass: `[batch, length_out, channels_out]`, through a ReLU if `relu`.
-pub fn forward(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
+pub fn forward(s: &ChannelsLastShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
     let (lo, co) = (s.length_out(), s.channels_out);
     // SAFETY: `epilogue` writes all `lo · co` values of each sample.
     unsafe {
@@ -178,7 +179,7 @@ pub fn forward(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], relu: bool)
 /// `[batch, length_out, channels_out]`, or `[batch, ⌊length_out / 2⌋, channels_out]` with `pool`:
 /// the same values as the three operations one after the other, without writing the
 /// intermediate activations.
-pub fn forward_join(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], residual: &[f32], pool: bool) -> Vec<f32> {
+pub fn forward_join(s: &ChannelsLastShape, x: &[f32], weight: &[f32], bias: &[f32], residual: &[f32], pool: bool) -> Vec<f32> {
     let (lo, co) = (s.length_out(), s.channels_out);
     assert_eq!(residual.len(), s.batch * lo * co, "residual has the wrong size");
     let rows_out = if pool { lo / 2 } else { lo };
@@ -197,7 +198,7 @@ pub fn forward_join(s: &ClShape, x: &[f32], weight: &[f32], bias: &[f32], residu
 /// # Safety
 ///
 /// `write` must write every one of the `out_per_sample` values it is given.
-unsafe fn products<F>(s: &ClShape, x: &[f32], weight: &[f32], out_per_sample: usize, write: F) -> Vec<f32>
+unsafe fn products<F>(s: &ChannelsLastShape, x: &[f32], weight: &[f32], out_per_sample: usize, write: F) -> Vec<f32>
 where
     F: Fn(usize, &[f32], &mut [MaybeUninit<f32>]) + Sync,
 {
@@ -269,7 +270,7 @@ fn join_epilogue(out: &mut [MaybeUninit<f32>], product: &[f32], bias: &[f32], re
 
 /// Backward pass from the output gradient `dy` `[batch, length_out, channels_out]` (already
 /// through the ReLU's mask, if any); the input gradient comes back channels-last like the input.
-pub fn backward(s: &ClShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
+pub fn backward(s: &ChannelsLastShape, x: &[f32], weight: &[f32], dy: &[f32], wanted: Wanted) -> ConvGrads {
     s.check(x, weight);
     let (lo, co, c, k) = (s.length_out(), s.channels_out, s.channels_in, s.kernel);
     assert_eq!(dy.len(), s.batch * lo * co, "output gradient has the wrong size");
@@ -371,7 +372,7 @@ mod tests {
 
     /// The convolution by its definition, in `f64`: `y[b, t, o] = bias[o] + Σ_{k, c} x[b, t·s + k
     /// − pad_left, c] · W[o, c, k]`, zero outside the input.
-    fn definition(s: &ClShape, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f64> {
+    fn definition(s: &ChannelsLastShape, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f64> {
         let (lo, c, co, k) = (s.length_out(), s.channels_in, s.channels_out, s.kernel);
         let mut y = vec![0.0f64; s.batch * lo * co];
         for b in 0..s.batch {
@@ -391,8 +392,8 @@ mod tests {
         y
     }
 
-    fn shapes() -> Vec<ClShape> {
-        let shape = |batch, length, channels_in, channels_out, kernel, stride, pad_left, pad_right| ClShape {
+    fn shapes() -> Vec<ChannelsLastShape> {
+        let shape = |batch, length, channels_in, channels_out, kernel, stride, pad_left, pad_right| ChannelsLastShape {
             batch,
             length,
             channels_in,
