@@ -12,7 +12,7 @@
 //!   the exact same draws — `SupervisedTraining` owns its data loader's shuffle and never re-seeds
 //!   the backend;
 //! - weight the loss by class and sample weights with Keras's reduction, and own the head (the
-//!   [`LossConfig`]) so one network trains under every configuration;
+//!   [`LossConfig`](crate::LossConfig)) so one network trains under every configuration;
 //! - write xent's own artifacts atomically (`history.jsonl` and `history.csv`, `metrics.json`,
 //!   checkpoints) and stop on a non-finite loss with the epoch and batch named.
 //!
