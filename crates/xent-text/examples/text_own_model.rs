@@ -2,7 +2,7 @@
 //! trained on Reuters R8 under every loss configuration, several seeds each, with the statistics
 //! report (`report.md`, the SVG plots, `statistics.json`, `results.csv`) in `runs/text-own-model/`.
 //!
-//! `cargo run -p xent-text --example own_model` (run from the workspace root: it reads
+//! `cargo run -p xent-text --example text_own_model` (run from the workspace root: it reads
 //! `datasets/`; about two minutes on 2 cores).
 
 use serde::Serialize;

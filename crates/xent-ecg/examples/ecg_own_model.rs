@@ -2,7 +2,7 @@
 //! loss configuration, several seeds each, with the statistics report (`report.md`, the SVG plots,
 //! `statistics.json`, `results.csv`) in `runs/ecg-own-model/`.
 //!
-//! `cargo run -p xent-ecg --example own_model` (about a minute on 2 cores: the first 300 beats of
+//! `cargo run -p xent-ecg --example ecg_own_model` (about a minute on 2 cores: the first 300 beats of
 //! each DS1 and DS2 record; pass MIT-BIH record names as arguments for fewer).
 
 use serde::Serialize;
