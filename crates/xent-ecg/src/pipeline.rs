@@ -179,8 +179,8 @@ impl EcgDataConfig {
         if self.paradigm == Patients::Inter {
             // Only the two sides take part (MIT-BIH's paced records belong to neither).
             let (ds1, ds2) = self.side_records(&beats);
-            if ds1.is_empty() || ds2.is_empty() {
-                let sides = if self.train_records.is_some() { "the named training or test records" } else { "MIT-BIH's DS1 or DS2 records" };
+            if ds1.is_empty() && ds2.is_empty() {
+                let sides = if self.train_records.is_some() { "the named training and test records" } else { "MIT-BIH's DS1 and DS2 records" };
                 return Err(EcgError::invalid(
                     "records",
                     format!("{}: none of {sides} are there; name the training and test records of this database", self.dir.display()),
