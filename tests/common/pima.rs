@@ -1,9 +1,10 @@
 //! A Pima Indians diabetes sample and a tiny MLP for end-to-end tests (768 rows, 8 features + a
 //! 0/1 label, no header).
 
-use burn::nn::{Linear, LinearConfig};
-use burn::prelude::*;
-use burn::tensor::activation::relu;
+use xent_core::burn;
+use xent_core::burn::nn::{Linear, LinearConfig};
+use xent_core::burn::prelude::*;
+use xent_core::burn::tensor::activation::relu;
 use xent_core::Targets;
 use xent_core::train::{Classifier, DataSource};
 
