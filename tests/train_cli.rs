@@ -68,12 +68,12 @@ fn old_spellings_still_work_with_a_deprecation_note() {
     let missing = tmp.path().join("no-datasets");
     let runs = tmp.path().join("runs");
     let o = xent(&[
-        "train", "text", "--configs", "categorical", "--datasets", missing.to_str().unwrap(), "--runs",
+        "train", "text", "--model", "seed", "--configs", "categorical", "--datasets", missing.to_str().unwrap(), "--runs",
         runs.to_str().unwrap(), "--name", "old", "--resume", "--seeds", "1", "--quiet",
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    for old in ["--configs", "--datasets", "--runs and --name", "--resume"] {
+    for old in ["--model seed", "--configs", "--datasets", "--runs and --name", "--resume"] {
         assert!(err.contains(&format!("warning: {old} is deprecated")), "{old}: {err}");
     }
     assert!(err.contains("no-datasets"), "{err}");

@@ -139,8 +139,10 @@ impl From<CorpusArg> for CorpusName {
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelArg {
     /// The question's small CNN.
-    #[value(alias = "seed")]
     Question,
+    /// Deprecated name of `question`.
+    #[value(hide = true)]
+    Seed,
     /// Kim's 2014 CNN.
     Kim,
     /// The TF-IDF bag-of-words MLP.
@@ -152,7 +154,7 @@ pub enum ModelArg {
 impl From<ModelArg> for ModelKind {
     fn from(m: ModelArg) -> Self {
         match m {
-            ModelArg::Question => Self::Question,
+            ModelArg::Question | ModelArg::Seed => Self::Question,
             ModelArg::Kim => Self::Kim,
             ModelArg::Mlp => Self::Mlp,
             ModelArg::Linear => Self::Linear,
@@ -220,6 +222,9 @@ impl TrainTextArgs {
     pub fn plan(&self) -> Result<TextPlan> {
         let corpus = CorpusName::from(self.corpus);
         let mut plan = TextPlan::new(corpus).with_model(self.model.into());
+        if self.model == ModelArg::Seed {
+            deprecated("--model seed", "--model question");
+        }
         let mut losses = self.common.losses.clone();
         if !self.configs.is_empty() {
             deprecated("--configs", "--losses");

@@ -197,6 +197,7 @@ pub struct TrainEcgArgs {
     #[arg(long, value_name = "N")]
     beats_per_record: Option<usize>,
 }
+
 /// Epochs of `xent train ecg` by default, as chosen by DS1 cross-validation.
 const DEFAULT_EPOCHS: usize = 10;
 
