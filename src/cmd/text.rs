@@ -307,6 +307,7 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
         common.losses = vec![LossArg::Categorical];
         common.seeds = Some(Seeds(vec![0]));
         common.out = Some(reference_out.into());
+        common.data = Some(plan.datasets.clone());
         let reference = TrainTextArgs {
             common,
             model: ModelArg::Linear,
@@ -320,6 +321,7 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
             sublinear_tf: None,
             runs: None,
             name: None,
+            datasets: None,
             resume: false,
             reference: ReferenceArg::None,
             ..args.clone()
