@@ -7,9 +7,10 @@ use std::path::Path;
 use crate::error::{EcgError, Result};
 use crate::input;
 
-/// The lines of a small text file, trimmed, without blank lines and `#` comments, with their
-/// 1-based line numbers.
-fn lines(path: &Path) -> Result<Vec<(u64, String)>> {
+/// The lines of a small text file (read within [`input::MAX_HEADER_BYTES`]), trimmed, without
+/// blank lines and `#` comments, with their 1-based line numbers. Also read by
+/// [`crate::symbols::SymbolMap::read`].
+pub(crate) fn lines(path: &Path) -> Result<Vec<(u64, String)>> {
     let bytes = input::read_regular(path, input::MAX_HEADER_BYTES)?;
     let text = String::from_utf8(bytes).map_err(|_| csv_error(path, 0, "not UTF-8 text"))?;
     Ok(text
@@ -20,7 +21,8 @@ fn lines(path: &Path) -> Result<Vec<(u64, String)>> {
         .collect())
 }
 
-fn csv_error(path: &Path, line: u64, message: &str) -> EcgError {
+/// An [`EcgError::Csv`] at `line` of `path`.
+pub(crate) fn csv_error(path: &Path, line: u64, message: &str) -> EcgError {
     EcgError::Csv { path: path.to_path_buf(), line, message: message.to_owned() }
 }
 

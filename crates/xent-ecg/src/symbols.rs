@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::aami::AamiClass;
-use crate::error::{EcgError, Result};
+use crate::error::Result;
+use crate::record_lists::{csv_error, lines};
 
 /// Beat symbol → AAMI class: AAMI's table, then the overrides. An override to `None` leaves the
 /// symbol's beats out (counted as unmapped).
@@ -55,18 +56,11 @@ impl SymbolMap {
     /// Reads the overrides from a `symbol,class` file (format above).
     ///
     /// # Errors
-    /// [`EcgError::Csv`] naming the file and line of a malformed pair or an unknown class, a
-    /// symbol given twice, or [`EcgError::Io`].
+    /// [`crate::EcgError::Csv`] naming the file and line of a malformed pair or an unknown class, a
+    /// symbol given twice, or [`crate::EcgError::Io`].
     pub fn read(path: &Path) -> Result<Self> {
-        let bytes = crate::input::read_regular(path, crate::input::MAX_HEADER_BYTES)?;
-        let text = String::from_utf8(bytes).map_err(|_| csv_error(path, 0, "not UTF-8 text"))?;
         let mut map = Self::aami();
-        for (i, line) in text.lines().enumerate() {
-            let line_no = i as u64 + 1;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
+        for (line_no, line) in lines(path)? {
             let Some((symbol, class)) = line.rsplit_once(',') else {
                 return Err(csv_error(path, line_no, "expected `symbol,class`"));
             };
@@ -86,10 +80,6 @@ impl SymbolMap {
         }
         Ok(map)
     }
-}
-
-fn csv_error(path: &Path, line: u64, message: &str) -> EcgError {
-    EcgError::Csv { path: path.to_path_buf(), line, message: message.to_owned() }
 }
 
 #[cfg(test)]

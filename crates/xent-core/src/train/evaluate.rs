@@ -116,14 +116,14 @@ where
     M: Classifier,
     D: DataSource<Batch = M::Batch>,
 {
-    let idx: Vec<usize> = (0..data.len()).collect();
-    let (mut all, mut probs, mut k) = (Vec::new(), Vec::new(), 0);
-    for (b, chunk) in idx.chunks(batch_size.max(1)).enumerate() {
-        let input = data.batch(chunk, device).map_err(batch_err(0, b + 1))?;
-        k = scores(model.forward(&input), config, &mut probs)?;
-        all.extend_from_slice(&probs);
+    let z = logits(model, data, batch_size, device)?;
+    let k = z.cols();
+    let head = config.head();
+    let mut probs = vec![0.0f32; z.as_slice().len()];
+    for (row, p) in z.as_slice().chunks_exact(k.max(1)).zip(probs.chunks_exact_mut(k.max(1))) {
+        head.apply_row(row, p);
     }
-    Ok(Matrix::new(data.len(), k, all)?)
+    Ok(Matrix::new(data.len(), k, probs)?)
 }
 
 /// Whether a model with `k` outputs fits data with `classes` classes under `config`.
