@@ -9,6 +9,8 @@ pub mod common;
 #[cfg(feature = "train")]
 pub mod ecg;
 #[cfg(feature = "train")]
+pub mod export;
+#[cfg(feature = "train")]
 pub mod repro;
 #[cfg(feature = "train")]
 pub mod run;
@@ -28,6 +30,8 @@ pub enum EngineCommand {
     Eval(run::EvalArgs),
     /// Predict with a finished run: text for text runs, beat probabilities (.npy) for ECG runs.
     Predict(run::PredictArgs),
+    /// Export a finished run's weights for another framework (safetensors for PyTorch).
+    Export(export::ExportArgs),
     /// Rerun the published cases: MNIST CNN, Pima diabetes, softmax temperature.
     Repro(repro::ReproArgs),
     /// ECG records: header and annotation facts, WAV export, QRS detection.
@@ -43,6 +47,7 @@ impl EngineCommand {
             Self::Train(command) => train::run(command),
             Self::Eval(args) => run::run_eval(args),
             Self::Predict(args) => run::run_predict(args),
+            Self::Export(args) => export::run(args),
             Self::Repro(args) => repro::run(args),
             Self::Ecg(command) => ecg::run(command),
         }

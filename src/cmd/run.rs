@@ -72,7 +72,7 @@ pub struct PredictArgs {
 }
 
 /// The ECG experiment data of a run directory.
-fn ecg_sidecar(run: &Path) -> Result<EcgExperimentData> {
+pub(super) fn ecg_sidecar(run: &Path) -> Result<EcgExperimentData> {
     let exp = run.parent().and_then(Path::parent).context("a run directory is <experiment>/<config>/seed-<n>")?;
     let path = exp.join(ECG_SIDECAR);
     let text = std::fs::read_to_string(&path)
@@ -105,14 +105,14 @@ fn write_beats_csv(path: &Path, data: &BeatSource) -> Result<()> {
 }
 
 /// A loaded ECG network (boxed: the two differ much in size).
-enum EcgNet {
+pub(super) enum EcgNet {
     Cnn(Box<xent_ecg::Cnn1d>),
     Resnet(Box<xent_resnet::ResNet1d>),
 }
 
 impl EcgNet {
     /// Builds the run's network from its `config.json` and loads its final weights.
-    fn load(saved: &SavedRun, side: &EcgExperimentData) -> Result<Self> {
+    pub(super) fn load(saved: &SavedRun, side: &EcgExperimentData) -> Result<Self> {
         let device = xent_core::default_device();
         let outputs = saved.config.num_outputs;
         let json = saved.config.model.clone();

@@ -78,6 +78,9 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Something xent cannot do for this model, e.g. export one that has no PyTorch equivalent.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl Error {
@@ -93,6 +96,7 @@ impl Error {
             Self::Metrics(e) => e.fault(),
             Self::Io { source, .. } => Fault::of_io(source),
             Self::Mismatch(_) | Self::InvalidArgument(_) | Self::Record { .. } => Fault::Input,
+            Self::Unsupported(_) => Fault::Input,
             Self::NonFiniteLoss { .. } => Fault::Runtime,
             Self::Batch { source, .. } | Self::Run { source, .. } => source.fault(),
         }

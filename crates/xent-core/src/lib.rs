@@ -5,6 +5,7 @@
 //! - [`train`]: the training engine ([`Trainer`]: the model contract, Keras's optimizers on
 //!   Burn, checkpoints, exact resume);
 //! - [`experiment`]: seeds × loss configurations ([`compare_losses`]), trained and reported;
+//! - [`export`]: a model's weights as safetensors for PyTorch;
 //! - [`device`]: the compute backend.
 //!
 //! Re-exported: [`burn`] itself (so a domain crate or a user's model can name Burn through
@@ -19,6 +20,7 @@
 pub mod device;
 pub mod error;
 pub mod experiment;
+pub mod export;
 pub mod loss;
 pub mod train;
 

@@ -1,0 +1,87 @@
+//! `xent export RUN --format safetensors [--out FILE]`: a finished run's weights for PyTorch.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use xent_core::RunDir;
+use xent_core::export::{ExportedTensor, torch_safetensors};
+use xent_core::train::SavedRun;
+
+use super::run::{EcgNet, ecg_sidecar};
+
+/// Arguments of `xent export`.
+#[derive(Args, Debug)]
+#[command(after_help = "Supported: runs of `xent train ecg --model cnn` (the default) and `--model cnn-plain`. \
+The file holds the weights under the state-dict keys of the equivalent torch.nn module \
+(tests/golden/export_torch.py defines it); docs/outputs.md shows how to load it.
+
+Example:
+  xent export runs/ecg/cnn-inter/categorical/seed-0 --format safetensors --out cnn.safetensors")]
+pub struct ExportArgs {
+    /// A finished run directory (`<experiment>/<config>/seed-<n>` for ECG runs).
+    run: PathBuf,
+    /// File format.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Output file [default: RUN/model.safetensors].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// Export formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// safetensors with PyTorch's names and layouts (`safetensors.torch.load_file` +
+    /// `load_state_dict`).
+    Safetensors,
+}
+
+/// Runs `xent export`.
+pub fn run(args: ExportArgs) -> Result<()> {
+    let ExportFormat::Safetensors = args.format;
+    let out = args.out.clone().unwrap_or_else(|| args.run.join("model.safetensors"));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let tensors = export_safetensors(&args.run, &out)?;
+    let params: usize = tensors.iter().map(|t| t.shape.iter().product::<usize>()).sum();
+    println!("{}: {} tensors, {params} values", out.display(), tensors.len());
+    for t in &tensors {
+        println!("  {} {:?} {}", t.name, t.shape, t.dtype);
+    }
+    Ok(())
+}
+
+/// Writes the weights of the run in `run` to `out` as safetensors for PyTorch.
+///
+/// # Errors
+/// A run that is not a finished ECG run, a model without a PyTorch equivalent
+/// ([`xent_core::Error::Unsupported`], naming it), weights that do not load, an unwritable `out`.
+fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
+    if run.join("text.json").is_file() {
+        let info: serde_json::Value = xent_core::artifacts::read_json(&run.join("text.json"))?;
+        let kind = info.pointer("/model/kind").and_then(serde_json::Value::as_str).unwrap_or("unknown").to_owned();
+        return Err(unsupported(run, &format!("text model `{kind}`")));
+    }
+    let side = ecg_sidecar(run)?;
+    match side.model.as_str() {
+        "cnn" | "cnn-plain" => {}
+        other => return Err(unsupported(run, &format!("ECG model `{other}`"))),
+    }
+    let saved = SavedRun::open(RunDir::at(run))?;
+    let tensors = match EcgNet::load(&saved, &side)? {
+        EcgNet::Cnn(model) => torch_safetensors(model.as_ref(), out)?,
+        EcgNet::Resnet(_) => return Err(unsupported(run, &format!("ECG model `{}`", side.model))),
+    };
+    Ok(tensors)
+}
+
+fn unsupported(run: &Path, model: &str) -> anyhow::Error {
+    xent_core::Error::Unsupported(format!(
+        "{}: xent export has no PyTorch equivalent for the {model}; it exports the ECG CNN runs \
+         (`xent train ecg --model cnn` or `cnn-plain`)",
+        run.display()
+    ))
+    .into()
+}

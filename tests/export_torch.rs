@@ -1,0 +1,139 @@
+//! `xent export --format safetensors` against PyTorch, without Python: the carried trained ECG
+//! CNN run (tests/golden/export_torch_run) is exported, the file's tensor names and shapes are
+//! checked against the state dict of the equivalent torch.nn module, and xent's logits against
+//! the logits PyTorch computed from the exported file (tests/golden/export_torch.py →
+//! tests/golden/export_torch.json).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use xent_core::burn::prelude::*;
+use xent_core::train::SavedRun;
+use xent_core::{ModelConfig, RunDir};
+use xent_ecg::Cnn1dConfig;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn xent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xent")).args(args).current_dir(root()).output().expect("run xent")
+}
+
+fn golden() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch.json")).unwrap()).unwrap()
+}
+
+fn run_dir() -> PathBuf {
+    root().join("tests/golden/export_torch_run/categorical/seed-0")
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+}
+
+fn shape(v: &Value) -> Vec<usize> {
+    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
+}
+
+/// The tensors of a safetensors file: (name, dtype, shape, data length in bytes), in the file's
+/// order, from its header (8-byte little-endian length, then JSON), checked against the file size.
+fn safetensors_header(path: &Path) -> Vec<(String, String, Vec<usize>, usize)> {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Map<String, Value> = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let mut tensors: Vec<(usize, (String, String, Vec<usize>, usize))> = header
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .map(|(name, t)| {
+            let offsets = shape(&t["data_offsets"]);
+            (offsets[0], (name.clone(), t["dtype"].as_str().unwrap().to_owned(), shape(&t["shape"]), offsets[1] - offsets[0]))
+        })
+        .collect();
+    tensors.sort_by_key(|(start, _)| *start);
+    let data: usize = tensors.iter().map(|(_, t)| t.3).sum();
+    assert_eq!(8 + n + data, bytes.len(), "the tensors fill the file after the header");
+    tensors.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn exported_cnn_has_the_torch_state_dict_and_torch_computes_xents_logits() {
+    let g = golden();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("nested/cnn.safetensors");
+    let run = run_dir();
+    let o = xent(&["export", run.to_str().unwrap(), "--format", "safetensors", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("fc1.weight [64, 144] F32"), "{stdout}");
+
+    // Names and shapes: exactly the torch module's state dict (PyTorch adds num_batches_tracked).
+    let tensors = safetensors_header(&out);
+    let expected: Vec<(String, Vec<usize>)> =
+        g["state_dict"].as_array().unwrap().iter().map(|t| (t["name"].as_str().unwrap().to_owned(), shape(&t["shape"]))).collect();
+    let mut got: Vec<(String, Vec<usize>)> = tensors.iter().map(|t| (t.0.clone(), t.2.clone())).collect();
+    let mut want = expected.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    for (name, dtype, shape, len) in &tensors {
+        assert_eq!(dtype, "F32", "{name}");
+        assert_eq!(*len, 4 * shape.iter().product::<usize>(), "{name}");
+    }
+    // Linear weights are PyTorch's [out, in]: fc1 takes 2 × 64 pooled features + 16 RR units.
+    assert!(expected.contains(&("fc1.weight".to_owned(), vec![64, 144])));
+    assert!(expected.contains(&("blocks.0.norm.running_var".to_owned(), vec![16])));
+
+    // xent's logits on the same beats, from the run's own weights.
+    let saved = SavedRun::open(RunDir::at(&run)).unwrap();
+    let config: Cnn1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&config).unwrap(), g["model"]);
+    let device = xent_core::default_device();
+    let model = saved.load_model(ModelConfig::init(&config, saved.config.num_outputs, &device)).unwrap();
+    let dims = shape(&g["signals_shape"]);
+    let signals = Tensor::<3>::from_data(TensorData::new(floats(&g["signals"]), [dims[0], dims[1], dims[2]]), &device);
+    let rr_rows: Vec<Vec<f32>> = g["rr"].as_array().unwrap().iter().map(floats).collect();
+    let rr = Tensor::<2>::from_data(TensorData::new(rr_rows.concat(), [rr_rows.len(), rr_rows[0].len()]), &device);
+    let ours = model.forward(signals, rr).into_data().try_to_vec::<f32>().unwrap();
+    let torch: Vec<f32> = g["logits"].as_array().unwrap().iter().flat_map(floats).collect();
+    assert_eq!(ours.len(), torch.len());
+    assert_eq!(ours.len(), dims[0] * saved.config.num_outputs);
+    let max_diff = ours.iter().zip(&torch).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    println!("max |xent − torch| over {} logits: {max_diff:e}", ours.len());
+    assert!(max_diff <= 1e-5, "max |xent − torch| = {max_diff}");
+    // The beats are not all alike: the logits the comparison rests on differ between beats.
+    assert!(torch.chunks(4).any(|row| (row[0] - torch[0]).abs() > 1.0));
+}
+
+#[test]
+fn models_without_a_torch_equivalent_are_refused_with_their_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    // An ECG experiment of the residual network (the refusal comes before any weights are read).
+    let exp = tmp.path().join("ecg");
+    let run = exp.join("categorical/seed-0");
+    std::fs::create_dir_all(&run).unwrap();
+    let mut side: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch_run/ecg-data.json")).unwrap()).unwrap();
+    side["model"] = Value::from("resnet-deep");
+    std::fs::write(exp.join("ecg-data.json"), side.to_string()).unwrap();
+    let o = xent(&["export", run.to_str().unwrap(), "--format", "safetensors"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("ECG model `resnet-deep`"), "{err}");
+    assert!(!run.join("model.safetensors").exists());
+
+    // A text run.
+    let text = tmp.path().join("text-run");
+    std::fs::create_dir_all(&text).unwrap();
+    std::fs::write(text.join("text.json"), r#"{"model": {"kind": "kim"}}"#).unwrap();
+    let o = xent(&["export", text.to_str().unwrap(), "--format", "safetensors"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("text model `kim`"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Not a run at all, and an unknown format.
+    let o = xent(&["export", tmp.path().to_str().unwrap(), "--format", "safetensors"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = xent(&["export", run_dir().to_str().unwrap(), "--format", "onnx"]);
+    assert_eq!(o.status.code(), Some(2));
+}

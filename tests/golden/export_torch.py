@@ -1,0 +1,136 @@
+"""Golden values for `xent export --format safetensors`: PyTorch loads the exported ECG CNN and
+computes its logits.
+
+Exports the carried trained run tests/golden/export_torch_run/categorical/seed-0 (the default
+ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1) with the xent binary, defines the
+equivalent torch.nn module from the run's config.json, loads the file with
+`safetensors.torch.load_file` + `load_state_dict(strict=True)`, and runs it in eval mode on six
+beat windows made deterministically below. Writes tests/golden/export_torch.json: the inputs,
+the state-dict keys and shapes, the logits, and the versions used. tests/export_torch.rs checks
+xent's own logits and the exported names and shapes against it, without Python.
+
+Run from the repository root (needs torch, safetensors and numpy):
+
+    .venv/bin/python tests/golden/export_torch.py
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _golden_common import GOLDEN_DIR, REPO_ROOT, _ver, f32_list, rel, write_json  # noqa: E402
+
+import numpy as np  # noqa: E402
+import safetensors  # noqa: E402
+import torch  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402
+from torch import nn  # noqa: E402
+
+RUN = os.path.join(GOLDEN_DIR, "export_torch_run", "categorical", "seed-0")
+OUT = os.path.join(GOLDEN_DIR, "export_torch.json")
+RR_FEATURES = 7
+BEATS = 6
+
+
+class Block(nn.Module):
+    """xent's ConvBlock1d: Conv1d -> (BatchNorm1d) -> ReLU -> MaxPool1d."""
+
+    def __init__(self, c_in, c_out, k, same, batch_norm, pool):
+        super().__init__()
+        self.conv = nn.Conv1d(c_in, c_out, k, padding=(k - 1) // 2 if same else 0)
+        self.norm = nn.BatchNorm1d(c_out, eps=1e-5) if batch_norm else None
+        self.pool = nn.MaxPool1d(pool)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.norm is not None:
+            x = self.norm(x)
+        return self.pool(torch.relu(x))
+
+
+class Cnn1d(nn.Module):
+    """xent_ecg::Cnn1d from its Cnn1dConfig (config.json "model")."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        blocks, c_in, length = [], c["channels"], c["length"]
+        for f, k in zip(c["filters"], c["kernel_sizes"]):
+            blocks.append(Block(c_in, f, k, c["same_padding"], c["batch_norm"], c["pool"]))
+            c_in = f
+            length = (length if c["same_padding"] else length - (k - 1)) // c["pool"]
+        self.blocks = nn.ModuleList(blocks)
+        self.global_pool = c["global_pool"]
+        flat = 2 * c_in if self.global_pool else c_in * length
+        self.rr_features = c["rr_features"]
+        self.rr_fc = nn.Linear(RR_FEATURES, c["rr_hidden"]) if self.rr_features and c["rr_hidden"] > 0 else None
+        rr = 0 if not self.rr_features else (c["rr_hidden"] if self.rr_fc is not None else RR_FEATURES)
+        self.fc1 = nn.Linear(flat + rr, c["hidden"])
+        self.dropout = nn.Dropout(c["dropout"])
+        self.fc2 = nn.Linear(c["hidden"], outputs)
+
+    def forward(self, signals, rr):
+        x = signals
+        for block in self.blocks:
+            x = block(x)
+        x = torch.cat([x.mean(2), x.amax(2)], 1) if self.global_pool else x.flatten(1)
+        if self.rr_fc is not None:
+            x = torch.cat([x, torch.relu(self.rr_fc(rr))], 1)
+        elif self.rr_features:
+            x = torch.cat([x, rr], 1)
+        return self.fc2(self.dropout(torch.relu(self.fc1(x))))
+
+
+def inputs(c):
+    """Six ECG-like beat windows: an R wave at the window's R position (45 of 128 samples at
+    180 Hz), a T wave, a baseline ripple; channel 2 a small template difference; RR features
+    near 1 (the patient-relative scale xent feeds)."""
+    t = np.arange(c["length"], dtype=np.float64)
+    signals = np.zeros((BEATS, c["channels"], c["length"]), dtype=np.float32)
+    rr = np.zeros((BEATS, RR_FEATURES), dtype=np.float32)
+    for i in range(BEATS):
+        width = 2.0 + 0.8 * i
+        beat = (1.0 + 0.15 * i) * np.exp(-(((t - 45) / width) ** 2)) \
+            + 0.3 * np.exp(-(((t - 90 - 3 * i) / 10) ** 2)) + 0.05 * np.sin(0.2 * t + i)
+        signals[i, 0] = beat
+        if c["channels"] > 1:
+            signals[i, 1] = 0.1 * (i - 2.5) * np.exp(-(((t - 45) / (width + 1)) ** 2))
+        rr[i] = 1.0 + 0.12 * np.sin(np.arange(RR_FEATURES) + 1.7 * i)
+    return signals, rr
+
+
+def main():
+    with open(os.path.join(RUN, "config.json")) as f:
+        run = json.load(f)
+    config, outputs = run["model"], run["num_outputs"]
+    exported = os.path.join(REPO_ROOT, "target", "export_torch", "model.safetensors")
+    subprocess.run(["cargo", "run", "--quiet", "--", "export", RUN, "--format", "safetensors", "--out", exported],
+                   cwd=REPO_ROOT, check=True)
+    model = Cnn1d(config, outputs)
+    model.load_state_dict(load_file(exported), strict=True)
+    model.eval()
+    signals, rr = inputs(config)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(signals), torch.from_numpy(rr)).numpy()
+    state = model.state_dict()
+    write_json(OUT, {
+        "generated_by": rel(__file__),
+        "versions": {"python": sys.version.split()[0], "torch": torch.__version__,
+                     "safetensors": safetensors.__version__, "numpy": _ver("numpy")},
+        "run": rel(RUN),
+        "model": config,
+        "num_outputs": outputs,
+        # The torch module's state dict: what the exported file must hold (PyTorch adds
+        # num_batches_tracked itself when a file has none).
+        "state_dict": [{"name": k, "shape": list(v.shape)} for k, v in state.items()
+                       if not k.endswith("num_batches_tracked")],
+        "signals_shape": list(signals.shape),
+        "signals": f32_list(signals.reshape(-1)),
+        "rr": f32_list(rr),
+        "logits": f32_list(logits),
+    })
+    print(f"{rel(OUT)}: {BEATS} beats, logits\n{logits}")
+
+
+if __name__ == "__main__":
+    main()
