@@ -29,7 +29,7 @@ fn both_train_commands_list_the_same_common_options() {
     let (ecg, text) = (help("ecg"), help("text"));
     let common = common_section(&ecg);
     assert_eq!(common, common_section(&text));
-    for flag in ["--losses", "--seeds", "--data", "--out", "--force", "--quiet"] {
+    for flag in ["--losses", "--seeds", "--data", "--out", "--force", "--quiet", "--device"] {
         assert!(common.contains(flag), "{flag} missing from\n{common}");
     }
     for choice in ["categorical", "binary", "softmax-binary", "softmax-binary-keras3"] {
@@ -52,11 +52,26 @@ fn bad_usage_exits_2_with_the_reason() {
         (&["train", "text", "--seeds", "1,1"][..], "seed 1 is listed twice"),
         (&["train", "text", "--optimizer", "rmsprop"][..], "invalid value 'rmsprop'"),
         (&["train", "text", "--optimizer", "adam", "--momentum", "0.5", "--limit", "10"][..], "--momentum applies to --optimizer sgd"),
+        (&["train", "ecg", "--device", "gpu"][..], "unknown device \"gpu\""),
+        (&["train", "text", "--device", "cuda:x"][..], "\"x\" is not a device index"),
     ] {
         let o = xent(args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// A GPU the binary was built without is refused before any data is read, naming the feature
+/// (the default build has neither GPU feature).
+#[cfg(not(any(feature = "wgpu", feature = "cuda")))]
+#[test]
+fn a_gpu_left_out_of_the_build_exits_2_naming_its_feature() {
+    for (sub, device, feature) in [("ecg", "cuda", "cuda"), ("text", "cuda:1", "cuda"), ("ecg", "wgpu", "wgpu")] {
+        let o = xent(&["train", sub, "--device", device, "--data", "/nonexistent"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{device}: {err}");
+        assert!(err.contains(&format!("--features {feature}")), "{device}: {err}");
     }
 }
 

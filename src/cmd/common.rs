@@ -1,9 +1,10 @@
 //! The options every `xent train` subcommand shares, spelled the same everywhere: `--losses`,
-//! `--seeds`, `--out`, `--data`, `--force`, `--quiet`.
+//! `--seeds`, `--out`, `--data`, `--force`, `--quiet`, `--device`.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use xent_core::burn::prelude::Device;
 use xent_core::{LossConfig, SoftmaxBinaryMode};
 
 /// The heading of the common options in `--help`.
@@ -34,12 +35,25 @@ pub struct CommonTrainArgs {
     /// stays.
     #[arg(help_heading = COMMON, long)]
     pub quiet: bool,
+    /// Compute device: `cpu` (Burn's flex backend), `cuda` or `cuda:N` (NVIDIA GPU N; a build
+    /// with `--features cuda`), `wgpu` or `wgpu:N` (the preferred GPU, or discrete GPU N, through
+    /// Vulkan, Metal or DirectX 12; a build with `--features wgpu`) [default: cpu].
+    #[arg(help_heading = COMMON, long, value_name = "DEVICE", value_parser = parse_device)]
+    pub device: Option<DeviceArg>,
 }
 
 impl CommonTrainArgs {
     /// `--losses`, or `default` when not given.
     pub fn losses_or(&self, default: &[LossConfig]) -> Vec<LossConfig> {
         if self.losses.is_empty() { default.to_vec() } else { self.losses.iter().map(|&l| l.into()).collect() }
+    }
+
+    /// Makes `--device`, if given, the device of every computation that follows
+    /// ([`xent_core::device::select_device`]); without it the default stays (`cpu`).
+    pub fn select_device(&self) {
+        if let Some(d) = &self.device {
+            xent_core::device::select_device(d.0.as_ref().clone());
+        }
     }
 
     /// `--seeds`, or seeds 0 to 4.
@@ -50,6 +64,16 @@ impl CommonTrainArgs {
 
 /// Seeds by default: enough for a verdict on the carried data (docs/ecg-results.md).
 pub const DEFAULT_SEEDS: u64 = 5;
+
+/// A device on the command line (boxed: a `Device` is large beside the other options).
+#[derive(Debug, Clone)]
+pub struct DeviceArg(pub Box<Device>);
+
+/// `cpu`, `cuda[:N]`, `wgpu[:N]` → the device ([`xent_core::device::parse_device`]); a bad name
+/// or a GPU this build leaves out is a usage error (exit code 2).
+pub fn parse_device(s: &str) -> Result<DeviceArg, String> {
+    xent_core::device::parse_device(s).map(|d| DeviceArg(Box::new(d))).map_err(|e| e.to_string())
+}
 
 /// A loss configuration on the command line.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

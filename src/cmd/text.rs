@@ -296,6 +296,7 @@ impl TrainTextArgs {
 
 /// Runs `xent train text`.
 pub fn run_train(args: TrainTextArgs) -> Result<()> {
+    args.common.select_device();
     let plan = args.plan()?;
     let summary = pipeline::run(&plan).with_context(|| format!("text pipeline on {}", plan.corpus.name()))?;
     print!("{}", pipeline::report_markdown(&plan, &summary));

@@ -202,6 +202,7 @@ pub struct TrainEcgArgs {
 const DEFAULT_EPOCHS: usize = 10;
 
 fn run_ecg(args: TrainEcgArgs) -> Result<()> {
+    args.common.select_device();
     let losses = args.common.losses_or(&LossConfig::DEFAULT_SET);
     if args.seed_setup {
         deprecated("--seed-setup", "--question-setup");

@@ -78,6 +78,14 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A device whose backend this build leaves out (a cargo feature).
+    #[error("device {device:?} needs a build with the `{feature}` feature (cargo build --features {feature})")]
+    DeviceNotBuilt {
+        /// The device as named, e.g. `cuda:0`.
+        device: String,
+        /// The cargo feature that brings its backend.
+        feature: &'static str,
+    },
     /// Something xent cannot do for this model, e.g. export one that has no PyTorch equivalent.
     #[error("{0}")]
     Unsupported(String),
@@ -96,7 +104,7 @@ impl Error {
             Self::Metrics(e) => e.fault(),
             Self::Io { source, .. } => Fault::of_io(source),
             Self::Mismatch(_) | Self::InvalidArgument(_) | Self::Record { .. } => Fault::Input,
-            Self::Unsupported(_) => Fault::Input,
+            Self::DeviceNotBuilt { .. } | Self::Unsupported(_) => Fault::Input,
             Self::NonFiniteLoss { .. } => Fault::Runtime,
             Self::Batch { source, .. } | Self::Run { source, .. } => source.fault(),
         }

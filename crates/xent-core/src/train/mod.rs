@@ -289,8 +289,8 @@ impl Trainer {
         }
 
         // ---- model, and the K check on one sample ----
-        device.seed(cfg.seed);
-        let mut model = init(device);
+        // Seeded; on a GPU built on the CPU and moved, so the seed gives the same initial weights.
+        let mut model = crate::device::seeded_init(device, cfg.seed, init);
         let probe = train.batch(&train_idx[..1], &plain).map_err(batch_err(0, 1))?;
         let k = model.valid().forward(&probe).dims()[1];
         drop(probe);

@@ -32,8 +32,8 @@
 //! The convolutions and the batch norm take an [`Activation`]: a ReLU applied inside the same
 //! operation (and its gradient mask inside the same backward), one pass less each way.
 //! They run on the flex device (and under `autodiff()` on it) for `f32` tensors with dilation 1
-//! and one group; anything else (another dtype, the opt-in ndarray backend) goes to Burn's own
-//! operation with the same arguments, so results never depend on which path ran beyond
+//! and one group; anything else (another dtype, the opt-in ndarray backend, the GPU backends of
+//! the `wgpu` and `cuda` features) goes to Burn's own operation with the same arguments, so results never depend on which path ran beyond
 //! floating-point summation order. Every kernel is tested against Burn's built-in operation on
 //! values and gradients (`tests` below). The layers in [`crate::nn`] call these functions and keep
 //! Burn's parameter layout, so their records load into `burn::nn` modules and back.
@@ -43,7 +43,7 @@
 //! Burn's operations as default bodies (`fallback`), `api` (the tensor functions the layers
 //! call), `buffers` (run-time SIMD dispatch and the buffer helpers every kernel uses), then one
 //! file per kernel family (`conv`, `conv_channels_last`, `max_pool`, …) and one per backend (`flex`,
-//! `autodiff`, `ndarray`).
+//! `autodiff`, `ndarray`, `cube`).
 
 // The opt-in ndarray backend is deprecated in Burn 0.22; routing to it is intended.
 #![cfg_attr(feature = "ndarray", allow(deprecated))]
@@ -72,6 +72,8 @@ mod transpose;
 mod winograd;
 #[cfg(feature = "ndarray")]
 mod ndarray;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+mod cube;
 
 pub use conv::{Axis, ConvShape, Wanted};
 pub use conv_channels_last::ChannelsLastShape;

@@ -7,8 +7,10 @@ use super::*;
 
 /// Forward operations with xent kernels (dispatched by Burn to the tensor's backend).
 ///
-/// The default bodies are Burn's own operations; the flex backend overrides them.
-#[backend_extension(Flex, Autodiff, NdArray: cfg(feature = "ndarray"))]
+/// The default bodies are Burn's own operations; the flex backend overrides them. The GPU
+/// backends (`Cube`: wgpu and CUDA, behind the `wgpu` and `cuda` features) and the opt-in ndarray
+/// backend keep the defaults (`cube` and `ndarray` modules).
+#[backend_extension(Flex, Autodiff, NdArray: cfg(feature = "ndarray"), Cube: cfg(any(feature = "wgpu", feature = "cuda")))]
 pub trait XentOps: Backend {
     /// 1-D convolution, dilation 1, one group, stride and zero padding from `geometry` (its
     /// horizontal axis, [`ConvGeometry::one_d`]), followed by a ReLU if `relu`. A layer without
