@@ -37,22 +37,37 @@ fn shape(v: &Value) -> Vec<usize> {
     v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
 }
 
-/// The tensors of a safetensors file: (name, dtype, shape, data length in bytes), in the file's
-/// order, from its header (8-byte little-endian length, then JSON), checked against the file size.
-fn safetensors_header(path: &Path) -> Vec<(String, String, Vec<usize>, usize)> {
+/// A tensor as a safetensors header lists it.
+struct Stored {
+    name: String,
+    dtype: String,
+    shape: Vec<usize>,
+    /// Bytes of data.
+    len: usize,
+}
+
+/// The tensors of a safetensors file in the file's order, from its header (8-byte
+/// little-endian length, then JSON), checked against the file size.
+fn safetensors_header(path: &Path) -> Vec<Stored> {
     let bytes = std::fs::read(path).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header: serde_json::Map<String, Value> = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
-    let mut tensors: Vec<(usize, (String, String, Vec<usize>, usize))> = header
+    let mut tensors: Vec<(usize, Stored)> = header
         .iter()
         .filter(|(name, _)| *name != "__metadata__")
         .map(|(name, t)| {
             let offsets = shape(&t["data_offsets"]);
-            (offsets[0], (name.clone(), t["dtype"].as_str().unwrap().to_owned(), shape(&t["shape"]), offsets[1] - offsets[0]))
+            let stored = Stored {
+                name: name.clone(),
+                dtype: t["dtype"].as_str().unwrap().to_owned(),
+                shape: shape(&t["shape"]),
+                len: offsets[1] - offsets[0],
+            };
+            (offsets[0], stored)
         })
         .collect();
     tensors.sort_by_key(|(start, _)| *start);
-    let data: usize = tensors.iter().map(|(_, t)| t.3).sum();
+    let data: usize = tensors.iter().map(|(_, t)| t.len).sum();
     assert_eq!(8 + n + data, bytes.len(), "the tensors fill the file after the header");
     tensors.into_iter().map(|(_, t)| t).collect()
 }
@@ -72,14 +87,14 @@ fn exported_cnn_has_the_torch_state_dict_and_torch_computes_xents_logits() {
     let tensors = safetensors_header(&out);
     let expected: Vec<(String, Vec<usize>)> =
         g["state_dict"].as_array().unwrap().iter().map(|t| (t["name"].as_str().unwrap().to_owned(), shape(&t["shape"]))).collect();
-    let mut got: Vec<(String, Vec<usize>)> = tensors.iter().map(|t| (t.0.clone(), t.2.clone())).collect();
+    let mut got: Vec<(String, Vec<usize>)> = tensors.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
     let mut want = expected.clone();
     got.sort();
     want.sort();
     assert_eq!(got, want);
-    for (name, dtype, shape, len) in &tensors {
-        assert_eq!(dtype, "F32", "{name}");
-        assert_eq!(*len, 4 * shape.iter().product::<usize>(), "{name}");
+    for t in &tensors {
+        assert_eq!(t.dtype, "F32", "{}", t.name);
+        assert_eq!(t.len, 4 * t.shape.iter().product::<usize>(), "{}", t.name);
     }
     // Linear weights are PyTorch's [out, in]: fc1 takes 2 × 64 pooled features + 16 RR units.
     assert!(expected.contains(&("fc1.weight".to_owned(), vec![64, 144])));
