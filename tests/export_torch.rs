@@ -1,8 +1,8 @@
 //! `xent export --format safetensors` against PyTorch, without Python: the carried trained ECG
-//! CNN run (tests/golden/export_torch_run) is exported, the file's tensor names and shapes are
-//! checked against the state dict of the equivalent torch.nn module, and xent's logits against
-//! the logits PyTorch computed from the exported file (tests/golden/export_torch.py →
-//! tests/golden/export_torch.json).
+//! CNN and residual-network runs (tests/golden/export_torch_run, export_torch_run_resnet) are
+//! exported, the files' tensor names and shapes are checked against the state dicts of the
+//! equivalent torch.nn modules, and xent's logits against the logits PyTorch computed from the
+//! exported files (tests/golden/export_torch.py → tests/golden/export_torch.json).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,6 +12,7 @@ use xent_core::burn::prelude::*;
 use xent_core::train::SavedRun;
 use xent_core::{ModelConfig, RunDir};
 use xent_ecg::Cnn1dConfig;
+use xent_resnet::ResNet1dConfig;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,6 +28,32 @@ fn golden() -> Value {
 
 fn run_dir() -> PathBuf {
     root().join("tests/golden/export_torch_run/categorical/seed-0")
+}
+
+/// xent's logits of the run in `case` (a case of export_torch.json) on the case's inputs.
+fn xent_logits(name: &str, case: &Value) -> Vec<f32> {
+    let saved = SavedRun::open(RunDir::at(root().join(case["run"].as_str().unwrap()))).unwrap();
+    let device = xent_core::default_device();
+    let dims = shape(&case["signals_shape"]);
+    let signals = Tensor::<3>::from_data(TensorData::new(floats(&case["signals"]), [dims[0], dims[1], dims[2]]), &device);
+    let rr_rows: Vec<Vec<f32>> = case["rr"].as_array().unwrap().iter().map(floats).collect();
+    let rr = Tensor::<2>::from_data(TensorData::new(rr_rows.concat(), [rr_rows.len(), rr_rows[0].len()]), &device);
+    let outputs = saved.config.num_outputs;
+    let logits = match name {
+        "cnn" => {
+            let config: Cnn1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&config).unwrap(), case["model"]);
+            saved.load_model(ModelConfig::init(&config, outputs, &device)).unwrap().forward(signals, rr)
+        }
+        "resnet" => {
+            let config: ResNet1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&config).unwrap(), case["model"]);
+            saved.load_model(ModelConfig::init(&config, outputs, &device)).unwrap().forward(signals, rr)
+        }
+        other => panic!("no network {other}"),
+    };
+    assert_eq!(logits.dims(), [dims[0], outputs]);
+    logits.into_data().try_to_vec::<f32>().unwrap()
 }
 
 fn floats(v: &Value) -> Vec<f32> {
@@ -73,69 +100,73 @@ fn safetensors_header(path: &Path) -> Vec<Stored> {
 }
 
 #[test]
-fn exported_cnn_has_the_torch_state_dict_and_torch_computes_xents_logits() {
+fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits() {
     let g = golden();
+    let cases = g["cases"].as_object().unwrap();
+    assert_eq!(cases.keys().collect::<Vec<_>>(), ["cnn", "resnet"]);
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("nested/cnn.safetensors");
-    let run = run_dir();
-    let o = xent(&["export", run.to_str().unwrap(), "--format", "safetensors", "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("fc1.weight [64, 144] F32"), "{stdout}");
+    for (name, case) in cases {
+        let out = tmp.path().join(format!("nested/{name}.safetensors"));
+        let run = root().join(case["run"].as_str().unwrap());
+        let o = xent(&["export", run.to_str().unwrap(), "--format", "safetensors", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
 
-    // Names and shapes: exactly the torch module's state dict (PyTorch adds num_batches_tracked).
-    let tensors = safetensors_header(&out);
-    let expected: Vec<(String, Vec<usize>)> =
-        g["state_dict"].as_array().unwrap().iter().map(|t| (t["name"].as_str().unwrap().to_owned(), shape(&t["shape"]))).collect();
-    let mut got: Vec<(String, Vec<usize>)> = tensors.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
-    let mut want = expected.clone();
-    got.sort();
-    want.sort();
-    assert_eq!(got, want);
-    for t in &tensors {
-        assert_eq!(t.dtype, "F32", "{}", t.name);
-        assert_eq!(t.len, 4 * t.shape.iter().product::<usize>(), "{}", t.name);
+        // Names and shapes: exactly the torch module's state dict (PyTorch adds num_batches_tracked).
+        let tensors = safetensors_header(&out);
+        let expected: Vec<(String, Vec<usize>)> = case["state_dict"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["name"].as_str().unwrap().to_owned(), shape(&t["shape"])))
+            .collect();
+        let mut got: Vec<(String, Vec<usize>)> = tensors.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
+        let mut want = expected.clone();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{name}");
+        for t in &tensors {
+            assert_eq!(t.dtype, "F32", "{name}: {}", t.name);
+            assert_eq!(t.len, 4 * t.shape.iter().product::<usize>(), "{name}: {}", t.name);
+        }
+        // The stdout lists them too.
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains(&format!("{} tensors", expected.len())), "{stdout}");
+
+        // xent's logits on the same beats, from the run's own weights.
+        let ours = xent_logits(name, case);
+        let torch: Vec<f32> = case["logits"].as_array().unwrap().iter().flat_map(floats).collect();
+        assert_eq!(ours.len(), torch.len(), "{name}");
+        let max_diff = ours.iter().zip(&torch).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        println!("{name}: max |xent − torch| over {} logits: {max_diff:e}", ours.len());
+        assert!(max_diff <= 1e-5, "{name}: max |xent − torch| = {max_diff}");
+        // The beats are not all alike: the logits the comparison rests on differ between beats.
+        let k = ours.len() / shape(&case["signals_shape"])[0];
+        assert!(torch.chunks(k).any(|row| (row[1] - torch[1]).abs() > 1.0), "{name}");
     }
-    // Linear weights are PyTorch's [out, in]: fc1 takes 2 × 64 pooled features + 16 RR units.
-    assert!(expected.contains(&("fc1.weight".to_owned(), vec![64, 144])));
-    assert!(expected.contains(&("blocks.0.norm.running_var".to_owned(), vec![16])));
-
-    // xent's logits on the same beats, from the run's own weights.
-    let saved = SavedRun::open(RunDir::at(&run)).unwrap();
-    let config: Cnn1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
-    assert_eq!(serde_json::to_value(&config).unwrap(), g["model"]);
-    let device = xent_core::default_device();
-    let model = saved.load_model(ModelConfig::init(&config, saved.config.num_outputs, &device)).unwrap();
-    let dims = shape(&g["signals_shape"]);
-    let signals = Tensor::<3>::from_data(TensorData::new(floats(&g["signals"]), [dims[0], dims[1], dims[2]]), &device);
-    let rr_rows: Vec<Vec<f32>> = g["rr"].as_array().unwrap().iter().map(floats).collect();
-    let rr = Tensor::<2>::from_data(TensorData::new(rr_rows.concat(), [rr_rows.len(), rr_rows[0].len()]), &device);
-    let ours = model.forward(signals, rr).into_data().try_to_vec::<f32>().unwrap();
-    let torch: Vec<f32> = g["logits"].as_array().unwrap().iter().flat_map(floats).collect();
-    assert_eq!(ours.len(), torch.len());
-    assert_eq!(ours.len(), dims[0] * saved.config.num_outputs);
-    let max_diff = ours.iter().zip(&torch).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-    println!("max |xent − torch| over {} logits: {max_diff:e}", ours.len());
-    assert!(max_diff <= 1e-5, "max |xent − torch| = {max_diff}");
-    // The beats are not all alike: the logits the comparison rests on differ between beats.
-    assert!(torch.chunks(4).any(|row| (row[0] - torch[0]).abs() > 1.0));
+    // Linear weights are PyTorch's [out, in]: the CNN's fc1 takes 2 × 64 pooled features + 16 RR
+    // units; batch norm keeps its running statistics.
+    let cnn = cases["cnn"]["state_dict"].as_array().unwrap();
+    let has = |name: &str, shape: &[u64]| cnn.iter().any(|t| t["name"] == name && t["shape"] == Value::from(shape.to_vec()));
+    assert!(has("fc1.weight", &[64, 144]));
+    assert!(has("blocks.0.norm.running_var", &[16]));
 }
 
 #[test]
 fn models_without_a_torch_equivalent_are_refused_with_their_name() {
     let tmp = tempfile::tempdir().unwrap();
-    // An ECG experiment of the residual network (the refusal comes before any weights are read).
+    // An ECG experiment of a network xent export does not know (a newer xent's, say); the
+    // refusal comes before any weights are read.
     let exp = tmp.path().join("ecg");
     let run = exp.join("categorical/seed-0");
     std::fs::create_dir_all(&run).unwrap();
     let mut side: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch_run/ecg-data.json")).unwrap()).unwrap();
-    side["model"] = Value::from("resnet-deep");
+    side["model"] = Value::from("an-unknown-network");
     std::fs::write(exp.join("ecg-data.json"), side.to_string()).unwrap();
     let o = xent(&["export", run.to_str().unwrap(), "--format", "safetensors"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("ECG model `resnet-deep`"), "{err}");
+    assert!(err.contains("ECG model `an-unknown-network`"), "{err}");
     assert!(!run.join("model.safetensors").exists());
 
     // A text run.

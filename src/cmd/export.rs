@@ -12,9 +12,9 @@ use super::run::{EcgNet, ecg_sidecar};
 
 /// Arguments of `xent export`.
 #[derive(Args, Debug)]
-#[command(after_help = "Supported: runs of `xent train ecg --model cnn` (the default) and `--model cnn-plain`. \
+#[command(after_help = "Supported: runs of `xent train ecg`, every --model (cnn, cnn-plain, resnet, resnet-deep). \
 The file holds the weights under the state-dict keys of the equivalent torch.nn module \
-(tests/golden/export_torch.py defines it); docs/outputs.md shows how to load it.
+(tests/golden/export_torch.py defines them); docs/outputs.md shows how to load it.
 
 Example:
   xent export runs/ecg/cnn-inter/categorical/seed-0 --format safetensors --out cnn.safetensors")]
@@ -66,13 +66,13 @@ fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     }
     let side = ecg_sidecar(run)?;
     match side.model.as_str() {
-        "cnn" | "cnn-plain" => {}
+        "cnn" | "cnn-plain" | "resnet" | "resnet-deep" => {}
         other => return Err(unsupported(run, &format!("ECG model `{other}`"))),
     }
     let saved = SavedRun::open(RunDir::at(run))?;
     let tensors = match EcgNet::load(&saved, &side)? {
         EcgNet::Cnn(model) => torch_safetensors(model.as_ref(), out)?,
-        EcgNet::Resnet(_) => return Err(unsupported(run, &format!("ECG model `{}`", side.model))),
+        EcgNet::Resnet(model) => torch_safetensors(model.as_ref(), out)?,
     };
     Ok(tensors)
 }
@@ -80,7 +80,7 @@ fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
 fn unsupported(run: &Path, model: &str) -> anyhow::Error {
     xent_core::Error::Unsupported(format!(
         "{}: xent export has no PyTorch equivalent for the {model}; it exports the ECG CNN runs \
-         (`xent train ecg --model cnn` or `cnn-plain`)",
+         (`xent train ecg --model cnn`, `cnn-plain`, `resnet`, `resnet-deep`)",
         run.display()
     ))
     .into()

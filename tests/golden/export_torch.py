@@ -1,12 +1,13 @@
-"""Golden values for `xent export --format safetensors`: PyTorch loads the exported ECG CNN and
-computes its logits.
+"""Golden values for `xent export --format safetensors`: PyTorch loads the exported ECG networks
+and computes their logits.
 
-Exports the carried trained run tests/golden/export_torch_run/categorical/seed-0 (the default
-ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1) with the xent binary, defines the
-equivalent torch.nn module from the run's config.json, loads the file with
+Exports two carried trained runs with the xent binary: export_torch_run/categorical/seed-0 (the
+default ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1) and
+export_torch_run_resnet/categorical/seed-0 (`--model resnet`, 3 epochs), defines the equivalent
+torch.nn module of each from the run's config.json, loads the file with
 `safetensors.torch.load_file` + `load_state_dict(strict=True)`, and runs it in eval mode on six
-beat windows made deterministically below. Writes tests/golden/export_torch.json: the inputs,
-the state-dict keys and shapes, the logits, and the versions used. tests/export_torch.rs checks
+beat windows made deterministically below. Writes tests/golden/export_torch.json: per network the
+inputs, the state-dict keys and shapes and the logits; and the versions used. tests/export_torch.rs checks
 xent's own logits and the exported names and shapes against it, without Python.
 
 Run from the repository root (needs torch, safetensors and numpy):
@@ -27,7 +28,10 @@ import torch  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 from torch import nn  # noqa: E402
 
-RUN = os.path.join(GOLDEN_DIR, "export_torch_run", "categorical", "seed-0")
+RUNS = {
+    "cnn": os.path.join(GOLDEN_DIR, "export_torch_run", "categorical", "seed-0"),
+    "resnet": os.path.join(GOLDEN_DIR, "export_torch_run_resnet", "categorical", "seed-0"),
+}
 OUT = os.path.join(GOLDEN_DIR, "export_torch.json")
 RR_FEATURES = 7
 BEATS = 6
@@ -81,6 +85,77 @@ class Cnn1d(nn.Module):
         return self.fc2(self.dropout(torch.relu(self.fc1(x))))
 
 
+class BasicBlock(nn.Module):
+    """xent_resnet's BasicBlock: post-activation relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut),
+    or pre-activation conv2(relu(bn2(conv1(relu(bn1 x))))) + shortcut; the shortcut is x or
+    bn(conv1x1(x)) when the width or stride changes."""
+
+    def __init__(self, c_in, c_out, k, stride, pre_activation, dropout):
+        super().__init__()
+        self.pre_activation = pre_activation
+        self.conv1 = nn.Conv1d(c_in, c_out, k, stride=stride, padding=k // 2)
+        self.norm1 = nn.BatchNorm1d(c_in if pre_activation else c_out, eps=1e-5)
+        self.conv2 = nn.Conv1d(c_out, c_out, k, padding=k // 2)
+        self.norm2 = nn.BatchNorm1d(c_out, eps=1e-5)
+        self.shortcut = Projection(c_in, c_out, stride) if c_in != c_out or stride > 1 else None
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        identity = x if self.shortcut is None else self.shortcut(x)
+        if self.pre_activation:
+            h = self.conv1(torch.relu(self.norm1(x)))
+            h = self.dropout(torch.relu(self.norm2(h)))
+            return self.conv2(h) + identity
+        h = self.dropout(torch.relu(self.norm1(self.conv1(x))))
+        return torch.relu(self.norm2(self.conv2(h)) + identity)
+
+
+class Projection(nn.Module):
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.conv = nn.Conv1d(c_in, c_out, 1, stride=stride)
+        self.norm = nn.BatchNorm1d(c_out, eps=1e-5)
+
+    def forward(self, x):
+        return self.norm(self.conv(x))
+
+
+class ResNet1d(nn.Module):
+    """xent_resnet::ResNet1d from its ResNet1dConfig (config.json "model")."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        k = c["kernel_size"]
+        self.stem = nn.Conv1d(c["channels"], c["stem_filters"], k, padding=k // 2)
+        self.stem_norm = nn.BatchNorm1d(c["stem_filters"], eps=1e-5)
+        blocks, width = [], c["stem_filters"]
+        for w, s in zip(c["widths"], c["strides"]):
+            blocks.append(BasicBlock(width, w, k, s, c["pre_activation"], c["dropout"]))
+            width = w
+        self.blocks = nn.ModuleList(blocks)
+        self.pool = nn.MaxPool1d(2) if c["pool_after_block"] else None
+        self.final_norm = nn.BatchNorm1d(width, eps=1e-5) if c["pre_activation"] else None
+        self.rr_features = c["rr_features"]
+        self.dropout = nn.Dropout(c["dropout"])
+        self.output = nn.Linear(width + (RR_FEATURES if self.rr_features else 0), outputs)
+
+    def forward(self, signals, rr):
+        x = torch.relu(self.stem_norm(self.stem(signals)))
+        for block in self.blocks:
+            x = block(x)
+            if self.pool is not None:
+                x = self.pool(x)
+        if self.final_norm is not None:
+            x = torch.relu(self.final_norm(x))
+        x = x.mean(2)
+        if self.rr_features:
+            x = torch.cat([x, rr], 1)
+        return self.output(self.dropout(x))
+
+
+NETWORKS = {"cnn": Cnn1d, "resnet": ResNet1d}
+
+
 def inputs(c):
     """Six ECG-like beat windows: an R wave at the window's R position (45 of 128 samples at
     180 Hz), a T wave, a baseline ripple; channel 2 a small template difference; RR features
@@ -99,37 +174,44 @@ def inputs(c):
     return signals, rr
 
 
-def main():
-    with open(os.path.join(RUN, "config.json")) as f:
+def case(name, run_dir):
+    with open(os.path.join(run_dir, "config.json")) as f:
         run = json.load(f)
     config, outputs = run["model"], run["num_outputs"]
-    exported = os.path.join(REPO_ROOT, "target", "export_torch", "model.safetensors")
-    subprocess.run(["cargo", "run", "--quiet", "--", "export", RUN, "--format", "safetensors", "--out", exported],
-                   cwd=REPO_ROOT, check=True)
-    model = Cnn1d(config, outputs)
+    exported = os.path.join(REPO_ROOT, "target", "export_torch", f"{name}.safetensors")
+    subprocess.run(["cargo", "run", "--quiet", "--", "export", run_dir, "--format", "safetensors", "--out", exported],
+                   cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    model = NETWORKS[name](config, outputs)
     model.load_state_dict(load_file(exported), strict=True)
     model.eval()
     signals, rr = inputs(config)
     with torch.no_grad():
         logits = model(torch.from_numpy(signals), torch.from_numpy(rr)).numpy()
-    state = model.state_dict()
-    write_json(OUT, {
-        "generated_by": rel(__file__),
-        "versions": {"python": sys.version.split()[0], "torch": torch.__version__,
-                     "safetensors": safetensors.__version__, "numpy": _ver("numpy")},
-        "run": rel(RUN),
+    print(f"{name}: logits\n{logits}")
+    return {
+        "run": rel(run_dir),
         "model": config,
         "num_outputs": outputs,
         # The torch module's state dict: what the exported file must hold (PyTorch adds
         # num_batches_tracked itself when a file has none).
-        "state_dict": [{"name": k, "shape": list(v.shape)} for k, v in state.items()
+        "state_dict": [{"name": k, "shape": list(v.shape)} for k, v in model.state_dict().items()
                        if not k.endswith("num_batches_tracked")],
         "signals_shape": list(signals.shape),
         "signals": f32_list(signals.reshape(-1)),
         "rr": f32_list(rr),
         "logits": f32_list(logits),
+    }
+
+
+def main():
+    cases = {name: case(name, run_dir) for name, run_dir in RUNS.items()}
+    write_json(OUT, {
+        "generated_by": rel(__file__),
+        "versions": {"python": sys.version.split()[0], "torch": torch.__version__,
+                     "safetensors": safetensors.__version__, "numpy": _ver("numpy")},
+        "cases": cases,
     })
-    print(f"{rel(OUT)}: {BEATS} beats, logits\n{logits}")
+    print(rel(OUT))
 
 
 if __name__ == "__main__":
