@@ -40,12 +40,12 @@ fn xent_logits(name: &str, case: &Value) -> Vec<f32> {
     let rr = Tensor::<2>::from_data(TensorData::new(rr_rows.concat(), [rr_rows.len(), rr_rows[0].len()]), &device);
     let outputs = saved.config.num_outputs;
     let logits = match name {
-        "cnn" => {
+        "cnn" | "cnn-plain" => {
             let config: Cnn1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
             assert_eq!(serde_json::to_value(&config).unwrap(), case["model"]);
             saved.load_model(ModelConfig::init(&config, outputs, &device)).unwrap().forward(signals, rr)
         }
-        "resnet" => {
+        "resnet" | "resnet-deep" => {
             let config: ResNet1dConfig = serde_json::from_value(saved.config.model.clone()).unwrap();
             assert_eq!(serde_json::to_value(&config).unwrap(), case["model"]);
             saved.load_model(ModelConfig::init(&config, outputs, &device)).unwrap().forward(signals, rr)
@@ -103,7 +103,7 @@ fn safetensors_header(path: &Path) -> Vec<Stored> {
 fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits() {
     let g = golden();
     let cases = g["cases"].as_object().unwrap();
-    assert_eq!(cases.keys().collect::<Vec<_>>(), ["cnn", "resnet"]);
+    assert!(cases.contains_key("cnn") && cases.contains_key("resnet"), "{:?}", cases.keys());
     let tmp = tempfile::tempdir().unwrap();
     for (name, case) in cases {
         let out = tmp.path().join(format!("nested/{name}.safetensors"));

@@ -153,7 +153,7 @@ class ResNet1d(nn.Module):
         return self.output(self.dropout(x))
 
 
-NETWORKS = {"cnn": Cnn1d, "resnet": ResNet1d}
+NETWORKS = {"cnn": Cnn1d, "cnn-plain": Cnn1d, "resnet": ResNet1d, "resnet-deep": ResNet1d}
 
 
 def inputs(c):
