@@ -1,6 +1,6 @@
 //! `xent export --format safetensors` against PyTorch, without Python: the carried trained ECG
-//! CNN and residual-network runs (tests/golden/export_torch_run, export_torch_run_resnet) are
-//! exported, the files' tensor names and shapes are checked against the state dicts of the
+//! CNN and residual-network runs (tests/golden/export_torch_run, export_torch_run_resnet) and two
+//! tiny text CNN runs (export_torch_text_question, export_torch_text_kim) are exported, the files' tensor names and shapes are checked against the state dicts of the
 //! equivalent torch.nn modules, and xent's logits against the logits PyTorch computed from the
 //! exported files (tests/golden/export_torch.py → tests/golden/export_torch.json).
 
@@ -12,7 +12,10 @@ use xent_core::burn::prelude::*;
 use xent_core::train::SavedRun;
 use xent_core::{ModelConfig, RunDir};
 use xent_ecg::Cnn1dConfig;
+use xent_core::train::Classifier;
 use xent_resnet::ResNet1dConfig;
+use xent_text::ModelKind;
+use xent_text::pipeline::TextRunInfo;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,8 +35,24 @@ fn run_dir() -> PathBuf {
 
 /// xent's logits of the run in `case` (a case of export_torch.json) on the case's inputs.
 fn xent_logits(name: &str, case: &Value) -> Vec<f32> {
-    let saved = SavedRun::open(RunDir::at(root().join(case["run"].as_str().unwrap()))).unwrap();
+    let run = root().join(case["run"].as_str().unwrap());
     let device = xent_core::default_device();
+    if let Some(ids) = case.get("ids") {
+        // A text run: token ids in, the model from text.json.
+        let info: TextRunInfo = serde_json::from_str(&std::fs::read_to_string(run.join("text.json")).unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&info.model).unwrap(), case["model"]);
+        let rows: Vec<Vec<i64>> = ids.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect()).collect();
+        let ids = Tensor::<2, Int>::from_data(TensorData::new(rows.concat(), [rows.len(), rows[0].len()]), &device);
+        let weights = run.join("model.bpk");
+        let logits = match (name, info.model.kind) {
+            ("question", ModelKind::Question) => info.model.init_question(&device).load_file(&weights).forward(&ids),
+            ("kim", ModelKind::Kim) => info.model.init_kim(&device).load_file(&weights).forward(&ids),
+            other => panic!("no text network {other:?}"),
+        };
+        assert_eq!(logits.dims(), [rows.len(), info.model.num_classes]);
+        return logits.into_data().try_to_vec::<f32>().unwrap();
+    }
+    let saved = SavedRun::open(RunDir::at(run)).unwrap();
     let dims = shape(&case["signals_shape"]);
     let signals = Tensor::<3>::from_data(TensorData::new(floats(&case["signals"]), [dims[0], dims[1], dims[2]]), &device);
     let rr_rows: Vec<Vec<f32>> = case["rr"].as_array().unwrap().iter().map(floats).collect();
@@ -103,7 +122,9 @@ fn safetensors_header(path: &Path) -> Vec<Stored> {
 fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits() {
     let g = golden();
     let cases = g["cases"].as_object().unwrap();
-    assert!(cases.contains_key("cnn") && cases.contains_key("resnet"), "{:?}", cases.keys());
+    for name in ["cnn", "resnet", "question", "kim"] {
+        assert!(cases.contains_key(name), "{name}: {:?}", cases.keys());
+    }
     let tmp = tempfile::tempdir().unwrap();
     for (name, case) in cases {
         let out = tmp.path().join(format!("nested/{name}.safetensors"));
@@ -139,9 +160,9 @@ fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits(
         let max_diff = ours.iter().zip(&torch).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         println!("{name}: max |xent − torch| over {} logits: {max_diff:e}", ours.len());
         assert!(max_diff <= 1e-5, "{name}: max |xent − torch| = {max_diff}");
-        // The beats are not all alike: the logits the comparison rests on differ between beats.
-        let k = ours.len() / shape(&case["signals_shape"])[0];
-        assert!(torch.chunks(k).any(|row| (row[1] - torch[1]).abs() > 1.0), "{name}");
+        // The inputs are not all alike: the logits the comparison rests on differ between them.
+        let k = case["num_outputs"].as_u64().unwrap() as usize;
+        assert!(torch.chunks(k).any(|row| row.iter().zip(&torch[..k]).any(|(a, b)| (a - b).abs() > 0.1)), "{name}");
     }
     // Linear weights are PyTorch's [out, in]: the CNN's fc1 takes 2 × 64 pooled features + 16 RR
     // units; batch norm keeps its running statistics.
@@ -169,13 +190,16 @@ fn models_without_a_torch_equivalent_are_refused_with_their_name() {
     assert!(err.contains("ECG model `an-unknown-network`"), "{err}");
     assert!(!run.join("model.safetensors").exists());
 
-    // A text run.
+    // A text run of a bag-of-words model (no weights needed for the refusal).
     let text = tmp.path().join("text-run");
     std::fs::create_dir_all(&text).unwrap();
-    std::fs::write(text.join("text.json"), r#"{"model": {"kind": "kim"}}"#).unwrap();
+    let mut info: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch_text_kim/text.json")).unwrap()).unwrap();
+    info["model"]["kind"] = Value::from("mlp");
+    std::fs::write(text.join("text.json"), info.to_string()).unwrap();
     let o = xent(&["export", text.to_str().unwrap(), "--format", "safetensors"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("text model `kim`"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("text model `mlp`"), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Not a run at all, and an unknown format.
     let o = xent(&["export", tmp.path().to_str().unwrap(), "--format", "safetensors"]);

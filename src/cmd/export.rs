@@ -6,20 +6,25 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use xent_core::RunDir;
 use xent_core::export::{ExportedTensor, torch_safetensors};
+use xent_core::burn::module::Module;
 use xent_core::train::SavedRun;
+use xent_text::ModelKind;
+use xent_text::pipeline::TextRunInfo;
 
 use super::run::{EcgNet, ecg_sidecar};
 
 /// Arguments of `xent export`.
 #[derive(Args, Debug)]
-#[command(after_help = "Supported: runs of `xent train ecg`, every --model (cnn, cnn-plain, resnet, resnet-deep). \
+#[command(after_help = "Supported: runs of `xent train ecg`, every --model (cnn, cnn-plain, resnet, resnet-deep), and of \
+`xent train text --model question` and `--model kim` (the bag-of-words models are refused). \
 The file holds the weights under the state-dict keys of the equivalent torch.nn module \
 (tests/golden/export_torch.py defines them); docs/outputs.md shows how to load it.
 
 Example:
   xent export runs/ecg/cnn-inter/categorical/seed-0 --format safetensors --out cnn.safetensors")]
 pub struct ExportArgs {
-    /// A finished run directory (`<experiment>/<config>/seed-<n>` for ECG runs).
+    /// A finished run directory (`<experiment>/<config>/seed-<n>` for ECG runs, one holding
+    /// `text.json` for text runs).
     run: PathBuf,
     /// File format.
     #[arg(long, value_enum)]
@@ -60,9 +65,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
 /// ([`xent_core::Error::Unsupported`], naming it), weights that do not load, an unwritable `out`.
 fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     if run.join("text.json").is_file() {
-        let info: serde_json::Value = xent_core::artifacts::read_json(&run.join("text.json"))?;
-        let kind = info.pointer("/model/kind").and_then(serde_json::Value::as_str).unwrap_or("unknown").to_owned();
-        return Err(unsupported(run, &format!("text model `{kind}`")));
+        return export_text(run, out);
     }
     let side = ecg_sidecar(run)?;
     match side.model.as_str() {
@@ -77,10 +80,23 @@ fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     Ok(tensors)
 }
 
+/// The text CNNs (`question`, `kim`): their `text.json` gives the shapes.
+fn export_text(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
+    let info: TextRunInfo = xent_core::artifacts::read_json(&run.join("text.json"))?;
+    let device = xent_core::default_device();
+    let weights = run.join("model.bpk");
+    let record = |e: xent_core::burn::store::RecordError| xent_core::Error::Record { path: weights.clone(), message: e.to_string() };
+    Ok(match info.model.kind {
+        ModelKind::Question => torch_safetensors(&info.model.init_question(&device).try_load_file(&weights).map_err(record)?, out)?,
+        ModelKind::Kim => torch_safetensors(&info.model.init_kim(&device).try_load_file(&weights).map_err(record)?, out)?,
+        ModelKind::Mlp | ModelKind::Linear => return Err(unsupported(run, &format!("text model `{}`", info.model.kind.name()))),
+    })
+}
+
 fn unsupported(run: &Path, model: &str) -> anyhow::Error {
     xent_core::Error::Unsupported(format!(
         "{}: xent export has no PyTorch equivalent for the {model}; it exports the ECG CNN runs \
-         (`xent train ecg --model cnn`, `cnn-plain`, `resnet`, `resnet-deep`)",
+         (every `xent train ecg --model`) and the text CNNs (`xent train text --model question`, `kim`)",
         run.display()
     ))
     .into()

@@ -1,13 +1,16 @@
 """Golden values for `xent export --format safetensors`: PyTorch loads the exported ECG networks
 and computes their logits.
 
-Exports two carried trained runs with the xent binary: export_torch_run/categorical/seed-0 (the
-default ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1) and
-export_torch_run_resnet/categorical/seed-0 (`--model resnet`, 3 epochs), defines the equivalent
-torch.nn module of each from the run's config.json, loads the file with
+Exports four carried trained runs with the xent binary: export_torch_run/categorical/seed-0 (the
+default ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1),
+export_torch_run_resnet/categorical/seed-0 (`--model resnet`, 3 epochs), and two tiny text CNNs
+(export_torch_text_question and export_torch_text_kim: `xent train text --model question|kim
+--limit 300 --vocab-size 150 --max-len 5|9 --embed-dim 6 --epochs 2`, R8), defines the equivalent
+torch.nn module of each from the run's config.json (text.json for text runs), loads the file with
 `safetensors.torch.load_file` + `load_state_dict(strict=True)`, and runs it in eval mode on six
-beat windows made deterministically below. Writes tests/golden/export_torch.json: per network the
-inputs, the state-dict keys and shapes and the logits; and the versions used. tests/export_torch.rs checks
+beat windows or six documents of token ids made deterministically below. Writes
+tests/golden/export_torch.json: per network the inputs, the state-dict keys and shapes and the
+logits; and the versions used. tests/export_torch.rs checks
 xent's own logits and the exported names and shapes against it, without Python.
 
 Run from the repository root (needs torch, safetensors and numpy):
@@ -31,6 +34,8 @@ from torch import nn  # noqa: E402
 RUNS = {
     "cnn": os.path.join(GOLDEN_DIR, "export_torch_run", "categorical", "seed-0"),
     "resnet": os.path.join(GOLDEN_DIR, "export_torch_run_resnet", "categorical", "seed-0"),
+    "question": os.path.join(GOLDEN_DIR, "export_torch_text_question"),
+    "kim": os.path.join(GOLDEN_DIR, "export_torch_text_kim"),
 }
 OUT = os.path.join(GOLDEN_DIR, "export_torch.json")
 RR_FEATURES = 7
@@ -153,7 +158,42 @@ class ResNet1d(nn.Module):
         return self.output(self.dropout(x))
 
 
-NETWORKS = {"cnn": Cnn1d, "cnn-plain": Cnn1d, "resnet": ResNet1d, "resnet-deep": ResNet1d}
+class QuestionCnn(nn.Module):
+    """xent_text::QuestionCnn (text.json "model"): Embedding -> Conv1d(32, 4) -> ReLU -> MaxPool1d(2)
+    -> Flatten -> Dense(256, ReLU) -> Dense (the dropouts act in training only)."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        self.embedding = nn.Embedding(c["vocab_size"], c["embed_dim"])
+        self.conv = nn.Conv1d(c["embed_dim"], 32, 4)
+        self.pool = nn.MaxPool1d(2)
+        self.dense = nn.Linear(32 * ((c["seq_len"] - 3) // 2), 256)
+        self.out = nn.Linear(256, outputs)
+
+    def forward(self, ids):
+        x = self.pool(torch.relu(self.conv(self.embedding(ids).transpose(1, 2))))
+        return self.out(torch.relu(self.dense(x.flatten(1))))
+
+
+class KimCnn(nn.Module):
+    """xent_text::KimCnn: Embedding -> Conv1d(100, 3|4|5) -> ReLU -> max over time each,
+    concatenated -> Dense."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        self.embedding = nn.Embedding(c["vocab_size"], c["embed_dim"])
+        self.conv3 = nn.Conv1d(c["embed_dim"], 100, 3)
+        self.conv4 = nn.Conv1d(c["embed_dim"], 100, 4)
+        self.conv5 = nn.Conv1d(c["embed_dim"], 100, 5)
+        self.out = nn.Linear(300, outputs)
+
+    def forward(self, ids):
+        x = self.embedding(ids).transpose(1, 2)
+        return self.out(torch.cat([torch.relu(c(x)).amax(2) for c in (self.conv3, self.conv4, self.conv5)], 1))
+
+
+NETWORKS = {"cnn": Cnn1d, "cnn-plain": Cnn1d, "resnet": ResNet1d, "resnet-deep": ResNet1d,
+            "question": QuestionCnn, "kim": KimCnn}
 
 
 def inputs(c):
@@ -174,33 +214,42 @@ def inputs(c):
     return signals, rr
 
 
+def token_ids(c):
+    """Six documents of seq_len token ids, spread over the vocabulary."""
+    return np.array([[(7 * i + 13 * j + 1) % c["vocab_size"] for j in range(c["seq_len"])] for i in range(BEATS)],
+                    dtype=np.int64)
+
+
 def case(name, run_dir):
-    with open(os.path.join(run_dir, "config.json")) as f:
+    text = os.path.isfile(os.path.join(run_dir, "text.json"))
+    with open(os.path.join(run_dir, "text.json" if text else "config.json")) as f:
         run = json.load(f)
-    config, outputs = run["model"], run["num_outputs"]
+    config = run["model"]
+    outputs = config["num_classes"] if text else run["num_outputs"]
     exported = os.path.join(REPO_ROOT, "target", "export_torch", f"{name}.safetensors")
     subprocess.run(["cargo", "run", "--quiet", "--", "export", run_dir, "--format", "safetensors", "--out", exported],
                    cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
     model = NETWORKS[name](config, outputs)
     model.load_state_dict(load_file(exported), strict=True)
     model.eval()
-    signals, rr = inputs(config)
+    result = {"run": rel(run_dir), "model": config, "num_outputs": outputs}
     with torch.no_grad():
-        logits = model(torch.from_numpy(signals), torch.from_numpy(rr)).numpy()
+        if text:
+            ids = token_ids(config)
+            logits = model(torch.from_numpy(ids)).numpy()
+            result["ids"] = ids.tolist()
+        else:
+            signals, rr = inputs(config)
+            logits = model(torch.from_numpy(signals), torch.from_numpy(rr)).numpy()
+            result.update({"signals_shape": list(signals.shape), "signals": f32_list(signals.reshape(-1)),
+                           "rr": f32_list(rr)})
     print(f"{name}: logits\n{logits}")
-    return {
-        "run": rel(run_dir),
-        "model": config,
-        "num_outputs": outputs,
-        # The torch module's state dict: what the exported file must hold (PyTorch adds
-        # num_batches_tracked itself when a file has none).
-        "state_dict": [{"name": k, "shape": list(v.shape)} for k, v in model.state_dict().items()
-                       if not k.endswith("num_batches_tracked")],
-        "signals_shape": list(signals.shape),
-        "signals": f32_list(signals.reshape(-1)),
-        "rr": f32_list(rr),
-        "logits": f32_list(logits),
-    }
+    # The torch module's state dict: what the exported file must hold (PyTorch adds
+    # num_batches_tracked itself when a file has none).
+    result["state_dict"] = [{"name": k, "shape": list(v.shape)} for k, v in model.state_dict().items()
+                            if not k.endswith("num_batches_tracked")]
+    result["logits"] = f32_list(logits)
+    return result
 
 
 def main():
