@@ -1,6 +1,6 @@
 //! `xent export --format safetensors` against PyTorch, without Python: the carried trained ECG
-//! CNN and residual-network runs (tests/golden/export_torch_run, export_torch_run_resnet) and two
-//! tiny text CNN runs (export_torch_text_question, export_torch_text_kim) are exported, the files' tensor names and shapes are checked against the state dicts of the
+//! CNN and residual-network runs (tests/golden/export_torch_run, export_torch_run_resnet) and four
+//! tiny text runs (export_torch_text_question, _kim, _mlp, _linear) are exported, the files' tensor names and shapes are checked against the state dicts of the
 //! equivalent torch.nn modules, and xent's logits against the logits PyTorch computed from the
 //! exported files (tests/golden/export_torch.py → tests/golden/export_torch.json).
 
@@ -15,6 +15,7 @@ use xent_ecg::Cnn1dConfig;
 use xent_core::train::Classifier;
 use xent_resnet::ResNet1dConfig;
 use xent_text::ModelKind;
+use xent_text::bow::Bag;
 use xent_text::pipeline::TextRunInfo;
 
 fn root() -> &'static Path {
@@ -37,6 +38,26 @@ fn run_dir() -> PathBuf {
 fn xent_logits(name: &str, case: &Value) -> Vec<f32> {
     let run = root().join(case["run"].as_str().unwrap());
     let device = xent_core::default_device();
+    if let Some(ids) = case.get("bag_ids") {
+        // A bag-of-words run: distinct word ids and their weights in, the model from text.json.
+        let info: TextRunInfo = serde_json::from_str(&std::fs::read_to_string(run.join("text.json")).unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&info.model).unwrap(), case["model"]);
+        let rows: Vec<Vec<i64>> = ids.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect()).collect();
+        let weights: Vec<Vec<f32>> = case["bag_weights"].as_array().unwrap().iter().map(floats).collect();
+        let (b, u) = (rows.len(), rows[0].len());
+        let bag = Bag {
+            ids: Tensor::<2, Int>::from_data(TensorData::new(rows.concat(), [b, u]), &device),
+            weights: Tensor::<2>::from_data(TensorData::new(weights.concat(), [b, u]), &device),
+        };
+        let path = run.join("model.bpk");
+        let logits = match (name, info.model.kind) {
+            ("mlp", ModelKind::Mlp) => info.model.init_mlp(&device).load_file(&path).forward(&bag),
+            ("linear", ModelKind::Linear) => info.model.init_linear(&device).load_file(&path).forward(&bag),
+            other => panic!("no bag-of-words network {other:?}"),
+        };
+        assert_eq!(logits.dims(), [b, info.model.num_classes]);
+        return logits.into_data().try_to_vec::<f32>().unwrap();
+    }
     if let Some(ids) = case.get("ids") {
         // A text run: token ids in, the model from text.json.
         let info: TextRunInfo = serde_json::from_str(&std::fs::read_to_string(run.join("text.json")).unwrap()).unwrap();
@@ -122,7 +143,7 @@ fn safetensors_header(path: &Path) -> Vec<Stored> {
 fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits() {
     let g = golden();
     let cases = g["cases"].as_object().unwrap();
-    for name in ["cnn", "resnet", "question", "kim"] {
+    for name in ["cnn", "resnet", "question", "kim", "mlp", "linear"] {
         assert!(cases.contains_key(name), "{name}: {:?}", cases.keys());
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -173,7 +194,7 @@ fn exported_networks_have_the_torch_state_dicts_and_torch_computes_xents_logits(
 }
 
 #[test]
-fn models_without_a_torch_equivalent_are_refused_with_their_name() {
+fn runs_of_unknown_networks_are_refused_with_exit_code_2() {
     let tmp = tempfile::tempdir().unwrap();
     // An ECG experiment of a network xent export does not know (a newer xent's, say); the
     // refusal comes before any weights are read.
@@ -190,16 +211,16 @@ fn models_without_a_torch_equivalent_are_refused_with_their_name() {
     assert!(err.contains("ECG model `an-unknown-network`"), "{err}");
     assert!(!run.join("model.safetensors").exists());
 
-    // A text run of a bag-of-words model (no weights needed for the refusal).
+    // A text run of a network this xent does not know: its text.json does not parse.
     let text = tmp.path().join("text-run");
     std::fs::create_dir_all(&text).unwrap();
     let mut info: Value =
         serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch_text_kim/text.json")).unwrap()).unwrap();
-    info["model"]["kind"] = Value::from("mlp");
+    info["model"]["kind"] = Value::from("an-unknown-network");
     std::fs::write(text.join("text.json"), info.to_string()).unwrap();
     let o = xent(&["export", text.to_str().unwrap(), "--format", "safetensors"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("text model `mlp`"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("text.json"), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Not a run at all, and an unknown format.
     let o = xent(&["export", tmp.path().to_str().unwrap(), "--format", "safetensors"]);

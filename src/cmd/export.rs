@@ -15,8 +15,7 @@ use super::run::{EcgNet, ecg_sidecar};
 
 /// Arguments of `xent export`.
 #[derive(Args, Debug)]
-#[command(after_help = "Supported: runs of `xent train ecg`, every --model (cnn, cnn-plain, resnet, resnet-deep), and of \
-`xent train text --model question` and `--model kim` (the bag-of-words models are refused). \
+#[command(after_help = "Supported: runs of `xent train ecg` and `xent train text`, every --model. \
 The file holds the weights under the state-dict keys of the equivalent torch.nn module \
 (tests/golden/export_torch.py defines them); docs/outputs.md shows how to load it.
 
@@ -61,7 +60,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
 /// Writes the weights of the run in `run` to `out` as safetensors for PyTorch.
 ///
 /// # Errors
-/// A run that is not a finished ECG run, a model without a PyTorch equivalent
+/// A run that is neither a finished ECG run nor a text run, an ECG network this xent does not know
 /// ([`xent_core::Error::Unsupported`], naming it), weights that do not load, an unwritable `out`.
 fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     if run.join("text.json").is_file() {
@@ -80,7 +79,7 @@ fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     Ok(tensors)
 }
 
-/// The text CNNs (`question`, `kim`): their `text.json` gives the shapes.
+/// The text networks (`question`, `kim`, `mlp`, `linear`): their `text.json` gives the shapes.
 fn export_text(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     let info: TextRunInfo = xent_core::artifacts::read_json(&run.join("text.json"))?;
     let device = xent_core::default_device();
@@ -89,14 +88,15 @@ fn export_text(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     Ok(match info.model.kind {
         ModelKind::Question => torch_safetensors(&info.model.init_question(&device).try_load_file(&weights).map_err(record)?, out)?,
         ModelKind::Kim => torch_safetensors(&info.model.init_kim(&device).try_load_file(&weights).map_err(record)?, out)?,
-        ModelKind::Mlp | ModelKind::Linear => return Err(unsupported(run, &format!("text model `{}`", info.model.kind.name()))),
+        ModelKind::Mlp => torch_safetensors(&info.model.init_mlp(&device).try_load_file(&weights).map_err(record)?, out)?,
+        ModelKind::Linear => torch_safetensors(&info.model.init_linear(&device).try_load_file(&weights).map_err(record)?, out)?,
     })
 }
 
 fn unsupported(run: &Path, model: &str) -> anyhow::Error {
     xent_core::Error::Unsupported(format!(
-        "{}: xent export has no PyTorch equivalent for the {model}; it exports the ECG CNN runs \
-         (every `xent train ecg --model`) and the text CNNs (`xent train text --model question`, `kim`)",
+        "{}: xent export has no PyTorch equivalent for the {model}; it exports the runs of every \
+         `xent train ecg --model` (cnn, cnn-plain, resnet, resnet-deep)",
         run.display()
     ))
     .into()

@@ -1,14 +1,15 @@
 """Golden values for `xent export --format safetensors`: PyTorch loads the exported ECG networks
 and computes their logits.
 
-Exports four carried trained runs with the xent binary: export_torch_run/categorical/seed-0 (the
+Exports six carried trained runs with the xent binary: export_torch_run/categorical/seed-0 (the
 default ECG CNN of `xent train ecg`, 10 epochs on MIT-BIH DS1),
-export_torch_run_resnet/categorical/seed-0 (`--model resnet`, 3 epochs), and two tiny text CNNs
-(export_torch_text_question and export_torch_text_kim: `xent train text --model question|kim
---limit 300 --vocab-size 150 --max-len 5|9 --embed-dim 6 --epochs 2`, R8), defines the equivalent
+export_torch_run_resnet/categorical/seed-0 (`--model resnet`, 3 epochs), and four tiny text runs
+(export_torch_text_question, _kim: `xent train text --model question|kim --limit 300 --vocab-size
+150 --max-len 5|9 --embed-dim 6 --epochs 2`; _mlp, _linear: `--model mlp|linear --limit 300
+--vocab-size 150 [--embed-dim 8] --epochs 2`; R8), defines the equivalent
 torch.nn module of each from the run's config.json (text.json for text runs), loads the file with
 `safetensors.torch.load_file` + `load_state_dict(strict=True)`, and runs it in eval mode on six
-beat windows or six documents of token ids made deterministically below. Writes
+beat windows, six documents of token ids or six bags of words made deterministically below. Writes
 tests/golden/export_torch.json: per network the inputs, the state-dict keys and shapes and the
 logits; and the versions used. tests/export_torch.rs checks
 xent's own logits and the exported names and shapes against it, without Python.
@@ -36,6 +37,8 @@ RUNS = {
     "resnet": os.path.join(GOLDEN_DIR, "export_torch_run_resnet", "categorical", "seed-0"),
     "question": os.path.join(GOLDEN_DIR, "export_torch_text_question"),
     "kim": os.path.join(GOLDEN_DIR, "export_torch_text_kim"),
+    "mlp": os.path.join(GOLDEN_DIR, "export_torch_text_mlp"),
+    "linear": os.path.join(GOLDEN_DIR, "export_torch_text_linear"),
 }
 OUT = os.path.join(GOLDEN_DIR, "export_torch.json")
 RR_FEATURES = 7
@@ -192,8 +195,44 @@ class KimCnn(nn.Module):
         return self.out(torch.cat([torch.relu(c(x)).amax(2) for c in (self.conv3, self.conv4, self.conv5)], 1))
 
 
+class EmbeddingBagWithBias(nn.EmbeddingBag):
+    """xent's EmbeddingBag: nn.EmbeddingBag summing its rows weighted by per-sample weights,
+    plus a bias."""
+
+    def __init__(self, n, d):
+        super().__init__(n, d, mode="sum")
+        self.bias = nn.Parameter(torch.zeros(d))
+
+    def forward(self, ids, weights):
+        return super().forward(ids, per_sample_weights=weights) + self.bias
+
+
+class WideMlp(nn.Module):
+    """xent_text::WideMlp: a TF-IDF bag of words -> EmbeddingBag (a dense layer over the bag) ->
+    ReLU -> Dense."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        self.hidden = EmbeddingBagWithBias(c["vocab_size"], c["embed_dim"])
+        self.out = nn.Linear(c["embed_dim"], outputs)
+
+    def forward(self, ids, weights):
+        return self.out(torch.relu(self.hidden(ids, weights)))
+
+
+class LinearBag(nn.Module):
+    """xent_text::LinearBag: logistic regression on a TF-IDF bag of words."""
+
+    def __init__(self, c, outputs):
+        super().__init__()
+        self.linear = EmbeddingBagWithBias(c["vocab_size"], outputs)
+
+    def forward(self, ids, weights):
+        return self.linear(ids, weights)
+
+
 NETWORKS = {"cnn": Cnn1d, "cnn-plain": Cnn1d, "resnet": ResNet1d, "resnet-deep": ResNet1d,
-            "question": QuestionCnn, "kim": KimCnn}
+            "question": QuestionCnn, "kim": KimCnn, "mlp": WideMlp, "linear": LinearBag}
 
 
 def inputs(c):
@@ -234,7 +273,14 @@ def case(name, run_dir):
     model.eval()
     result = {"run": rel(run_dir), "model": config, "num_outputs": outputs}
     with torch.no_grad():
-        if text:
+        if text and config["kind"] in ("mlp", "linear"):
+            # A bag of five distinct words per document with TF-IDF-like weights.
+            ids = np.array([[(7 * i + 13 * j + 1) % config["vocab_size"] for j in range(5)] for i in range(BEATS)],
+                           dtype=np.int64)
+            weights = np.array([[0.1 * (j + 1) + 0.05 * i for j in range(5)] for i in range(BEATS)], dtype=np.float32)
+            logits = model(torch.from_numpy(ids), torch.from_numpy(weights)).numpy()
+            result.update({"bag_ids": ids.tolist(), "bag_weights": f32_list(weights)})
+        elif text:
             ids = token_ids(config)
             logits = model(torch.from_numpy(ids)).numpy()
             result["ids"] = ids.tolist()
