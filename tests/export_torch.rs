@@ -222,6 +222,17 @@ fn runs_of_unknown_networks_are_refused_with_exit_code_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("text.json"), "{}", String::from_utf8_lossy(&o.stderr));
 
+    // A run of `xent repro`'s MNIST CNN (a run directory without an ECG sidecar or text.json).
+    let repro = tmp.path().join("repro/mnist/categorical-adam");
+    std::fs::create_dir_all(&repro).unwrap();
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/golden/export_torch_run/categorical/seed-0/config.json")).unwrap()).unwrap();
+    config["model"] = serde_json::json!({"filters1": 100, "filters2": 100, "hidden": 100, "dropout": 0.3, "classes": 10});
+    std::fs::write(repro.join("config.json"), config.to_string()).unwrap();
+    let o = xent(&["export", repro.to_str().unwrap(), "--format", "safetensors"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MNIST CNN of `xent repro`"), "{}", String::from_utf8_lossy(&o.stderr));
+
     // Not a run at all, and an unknown format.
     let o = xent(&["export", tmp.path().to_str().unwrap(), "--format", "safetensors"]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));

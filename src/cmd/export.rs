@@ -66,6 +66,10 @@ fn export_safetensors(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     if run.join("text.json").is_file() {
         return export_text(run, out);
     }
+    let sidecar = run.parent().and_then(Path::parent).map(|exp| exp.join(super::run::ECG_SIDECAR));
+    if !sidecar.is_some_and(|p| p.is_file()) && run.join("config.json").is_file() {
+        return Err(unsupported(run, &repro_model(run)?));
+    }
     let side = ecg_sidecar(run)?;
     match side.model.as_str() {
         "cnn" | "cnn-plain" | "resnet" | "resnet-deep" => {}
@@ -93,10 +97,24 @@ fn export_text(run: &Path, out: &Path) -> Result<Vec<ExportedTensor>> {
     })
 }
 
+/// What a run without an ECG sidecar or `text.json` trained, from its `config.json`: one of
+/// `xent repro`'s networks.
+fn repro_model(run: &Path) -> Result<String> {
+    let config: serde_json::Value = xent_core::artifacts::read_json(&run.join("config.json"))?;
+    let model = &config["model"];
+    Ok(if serde_json::from_value::<xent_repro::models::MnistCnnConfig>(model.clone()).is_ok() {
+        "MNIST CNN of `xent repro`".to_owned()
+    } else if serde_json::from_value::<xent_repro::models::MlpConfig>(model.clone()).is_ok() {
+        "MLP of `xent repro` (Pima, softmax temperature)".to_owned()
+    } else {
+        format!("model {model} (neither an ECG run with {} two levels up nor a text run)", super::run::ECG_SIDECAR)
+    })
+}
+
 fn unsupported(run: &Path, model: &str) -> anyhow::Error {
     xent_core::Error::Unsupported(format!(
         "{}: xent export has no PyTorch equivalent for the {model}; it exports the runs of every \
-         `xent train ecg --model` (cnn, cnn-plain, resnet, resnet-deep)",
+         `xent train ecg --model` and `xent train text --model`",
         run.display()
     ))
     .into()
