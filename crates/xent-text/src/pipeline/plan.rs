@@ -119,10 +119,12 @@ pub struct TextPlan {
     pub mode: OpenMode,
     /// Hide the per-epoch progress.
     pub quiet: bool,
-    /// Single-label corpora only: run through xent-core's experiments
-    /// ([`xent_core::experiment::compare_losses`]) — a stratified 10 % of the training split
-    /// as validation, the test split measured once per run, statistics across seeds, temperature
-    /// scaling, `report.md` and SVG plots — instead of the plain engine loop.
+    /// Train only this share of every split's runs ([`xent_core::Shard`]); `None`: every run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<xent_core::Shard>,
+    /// Single-label corpora only: hold out a stratified 10 % of the training split as validation
+    /// (per-epoch learning curves, temperature scaling fitted on it). Without it every training
+    /// document trains the network.
     pub experiment: bool,
 }
 
@@ -150,6 +152,7 @@ impl TextPlan {
             out: PathBuf::from("runs").join("text").join(corpus.name()),
             mode: OpenMode::New,
             quiet: false,
+            shard: None,
             experiment: false,
         }
     }
