@@ -39,23 +39,17 @@ pub use thresholds::tune_thresholds;
 
 use split::run_split;
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
-use burn::prelude::*;
-use serde::{Deserialize, Serialize};
-use xent_core::artifacts::{self, DataInfo, OpenMode};
-use xent_core::metrics::multilabel::{MultiLabelCounts, MultiLabelMetrics};
+use xent_core::artifacts::{self, DataInfo};
+use xent_core::metrics::multilabel::MultiLabelMetrics;
 use xent_core::report::plots::LabelPoints;
-use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig};
-use xent_core::{LossConfig, Targets};
 
-use crate::corpus::{Corpus, Document, agnews, bbc, reuters};
 use crate::bow::{BagOfWords, TfIdf};
-use crate::data::{TokenIds, targets_of};
+use crate::corpus::Document;
+use crate::data::targets_of;
 use crate::error::{Result, TextError};
-use crate::model::{ModelKind, TextCnnConfig};
-use crate::tokenize::{TextTokenizer, TokenizerConfig};
+use crate::tokenize::TextTokenizer;
 
 /// Runs the plan.
 ///

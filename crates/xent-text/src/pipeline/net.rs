@@ -1,8 +1,11 @@
 //! [`TextNet`]: a text network's configuration with the builder of its network, the model
 //! configuration xent-core's experiment runner instantiates per loss configuration.
 
-#[allow(unused_imports)]
-use super::*;
+use burn::prelude::Device;
+use serde::Serialize;
+use xent_core::train::Classifier;
+
+use crate::model::TextCnnConfig;
 
 /// A [`TextCnnConfig`] for xent-core's experiments with the builder of its network
 /// ([`TextCnnConfig::init_question`], `init_kim`, `init_mlp` or `init_linear`); serialised as the

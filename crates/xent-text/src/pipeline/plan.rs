@@ -1,7 +1,16 @@
 //! What to run: the corpora the pipeline knows ([`CorpusName`]) and the plan ([`TextPlan`]).
 
-#[allow(unused_imports)]
-use super::*;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xent_core::LossConfig;
+use xent_core::artifacts::OpenMode;
+use xent_core::train::OptimizerConfig;
+
+use crate::corpus::{Corpus, reuters, agnews, bbc};
+use crate::error::{Result, TextError};
+use crate::model::{ModelKind, TextCnnConfig};
+use crate::tokenize::{TextTokenizer, TokenizerConfig};
 
 /// The corpora the pipeline knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,10 +3,23 @@
 //! the network chosen, and a per-run hook that saves what `xent predict` needs and, for
 //! multi-label corpora, tunes the per-label thresholds.
 
-#[allow(unused_imports)]
-use super::*;
+use std::path::Path;
+use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+use xent_core::Targets;
+use xent_core::artifacts::{self, DataInfo, OpenMode};
 use xent_core::experiment::{FinishedRun, Split, compare_losses_with};
+use xent_core::metrics::multilabel::{MultiLabelCounts, MultiLabelMetrics};
+use xent_core::train::{Classifier, DataSource, TrainConfig};
+
+use super::{RunRow, TextNet, TextPlan, TextRunInfo, TextSummary, fit_tfidf, tune_thresholds};
+use crate::bow::{BagOfWords, TfIdf};
+use crate::corpus::{Corpus, Document};
+use crate::data::TokenIds;
+use crate::error::{Result, TextError};
+use crate::model::{ModelKind, TextCnnConfig};
+use crate::tokenize::TextTokenizer;
 
 /// What one split's experiment yields: a row per run, the split's description, and (multi-label)
 /// the training documents per label.
@@ -155,10 +168,10 @@ pub(super) fn run_split(
     let (rows, empty, truncated) = match plan.model {
         ModelKind::Question | ModelKind::Kim => {
             let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, ml);
-            let (fit, valid, test) = (enc(&parts.fit)?, optional(&parts.valid, &enc)?, enc(&parts.test)?);
+            let (fit, valid, test) = (enc(&parts.fit)?, optional(&parts.valid, enc)?, enc(&parts.test)?);
             let empty = fit.empty + valid.as_ref().map_or(0, |v| v.empty) + test.empty;
             let truncated = fit.truncated + valid.as_ref().map_or(0, |v| v.truncated) + test.truncated;
-            let data = Encoded::new(&cx, fit, valid, optional(&parts.hold, &enc)?, test);
+            let data = Encoded::new(&cx, fit, valid, optional(&parts.hold, enc)?, test);
             let rows = if plan.model == ModelKind::Question {
                 cx.run(TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_question }, &data)?
             } else {
@@ -169,9 +182,9 @@ pub(super) fn run_split(
         ModelKind::Mlp | ModelKind::Linear => {
             let (tfidf, fit) = fit_tfidf(plan, &tok, &parts.fit, k, ml)?;
             let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, ml);
-            let (valid, test) = (optional(&parts.valid, &enc)?, enc(&parts.test)?);
+            let (valid, test) = (optional(&parts.valid, enc)?, enc(&parts.test)?);
             let empty = fit.empty + valid.as_ref().map_or(0, |v| v.empty) + test.empty;
-            let data = Encoded::new(&cx, fit, valid, optional(&parts.hold, &enc)?, test);
+            let data = Encoded::new(&cx, fit, valid, optional(&parts.hold, enc)?, test);
             let cx = Context { tfidf: Some(&tfidf), ..cx };
             let rows = if plan.model == ModelKind::Mlp {
                 cx.run(TextNet { config: model_cfg.clone(), init: TextCnnConfig::init_mlp }, &data)?
