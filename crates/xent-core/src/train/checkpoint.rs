@@ -97,13 +97,20 @@ impl Checkpoint {
             fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // Recorded through `valid()`, which syncs running states first: Burn's `RunningState`
+        // (a batch norm's running mean and variance) holds its latest `update` aside until a
+        // sync, and recording a module reads the value without syncing, so `model.clone()` would
+        // record statistics one batch behind — the epoch's last update missing. A resumed run
+        // would then end with other running statistics (training, which normalises with the
+        // batch's statistics, would not show it; the final inference-mode metrics would). The
+        // record is otherwise the same: same tensors, same parameter ids.
         let p = tmp.join("model.bpk");
-        model.clone().save_file(&p).map_err(|e| record_err(&p, e))?;
+        model.valid().save_file(&p).map_err(|e| record_err(&p, e))?;
         let p = tmp.join("optimizer.bpk");
         optim.save(&p).map_err(|e| record_err(&p, e))?;
         if let Some(best) = best {
             let p = tmp.join("best.bpk");
-            best.clone().save_file(&p).map_err(|e| record_err(&p, e))?;
+            best.valid().save_file(&p).map_err(|e| record_err(&p, e))?;
         }
         write_json(&tmp.join("state.json"), state)?;
         if self.dir.exists() {
