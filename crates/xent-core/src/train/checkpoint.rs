@@ -139,8 +139,10 @@ impl Checkpoint {
         let Some(dir) = self.find() else { return Ok(None) };
         let state: CheckpointState = read_json(&dir.join("state.json"))?;
         let p = dir.join("best.bpk");
+        // Into `model.valid()`, not `model.clone()`: a clone shares its running states with
+        // `model`, which loading model.bpk below would then overwrite.
         let best = if p.is_file() {
-            Some(model.clone().try_load_file(&p).map_err(|e| record_err(&p, e))?)
+            Some(model.valid().try_load_file(&p).map_err(|e| record_err(&p, e))?)
         } else {
             None
         };
@@ -158,7 +160,7 @@ pub struct Loaded<M> {
     pub model: M,
     /// The optimizer with its state.
     pub optim: ModuleOptimizer,
-    /// The best epoch's weights, when kept.
+    /// The best epoch's weights, when kept (in validation mode, with running states of its own).
     pub best: Option<M>,
     /// The bookkeeping.
     pub state: CheckpointState,

@@ -354,6 +354,39 @@ fn early_stopping_restores_the_best_epoch() {
     }
 }
 
+/// The restored best epoch brings its batch norms' running statistics back too: its final
+/// (inference-mode) validation loss is the one the best epoch reported. A snapshot sharing the
+/// training model's `RunningState` would keep following the later epochs' statistics. Likewise
+/// after a resume between the best epoch and the end: the best epoch's checkpointed weights must
+/// not share running states with the model loaded beside them.
+#[test]
+fn early_stopping_restores_the_best_epochs_running_statistics() {
+    let train = Rows::new(48, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let mut cfg = config(LossConfig::Categorical, 12);
+    cfg.optimizer = OptimizerConfig::sgd_momentum(0.8, 0.9, false);
+    cfg.early_stopping = Some(EarlyStopping::new(Monitor::ValLoss, 2));
+    let tmp = tempfile::tempdir().unwrap();
+    let fit = |name: &str, mode: OpenMode, pause: Option<usize>| {
+        let t = Trainer::new(cfg.clone()).quiet(true).with_run(RunDir::new(tmp.path(), "t", name), mode);
+        let t = if let Some(p) = pause { t.pause_after(p) } else { t };
+        t.fit(NormMlp::new, &train, Some(&valid)).unwrap()
+    };
+    let out = fit("straight", OpenMode::New, None);
+    let m = out.metrics.unwrap();
+    let losses: Vec<f64> = out.history.iter().map(|r| r.valid.as_ref().unwrap().loss).collect();
+    assert!(m.weights_epoch + 1 < out.history.len(), "the best epoch is too late: {losses:?}");
+    let best = losses[m.weights_epoch - 1];
+    let final_loss = m.valid.unwrap().summary.loss;
+    assert!((final_loss - best).abs() < 1e-6, "{final_loss} vs best {best} ({losses:?})");
+
+    // Paused one epoch after the best one: the checkpoint holds best.bpk and a later model.bpk.
+    assert!(fit("resumed", OpenMode::New, Some(m.weights_epoch + 1)).metrics.is_none());
+    assert_eq!(fit("resumed", OpenMode::Resume, None).resumed_after, Some(m.weights_epoch + 1));
+    let metrics = |name: &str| read(&RunDir::new(tmp.path(), "t", name).file("metrics.json"));
+    assert_eq!(metrics("straight"), metrics("resumed"));
+}
+
 #[test]
 fn bad_inputs_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
