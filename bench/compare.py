@@ -166,7 +166,7 @@ def summarise(rounds, models, variants):
         runs = [r["models"][model] for r in rounds if model in r["models"]]
         per_model = {}
         for step, key in STEPS:
-            xs = [run["xent"].get(key) for run in runs]
+            xs = [run.get("xent", {}).get(key) for run in runs]
             entry = {"xent": {"per_round": xs, "median": median(xs)}}
             for fw, names in variants.items():
                 best_rates, best_names, ratios = [], [], []
@@ -255,7 +255,7 @@ def print_report(doc, models, variants):
     print("| model | " + " | ".join(f"{LABEL[fw]} {v}" for fw in fws for v in variants[fw]) + " | xent |")
     print("|---|" + "---|" * (sum(len(v) for v in variants.values()) + 1))
     for m in models:
-        last = doc["rounds"][-1]["models"][m]
+        last = [r["models"][m] for r in doc["rounds"] if m in r["models"]][-1]
         cells = [m]
         for fw in fws:
             for v in variants[fw]:
@@ -267,12 +267,12 @@ def print_report(doc, models, variants):
                     cells.append(f"{fmt(t['median'])} / {fmt(i['median'])} ({fmt(mb)} MB)")
         x = summary[m]
         cells.append(f"{fmt(x['train']['xent']['median'])} / {fmt(x['infer']['xent']['median'])} "
-                     f"({fmt(last['xent'].get('peak_rss_mb'))} MB)")
+                     f"({fmt(last.get('xent', {}).get('peak_rss_mb'))} MB)")
         print("| " + " | ".join(cells) + " |")
     failures = []
     for r in doc["rounds"]:
         for m, row in r["models"].items():
-            if "error" in row["xent"]:
+            if "error" in row.get("xent", {}):
                 failures.append((r["round"], m, "xent", row["xent"]["error"]))
             for fw in fws:
                 for v, res in row.get(fw, {}).items():
@@ -292,8 +292,18 @@ def print_report(doc, models, variants):
     print(f"{m['cpu'].get('model_name')}, {m['cpu'].get('threads')} threads; commit {m['git_commit']}"
           f"{' (with uncommitted changes)' if m['git_dirty'] else ''}; load average {m['loadavg_start']} at the "
           f"start, {m['loadavg_end']} at the end; {m['started']} to {m['finished']}; written: bench/compare.json")
+    threads = m["cpu"].get("threads") or os.cpu_count()
+    loads = [m["loadavg_start"][0], m["loadavg_end"][0]] + [
+        row[k][0] for r in doc["rounds"] for row in r["models"].values() for k in ("loadavg_before", "loadavg_after")
+        if k in row]
+    if threads and max(loads) > threads:
+        print(f"Warning: the 1-minute load average reached {max(loads)} on {threads} threads during the run: other "
+              f"processes took CPU time, and they do not slow every framework alike. Re-run on a quieter machine "
+              f"before quoting these ratios.")
     if doc["settings"]["quick"]:
         print("--quick: a few steps per epoch; these figures only show that everything runs.")
+    if doc["settings"].get("interrupted"):
+        print("Interrupted: the figures above are from the measurements finished before it; no peak at the end.")
     print()
     print_ceilings(models, summary, doc["peak_start"], fws)
 
@@ -413,37 +423,46 @@ def main():
         if block and fw not in doc["machine"]["frameworks"]:
             doc["machine"]["frameworks"][fw] = {k: v for k, v in block.items() if k not in ("variant", "date_unix")}
 
-    for rnd in range(1, args.rounds + 1):
-        this = {"round": rnd, "started": now_utc(), "models": {}}
-        doc["rounds"].append(this)
-        for model in models:
-            row = {"loadavg_before": loadavg()}
-            this["models"][model] = row
-            log(f"round {rnd}/{args.rounds}, {model}: xent")
-            row["xent"] = run_json([exe, "--one", model, *quick], model, args.timeout)
-            keep_machine("xent", row["xent"])
+    try:
+        for rnd in range(1, args.rounds + 1):
+            this = {"round": rnd, "started": now_utc(), "models": {}}
+            doc["rounds"].append(this)
+            for model in models:
+                row = {"loadavg_before": loadavg()}
+                log(f"round {rnd}/{args.rounds}, {model}: xent")
+                row["xent"] = run_json([exe, "--one", model, *quick], model, args.timeout)
+                this["models"][model] = row
+                keep_machine("xent", row["xent"])
+                save()
+                for fw, names in variants.items():
+                    row[fw] = {}
+                    for v in names:
+                        log(f"round {rnd}/{args.rounds}, {model}: {fw} {v}")
+                        res = run_json([sys.executable, FRAMEWORKS[fw][1], "--one", model, "--variant", v, *quick],
+                                       model, args.timeout)
+                        keep_machine(fw, res)
+                        if "error" in res:
+                            log(f"  failed: {res['error']}")
+                        row[fw][v] = res
+                        save()
+                row["loadavg_after"] = loadavg()
+            this["finished"] = now_utc()
+        doc["peak_end"] = run_peak(exe)
+    except KeyboardInterrupt:
+        # Report what was measured; the measurement under way is lost.
+        log("interrupted: summarising the measurements made so far")
+        doc["settings"]["interrupted"] = True
+        doc["rounds"] = [r for r in doc["rounds"] if r["models"]]
+        models = [m for m in models if any(m in r["models"] for r in doc["rounds"])]
+        if not models:
             save()
-            for fw, names in variants.items():
-                row[fw] = {}
-                for v in names:
-                    log(f"round {rnd}/{args.rounds}, {model}: {fw} {v}")
-                    res = run_json([sys.executable, FRAMEWORKS[fw][1], "--one", model, "--variant", v, *quick],
-                                   model, args.timeout)
-                    keep_machine(fw, res)
-                    if "error" in res:
-                        log(f"  failed: {res['error']}")
-                    row[fw][v] = res
-                    save()
-            row["loadavg_after"] = loadavg()
-        this["finished"] = now_utc()
-
-    doc["peak_end"] = run_peak(exe)
+            sys.exit("interrupted before the first measurement")
     doc["machine"]["finished"] = now_utc()
     doc["machine"]["loadavg_end"] = loadavg()
     doc["summary"] = summarise(doc["rounds"], models, variants)
     for m in models:
         flop = next((r["models"][m]["xent"].get("flop_per_sample") for r in doc["rounds"]
-                     if r["models"][m]["xent"].get("flop_per_sample")), None)
+                     if m in r["models"] and r["models"][m]["xent"].get("flop_per_sample")), None)
         doc["summary"][m]["flop_per_sample"] = flop
     save()
     print_report(doc, models, variants)
