@@ -116,12 +116,14 @@ def run_json(cmd, model, timeout):
                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")))
     except subprocess.TimeoutExpired as e:
         tail = (e.stderr or b"").decode(errors="replace").splitlines()[-30:]
-        return {"error": f"timed out after {timeout:g} s", "stderr_tail": tail, "wall_s": round(time.perf_counter() - start, 1)}
+        return {"error": f"timed out after {timeout:g} s", "stderr_tail": tail,
+                "wall_s": round(time.perf_counter() - start, 1)}
     wall = round(time.perf_counter() - start, 1)
     stderr = out.stderr.decode(errors="replace")
     if out.returncode != 0:
         msg = error_line(stderr) or "(nothing on stderr)"
-        return {"error": f"exit status {out.returncode}: {msg}", "stderr_tail": stderr.splitlines()[-30:], "wall_s": wall}
+        return {"error": f"exit status {out.returncode}: {msg}", "stderr_tail": stderr.splitlines()[-30:],
+                "wall_s": wall}
     try:
         doc = json.loads(out.stdout.decode().strip().splitlines()[-1])
     except (IndexError, ValueError) as e:
@@ -229,7 +231,7 @@ def ratio_cell(s):
 def wins_cell(s, rounds):
     wins = s["fastest_variant_wins"]
     if not wins:
-        return "all failed"
+        return "all failed" if any("errors" in v for v in s["variants"].values()) else "not measured"
     return ", ".join(f"{v} {n}/{rounds}" for v, n in sorted(wins.items(), key=lambda kv: -kv[1]))
 
 
@@ -261,7 +263,7 @@ def print_report(doc, models, variants):
             for v in variants[fw]:
                 t, i = summary[m]["train"][fw]["variants"][v], summary[m]["infer"][fw]["variants"][v]
                 if t["median"] is None and i["median"] is None:
-                    cells.append("failed")
+                    cells.append("failed" if "errors" in t else "not measured")
                 else:
                     mb = last.get(fw, {}).get(v, {}).get("peak_rss_mb")
                     cells.append(f"{fmt(t['median'])} / {fmt(i['median'])} ({fmt(mb)} MB)")

@@ -23,8 +23,8 @@ Inference: `model.predict_on_batch(x)` (the compiled predict function, `training
 off and batch norm on its moving statistics), batch 256, the output sum read back each batch.
 
 TF's thread pools stay at their defaults (0 = one thread per core; recorded). Optimizers: Keras
-defaults, Adam(1e-3, eps 1e-7), Adamax(1e-3, eps 1e-7). Loss: CategoricalCrossentropy(from_logits=True) on one-hot targets (as
-xent), Pima: one logit with BinaryCrossentropy(from_logits=True).
+defaults, Adam(1e-3, eps 1e-7), Adamax(1e-3, eps 1e-7). Loss: CategoricalCrossentropy(from_logits=True)
+on one-hot targets (as xent), Pima: one logit with BinaryCrossentropy(from_logits=True).
 """
 
 import os
