@@ -14,9 +14,9 @@ It mirrors `crates/xent-bench/src/main.rs` exactly:
 
 One difference, to keep a round of `just bench-compare` short: a timed epoch or pass that takes
 longer than `SLOW_S` seconds ends the timing there (the median of the ones timed so far; their
-number is recorded as `train_timed_epochs` and `infer_timed_passes`). xent's epochs and passes, and
-the references' in their usual variants, take a few seconds at most; the cap is for a variant many
-times slower, such as Keras with XLA training the text CNN (about 1.3 s per step of 32 samples,
+number is recorded as `train_timed_epochs` and `infer_timed_passes`). On a quiet machine xent's
+epochs and passes, and the references' in their usual variants, take a few seconds at most; the
+cap is for a variant many times slower, such as Keras with XLA training the text CNN (about 1.3 s per step of 32 samples,
 82 s per epoch, in one run on a loaded 2-core machine).
 
 Each script runs in one of its variants (`--variant NAME`, the script's `VARIANTS`; the first is
