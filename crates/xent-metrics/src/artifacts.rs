@@ -127,12 +127,18 @@ pub fn remove_temporaries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
+/// Writes `bytes` to `path` through a temporary sibling and a rename. The temporary file is this
+/// process's and this call's own (`<name>.<pid>-<n>.tmp`), so processes writing the same file at
+/// once (shards writing their shared `experiment.json`) never rename each other's.
 ///
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_sibling(path);
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{}-{n}.tmp", std::process::id()));
+    let tmp = path.with_file_name(name);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -291,7 +297,25 @@ mod tests {
         assert!(run.file("x.json").exists());
         assert!(!run.prepare(OpenMode::Force).unwrap());
         assert!(!run.file("x.json").exists());
-        assert!(!tmp_sibling(&run.file("x.json")).exists());
+    }
+
+    #[test]
+    fn atomic_writes_leave_no_temporary_and_do_not_collide() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("experiment.json");
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        write_atomic(path, format!("{i}").as_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        let names: Vec<String> =
+            fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["experiment.json"]);
     }
 
     #[test]
