@@ -89,10 +89,10 @@ pub enum Error {
     },
     /// Not a failure: this process trained its share of an experiment's runs, and other processes
     /// (shards of a job array, or the same command started twice) still train the rest. The last
-    /// process to finish writes the report; `xent report DIR` writes it from whatever is finished.
+    /// process to finish writes the report; `xent report DIR` writes it once every run is finished.
     #[error(
         "{}: this process's runs are done; {} still being trained by other processes ({}). The last process \
-         to finish writes the report; `xent report {}` merges the finished runs at any time",
+         to finish writes the report (or run `xent report {}` once they have finished)",
         dir.display(),
         if runs.len() == 1 { "1 run is".to_string() } else { format!("{} runs are", runs.len()) },
         runs.join(", "),
