@@ -3,6 +3,7 @@
 //! order of He et al.'s follow-up, optionally followed by a max pool, with the fusion chosen inside
 //! [`ResidualBlock1d::forward`].
 
+use burn::config::Config;
 use burn::module::Module;
 use burn::nn::PaddingConfig1d;
 use burn::tensor::{Device, Tensor};
@@ -11,7 +12,7 @@ use super::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, ConvLayout, Dropou
 use crate::kernels::Activation;
 
 /// Configuration of a [`ResidualBlock1d`].
-#[derive(Clone, Debug)]
+#[derive(Config, Debug)]
 pub struct ResidualBlock1dConfig {
     /// Input channels.
     pub channels_in: usize,
@@ -19,64 +20,27 @@ pub struct ResidualBlock1dConfig {
     pub channels_out: usize,
     /// Kernel width of both convolutions (odd, so that the padding of `kernel_size / 2` on each
     /// side keeps the length). Default: 5.
+    #[config(default = 5)]
     pub kernel_size: usize,
     /// Stride of the first convolution and of the shortcut (2 halves the length; 0 counts as 1).
     /// Default: 1.
+    #[config(default = 1)]
     pub stride: usize,
     /// Pre-activation order (BN → ReLU → conv, twice, then the shortcut added) instead of
     /// post-activation (conv → BN → ReLU → conv → BN, shortcut added, ReLU). Default: false.
+    #[config(default = false)]
     pub pre_activation: bool,
     /// Dropout probability between the two convolutions. Default: 0.
+    #[config(default = 0.0)]
     pub dropout: f64,
     /// Max pooling at the end. Default: none.
     pub pool: Option<MaxPool1dConfig>,
     /// Layout of input and output. Default: [`ConvLayout::ChannelsFirst`].
+    #[config(default = "ConvLayout::ChannelsFirst")]
     pub layout: ConvLayout,
 }
 
 impl ResidualBlock1dConfig {
-    /// A post-activation block of kernel width 5, stride 1, without dropout or pool,
-    /// channels-first (the documented defaults).
-    pub fn new(channels_in: usize, channels_out: usize) -> Self {
-        Self { channels_in, channels_out, kernel_size: 5, stride: 1, pre_activation: false, dropout: 0.0, pool: None, layout: ConvLayout::ChannelsFirst }
-    }
-
-    /// With this kernel width.
-    pub fn with_kernel_size(mut self, kernel_size: usize) -> Self {
-        self.kernel_size = kernel_size;
-        self
-    }
-
-    /// With this stride.
-    pub fn with_stride(mut self, stride: usize) -> Self {
-        self.stride = stride;
-        self
-    }
-
-    /// In pre-activation order (or not).
-    pub fn with_pre_activation(mut self, pre_activation: bool) -> Self {
-        self.pre_activation = pre_activation;
-        self
-    }
-
-    /// With this dropout probability between the convolutions.
-    pub fn with_dropout(mut self, dropout: f64) -> Self {
-        self.dropout = dropout;
-        self
-    }
-
-    /// With a max pool at the end.
-    pub fn with_pool(mut self, pool: Option<MaxPool1dConfig>) -> Self {
-        self.pool = pool;
-        self
-    }
-
-    /// With this layout.
-    pub fn with_layout(mut self, layout: ConvLayout) -> Self {
-        self.layout = layout;
-        self
-    }
-
     /// The block: the first convolution, the second, then the shortcut's projection (when the
     /// channels or the length change), each initialised as [`Conv1dConfig::init`] does, in that
     /// order; the norms as [`BatchNormConfig::init`].

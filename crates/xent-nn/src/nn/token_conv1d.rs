@@ -1,6 +1,7 @@
 //! A convolution over embedded tokens: embedding lookup → 1-D convolution → activation → optional
 //! max pool, with the fusion chosen inside [`TokenConv1d::forward`].
 
+use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
 
@@ -25,34 +26,18 @@ pub enum Tokens {
 }
 
 /// Configuration of a [`TokenConv1d`].
-#[derive(Clone, Debug)]
+#[derive(Config, Debug)]
 pub struct TokenConv1dConfig {
     /// The convolution (its input channels: the embedding's width).
     pub conv: Conv1dConfig,
     /// The activation after the convolution. Default: [`Activation::Relu`].
+    #[config(default = "Activation::Relu")]
     pub activation: Activation,
     /// Max pooling over positions at the end. Default: none.
     pub pool: Option<MaxPool1dConfig>,
 }
 
 impl TokenConv1dConfig {
-    /// `conv` with a ReLU and no pool (the documented defaults).
-    pub fn new(conv: Conv1dConfig) -> Self {
-        Self { conv, activation: Activation::Relu, pool: None }
-    }
-
-    /// With this activation.
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
-        self
-    }
-
-    /// With a max pool at the end.
-    pub fn with_pool(mut self, pool: Option<MaxPool1dConfig>) -> Self {
-        self.pool = pool;
-        self
-    }
-
     /// The layer, its convolution initialised as [`Conv1dConfig::init`] does.
     pub fn init(&self, device: &Device) -> TokenConv1d {
         TokenConv1d { conv: self.conv.init(device), pool: self.pool.as_ref().map(MaxPool1dConfig::init), activation: self.activation }
