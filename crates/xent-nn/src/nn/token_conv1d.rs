@@ -11,6 +11,9 @@ use crate::kernels::Activation;
 /// The input of a [`TokenConv1d`]: token ids with the embedding table they index, or tokens
 /// already embedded (for instance after a dropout on the embedding, or one lookup shared by
 /// several convolutions).
+// Both variants are tensor handles, moved once per forward: boxing the larger would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Tokens {
     /// Ids into an embedding table (an embedding layer's weight).
