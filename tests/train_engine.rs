@@ -1,12 +1,8 @@
 //! End-to-end: the training engine on a small real sample of the Pima Indians diabetes data
 //! (`datasets/pima`), under every loss configuration, with its run artifacts checked.
 
-use xent_core::burn;
-use xent_core::burn::nn::{Linear, LinearConfig};
-use xent_core::burn::prelude::*;
-use xent_core::burn::tensor::activation::relu;
 use common::pima::{DeepMlp, PIMA, Pima};
-use xent_core::train::{Classifier, OptimizerConfig, TrainConfig, Trainer};
+use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
 use xent_core::{DataInfo, LossConfig, OpenMode, RunDir};
 
 mod common;

@@ -71,7 +71,7 @@ fn engine(data: &Pima) -> (f64, f64) {
 
 fn main() {
     let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/pima/pima-indians-diabetes.csv");
-    let data = pima::load_from(csv, &[0..768]).remove(0);
+    let data = pima::load_from(csv, std::slice::from_ref(&(0..768))).remove(0);
     let device = xent_core::default_device().autodiff();
     println!("Pima MLP 8-12-8-1, batch {BATCH}, {} samples, {EPOCHS} epochs per round, median of {ROUNDS}", data.len());
     let _ = bare(&data, &device);
