@@ -442,7 +442,11 @@ impl Trainer {
             if let Some(es) = &cfg.early_stopping {
                 let (improved, stop) = state.stop.update(es, epoch, es.monitor.value(&record));
                 if improved && restore {
-                    best = Some(model.clone());
+                    // A snapshot, running statistics included: `model.clone()` would share the
+                    // batch norms' `RunningState` (behind an `Arc`) with the model still training,
+                    // so the restored epoch would end with the last epoch's statistics. `valid()`
+                    // makes new running states holding the synced values.
+                    best = Some(model.valid());
                 }
                 state.stopped_early = stop;
             }
