@@ -56,7 +56,7 @@ pub use progress::Progress;
 pub use saved::SavedRun;
 // The training configuration and records as data (Burn-free), under their old paths.
 pub use xent_metrics::train::{
-    ClassWeighting, EarlyStopping, EpochMetrics, EpochRecord, FinalMetrics, LrSchedule, Monitor, OptimizerConfig,
+    ClassWeighting, EarlyStopping, EpochMetrics, EpochRecord, FinalMetrics, LrSchedule, MomentConfig, Monitor, OptimizerConfig,
     RunConfig, Sampling, ScheduleState, SplitReport, StopState, TrainConfig, class_weights, early_stopping,
     epoch_seed, history, optimizer, sampling, schedule, shuffled,
 };

@@ -56,7 +56,7 @@ impl NormMlp {
 impl Classifier for NormMlp {
     type Batch = Tensor<2>;
     fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
-        self.l2.forward(self.norm.forward_relu(self.l1.forward(x.clone())))
+        self.l2.forward(relu(self.norm.forward(self.l1.forward(x.clone()))))
     }
 }
 
