@@ -111,7 +111,7 @@ pub struct TextPlan {
     pub optimizer: OptimizerConfig,
     /// Tokenizer settings.
     pub tokenizer: TokenizerConfig,
-    /// Bag-of-words networks: term frequency `1 + ln(count)` ([`TfIdf::sublinear_tf`]). Default
+    /// Bag-of-words networks: term frequency `1 + ln(count)` ([`crate::bow::TfIdf::with_sublinear_tf`]). Default
     /// true for the linear model (chosen on R8's validation split), false otherwise.
     #[serde(default)]
     pub sublinear_tf: bool,
