@@ -120,15 +120,18 @@ bench-venv:
     [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install --quiet numpy torch tensorflow-cpu keras
 
-# Runs bench/reference/*.py model by model (all, or one of ecg_cnn, ecg_resnet, text_cnn, mnist_cnn,
-# pima_mlp); a framework not importable from .venv is skipped with a message. Writes bench/compare.json.
-# xent against PyTorch and Keras in the same run on the same machine: one table with the ratios.
-bench-compare model="all":
+# xent against PyTorch (eager and torch.compile) and Keras (fit, and fit with XLA) on the same
+# machine: 3 interleaved rounds of all five models (or the ones named), ratios against each
+# framework's fastest variant as the median of the per-round ratios with their range; the FMA
+# peak before and after; every raw figure in bench/compare.json. Options (bench/compare.py --help):
+# --rounds N, --quick (2 steps per epoch, to check that everything runs), --variants
+# FRAMEWORK=V1,V2, --timeout S. A framework not importable from .venv is skipped with a message.
+bench-compare *args:
     #!/usr/bin/env bash
     set -euo pipefail
     py=.venv/bin/python
     if [ ! -x "$py" ]; then echo "no .venv: PyTorch and Keras skipped (run just bench-venv)" >&2; py=python3; fi
-    "$py" bench/compare.py {{model}}
+    "$py" bench/compare.py {{args}}
 
 # Builds xent with the device's feature, trains the plain ECG CNN (MIT-BIH, 300 beats per record, 2 epochs) and the question's text
 # CNN (R8, 2,000 documents, 2 epochs), one categorical seed each, on the GPU and on the CPU, and

@@ -1,4 +1,4 @@
-//! Exit codes: 0 success, 2 bad usage or bad input (as clap's own usage errors), 1 a failure while
+//! Exit codes: 0 success (also when other processes finish an experiment this one shares), 2 bad usage or bad input (as clap's own usage errors), 1 a failure while
 //! running on valid input. Library errors say whose fault they are ([`Fault`]); the command line's
 //! own checks raise [`Usage`].
 
@@ -61,6 +61,7 @@ pub fn code(err: &anyhow::Error) -> ExitCode {
     match fault(err) {
         Fault::Input => ExitCode::from(2),
         Fault::Runtime => ExitCode::from(1),
+        Fault::Deferred => ExitCode::SUCCESS,
     }
 }
 

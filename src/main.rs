@@ -48,6 +48,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Another process finishes the experiment: say so, and succeed.
+        Err(err) if exit::fault(&err) == xent_metrics::Fault::Deferred => {
+            println!("{}", message(&err));
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {}", message(&err));
             exit::code(&err)

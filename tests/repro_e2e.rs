@@ -26,7 +26,7 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
         adam_epochs: 1,
         batch_size: 64,
         seed: 0,
-        runs_root: Some(tmp.path().to_path_buf()),
+        runs_root: tmp.path().to_path_buf(),
         quiet: true,
         model: MnistCnnConfig { filters1: 8, filters2: 8, hidden: 16, ..Default::default() },
         only: vec![],
@@ -50,8 +50,10 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
             assert!((0.0..=1.0).contains(&t.keras2_reported));
         }
         assert!((row.keras2_predicted - (1.0 - 2.0 * (1.0 - t.true_accuracy) / 10.0)).abs() < 1e-12);
-        // Run directories with checkpoints, so `just repro` resumes.
-        assert!(tmp.path().join("mnist").join(&row.plan.name).join("metrics.json").is_file());
+        // Run directories with checkpoints, so `just repro` resumes: one experiment per optimizer.
+        let optimizer = if row.plan.name.ends_with("-adam") { "adam" } else { "adamax" };
+        let run = tmp.path().join(optimizer).join(row.plan.loss.name()).join("seed-0");
+        assert!(run.join("metrics.json").is_file() && run.join("test.json").is_file(), "{}", run.display());
     }
     r.write_svg(&tmp.path().join("mnist.svg")).unwrap();
     let svg = std::fs::read_to_string(tmp.path().join("mnist.svg")).unwrap();
@@ -67,7 +69,7 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
     // Changed hyper-parameters refuse to resume; `fresh` (`--force`) retrains.
     let changed = mnist::MnistOptions { only: vec!["binary".into()], epochs: 2, ..opts.clone() };
     let e = mnist::run(&changed).unwrap_err().to_string();
-    assert!(e.contains("different hyper-parameters"), "{e}");
+    assert!(e.contains("different model, training configuration or data"), "{e}");
     assert_eq!(mnist::run(&mnist::MnistOptions { fresh: true, ..changed }).unwrap().rows[0].plan.epochs, 2);
     let e = mnist::run(&mnist::MnistOptions { only: vec!["nope".into()], ..opts }).unwrap_err().to_string();
     assert!(e.contains("no MNIST run named [\"nope\"]; the runs are categorical, binary"), "{e}");
@@ -75,6 +77,7 @@ fn mnist_case_on_a_slice_reports_true_and_keras_figures() {
 
 #[test]
 fn pima_case_on_a_slice_gives_paired_statistics() {
+    let tmp = tempfile::tempdir().unwrap();
     let opts = pima::PimaOptions {
         path: datasets().join("pima/pima-indians-diabetes.csv"),
         runs: 3,
@@ -83,6 +86,8 @@ fn pima_case_on_a_slice_gives_paired_statistics() {
         folds: 3,
         seed: 5,
         row_limit: Some(240),
+        runs_root: tmp.path().join("pima"),
+        fresh: false,
     };
     let r = pima::run(&opts).unwrap();
     assert_eq!(r.n, 240);
@@ -101,6 +106,7 @@ fn pima_case_on_a_slice_gives_paired_statistics() {
 
 #[test]
 fn temperature_case_on_a_slice_keeps_accuracy_under_post_hoc_scaling() {
+    let tmp = tempfile::tempdir().unwrap();
     let opts = temperature::TemperatureOptions {
         temperatures: vec![0.6, 1.0],
         seeds: 2,
@@ -110,6 +116,8 @@ fn temperature_case_on_a_slice_keeps_accuracy_under_post_hoc_scaling() {
         ecg_train_limit: Some(1500),
         ecg_test_limit: Some(1000),
         seed: 0,
+        runs_root: tmp.path().to_path_buf(),
+        fresh: false,
     };
     let r = temperature::run(&opts).unwrap();
     assert_eq!(r.random.len(), 2);

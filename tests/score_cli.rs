@@ -87,20 +87,9 @@ fn scores_the_carried_keras_mnist_predictions_like_keras() {
     assert!(text.contains("Keras 2 (legacy rule)") && text.contains("warning: Keras 2 would report"), "{text}");
 }
 
-/// Writes a minimal NumPy v1.0 `.npy` file.
+/// Writes a NumPy v1.0 `.npy` file of raw `data`.
 fn write_npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) {
-    let shape = match shape {
-        [n] => format!("({n},)"),
-        dims => format!("({})", dims.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
-    };
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
+    let mut bytes = xent_metrics::artifacts::npy_header(descr, shape);
     bytes.extend_from_slice(data);
     std::fs::write(path, bytes).unwrap();
 }

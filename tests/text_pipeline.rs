@@ -49,16 +49,22 @@ fn r8_slice_under_every_configuration_then_predict() {
     let summary = read(&dir.join("summary.json"));
     assert_eq!(summary["n_train"], 300);
     assert_eq!(summary["runs"].as_array().unwrap().len(), 3);
-    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("| softmax-binary | 1 |"));
-    for c in ["categorical", "binary", "softmax-binary"] {
-        let run = dir.join(format!("{c}-seed0"));
-        for f in ["config.json", "history.jsonl", "metrics.json", "confusion.csv", "model.bpk", "tokenizer.json", "text.json"] {
+    assert!(std::fs::read_to_string(dir.join("summary.md")).unwrap().contains("| softmax-binary | 1 |"));
+    // The directory is an experiment: its report compares the configurations.
+    assert!(dir.join("experiment.json").is_file());
+    assert!(std::fs::read_to_string(dir.join("report.md")).unwrap().contains("softmax-binary"));
+    for (c, row) in ["categorical", "binary", "softmax-binary"].iter().zip(summary["runs"].as_array().unwrap()) {
+        let run = dir.join(c).join("seed-0");
+        assert_eq!(std::path::Path::new(row["dir"].as_str().unwrap()), run);
+        for f in ["config.json", "history.jsonl", "metrics.json", "confusion.csv", "model.bpk", "logits_test.npy", "tokenizer.json", "text.json"] {
             assert!(run.join(f).is_file(), "{c}: {f} missing");
         }
+        // The test documents are measured once, after training: no per-epoch validation.
         let m = read(&run.join("metrics.json"));
-        let acc = m["valid"]["summary"]["accuracy"].as_f64().unwrap();
+        assert!(m["valid"].is_null());
+        let acc = row["accuracy"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&acc));
-        assert!(m["valid"]["summary"]["keras2_reported_accuracy"].is_number());
+        assert!(row["keras2_reported"].as_f64().unwrap() >= acc || *c == "categorical");
         let info = read(&run.join("text.json"));
         assert_eq!(info["classes"].as_array().unwrap().len(), 8);
         assert_eq!(read(&run.join("config.json"))["model"]["kind"], "question");
@@ -66,7 +72,7 @@ fn r8_slice_under_every_configuration_then_predict() {
     // Predict with the saved tokenizer and weights, from --text and from --file.
     let file = tmp.path().join("docs.txt");
     std::fs::write(&file, "Oil prices rose sharply\n\nQuarterly profit up 10 pct\n").unwrap();
-    let run = dir.join("categorical-seed0");
+    let run = dir.join("categorical/seed-0");
     let p = xent_text::predict::Predictor::open(&run).unwrap();
     let out = p.predict(&["Company X acquires company Y for 10 mln dlrs", ""]).unwrap();
     assert_eq!(out.len(), 2);
@@ -80,7 +86,7 @@ fn r8_slice_under_every_configuration_then_predict() {
     }
     // The experiment directory is not a run: the error lists the runs inside.
     let e = xent_text::predict::Predictor::open(&dir).err().unwrap().to_string();
-    assert!(e.contains("not a text run") && e.contains("binary-seed0"), "{e}");
+    assert!(e.contains("not a text run") && e.contains("binary/seed-0"), "{e}");
 }
 
 #[test]
@@ -101,7 +107,7 @@ fn r90_slice_binary_and_forced_categorical() {
         assert_eq!(info["thresholds"].as_array().unwrap().len(), 90);
         assert_eq!(info["multi_label"], true);
     }
-    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let report = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(report.contains("micro-F1 @0.5") && report.contains("per_label_f1.svg"));
     assert!(std::fs::read_to_string(dir.join("per_label_f1.svg")).unwrap().contains("<svg"));
 }

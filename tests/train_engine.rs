@@ -1,40 +1,11 @@
 //! End-to-end: the training engine on a small real sample of the Pima Indians diabetes data
 //! (`datasets/pima`), under every loss configuration, with its run artifacts checked.
 
-use xent_core::burn;
-use xent_core::burn::nn::{Linear, LinearConfig};
-use xent_core::burn::prelude::*;
-use xent_core::burn::tensor::activation::relu;
-use common::pima::{PIMA, Pima};
-use xent_core::train::{Classifier, OptimizerConfig, TrainConfig, Trainer};
+use common::pima::{DeepMlp, PIMA, Pima};
+use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
 use xent_core::{DataInfo, LossConfig, OpenMode, RunDir};
 
 mod common;
-
-/// Pima-sized MLP 8-12-8-K.
-#[derive(Module, Debug)]
-struct Mlp {
-    l1: Linear,
-    l2: Linear,
-    l3: Linear,
-}
-
-impl Mlp {
-    fn new(outputs: usize, device: &Device) -> Self {
-        Self {
-            l1: LinearConfig::new(8, 12).init(device),
-            l2: LinearConfig::new(12, 8).init(device),
-            l3: LinearConfig::new(8, outputs).init(device),
-        }
-    }
-}
-
-impl Classifier for Mlp {
-    type Batch = Tensor<2>;
-    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
-        self.l3.forward(relu(self.l2.forward(relu(self.l1.forward(x.clone())))))
-    }
-}
 
 /// Rows `train` and `valid` of the file, standardised by the training rows' mean and sd.
 fn load(train: std::ops::Range<usize>, valid: std::ops::Range<usize>) -> (Pima, Pima) {
@@ -65,7 +36,7 @@ fn pima_under_every_configuration_writes_parseable_artifacts() {
             .with_model_config(serde_json::json!({ "layers": [8, 12, 8, outputs] }))
             .with_data_info(DataInfo { source: format!("{PIMA} rows 0..256"), sha256: "test".into() })
             .with_class_names(vec!["negative".into(), "positive".into()])
-            .fit(|d| Mlp::new(outputs, d), &train, Some(&valid))
+            .fit(|d| DeepMlp::new(outputs, d), &train, Some(&valid))
             .unwrap();
         assert_eq!(outcome.history.len(), 2);
 

@@ -2,30 +2,34 @@
 `xent-bench`, same batch sizes, optimizers, losses, samples per epoch and protocol (see `common.py`
 and `crates/xent-bench/src/main.rs`).
 
-    .venv/bin/python bench/reference/keras_bench.py [MODEL…]
-    KERAS_BENCH_MODE=train_on_batch .venv/bin/python bench/reference/keras_bench.py [MODEL…]
+    .venv/bin/python bench/reference/keras_bench.py [--variant NAME] [--quick] [MODEL…]
 
-Training path (`KERAS_BENCH_MODE`):
-- `fit` (default, the faster of the two here: Pima MLP 65,392 vs 29,762 samples/s in one back-to-back
-  run on a loaded machine): one `model.fit(dataset, epochs=1,
-  steps_per_epoch=steps, verbose=0)` call per epoch on a repeating `tf.data` dataset of the same 8
-  batches, with a callback that reads the loss back after every batch. (`steps_per_execution` > 1
-  would skip per-step read-backs, so it is not used.)
-- `train_on_batch`: `model.compile(...)` then a Python loop of `model.train_on_batch(x, y)`
-  over the 8 pre-built batches. Keras runs each step through its compiled `tf.function` train step
-  and returns the loss as a NumPy value, so the loss is read back every step, as the protocol asks.
+Variants (`--variant`):
+- `fit` (default): one `model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)` call per
+  epoch on a repeating `tf.data` dataset of the same 8 batches, with a callback that reads the
+  loss back after every batch. (`steps_per_execution` > 1 would skip per-step read-backs, so it is
+  not used.) `jit_compile` stays at Keras's default, "auto", which turns XLA off on a machine
+  without an accelerator (the resolved value is recorded as `keras_jit_compile`).
+- `xla`: the same with `model.compile(..., jit_compile=True)`: the train step and the predict
+  step are compiled by XLA. A model Keras cannot compile with XLA fails this variant instead of
+  falling back.
+- `train_on_batch`: a Python loop of `model.train_on_batch(x, y)` over the 8 pre-built batches
+  (Keras runs each step through its compiled `tf.function` train step and returns the loss as a
+  NumPy value, so the loss is read back every step, as the protocol asks). In one back-to-back
+  run on a loaded machine it trained the Pima MLP at 29,762 samples/s against `fit`'s 65,392, so
+  `just bench-compare` runs it only when asked.
 
 Inference: `model.predict_on_batch(x)` (the compiled predict function, `training=False`, so dropout
 off and batch norm on its moving statistics), batch 256, the output sum read back each batch.
 
-Defaults kept: `jit_compile="auto"` (Keras turns XLA off on CPU-only machines), TF's thread pools at
-their defaults (0 = one thread per core; recorded). Optimizers: Keras defaults, Adam(1e-3, eps 1e-7),
-Adamax(1e-3, eps 1e-7). Loss: CategoricalCrossentropy(from_logits=True) on one-hot targets (as
-xent), Pima: one logit with BinaryCrossentropy(from_logits=True).
+TF's thread pools stay at their defaults (0 = one thread per core; recorded). Optimizers: Keras
+defaults, Adam(1e-3, eps 1e-7), Adamax(1e-3, eps 1e-7). Loss: CategoricalCrossentropy(from_logits=True)
+on one-hot targets (as xent), Pima: one logit with BinaryCrossentropy(from_logits=True).
 """
 
 import os
 import sys
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -38,7 +42,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-MODE = os.environ.get("KERAS_BENCH_MODE", "fit")
+VARIANTS = ["fit", "xla", "train_on_batch"]
 
 
 def build(model):
@@ -95,7 +99,7 @@ class ReadLoss(keras.callbacks.Callback):
             raise RuntimeError(f"benchmark loss became {loss}")
 
 
-def run_one(model):
+def run_one(model, variant):
     keras.utils.set_random_seed(0)
     spec = common.SPECS[model]
     net = build(model)
@@ -107,7 +111,15 @@ def run_one(model):
         loss = keras.losses.BinaryCrossentropy(from_logits=True)
     else:
         loss = keras.losses.CategoricalCrossentropy(from_logits=True)
-    net.compile(optimizer=opt, loss=loss)
+    if variant == "xla":
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            net.compile(optimizer=opt, loss=loss, jit_compile=True)
+        if net.jit_compile is not True:
+            said = "; ".join(str(w.message) for w in caught) or "no warning given"
+            raise RuntimeError(f"Keras did not enable jit_compile=True for {model} ({said})")
+    else:
+        net.compile(optimizer=opt, loss=loss)
 
     b, k = spec["batch"], spec["outputs"]
     xs = [common.inputs(model, b, s, channels_last=True) for s in range(common.DISTINCT)]
@@ -118,7 +130,7 @@ def run_one(model):
     else:
         ys = [common.one_hot(common.targets(model, b, s), k) for s in range(common.DISTINCT)]
 
-    if MODE == "train_on_batch":
+    if variant == "train_on_batch":
         # Tensors built once, as xent's batches are.
         xs_t = [tf.constant(x) for x in xs]
         ys_t = [tf.constant(y) for y in ys]
@@ -127,15 +139,13 @@ def run_one(model):
             return float(net.train_on_batch(xs_t[i], ys_t[i]))
 
         train_epoch = common.step_epoch(model, train_step)
-    elif MODE == "fit":
+    else:  # fit, xla
         ds = tf.data.Dataset.from_tensor_slices((np.stack(xs), np.stack(ys))).repeat().prefetch(tf.data.AUTOTUNE)
         steps = common.steps_per_epoch(model)
         callbacks = [ReadLoss()]
 
         def train_epoch():
             net.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks, shuffle=False)
-    else:
-        sys.exit(f"unknown KERAS_BENCH_MODE {MODE!r} (train_on_batch, fit)")
 
     ib = common.INFER_BATCH
     infer_xs = [common.inputs(model, ib, 100 + s, channels_last=True) for s in range(2)]
@@ -148,11 +158,11 @@ def run_one(model):
 
     result = common.measure(model, train_epoch, infer_step)
     result["params"] = int(net.count_params())
-    result["keras_mode"] = MODE
+    result["keras_jit_compile"] = bool(net.jit_compile)
     return result
 
 
-def machine():
+def machine(variant):
     m = common.base_machine()
     m.update(
         framework="keras",
@@ -162,10 +172,10 @@ def machine():
         tf_intra_op_threads=tf.config.threading.get_intra_op_parallelism_threads(),
         tf_inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads(),
         tf_threads_note="0 = TensorFlow's default (one thread per available core)",
-        keras_mode=MODE,
+        variant=variant,
     )
     return m
 
 
 if __name__ == "__main__":
-    common.main(os.path.abspath(__file__), run_one, machine)
+    common.main(os.path.abspath(__file__), VARIANTS, run_one, machine)

@@ -1,12 +1,25 @@
 """PyTorch (CPU) reference for `just bench-compare`: the five models of `xent-bench`, same batch sizes,
 optimizers, losses, samples per epoch and protocol (see `common.py` and `crates/xent-bench/src/main.rs`).
 
-    .venv/bin/python bench/reference/torch_bench.py [MODEL…]
+    .venv/bin/python bench/reference/torch_bench.py [--variant NAME] [--quick] [MODEL…]
 
-The standard eager training loop (`zero_grad`, forward, loss, `backward`, `step`, `loss.item()`);
-inference under `torch.inference_mode()` with the model in `eval()`. Threads: PyTorch's default
-(`torch.get_num_threads()`, recorded). Optimizers as Keras's defaults: Adam(lr 1e-3, eps 1e-7),
-Adamax(lr 1e-3, eps 1e-7), with PyTorch's default (single-tensor) CPU implementation.
+The training loop is the standard one (`zero_grad`, forward, loss, `backward`, `step`,
+`loss.item()`); inference runs under `torch.inference_mode()` with the model in `eval()`.
+Variants (`--variant`):
+- `eager` (default): all of it eagerly.
+- `compile`: `torch.compile` (Inductor, default mode, static shapes) of the forward pass with
+  the loss, and of the optimizer step; AOTAutograd compiles the backward pass with the forward.
+  On the CPU Inductor generates C++/OpenMP kernels and builds them with the system's C++ compiler.
+  Inference compiles the forward pass with the output sum. The warm-up epoch and pass include the
+  compilation (their times are recorded as `train_warmup_s` and `infer_warmup_s`).
+- `max_autotune`: the same with `mode="max-autotune"`: while compiling, Inductor also times its
+  own C++ GEMM templates against the ATen kernels and keeps the faster. That makes compilation
+  longer, so `just bench-compare` runs it only when asked
+  (`--variants pytorch=eager,compile,max_autotune`).
+
+Threads: PyTorch's default (`torch.get_num_threads()`, recorded). Optimizers as Keras's defaults:
+Adam(lr 1e-3, eps 1e-7), Adamax(lr 1e-3, eps 1e-7), with PyTorch's default (single-tensor) CPU
+implementation, which `torch.compile` fuses.
 """
 
 import os
@@ -18,6 +31,9 @@ import common  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+
+VARIANTS = ["eager", "compile", "max_autotune"]
+COMPILE_MODES = {"compile": "default", "max_autotune": "max-autotune"}
 
 
 class ResBlock(nn.Module):
@@ -83,7 +99,7 @@ def build(model):
     raise ValueError(model)
 
 
-def run_one(model):
+def run_one(model, variant):
     torch.manual_seed(0)
     spec = common.SPECS[model]
     net = build(model)
@@ -100,13 +116,28 @@ def run_one(model):
         ys = [torch.from_numpy(common.targets(model, b, s)) for s in range(common.DISTINCT)]
         loss_fn = F.cross_entropy  # softmax categorical CE from logits (class-index targets)
 
+    def forward_loss(x, y):
+        return loss_fn(net(x), y)
+
+    def optimizer_step():
+        opt.step()
+
+    def infer_sum(x):
+        return net(x).sum()
+
+    if variant in COMPILE_MODES:
+        mode = COMPILE_MODES[variant]
+        forward_loss = torch.compile(forward_loss, mode=mode, dynamic=False)
+        optimizer_step = torch.compile(optimizer_step, mode=mode, dynamic=False)
+        infer_sum = torch.compile(infer_sum, mode=mode, dynamic=False)
+
     net.train()
 
     def train_step(i):
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(xs[i]), ys[i])
+        loss = forward_loss(xs[i], ys[i])
         loss.backward()
-        opt.step()
+        optimizer_step()
         return loss.item()
 
     ib = common.INFER_BATCH
@@ -114,17 +145,20 @@ def run_one(model):
 
     def infer_step(i):
         with torch.inference_mode():
-            return net(infer_xs[i]).sum().item()
+            return infer_sum(infer_xs[i]).item()
 
     result = common.measure(model, common.step_epoch(model, train_step), infer_step, before_infer=net.eval)
     result["params"] = sum(p.numel() for p in net.parameters())
+    if variant in COMPILE_MODES:
+        result["torch_compile_mode"] = COMPILE_MODES[variant]
     return result
 
 
-def machine():
+def machine(variant):
     m = common.base_machine()
     m.update(
         framework="pytorch",
+        variant=variant,
         torch=torch.__version__,
         torch_num_threads=torch.get_num_threads(),
         torch_num_interop_threads=torch.get_num_interop_threads(),
@@ -134,4 +168,4 @@ def machine():
 
 
 if __name__ == "__main__":
-    common.main(os.path.abspath(__file__), run_one, machine)
+    common.main(os.path.abspath(__file__), VARIANTS, run_one, machine)

@@ -1,11 +1,11 @@
 //! The options every `xent train` subcommand shares, spelled the same everywhere: `--losses`,
-//! `--seeds`, `--out`, `--data`, `--force`, `--quiet`, `--device`.
+//! `--seeds`, `--out`, `--data`, `--force`, `--quiet`, `--shard`, `--device`.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use xent_core::burn::prelude::Device;
-use xent_core::{LossConfig, SoftmaxBinaryMode};
+use xent_core::{LossConfig, Shard, SoftmaxBinaryMode};
 
 /// The heading of the common options in `--help`.
 const COMMON: &str = "Common options (every `xent train` subcommand)";
@@ -40,6 +40,12 @@ pub struct CommonTrainArgs {
     /// Vulkan, Metal or DirectX 12; a build with `--features wgpu`) [default: cpu].
     #[arg(help_heading = COMMON, long, value_name = "DEVICE", value_parser = parse_device)]
     pub device: Option<DeviceArg>,
+    /// Train only share I of N of the seeds × configurations grid, for a cluster's job array
+    /// (`--shard 2/4`); in a Slurm job array, SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are
+    /// read when this is not given. Shares share the experiment directory; whichever finishes last
+    /// writes the report (docs/cli.md, "Grids on a cluster").
+    #[arg(help_heading = COMMON, long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 impl CommonTrainArgs {
@@ -54,6 +60,22 @@ impl CommonTrainArgs {
         if let Some(d) = &self.device {
             xent_core::device::select_device(d.0.as_ref().clone());
         }
+    }
+
+    /// `--shard`, else the Slurm job array task this process is, else `None` (every run).
+    ///
+    /// # Errors
+    /// Slurm variables that are not task numbers; `--force` with a share (one share would delete
+    /// the runs the others are training).
+    pub fn shard(&self) -> anyhow::Result<Option<Shard>> {
+        let shard = match self.shard {
+            Some(s) => Some(s),
+            None => Shard::from_slurm(|k| std::env::var(k).ok())?,
+        };
+        if shard.is_some() && self.force {
+            crate::usage!("--force with a shard would delete the runs other shards are training: clear the experiment directory once, then start the shards without --force");
+        }
+        Ok(shard)
     }
 
     /// `--seeds`, or seeds 0 to 4.

@@ -88,7 +88,7 @@ pub struct ReproArgs {
     /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     #[arg(long)]
     pub quiet: bool,
-    /// Retrain the MNIST runs from scratch instead of resuming their run directories.
+    /// Retrain the cases' runs from scratch instead of resuming their run directories.
     #[arg(long)]
     pub force: bool,
 }
@@ -203,7 +203,7 @@ pub fn run(args: ReproArgs) -> Result<()> {
             adam_epochs: args.mnist_adam_epochs,
             batch_size: args.mnist_batch,
             seed: args.seed,
-            runs_root: Some(out.join("runs")),
+            runs_root: out.join("runs").join("mnist"),
             quiet: args.quiet,
             model: MnistCnnConfig::default(),
             only: args.mnist_runs.clone(),
@@ -222,6 +222,8 @@ pub fn run(args: ReproArgs) -> Result<()> {
             folds: 5,
             seed: args.seed,
             row_limit: None,
+            runs_root: out.join("runs").join("pima"),
+            fresh: args.force,
         };
         if !args.quiet {
             eprintln!("pima: {} runs × 2 configurations × (1 + 5 folds) trainings of {} epochs", opts.runs, opts.epochs);
@@ -240,6 +242,8 @@ pub fn run(args: ReproArgs) -> Result<()> {
             ecg_train_limit: args.temperature_ecg_train,
             ecg_test_limit: args.temperature_ecg_test,
             seed: args.seed,
+            runs_root: out.join("runs").join("temperature"),
+            fresh: args.force,
         };
         if !args.quiet {
             eprintln!("temperature: T = {} vs 1, {} seeds, random data then MIT-BIH N/S/V beats", args.temperature, opts.seeds);

@@ -16,8 +16,10 @@ use crate::usage;
 
 /// Arguments of `xent train text`.
 #[derive(Args, Debug, Clone)]
-#[command(after_help = "Runs go to OUT/[fold-F/]CONFIG-seedS/ (config.json, history.jsonl, metrics.json, \
-confusion.csv, model.bpk, tokenizer.json, text.json); OUT gets summary.json and report.md. \
+#[command(after_help = "OUT (or OUT/fold-F/ for cross-validated corpora) is an experiment directory: report.md \
+with the statistics across seeds and its plots, and one run directory per configuration and seed, \
+OUT/[fold-F/]CONFIG/seed-S/ (config.json, history.jsonl, metrics.json, model.bpk, logits_test.npy, tokenizer.json, \
+text.json); OUT also gets summary.json and summary.md (every run in one table). \
 Corpora: r8, r52 (single-label, ModApte test split), r90 (multi-label), bbc and ag-news (stratified k-fold CV). \
 Re-running the same command skips finished runs and resumes unfinished ones.
 
@@ -86,9 +88,9 @@ pub struct TrainTextArgs {
     /// theirs.
     #[arg(long, value_enum, default_value = "none")]
     pub reference: ReferenceArg,
-    /// Single-label corpora: run through xent-core's experiments (held-out validation, test
-    /// measured once, statistics across seeds, temperature scaling, report.md with SVG plots);
-    /// runs go to OUT/[fold-F/]CONFIG/seed-S/.
+    /// Single-label corpora: hold out a stratified 10 % of the training documents as validation
+    /// (per-epoch learning curves, temperature scaling fitted on it); without it every training
+    /// document trains the network.
     #[arg(long)]
     pub experiment: bool,
     /// Deprecated: --losses.
@@ -267,6 +269,7 @@ impl TrainTextArgs {
         plan.mode = if self.common.force { OpenMode::Force } else { OpenMode::Resume };
         plan.quiet = self.common.quiet;
         plan.experiment = self.experiment;
+        plan.shard = self.common.shard()?;
         Ok(plan)
     }
 
@@ -328,6 +331,8 @@ pub fn run_train(args: TrainTextArgs) -> Result<()> {
             ..args.clone()
         }
         .plan()?;
+        // Every run of the main grid is finished here: the reference is one run, not shared out.
+        let reference = TextPlan { shard: None, ..reference };
         let ref_summary =
             pipeline::run(&reference).with_context(|| format!("the linear reference on {}", plan.corpus.name()))?;
         let mean = |rows: &[&pipeline::RunRow]| {

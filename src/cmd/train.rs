@@ -288,20 +288,34 @@ fn run_ecg(args: TrainEcgArgs) -> Result<()> {
             EcgNetConfig::Resnet(ResNet1dConfig::hannun2019().with_length(length).with_channels(channels).with_rr_features(rr))
         }
     };
-    let plan = Plan::seeds(0).with_seeds(args.common.seed_list()).with_losses(losses).with_train(train).quiet(args.common.quiet);
+    let plan = Plan::seeds(0)
+        .with_seeds(args.common.seed_list())
+        .with_losses(losses)
+        .with_train(train)
+        .quiet(args.common.quiet)
+        .shard(args.common.shard()?);
     eprintln!("loading beats from {} …", data_dir.display());
 
     if let Some(k) = args.cv {
         let cv_dir = out.join("cv");
         let folds = data.load_cv(k).with_context(|| format!("loading {}", data_dir.display()))?;
         let mut experiments = Vec::with_capacity(k);
+        let mut elsewhere = None;
         for (f, fold) in folds.iter().enumerate() {
             eprintln!("{}", fold.description);
             let dir = cv_dir.join(format!("fold-{}", f + 1));
             if args.common.force {
                 restart(&plan, &dir)?;
             }
-            experiments.push(model.compare_losses(&fold.split, &plan.clone().in_dir(&dir))?);
+            // A shard trains its share of every fold before it says what is left to others.
+            match model.compare_losses(&fold.split, &plan.clone().in_dir(&dir)) {
+                Ok(e) => experiments.push(e),
+                Err(e) if crate::exit::fault(&e) == xent_metrics::Fault::Deferred => elsewhere = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(e) = elsewhere {
+            return Err(e);
         }
         let summary = CvSummary::from_folds(&experiments)?;
         summary.write(&cv_dir)?;

@@ -37,6 +37,31 @@ impl Classifier for Mlp {
     }
 }
 
+/// Pima-sized MLP 8-12-8-K.
+#[derive(Module, Debug)]
+pub struct DeepMlp {
+    pub l1: Linear,
+    l2: Linear,
+    l3: Linear,
+}
+
+impl DeepMlp {
+    pub fn new(outputs: usize, device: &Device) -> Self {
+        Self {
+            l1: LinearConfig::new(8, 12).init(device),
+            l2: LinearConfig::new(12, 8).init(device),
+            l3: LinearConfig::new(8, outputs).init(device),
+        }
+    }
+}
+
+impl Classifier for DeepMlp {
+    type Batch = Tensor<2>;
+    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
+        self.l3.forward(relu(self.l2.forward(relu(self.l1.forward(x.clone())))))
+    }
+}
+
 /// Pima rows, standardised with the statistics of the training rows.
 pub struct Pima {
     x: Vec<f32>,
@@ -65,7 +90,12 @@ impl DataSource for Pima {
 
 /// The rows of each range, standardised by the first range's mean and sd.
 pub fn load(parts: &[std::ops::Range<usize>]) -> Vec<Pima> {
-    let text = std::fs::read_to_string(PIMA).unwrap();
+    load_from(PIMA, parts)
+}
+
+/// [`load`] from the Pima CSV at `path`.
+pub fn load_from(path: &str, parts: &[std::ops::Range<usize>]) -> Vec<Pima> {
+    let text = std::fs::read_to_string(path).unwrap();
     let rows: Vec<Vec<f32>> = text.lines().map(|l| l.split(',').map(|v| v.trim().parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 768);
     let train = parts[0].clone();

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 use xent_core::experiment::Experiment;
+use xent_core::stats::format_p;
 
 #[derive(Debug, Deserialize)]
 struct Row {
@@ -27,17 +28,6 @@ fn json(path: &Path) -> Value {
 /// `0.7421` → `74.21 %`, as report.md prints a figure.
 fn pct(v: f64) -> String {
     format!("{:.2} %", 100.0 * v)
-}
-
-/// A p-value as report.md prints it.
-fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".into()
-    } else if p < 0.01 {
-        format!("p = {p:.3}")
-    } else {
-        format!("p = {p:.2}")
-    }
 }
 
 /// The cells of the markdown table row of `report` that starts with `prefix`.
@@ -132,7 +122,7 @@ pub fn check_experiment_tables(dir: &Path, exp: &Experiment) -> usize {
         let cells = table_row(&report, &format!("| {a} − {b} | {label} |"));
         let f = |k: &str| s[k].as_f64().unwrap();
         let t = s["t"].as_f64().map_or("–".into(), |v| format!("{v:.2}"));
-        let p = s["p"].as_f64().map_or("no p (no variation)".into(), p_text);
+        let p = s["p"].as_f64().map_or("no p (no variation)".into(), format_p);
         let printed = format!(
             "{:+.2} pt [{:+.2}, {:+.2}], t = {t}, df = {:.1}, {p}",
             100.0 * f("diff"),

@@ -18,6 +18,10 @@
 //! warm-up pass, median of three. Each model runs in its own process so that `peak_rss_mb` (the
 //! kernel's high-water mark, VmHWM) is that model's alone. Never a test: numbers depend on the
 //! machine and on what else runs on it.
+//!
+//! `--quick` (with a model list or `--one MODEL`): the same protocol with `QUICK_STEPS` training
+//! steps per epoch and `QUICK_PASSES` inference batches per pass, to check that everything runs;
+//! its figures mean nothing and `bench/results.json` is left as it was.
 
 mod burn_alloc;
 mod ceiling;
@@ -40,6 +44,10 @@ const MODELS: [&str; 5] = ["ecg_cnn", "ecg_resnet", "text_cnn", "mnist_cnn", "pi
 const DISTINCT: usize = 8;
 /// Inference batch size of every model.
 const INFER_BATCH: usize = 256;
+/// Training steps per epoch under `--quick` (`bench/reference/common.py` uses the same).
+const QUICK_STEPS: usize = 2;
+/// Inference batches per pass under `--quick` (`bench/reference/common.py` uses the same).
+const QUICK_PASSES: usize = 1;
 
 /// Training batch size of each model (the issue's).
 fn train_batch(model: &str) -> usize {
@@ -83,7 +91,7 @@ fn random_targets(n: usize, k: usize, seed: u64, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(data, [n, k.max(1)]), device)
 }
 
-fn run<M: Classifier>(spec: Spec<M>) -> Value {
+fn run<M: Classifier>(spec: Spec<M>, quick: bool) -> Value {
     let device = xent_core::default_device().autodiff();
     device.seed(0);
     let mut model = (spec.init)(&device);
@@ -94,7 +102,7 @@ fn run<M: Classifier>(spec: Spec<M>) -> Value {
     let batches: Vec<(M::Batch, Tensor<2>)> = (0..DISTINCT as u64)
         .map(|s| ((spec.batch)(b, &device, s), random_targets(b, spec.outputs, s, &device)))
         .collect();
-    let steps = spec.epoch_samples.div_ceil(b);
+    let steps = if quick { QUICK_STEPS } else { spec.epoch_samples.div_ceil(b) };
     let mut epoch = |model: M| -> (M, f64) {
         let start = Instant::now();
         let mut model = model;
@@ -122,7 +130,7 @@ fn run<M: Classifier>(spec: Spec<M>) -> Value {
     let infer_model = model.valid();
     let ib = INFER_BATCH;
     let infer_batches: Vec<M::Batch> = (0..2).map(|s| (spec.batch)(ib, &plain, 100 + s)).collect();
-    let passes = spec.infer_samples.div_ceil(ib);
+    let passes = if quick { QUICK_PASSES } else { spec.infer_samples.div_ceil(ib) };
     let pass = || {
         let start = Instant::now();
         for i in 0..passes {
@@ -133,14 +141,20 @@ fn run<M: Classifier>(spec: Spec<M>) -> Value {
     };
     pass();
     let infer = median_rate(passes * ib, (0..3).map(|_| pass()).collect());
-    json!({
+    let mut v = json!({
         "train_samples_per_s": train.round(),
         "infer_samples_per_s": infer.round(),
         "peak_rss_mb": peak_rss_mb(),
         "batch_size": b,
         "optimizer": spec.optimizer.name(),
         "params": model.num_params(),
-    })
+        "train_steps_per_epoch": steps,
+        "infer_batches_per_pass": passes,
+    });
+    if quick {
+        v["quick"] = json!(true);
+    }
+    v
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -164,8 +178,8 @@ fn uniform(shape: &[usize], seed: u64, device: &Device) -> Vec<f32> {
         .collect()
 }
 
-fn one(model: &str) -> Value {
-    let mut v = measure(model);
+fn one(model: &str, quick: bool) -> Value {
+    let mut v = measure(model, quick);
     if let Some(flop) = flops::per_sample(model) {
         let gflops = |rate: &Value, per: f64| rate.as_f64().map(|r| (r * per / 1e7).round() / 100.0);
         v["flop_per_sample"] = json!({ "train": flop.train, "infer": flop.infer });
@@ -175,7 +189,7 @@ fn one(model: &str) -> Value {
     v
 }
 
-fn measure(model: &str) -> Value {
+fn measure(model: &str, quick: bool) -> Value {
     use xent_ecg::dataset::BeatBatch;
     match model {
         "ecg_cnn" | "ecg_resnet" => {
@@ -194,7 +208,7 @@ fn measure(model: &str) -> Value {
                     batch_size: train_batch(model),
                     epoch_samples: 8192,
                     infer_samples: 16384,
-                })
+                }, quick)
             } else {
                 run(Spec {
                     init: Box::new(|d| {
@@ -211,7 +225,7 @@ fn measure(model: &str) -> Value {
                     batch_size: train_batch(model),
                     epoch_samples: 4096,
                     infer_samples: 8192,
-                })
+                }, quick)
             }
         }
         "text_cnn" => run(Spec {
@@ -228,7 +242,7 @@ fn measure(model: &str) -> Value {
             batch_size: train_batch(model),
             epoch_samples: 2048,
             infer_samples: 4096,
-        }),
+        }, quick),
         "mnist_cnn" => run(Spec {
             init: Box::new(|d| xent_repro::models::MnistCnnConfig::default().init(d)),
             batch: Box::new(|n, d, s| Tensor::from_data(TensorData::new(uniform(&[n, 1, 28, 28], s, d), [n, 1, 28, 28]), d)),
@@ -238,7 +252,7 @@ fn measure(model: &str) -> Value {
             batch_size: train_batch(model),
             epoch_samples: 2048,
             infer_samples: 4096,
-        }),
+        }, quick),
         "pima_mlp" => run(Spec {
             init: Box::new(|d| xent_repro::models::MlpConfig::pima(1).init(d)),
             batch: Box::new(|n, d, s| Tensor::from_data(TensorData::new(uniform(&[n, 8], s, d), [n, 8]), d)),
@@ -248,7 +262,7 @@ fn measure(model: &str) -> Value {
             batch_size: train_batch(model),
             epoch_samples: 24_576,
             infer_samples: 65_536,
-        }),
+        }, quick),
         other => panic!("unknown model {other}"),
     }
 }
@@ -269,11 +283,17 @@ fn machine() -> Value {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    args.retain(|a| a != "--quick");
     // A child process measures one model and prints its JSON.
     if args.first().map(String::as_str) == Some("--one") {
         let model = args.get(1).map(String::as_str).unwrap_or("");
-        println!("{}", one(model));
+        if !MODELS.contains(&model) {
+            eprintln!("--one needs a model, one of {}", MODELS.join(", "));
+            std::process::exit(2);
+        }
+        println!("{}", one(model, quick));
         return;
     }
     if args.first().map(String::as_str) == Some("burn-alloc") {
@@ -314,7 +334,12 @@ fn main() {
     let mut models = serde_json::Map::new();
     println!("{:<11} {:>14} {:>14} {:>13} {:>13} {:>10}", "model", "train samp/s", "infer samp/s", "train GFLOP/s", "infer GFLOP/s", "peak MB");
     for m in wanted {
-        let out = Command::new(&exe).args(["--one", m]).output().expect("run benchmark child");
+        let mut child = Command::new(&exe);
+        child.args(["--one", m]);
+        if quick {
+            child.arg("--quick");
+        }
+        let out = child.output().expect("run benchmark child");
         if !out.status.success() {
             eprintln!("{m}: {}", String::from_utf8_lossy(&out.stderr));
             std::process::exit(1);
@@ -331,6 +356,10 @@ fn main() {
             num("peak_rss_mb", 0)
         );
         models.insert(m.to_owned(), v);
+    }
+    if quick {
+        println!("(--quick: {QUICK_STEPS} training steps per epoch, {QUICK_PASSES} inference batch per pass; bench/results.json left unchanged)");
+        return;
     }
     // Keep other models' figures from an earlier run when only some were measured now.
     let path = std::path::Path::new("bench/results.json");

@@ -10,76 +10,20 @@
 
 use std::time::Instant;
 
-use burn::nn::{Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use xent_core::train::{Classifier, DataSource, OptimizerConfig, OptimizerInit, TrainConfig, Trainer};
 use xent_core::{LossConfig, Targets, TrainingLoss};
+
+// The end-to-end tests' Pima sample and MLP.
+#[allow(dead_code)]
+#[path = "../../../tests/common/pima.rs"]
+mod pima;
+use pima::{DeepMlp, Pima};
 
 const EPOCHS: usize = 10;
 const ROUNDS: usize = 5;
 const BATCH: usize = 32;
-
-#[derive(Module, Debug)]
-struct Mlp {
-    l1: Linear,
-    l2: Linear,
-    l3: Linear,
-}
-
-impl Mlp {
-    fn new(device: &Device) -> Self {
-        Self {
-            l1: LinearConfig::new(8, 12).init(device),
-            l2: LinearConfig::new(12, 8).init(device),
-            l3: LinearConfig::new(8, 1).init(device),
-        }
-    }
-}
-
-impl Classifier for Mlp {
-    type Batch = Tensor<2>;
-    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
-        self.l3.forward(relu(self.l2.forward(relu(self.l1.forward(x.clone())))))
-    }
-}
-
-struct Pima {
-    x: Vec<f32>,
-    targets: Targets,
-}
-
-impl DataSource for Pima {
-    type Batch = Tensor<2>;
-    fn len(&self) -> usize {
-        self.targets.len()
-    }
-    fn targets(&self) -> &Targets {
-        &self.targets
-    }
-    fn batch(&self, idx: &[usize], device: &Device) -> xent_core::Result<Tensor<2>> {
-        let mut v = Vec::with_capacity(idx.len() * 8);
-        for &i in idx {
-            v.extend_from_slice(&self.x[i * 8..i * 8 + 8]);
-        }
-        Ok(Tensor::from_data(TensorData::new(v, [idx.len(), 8]), device))
-    }
-}
-
-fn load() -> Pima {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/pima/pima-indians-diabetes.csv");
-    let text = std::fs::read_to_string(path).expect("Pima CSV");
-    let rows: Vec<Vec<f32>> = text.lines().map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
-    let n = rows.len() as f32;
-    let mean: Vec<f32> = (0..8).map(|j| rows.iter().map(|r| r[j]).sum::<f32>() / n).collect();
-    let sd: Vec<f32> =
-        (0..8).map(|j| (rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f32>() / n).sqrt().max(1e-6)).collect();
-    Pima {
-        x: rows.iter().flat_map(|r| (0..8).map(|j| (r[j] - mean[j]) / sd[j]).collect::<Vec<_>>()).collect(),
-        targets: Targets::Labels(rows.iter().map(|r| r[8] as u32).collect()),
-    }
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -88,10 +32,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Samples/s of a bare loop: batch from host, forward, loss, backward, Adam step.
 fn bare(data: &Pima, device: &Device) -> f64 {
-    let mut model = Mlp::new(device);
+    let mut model = DeepMlp::new(1, device);
     let mut optim = OptimizerConfig::adam().init();
     let loss_fn = TrainingLoss::new(LossConfig::Binary);
-    let Targets::Labels(labels) = &data.targets else { unreachable!() };
+    let Targets::Labels(labels) = data.targets() else { unreachable!() };
     let idx: Vec<usize> = (0..data.len()).collect();
     let start = Instant::now();
     for _ in 0..EPOCHS {
@@ -119,14 +63,15 @@ fn engine(data: &Pima) -> (f64, f64) {
         ..Default::default()
     };
     let start = Instant::now();
-    let out = Trainer::new(config).quiet(true).fit(Mlp::new, data, None).unwrap();
+    let out = Trainer::new(config).quiet(true).fit(|d| DeepMlp::new(1, d), data, None).unwrap();
     let whole = start.elapsed().as_secs_f64();
     let epochs: f64 = out.history.iter().map(|r| r.seconds).sum();
     ((EPOCHS * data.len()) as f64 / epochs, (EPOCHS * data.len()) as f64 / whole)
 }
 
 fn main() {
-    let data = load();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/pima/pima-indians-diabetes.csv");
+    let data = pima::load_from(csv, std::slice::from_ref(&(0..768))).remove(0);
     let device = xent_core::default_device().autodiff();
     println!("Pima MLP 8-12-8-1, batch {BATCH}, {} samples, {EPOCHS} epochs per round, median of {ROUNDS}", data.len());
     let _ = bare(&data, &device);

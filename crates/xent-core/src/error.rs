@@ -89,6 +89,32 @@ pub enum Error {
     /// Something xent cannot do for this model, e.g. export one that has no PyTorch equivalent.
     #[error("{0}")]
     Unsupported(String),
+    /// A domain crate's per-run hook ([`crate::experiment::RunHook`]) failed; displayed as its
+    /// own error.
+    #[error("{source}")]
+    Hook {
+        /// The domain crate's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+        /// Whose fault it is, as the domain error says.
+        fault: Fault,
+    },
+    /// Not a failure: this process trained its share of an experiment's runs, and other processes
+    /// (shards of a job array, or the same command started twice) still train the rest. The last
+    /// process to finish writes the report; `xent report DIR` writes it once every run is finished.
+    #[error(
+        "{}: this process's runs are done; {} still being trained by other processes ({}). The last process \
+         to finish writes the report (or run `xent report {}` once they have finished)",
+        dir.display(),
+        if runs.len() == 1 { "1 run is".to_string() } else { format!("{} runs are", runs.len()) },
+        runs.join(", "),
+        dir.display()
+    )]
+    Unfinished {
+        /// The experiment directory.
+        dir: PathBuf,
+        /// The runs not finished yet, e.g. `binary seed 3`.
+        runs: Vec<String>,
+    },
 }
 
 impl Error {
@@ -106,6 +132,8 @@ impl Error {
             Self::Mismatch(_) | Self::InvalidArgument(_) | Self::Record { .. } => Fault::Input,
             Self::DeviceNotBuilt { .. } | Self::Unsupported(_) => Fault::Input,
             Self::NonFiniteLoss { .. } => Fault::Runtime,
+            Self::Unfinished { .. } => Fault::Deferred,
+            Self::Hook { fault, .. } => *fault,
             Self::Batch { source, .. } | Self::Run { source, .. } => source.fault(),
         }
     }

@@ -37,5 +37,5 @@ pub use metrics::{Evaluation, Evaluator, EvaluatorConfig};
 pub use rule::{AccuracyRule, KerasReported};
 pub use targets::{LabelKind, Targets};
 pub use artifacts::{DataInfo, OpenMode, RunDir};
-pub use experiment::{ModelConfig, Plan, Split, compare_losses};
+pub use experiment::{FinishedRun, ModelConfig, Plan, RunHook, Shard, Split, compare_losses, compare_losses_with};
 pub use train::{Classifier, DataSource, OptimizerConfig, TrainConfig, TrainOutcome, Trainer};

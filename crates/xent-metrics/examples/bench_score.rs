@@ -7,23 +7,12 @@ mod common;
 use std::io::Write;
 use std::time::Instant;
 
+use xent_metrics::artifacts::npy_header;
 use xent_metrics::io::{read_predictions, read_targets};
 use xent_metrics::score::{ScoreOptions, score};
 
 const N: usize = 1_000_000;
 const K: usize = 10;
-
-fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    bytes
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
@@ -46,10 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         labels.extend_from_slice(&(label as i64).to_le_bytes());
     }
     let mut f = std::fs::File::create(&pred_path)?;
-    f.write_all(&npy_header("<f4", &format!("({N}, {K})")))?;
+    f.write_all(&npy_header("<f4", &[N, K]))?;
     f.write_all(&pred)?;
     let mut f = std::fs::File::create(&label_path)?;
-    f.write_all(&npy_header("<i8", &format!("({N},)")))?;
+    f.write_all(&npy_header("<i8", &[N]))?;
     f.write_all(&labels)?;
 
     let opts = ScoreOptions { top_k: vec![2, 3], ..ScoreOptions::new() };

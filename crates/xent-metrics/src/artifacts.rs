@@ -127,12 +127,18 @@ pub fn remove_temporaries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
+/// Writes `bytes` to `path` through a temporary sibling and a rename. The temporary file is this
+/// process's and this call's own (`<name>.<pid>-<n>.tmp`), so processes writing the same file at
+/// once (shards writing their shared `experiment.json`) never rename each other's.
 ///
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_sibling(path);
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{}-{n}.tmp", std::process::id()));
+    let tmp = path.with_file_name(name);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -208,22 +214,34 @@ pub fn git_revision() -> Option<String> {
     Some(if dirty { format!("{rev}-dirty") } else { rev })
 }
 
+/// The header of a NumPy format-1.0 `.npy` file holding C-order data of type `descr` (e.g.
+/// `<f4`, `<i8`) and `shape`: magic, version, length, and the dictionary padded with spaces to a
+/// multiple of 64 bytes including its final newline. The data follows it as raw bytes.
+pub fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let shape = match shape {
+        [n] => format!("({n},)"),
+        dims => format!("({})", dims.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    // Magic (6) + version (2) + header length (2) + header, padded to a multiple of 64.
+    let total = (10 + header.len() + 1).div_ceil(64) * 64;
+    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
+    header.push('\n');
+    let mut bytes = Vec::with_capacity(total);
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes
+}
+
 /// Writes a matrix as a little-endian `float32` `.npy` file (format 1.0, C order, shape
 /// `(rows, cols)`), atomically — the form `xent score --pred` reads.
 ///
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_npy(path: &Path, m: &crate::Matrix) -> Result<()> {
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", m.rows(), m.cols());
-    // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64
-    // including the final newline.
-    let total = (10 + header.len() + 1).div_ceil(64) * 64;
-    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
-    header.push('\n');
-    let mut bytes = Vec::with_capacity(total + 4 * m.as_slice().len());
-    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
+    let mut bytes = npy_header("<f4", &[m.rows(), m.cols()]);
+    bytes.reserve(4 * m.as_slice().len());
     for v in m.as_slice() {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
@@ -291,7 +309,25 @@ mod tests {
         assert!(run.file("x.json").exists());
         assert!(!run.prepare(OpenMode::Force).unwrap());
         assert!(!run.file("x.json").exists());
-        assert!(!tmp_sibling(&run.file("x.json")).exists());
+    }
+
+    #[test]
+    fn atomic_writes_leave_no_temporary_and_do_not_collide() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("experiment.json");
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        write_atomic(path, format!("{i}").as_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        let names: Vec<String> =
+            fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["experiment.json"]);
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub enum Fault {
     Input,
     /// The run failed on valid input.
     Runtime,
+    /// Nothing failed: the work this process was given is done and the rest is being done
+    /// elsewhere (other shards of an experiment); exit code 0.
+    Deferred,
 }
 
 impl Fault {

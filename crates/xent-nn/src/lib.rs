@@ -10,7 +10,9 @@
 //!   `MaxPool2d`, `Dropout`, `EmbeddingBag`, residual blocks) with `burn::nn`'s parameter names,
 //!   layouts and initialisation, so records load into `burn::nn` modules and back, and composite
 //!   modules that choose the fusion inside their own `forward` (`ConvBlock1d`: convolution,
-//!   optional batch norm, activation and optional max pool, channels-first or channels-last).
+//!   optional batch norm, activation and optional max pool, channels-first or channels-last;
+//!   `ResidualBlock1d`: the basic residual block; `TokenConv1d`: a convolution over embedded
+//!   tokens).
 //!
 //! The training engine (`xent-core`) re-exports both modules under `xent_core::kernels` and
 //! `xent_core::nn`.

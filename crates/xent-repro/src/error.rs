@@ -66,6 +66,20 @@ impl From<xent_core::MetricsError> for ReproError {
     }
 }
 
+/// A case's error raised inside the experiment runner's per-run hook: engine errors pass through,
+/// the others travel as [`xent_core::Error::Hook`] with their fault.
+impl From<ReproError> for xent_core::Error {
+    fn from(e: ReproError) -> Self {
+        match e {
+            ReproError::Core(e) => e,
+            e => {
+                let fault = e.fault();
+                Self::Hook { source: Box::new(e), fault }
+            }
+        }
+    }
+}
+
 impl ReproError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), error: source }

@@ -78,6 +78,14 @@ impl Rows {
         Self::new(self.d, x, self.labels.clone(), self.classes)
     }
 
+    /// SHA-256 of the features and labels (little-endian bytes): what a run records of its data.
+    pub fn sha256(&self) -> String {
+        let mut bytes = Vec::with_capacity(4 * (self.x.len() + self.labels.len()));
+        self.x.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+        self.labels.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+        xent_core::artifacts::sha256_hex(&bytes)
+    }
+
     /// Rows per class.
     pub fn class_counts(&self) -> Vec<usize> {
         let mut c = vec![0; self.classes];

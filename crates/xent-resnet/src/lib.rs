@@ -1,8 +1,8 @@
 //! xent-resnet: residual 1D networks on xent-ecg's beats.
 //!
-//! - [`block`]: the basic residual block (post- or pre-activation);
 //! - [`resnet`]: the network, its configuration and presets (a small net for short beat windows and
-//!   a deep Hannun-2019-style one).
+//!   a deep Hannun-2019-style one), built from `xent_core::nn::ResidualBlock1d` (the basic residual
+//!   block, post- or pre-activation).
 //!
 //! ```no_run
 //! use xent_resnet::ResNet1dConfig;
@@ -13,8 +13,6 @@
 
 #![warn(missing_docs)]
 
-pub mod block;
 pub mod resnet;
 
-pub use block::{BasicBlock, BasicBlockConfig};
 pub use resnet::{ResNet1d, ResNet1dConfig};

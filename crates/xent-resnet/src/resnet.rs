@@ -1,15 +1,16 @@
 //! The residual network: a convolution stem, a sequence of basic blocks, global average pooling,
 //! optional RR features, and a dense output layer emitting logits.
 
-use burn::nn::{PaddingConfig1d, Relu};
+use burn::nn::PaddingConfig1d;
 use burn::prelude::*;
 use xent_core::kernels::Activation;
-use xent_core::nn::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1d, MaxPool1dConfig};
+use xent_core::nn::{
+    BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, ConvBlock1d, ConvLayout, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1dConfig,
+    ResidualBlock1d, ResidualBlock1dConfig,
+};
 use xent_core::train::Classifier;
 use xent_ecg::dataset::BeatBatch;
 use xent_ecg::rr::RR_FEATURES;
-
-use crate::block::{BasicBlock, BasicBlockConfig};
 
 /// Configuration of [`ResNet1d`]. [`ResNet1dConfig::new`] is the small default
 /// ([`ResNet1dConfig::small`]); [`ResNet1dConfig::hannun2019`] the deep preset.
@@ -50,17 +51,17 @@ pub struct ResNet1dConfig {
     pub rr_features: bool,
 }
 
-/// The residual 1D network.
+/// The residual 1D network. Its record holds `stem`, `stem_norm`, `blocks.i.…`, `final_norm` and
+/// `output` (the stem's convolution and norm are separate fields, as in the records of earlier
+/// versions, and run as one [`ConvBlock1d`]).
 #[derive(Module, Debug)]
 pub struct ResNet1d {
     stem: Conv1d,
     stem_norm: BatchNorm,
-    blocks: Vec<BasicBlock>,
-    pool: Option<MaxPool1d>,
+    blocks: Vec<ResidualBlock1d>,
     final_norm: Option<BatchNorm>,
     dropout: Dropout,
     output: Linear,
-    act: Relu,
     rr_features: bool,
 }
 
@@ -125,11 +126,13 @@ impl ResNet1dConfig {
             .iter()
             .zip(&self.strides)
             .map(|(&w, &s)| {
-                let block = BasicBlockConfig::new(c, w)
+                let block = ResidualBlock1dConfig::new(c, w)
                     .with_kernel_size(k)
                     .with_stride(s)
                     .with_pre_activation(self.pre_activation)
                     .with_dropout(self.dropout)
+                    .with_pool(self.pool_after_block.then(|| MaxPool1dConfig::new(2)))
+                    .with_layout(ConvLayout::ChannelsLast)
                     .init(device);
                 c = w;
                 block
@@ -142,11 +145,9 @@ impl ResNet1dConfig {
                 .init(device),
             stem_norm: BatchNormConfig::new(self.stem_filters).init(device),
             blocks,
-            pool: self.pool_after_block.then(|| MaxPool1dConfig::new(2).init()),
             final_norm: self.pre_activation.then(|| BatchNormConfig::new(c).init(device)),
             dropout: DropoutConfig::new(self.dropout).init(),
             output: LinearConfig::new(c + rr, self.num_classes).init(device),
-            act: Relu::new(),
             rr_features: self.rr_features,
         }
     }
@@ -161,14 +162,22 @@ impl ResNet1d {
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
         // Channels-last from here on: every convolution is one GEMM over the batch.
-        let mut x = self.stem_norm.after_conv1d_channels_last(&self.stem, signals.swap_dims(1, 2), Activation::Relu);
+        let stem = ConvBlock1d {
+            conv: self.stem.clone(),
+            norm: Some(self.stem_norm.clone()),
+            pool: None,
+            activation: Activation::Relu,
+            layout: ConvLayout::ChannelsLast,
+        };
+        let mut x = stem.forward(signals.swap_dims(1, 2));
         for block in &self.blocks {
-            x = block.forward_channels_last_pooled(x, self.pool.as_ref());
+            x = block.forward(x);
         }
+        let [batch, length, channels] = x.dims();
         if let Some(norm) = &self.final_norm {
-            x = norm.forward_channels_last(x, Activation::Relu);
+            // The norm of each channel over batch and positions: the `[batch · length, channels]` rows.
+            x = burn::tensor::activation::relu(norm.forward(x.reshape([batch * length, channels]))).reshape([batch, length, channels]);
         }
-        let [batch, _, channels] = x.dims();
         let x: Tensor<2> = x.mean_dim(1).reshape([batch, channels]);
         let x = if self.rr_features { Tensor::cat(vec![x, rr], 1) } else { x };
         self.output.forward(self.dropout.forward(x))

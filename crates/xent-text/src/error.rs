@@ -98,6 +98,20 @@ impl From<xent_core::MetricsError> for TextError {
     }
 }
 
+/// A text error raised inside the experiment runner's per-run hook: engine errors pass through,
+/// the others travel as [`xent_core::Error::Hook`] with their fault.
+impl From<TextError> for xent_core::Error {
+    fn from(e: TextError) -> Self {
+        match e {
+            TextError::Core(e) => e,
+            e => {
+                let fault = e.fault();
+                Self::Hook { source: Box::new(e), fault }
+            }
+        }
+    }
+}
+
 impl TextError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }

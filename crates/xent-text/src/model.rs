@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use xent_core::kernels::{self, Activation};
 use xent_core::nn::{
     Conv1d, Conv1dConfig, Dropout, DropoutConfig, EmbeddingBag, EmbeddingBagConfig, Linear, LinearConfig, MaxPool1d,
-    MaxPool1dConfig,
+    MaxPool1dConfig, TokenConv1d, Tokens,
 };
 use xent_core::train::{Classifier, OptimizerConfig};
 
@@ -212,17 +212,25 @@ pub struct QuestionCnn {
     out: Linear,
 }
 
+impl QuestionCnn {
+    /// The convolution, its ReLU and the pool over the embedded tokens (fields of their own in the
+    /// record, as in runs saved before [`TokenConv1d`] existed).
+    fn token_conv(&self) -> TokenConv1d {
+        TokenConv1d { conv: self.conv.clone(), pool: Some(self.pool.clone()), activation: Activation::Relu }
+    }
+}
+
 impl Classifier for QuestionCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
-        let x = if self.dropout_in.is_active(&ids.device()) {
+        let tokens = if self.dropout_in.is_active(&ids.device()) {
             // xent's lookup: Burn's values, with the table's gradient written across the pool.
-            let x = self.dropout_in.forward(kernels::embedding(self.embedding.weight.val(), ids.clone())); // [B, L, E]
-            self.pool.forward(self.conv.forward_from_channels_last_relu(x)) // [B, 32, (L-3)/2]
+            Tokens::Embedded(self.dropout_in.forward(kernels::embedding(self.embedding.weight.val(), ids.clone()))) // [B, L, E]
         } else {
             // Without dropout the convolution reads the tokens (each distinct one projected once).
-            self.conv.forward_embedded(self.embedding.weight.val(), ids.clone(), Activation::Relu, Some(&self.pool))
+            Tokens::Ids { table: self.embedding.weight.val(), ids: ids.clone() }
         };
+        let x = self.token_conv().forward(tokens); // [B, 32, (L-3)/2]
         let x = x.flatten::<2>(1, 2);
         let x = relu(self.dropout_dense.forward(self.dense.forward(x)));
         self.out.forward(x)
@@ -244,15 +252,20 @@ impl Classifier for KimCnn {
     type Batch = Tensor<2, Int>;
     fn forward(&self, ids: &Tensor<2, Int>) -> Tensor<2> {
         let b = ids.dims()[0];
-        let convs = [&self.conv3, &self.conv4, &self.conv5].into_iter();
-        let pooled: Vec<Tensor<2>> = if ids.device().is_autodiff() {
+        let tokens = if ids.device().is_autodiff() {
             // Training: one lookup (one embedding gradient) shared by the three convolutions.
-            let x = kernels::embedding(self.embedding.weight.val(), ids.clone()); // [B, L, E]
-            convs.map(|c| c.forward_from_channels_last_relu(x.clone()).max_dim(2).reshape([b, 100])).collect()
+            Tokens::Embedded(kernels::embedding(self.embedding.weight.val(), ids.clone())) // [B, L, E]
         } else {
-            let table = self.embedding.weight.val();
-            convs.map(|c| c.forward_embedded(table.clone(), ids.clone(), Activation::Relu, None).max_dim(2).reshape([b, 100])).collect()
+            Tokens::Ids { table: self.embedding.weight.val(), ids: ids.clone() }
         };
+        // Each convolution with its ReLU (a field of its own in the record), then max over time.
+        let pooled: Vec<Tensor<2>> = [&self.conv3, &self.conv4, &self.conv5]
+            .into_iter()
+            .map(|conv| {
+                let layer = TokenConv1d { conv: conv.clone(), pool: None, activation: Activation::Relu };
+                layer.forward(tokens.clone()).max_dim(2).reshape([b, 100])
+            })
+            .collect();
         self.out.forward(self.dropout.forward(Tensor::cat(pooled, 1)))
     }
 }

@@ -49,14 +49,20 @@ impl Predictor {
     pub fn open(run: &Path) -> Result<Self> {
         let info_path = run.join("text.json");
         if !info_path.is_file() {
-            let subs: Vec<String> = std::fs::read_dir(run)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .filter(|e| e.path().join("text.json").is_file())
-                        .map(|e| e.path().display().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
+            // An experiment directory holds runs two levels down (`<loss>/seed-<S>/`).
+            let children = |dir: &Path| -> Vec<PathBuf> {
+                let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+                    .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+                    .unwrap_or_default();
+                v.sort();
+                v
+            };
+            let subs: Vec<String> = children(run)
+                .into_iter()
+                .flat_map(|c| std::iter::once(c.clone()).chain(children(&c)))
+                .filter(|p| p.join("text.json").is_file())
+                .map(|p| p.display().to_string())
+                .collect();
             let hint = if subs.is_empty() { String::new() } else { format!("; runs inside it: {}", subs.join(", ")) };
             return Err(TextError::InvalidArgument(format!("{}: not a text run (no text.json){hint}", run.display())));
         }

@@ -34,7 +34,14 @@ pub use xent_metrics::experiment::{
     ConfigStats, CvConfig, CvSummary, Experiment, Figures, Manifest, Plan, RunArtifacts, cv, plan, results,
 };
 
-use crate::artifacts::{self, DataInfo, OpenMode, RunDir};
+mod hook;
+mod split;
+
+pub use hook::{FinishedRun, RunHook};
+pub use split::Split;
+pub use xent_metrics::experiment::{RunLock, Shard};
+
+use crate::artifacts::{self, OpenMode, RunDir};
 /// The batched inference helper, under its old path.
 pub use crate::train::logits;
 use crate::calibrate::temperature_scale;
@@ -52,61 +59,39 @@ pub trait ModelConfig: Serialize {
     fn init(&self, outputs: usize, device: &Device) -> Self::Model;
 }
 
-/// One data split of an experiment: the data every run of the plan trains and is measured on.
-#[derive(Debug, Clone)]
-pub struct Split<D> {
-    /// Training samples.
-    pub train: D,
-    /// Validation samples: early stopping, and the temperature fit. `None` when the final model
-    /// trains on every training sample for a fixed number of epochs (chosen by cross-validation
-    /// beforehand): no early stopping then, and no temperature fit.
-    pub valid: Option<D>,
-    /// Test samples, measured once per run with the final weights. Without one, the headline
-    /// figures and the calibration "after" figures are on the validation split (optimistic).
-    pub test: Option<D>,
-    /// The data's source and SHA-256 (recorded in every run; runs that disagree are never compared).
-    pub data: DataInfo,
-    /// Class names for tables and plots.
-    pub class_names: Vec<String>,
-}
-
-impl<D> Split<D> {
-    /// A split without test data or class names.
-    pub fn new(train: D, valid: D, data: DataInfo) -> Self {
-        Self { train, valid: Some(valid), test: None, data, class_names: Vec::new() }
-    }
-
-    /// A split without validation data: the runs train on all of `train` for the plan's epochs.
-    pub fn without_validation(train: D, data: DataInfo) -> Self {
-        Self { train, valid: None, test: None, data, class_names: Vec::new() }
-    }
-
-    /// Adds a test split.
-    pub fn with_test(mut self, test: D) -> Self {
-        self.test = Some(test);
-        self
-    }
-
-    /// Names the classes.
-    pub fn with_class_names(mut self, names: Vec<String>) -> Self {
-        self.class_names = names;
-        self
-    }
-}
-
 /// Trains every run of `plan` that is not finished yet — `N seeds × loss configurations` of the
 /// model `model` on `split` — then loads the whole experiment from its artifacts, computes the
 /// statistics and writes `report.md`, the plots, `results.csv` and `statistics.json`. Prints one
-/// line per run.
+/// line per run. The same as [`compare_losses_with`] without a hook.
 ///
 /// # Errors
-/// An invalid plan (no directory, no seeds, duplicates); an `experiment.json` made with another
-/// model, training configuration or data; any training error (naming the run); runs that disagree
-/// on the data checksum.
+/// As [`compare_losses_with`].
 pub fn compare_losses<C, D>(model: &C, split: &Split<D>, plan: &Plan) -> Result<Experiment>
 where
     C: ModelConfig,
     D: DataSource<Batch = <C::Model as Classifier>::Batch>,
+{
+    compare_losses_with(model, split, plan, ())
+}
+
+/// [`compare_losses`] with a [`RunHook`] called after each run trains (before it is marked
+/// finished), for a domain crate's per-run extras.
+///
+/// Runs can be spread over processes: with [`Plan::shard`] this process trains only its share of
+/// the runs, and in any case a run whose lock ([`RunLock`]) another live process holds is left to
+/// that process. The process that finds every run finished at its end writes the report; the
+/// others return [`Error::Unfinished`] naming the runs still in progress elsewhere (not a failure:
+/// [`crate::Fault::Deferred`]).
+///
+/// # Errors
+/// An invalid plan (no directory, no seeds, duplicates); an `experiment.json` made with another
+/// model, training configuration or data; any training or hook error (naming the run); runs that
+/// disagree on the data checksum; [`Error::Unfinished`] as above.
+pub fn compare_losses_with<C, D, H>(model: &C, split: &Split<D>, plan: &Plan, mut hook: H) -> Result<Experiment>
+where
+    C: ModelConfig,
+    D: DataSource<Batch = <C::Model as Classifier>::Batch>,
+    H: RunHook<C::Model>,
 {
     let dir = plan.validate()?;
     let classes = split.train.num_classes();
@@ -134,77 +119,137 @@ where
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    artifacts::write_json(&path, &manifest)?;
+    // Every shard writes the same manifest; only a different one is a change.
+    if !path.is_file() || artifacts::read_json::<Manifest>(&path)? != manifest {
+        artifacts::write_json(&path, &manifest)?;
+    }
 
-    let total = plan.len();
+    let runs = manifest.runs();
+    let total = runs.len();
+    let mine = runs.iter().enumerate().filter(|(j, _)| plan.shard.is_none_or(|s| s.owns(*j))).count();
+    let shard = plan.shard.map_or(String::new(), |s| format!(" (shard {s})"));
     let device = crate::default_device();
     let mut trained = Vec::new();
-    for (i, (loss, seed, rel)) in manifest.runs().into_iter().enumerate() {
+    let mut left = mine;
+    for (j, (loss, seed, rel)) in runs.into_iter().enumerate() {
+        if !plan.shard.is_none_or(|s| s.owns(j)) {
+            continue;
+        }
+        left -= 1;
         let run = RunDir::at(dir.join(&rel));
-        let tag = format!("[{}/{total}] {loss} seed {seed}", i + 1);
-        if run.file("calibration.json").is_file() {
+        let tag = format!("[{}/{total}] {loss} seed {seed}", j + 1);
+        if is_finished(&run) {
             println!("{tag}: finished earlier, skipped ({})", run.path().display());
             continue;
         }
-        let started = Instant::now();
-        let outputs = plan.outputs(loss, classes);
-        let cfg = plan.run_config(loss, seed);
-        let eval_batch = cfg.eval_batch_size;
-        let outcome = Trainer::new(cfg)
-            .quiet(plan.quiet)
-            .with_run(run.clone(), OpenMode::Resume)
-            .with_model_config(model)
-            .with_data_info(split.data.clone())
-            .with_class_names(split.class_names.clone())
-            .fit(|d| model.init(outputs, d), &split.train, split.valid.as_ref())
-            .map_err(|e| Error::Run { tag: tag.clone(), path: run.path().to_path_buf(), source: Box::new(e) })?;
-        let mut parts = Vec::new();
-        if let Some(v) = &split.valid {
-            parts.push(("valid", v));
-        }
-        if let Some(t) = &split.test {
-            parts.push(("test", t));
-        }
-        let mut saved = Vec::new();
-        for (name, data) in parts {
-            let z = logits(&outcome.model, data, eval_batch, &device)?;
-            let y = data.targets().to_dense(classes)?;
-            artifacts::write_npy(&run.file(&format!("logits_{name}.npy")), &z)?;
-            artifacts::write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
-            saved.push((z, data.targets().labels()));
-        }
-        let eval_name = match (&split.test, &split.valid) {
-            (Some(_), _) => "test",
-            (None, Some(_)) => "validation",
-            (None, None) => "training",
+        let Some(_lock) = RunLock::try_acquire(run.path())? else {
+            let holder = RunLock::holder(run.path()).unwrap_or_default();
+            println!("{tag}: being trained by another process ({holder}), left to it");
+            continue;
         };
-        if split.valid.is_none() {
-            // No held-out data to fit a temperature on: the marker still says the run finished.
-            artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
-        } else if let (Some((vz, Some(vl))), Some((ez, Some(el)))) = (saved.first(), saved.last()) {
-            let cal = temperature_scale(loss, (vz, vl), (ez, el), eval_name)?;
-            artifacts::write_json(&run.file("calibration.json"), &cal)?;
-        } else {
-            // Multi-label targets: no temperature scaling; the marker still says the run finished.
-            artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
+        // Another process may have finished it between the check above and the lock.
+        if is_finished(&run) {
+            println!("{tag}: finished by another process, skipped ({})", run.path().display());
+            continue;
         }
+        let started = Instant::now();
+        let (outcome, eval_name) = train_run(model, split, plan, &run, loss, seed, &device, &mut hook)
+            .map_err(|e| Error::Run { tag: tag.clone(), path: run.path().to_path_buf(), source: Box::new(e) })?;
         let art = RunArtifacts::load(run.path())?;
         crate::report::write_run_report(&art)?;
         let f = art.figures();
-        let resumed = outcome.resumed_after.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
+        let resumed = outcome.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
         let seconds = started.elapsed().as_secs_f64();
         trained.push(seconds);
         println!(
-            "{tag}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {seconds:.1} s{resumed}{}",
+            "{tag}{shard}: {eval_name} accuracy {:.2} % (Keras 2 reports {:.2} %, Keras 3 {:.2} %) in {seconds:.1} s{resumed}{}",
             100.0 * f.accuracy,
             100.0 * f.keras2,
             100.0 * f.keras3,
-            eta(&trained, total - i - 1)
+            eta(&trained, left)
         );
+    }
+    let unfinished: Vec<String> = manifest
+        .runs()
+        .into_iter()
+        .filter(|(_, _, rel)| !is_finished(&RunDir::at(dir.join(rel))))
+        .map(|(loss, seed, _)| format!("{loss} seed {seed}"))
+        .collect();
+    if !unfinished.is_empty() {
+        return Err(Error::Unfinished { dir: dir.to_path_buf(), runs: unfinished });
     }
     let experiment = Experiment::load(dir)?;
     crate::report::write_experiment_report(&experiment)?;
     Ok(experiment)
+}
+
+/// A run is finished once `calibration.json`, written last, exists.
+fn is_finished(run: &RunDir) -> bool {
+    run.file("calibration.json").is_file()
+}
+
+/// Trains one run (resuming it when it has a checkpoint), writes its logits, targets, the hook's
+/// extras and, last, `calibration.json`. Returns the epoch it resumed after, if any, and the name of
+/// the split its headline figures are on.
+#[allow(clippy::too_many_arguments)]
+fn train_run<C, D, H>(
+    model: &C,
+    split: &Split<D>,
+    plan: &Plan,
+    run: &RunDir,
+    loss: LossConfig,
+    seed: u64,
+    device: &Device,
+    hook: &mut H,
+) -> Result<(Option<usize>, &'static str)>
+where
+    C: ModelConfig,
+    D: DataSource<Batch = <C::Model as Classifier>::Batch>,
+    H: RunHook<C::Model>,
+{
+    let classes = split.train.num_classes();
+    let outputs = plan.outputs(loss, classes);
+    let cfg = plan.run_config(loss, seed);
+    let eval_batch = cfg.eval_batch_size;
+    let outcome = Trainer::new(cfg)
+        .quiet(plan.quiet)
+        .with_run(run.clone(), OpenMode::Resume)
+        .with_model_config(model)
+        .with_data_info(split.data.clone())
+        .with_class_names(split.class_names.clone())
+        .fit(|d| model.init(outputs, d), &split.train, split.valid.as_ref())?;
+    let mut parts = Vec::new();
+    if let Some(v) = &split.valid {
+        parts.push(("valid", v));
+    }
+    if let Some(t) = &split.test {
+        parts.push(("test", t));
+    }
+    let mut saved = Vec::new();
+    for (name, data) in parts {
+        let z = logits(&outcome.model, data, eval_batch, device)?;
+        let y = data.targets().to_dense(classes)?;
+        artifacts::write_npy(&run.file(&format!("logits_{name}.npy")), &z)?;
+        artifacts::write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
+        saved.push((z, data.targets().labels()));
+    }
+    hook.after_run(&FinishedRun { dir: run, loss, seed, model: &outcome.model, device })?;
+    let eval_name = match (&split.test, &split.valid) {
+        (Some(_), _) => "test",
+        (None, Some(_)) => "validation",
+        (None, None) => "training",
+    };
+    if split.valid.is_none() {
+        // No held-out data to fit a temperature on: the marker still says the run finished.
+        artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
+    } else if let (Some((vz, Some(vl))), Some((ez, Some(el)))) = (saved.first(), saved.last()) {
+        let cal = temperature_scale(loss, (vz, vl), (ez, el), eval_name)?;
+        artifacts::write_json(&run.file("calibration.json"), &cal)?;
+    } else {
+        // Multi-label targets: no temperature scaling; the marker still says the run finished.
+        artifacts::write_json(&run.file("calibration.json"), &serde_json::Value::Null)?;
+    }
+    Ok((outcome.resumed_after, eval_name))
 }
 
 /// `; N runs left, about T` from the durations of the runs trained so far (empty when none are left).

@@ -97,13 +97,20 @@ impl Checkpoint {
             fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        // Recorded through `valid()`, which syncs running states first: Burn's `RunningState`
+        // (a batch norm's running mean and variance) holds its latest `update` aside until a
+        // sync, and recording a module reads the value without syncing, so `model.clone()` would
+        // record statistics one batch behind — the epoch's last update missing. A resumed run
+        // would then end with other running statistics (training, which normalises with the
+        // batch's statistics, would not show it; the final inference-mode metrics would). The
+        // record is otherwise the same: same tensors, same parameter ids.
         let p = tmp.join("model.bpk");
-        model.clone().save_file(&p).map_err(|e| record_err(&p, e))?;
+        model.valid().save_file(&p).map_err(|e| record_err(&p, e))?;
         let p = tmp.join("optimizer.bpk");
         optim.save(&p).map_err(|e| record_err(&p, e))?;
         if let Some(best) = best {
             let p = tmp.join("best.bpk");
-            best.clone().save_file(&p).map_err(|e| record_err(&p, e))?;
+            best.valid().save_file(&p).map_err(|e| record_err(&p, e))?;
         }
         write_json(&tmp.join("state.json"), state)?;
         if self.dir.exists() {
@@ -132,8 +139,10 @@ impl Checkpoint {
         let Some(dir) = self.find() else { return Ok(None) };
         let state: CheckpointState = read_json(&dir.join("state.json"))?;
         let p = dir.join("best.bpk");
+        // Into `model.valid()`, not `model.clone()`: a clone shares its running states with
+        // `model`, which loading model.bpk below would then overwrite.
         let best = if p.is_file() {
-            Some(model.clone().try_load_file(&p).map_err(|e| record_err(&p, e))?)
+            Some(model.valid().try_load_file(&p).map_err(|e| record_err(&p, e))?)
         } else {
             None
         };
@@ -151,7 +160,7 @@ pub struct Loaded<M> {
     pub model: M,
     /// The optimizer with its state.
     pub optim: ModuleOptimizer,
-    /// The best epoch's weights, when kept.
+    /// The best epoch's weights, when kept (in validation mode, with running states of its own).
     pub best: Option<M>,
     /// The bookkeeping.
     pub state: CheckpointState,

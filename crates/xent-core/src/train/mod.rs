@@ -56,7 +56,7 @@ pub use progress::Progress;
 pub use saved::SavedRun;
 // The training configuration and records as data (Burn-free), under their old paths.
 pub use xent_metrics::train::{
-    ClassWeighting, EarlyStopping, EpochMetrics, EpochRecord, FinalMetrics, LrSchedule, Monitor, OptimizerConfig,
+    ClassWeighting, EarlyStopping, EpochMetrics, EpochRecord, FinalMetrics, LrSchedule, MomentConfig, Monitor, OptimizerConfig,
     RunConfig, Sampling, ScheduleState, SplitReport, StopState, TrainConfig, class_weights, early_stopping,
     epoch_seed, history, optimizer, sampling, schedule, shuffled,
 };
@@ -442,7 +442,11 @@ impl Trainer {
             if let Some(es) = &cfg.early_stopping {
                 let (improved, stop) = state.stop.update(es, epoch, es.monitor.value(&record));
                 if improved && restore {
-                    best = Some(model.clone());
+                    // A snapshot, running statistics included: `model.clone()` would share the
+                    // batch norms' `RunningState` (behind an `Arc`) with the model still training,
+                    // so the restored epoch would end with the last epoch's statistics. `valid()`
+                    // makes new running states holding the synced values.
+                    best = Some(model.valid());
                 }
                 state.stopped_early = stop;
             }

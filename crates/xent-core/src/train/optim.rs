@@ -34,7 +34,7 @@ use burn::prelude::*;
 use burn_pack::Scalar;
 
 use crate::kernels::{self, MomentRule};
-use crate::train::OptimizerConfig;
+use crate::train::{MomentConfig, OptimizerConfig};
 
 /// Builds the Burn optimizer of an [`OptimizerConfig`] (the configuration itself is Burn-free and
 /// lives in xent-metrics): `config.optimizer.init()` with this trait in scope.
@@ -50,18 +50,8 @@ impl OptimizerInit for OptimizerConfig {
             Self::Sgd { momentum, nesterov, .. } => {
                 ModuleOptimizer::from(KerasSgd { momentum: momentum as f32, nesterov, weight_decay })
             }
-            Self::Adam { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(KerasAdam {
-                beta_1: beta_1 as f32,
-                beta_2: beta_2 as f32,
-                epsilon: epsilon as f32,
-                weight_decay,
-            }),
-            Self::Adamax { beta_1, beta_2, epsilon, .. } => ModuleOptimizer::from(Adamax {
-                beta_1: beta_1 as f32,
-                beta_2: beta_2 as f32,
-                epsilon: epsilon as f32,
-                weight_decay,
-            }),
+            Self::Adam(m) => ModuleOptimizer::from(KerasAdam::from_config(&m, weight_decay)),
+            Self::Adamax(m) => ModuleOptimizer::from(Adamax::from_config(&m, weight_decay)),
         }
     }
 }
@@ -175,8 +165,15 @@ fn moments<const D: usize>(state: Option<MomentState<D>>, grad: &Tensor<D>) -> (
 }
 
 /// Adam with Keras's ε placement: `w ← w − η√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`.
+pub type KerasAdam = MomentOptimizer<false>;
+
+/// Adamax: `u ← max(β₂u, |g|)`, `w ← w − η/(1−β₁ᵗ) · m/(u + ε)`.
+pub type Adamax = MomentOptimizer<true>;
+
+/// The optimizers of two moments, [`KerasAdam`] (`INFINITY_NORM` false: second moment `v`) and
+/// [`Adamax`] (true: infinity norm `u`), each step one [`kernels::moment_step`].
 #[derive(Debug, Clone, Copy)]
-pub struct KerasAdam {
+pub struct MomentOptimizer<const INFINITY_NORM: bool> {
     /// β₁.
     pub beta_1: f32,
     /// β₂.
@@ -187,7 +184,13 @@ pub struct KerasAdam {
     pub weight_decay: f32,
 }
 
-impl Optimizer for KerasAdam {
+impl<const INFINITY_NORM: bool> MomentOptimizer<INFINITY_NORM> {
+    fn from_config(m: &MomentConfig, weight_decay: f32) -> Self {
+        Self { beta_1: m.beta_1 as f32, beta_2: m.beta_2 as f32, epsilon: m.epsilon as f32, weight_decay }
+    }
+}
+
+impl<const INFINITY_NORM: bool> Optimizer for MomentOptimizer<INFINITY_NORM> {
     type State<const D: usize> = MomentState<D>;
 
     fn step<const D: usize>(
@@ -201,45 +204,10 @@ impl Optimizer for KerasAdam {
         let (time, m, v) = moments(state, &grad);
         let t = time as f64;
         let (b1, b2) = (f64::from(self.beta_1), f64::from(self.beta_2));
-        let alpha = (lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t))) as f32;
-        let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: false };
+        // The bias-corrected step size: Adamax's infinity norm needs no correction of its own.
+        let alpha = if INFINITY_NORM { (lr / (1.0 - b1.powf(t))) as f32 } else { (lr * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t))) as f32 };
+        let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: INFINITY_NORM };
         let (tensor, moment_1, moment_2) = kernels::moment_step(tensor, grad, m, v, &rule);
-        (tensor, Some(MomentState { time, moment_1, moment_2 }))
-    }
-
-    fn to_device<const D: usize>(state: MomentState<D>, device: &Device) -> MomentState<D> {
-        state.moved(device)
-    }
-}
-
-/// Adamax: `u ← max(β₂u, |g|)`, `w ← w − η/(1−β₁ᵗ) · m/(u + ε)`.
-#[derive(Debug, Clone, Copy)]
-pub struct Adamax {
-    /// β₁.
-    pub beta_1: f32,
-    /// β₂.
-    pub beta_2: f32,
-    /// ε.
-    pub epsilon: f32,
-    /// Decoupled weight decay λ.
-    pub weight_decay: f32,
-}
-
-impl Optimizer for Adamax {
-    type State<const D: usize> = MomentState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: LearningRate,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<MomentState<D>>,
-    ) -> (Tensor<D>, Option<MomentState<D>>) {
-        let tensor = decayed(tensor, lr, self.weight_decay);
-        let (time, m, u) = moments(state, &grad);
-        let alpha = (lr / (1.0 - f64::from(self.beta_1).powf(time as f64))) as f32;
-        let rule = MomentRule { beta_1: self.beta_1, beta_2: self.beta_2, epsilon: self.epsilon, alpha, infinity_norm: true };
-        let (tensor, moment_1, moment_2) = kernels::moment_step(tensor, grad, m, u, &rule);
         (tensor, Some(MomentState { time, moment_1, moment_2 }))
     }
 
@@ -269,7 +237,7 @@ mod tests {
         assert_eq!(OptimizerConfig::sgd_momentum(5.0, 0.9, false).to_string(), "SGD(learning_rate=5, momentum=0.9)");
         assert_eq!(OptimizerConfig::sgd().to_string(), "SGD(learning_rate=0.01)");
         assert_eq!(OptimizerConfig::adam().to_string(), "Adam(learning_rate=0.001)");
-        let adamax = OptimizerConfig::Adamax { learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, decay: 1e-4, weight_decay: 0.0 };
+        let adamax = OptimizerConfig::Adamax(MomentConfig { learning_rate: 0.002, beta_2: 0.99, decay: 1e-4, ..MomentConfig::keras() });
         assert_eq!(adamax.to_string(), "Adamax(learning_rate=0.002, beta_2=0.99, decay=0.0001)");
         assert_eq!(OptimizerConfig::adam().with_weight_decay(0.004).to_string(), "Adam(learning_rate=0.001, weight_decay=0.004)");
     }
@@ -393,5 +361,16 @@ mod tests {
     fn configs_saved_before_weight_decay_existed_still_load() {
         let old = r#"{"name":"adam","learning_rate":0.001,"beta_1":0.9,"beta_2":0.999,"epsilon":1e-7,"decay":0.0}"#;
         assert_eq!(serde_json::from_str::<OptimizerConfig>(old).unwrap(), OptimizerConfig::adam());
+    }
+
+    /// Adam's and Adamax's hyper-parameters are written next to the name, as fields of the
+    /// variant (the form of every `config.json` so far).
+    #[test]
+    fn moment_optimizers_are_written_flat() {
+        let fields = r#""learning_rate":0.001,"beta_1":0.9,"beta_2":0.999,"epsilon":1e-7,"decay":0.0,"weight_decay":0.0}"#;
+        assert_eq!(serde_json::to_string(&OptimizerConfig::adam()).unwrap(), format!(r#"{{"name":"adam",{fields}"#));
+        assert_eq!(serde_json::to_string(&OptimizerConfig::adamax()).unwrap(), format!(r#"{{"name":"adamax",{fields}"#));
+        let back: OptimizerConfig = serde_json::from_str(&serde_json::to_string(&OptimizerConfig::adamax()).unwrap()).unwrap();
+        assert_eq!(back, OptimizerConfig::adamax());
     }
 }

@@ -35,6 +35,31 @@ impl Classifier for Mlp {
     }
 }
 
+/// An MLP with a batch norm: running statistics, used only in inference (final metrics).
+#[derive(Module, Debug)]
+struct NormMlp {
+    l1: Linear,
+    norm: xent_nn::nn::BatchNorm,
+    l2: Linear,
+}
+
+impl NormMlp {
+    fn new(device: &Device) -> Self {
+        Self {
+            l1: LinearConfig::new(4, 8).init(device),
+            norm: xent_nn::nn::BatchNormConfig::new(8).init(device),
+            l2: LinearConfig::new(8, 3).init(device),
+        }
+    }
+}
+
+impl Classifier for NormMlp {
+    type Batch = Tensor<2>;
+    fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
+        self.l2.forward(relu(self.norm.forward(self.l1.forward(x.clone()))))
+    }
+}
+
 /// Rows of `dim` features; class = which third of the first feature's range.
 struct Rows {
     dim: usize,
@@ -238,6 +263,33 @@ fn check_resume(cfg: TrainConfig) {
     }
 }
 
+/// Without validation data nothing evaluates the model between its last training batch and the
+/// checkpoint, so the checkpoint must itself fold the batch norm's last running-statistics update
+/// in (Burn's `RunningState` keeps it aside until a sync, and recording a module does not sync):
+/// a resumed run otherwise continues from statistics one batch behind, which the final
+/// (inference-mode) metrics show while the training history does not.
+#[test]
+fn resume_is_exact_with_batch_norm_and_no_validation() {
+    let train = Rows::new(64, 3, 1);
+    let cfg = config(LossConfig::Categorical, 3);
+    let tmp = tempfile::tempdir().unwrap();
+    let fit = |name: &str, mode: OpenMode, pause: Option<usize>| {
+        let t = Trainer::new(cfg.clone()).quiet(true).with_run(RunDir::new(tmp.path(), "t", name), mode);
+        let t = if let Some(p) = pause { t.pause_after(p) } else { t };
+        t.fit(NormMlp::new, &train, None).unwrap()
+    };
+    let straight = fit("straight", OpenMode::New, None);
+    assert!(fit("resumed", OpenMode::New, Some(2)).metrics.is_none());
+    let resumed = fit("resumed", OpenMode::Resume, None);
+    assert_eq!(resumed.resumed_after, Some(2));
+    let stats = |m: &NormMlp| {
+        [&m.norm.running_mean, &m.norm.running_var].map(|s| s.value().into_data().try_to_vec::<f32>().unwrap())
+    };
+    assert_eq!(stats(&straight.model), stats(&resumed.model), "running statistics");
+    let metrics = |name: &str| read(&RunDir::new(tmp.path(), "t", name).file("metrics.json"));
+    assert_eq!(metrics("straight"), metrics("resumed"));
+}
+
 /// Dropout draws from Burn's global RNG: a model with dropout trained twice from different global
 /// RNG states ends identical because the engine seeds before init and every epoch. (That the
 /// per-epoch re-seed is what makes a resume exact is shown by `resume_is_exact`, which fails
@@ -300,6 +352,39 @@ fn early_stopping_restores_the_best_epoch() {
     if m.stopped_early {
         assert_eq!(out.history.len(), best_i + 1 + 2);
     }
+}
+
+/// The restored best epoch brings its batch norms' running statistics back too: its final
+/// (inference-mode) validation loss is the one the best epoch reported. A snapshot sharing the
+/// training model's `RunningState` would keep following the later epochs' statistics. Likewise
+/// after a resume between the best epoch and the end: the best epoch's checkpointed weights must
+/// not share running states with the model loaded beside them.
+#[test]
+fn early_stopping_restores_the_best_epochs_running_statistics() {
+    let train = Rows::new(48, 3, 1);
+    let valid = Rows::new(24, 3, 2);
+    let mut cfg = config(LossConfig::Categorical, 12);
+    cfg.optimizer = OptimizerConfig::sgd_momentum(0.8, 0.9, false);
+    cfg.early_stopping = Some(EarlyStopping::new(Monitor::ValLoss, 2));
+    let tmp = tempfile::tempdir().unwrap();
+    let fit = |name: &str, mode: OpenMode, pause: Option<usize>| {
+        let t = Trainer::new(cfg.clone()).quiet(true).with_run(RunDir::new(tmp.path(), "t", name), mode);
+        let t = if let Some(p) = pause { t.pause_after(p) } else { t };
+        t.fit(NormMlp::new, &train, Some(&valid)).unwrap()
+    };
+    let out = fit("straight", OpenMode::New, None);
+    let m = out.metrics.unwrap();
+    let losses: Vec<f64> = out.history.iter().map(|r| r.valid.as_ref().unwrap().loss).collect();
+    assert!(m.weights_epoch + 1 < out.history.len(), "the best epoch is too late: {losses:?}");
+    let best = losses[m.weights_epoch - 1];
+    let final_loss = m.valid.unwrap().summary.loss;
+    assert!((final_loss - best).abs() < 1e-6, "{final_loss} vs best {best} ({losses:?})");
+
+    // Paused one epoch after the best one: the checkpoint holds best.bpk and a later model.bpk.
+    assert!(fit("resumed", OpenMode::New, Some(m.weights_epoch + 1)).metrics.is_none());
+    assert_eq!(fit("resumed", OpenMode::Resume, None).resumed_after, Some(m.weights_epoch + 1));
+    let metrics = |name: &str| read(&RunDir::new(tmp.path(), "t", name).file("metrics.json"));
+    assert_eq!(metrics("straight"), metrics("resumed"));
 }
 
 #[test]

@@ -10,14 +10,18 @@
 //! last. Training the runs is xent-core's `experiment::compare_losses` (Burn).
 
 pub mod cv;
+pub mod lock;
 pub mod plan;
 pub mod results;
+pub mod shard;
 
 use serde::{Deserialize, Serialize};
 
 pub use cv::{CvConfig, CvSummary};
+pub use lock::RunLock;
 pub use plan::Plan;
 pub use results::{ConfigStats, Experiment, Figures, RunArtifacts};
+pub use shard::Shard;
 
 use crate::artifacts::DataInfo;
 use crate::loss::LossConfig;

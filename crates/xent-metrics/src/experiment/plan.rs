@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::Shard;
 use crate::error::{Error, Result};
 use crate::loss::LossConfig;
 use crate::train::TrainConfig;
@@ -27,6 +28,10 @@ pub struct Plan {
     /// Hide the per-epoch progress (a bar on a terminal, a line per epoch otherwise; the one line
     /// per run is always printed). Default false.
     pub quiet: bool,
+    /// Train only this share of the runs (the others are left to other processes; see
+    /// [`Shard`]). Default `None`: every run. Not part of what the experiment records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 impl Plan {
@@ -40,6 +45,7 @@ impl Plan {
             dir: None,
             single_sigmoid_for_two_classes: false,
             quiet: false,
+            shard: None,
         }
     }
 
@@ -76,6 +82,12 @@ impl Plan {
     /// Hide the per-epoch progress.
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
+        self
+    }
+
+    /// Train only this share of the runs.
+    pub fn shard(mut self, shard: Option<Shard>) -> Self {
+        self.shard = shard;
         self
     }
 

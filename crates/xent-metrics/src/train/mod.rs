@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use class_weights::ClassWeighting;
 pub use early_stopping::{EarlyStopping, Monitor, StopState};
 pub use history::{EpochMetrics, EpochRecord};
-pub use optimizer::OptimizerConfig;
+pub use optimizer::{MomentConfig, OptimizerConfig};
 pub use sampling::Sampling;
 pub use schedule::{LrSchedule, ScheduleState};
 

@@ -28,39 +28,36 @@ pub enum OptimizerConfig {
         weight_decay: f64,
     },
     /// Adam (Kingma & Ba 2015) with Keras's ε placement.
-    Adam {
-        /// Learning rate η. Keras default 0.001.
-        learning_rate: f64,
-        /// β₁. Keras default 0.9.
-        beta_1: f64,
-        /// β₂. Keras default 0.999.
-        beta_2: f64,
-        /// ε. Keras default 1e-7.
-        epsilon: f64,
-        /// Keras-2 inverse-time decay per iteration. Default 0.
-        decay: f64,
-        /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
-        /// `w ← w − η·λ·w` for every parameter. Default 0.
-        #[serde(default)]
-        weight_decay: f64,
-    },
+    Adam(MomentConfig),
     /// Adamax, Adam's infinity-norm variant (Kingma & Ba 2015, §7.1).
-    Adamax {
-        /// Learning rate η. Keras default 0.001.
-        learning_rate: f64,
-        /// β₁. Keras default 0.9.
-        beta_1: f64,
-        /// β₂. Keras default 0.999.
-        beta_2: f64,
-        /// ε. Keras default 1e-7.
-        epsilon: f64,
-        /// Keras-2 inverse-time decay per iteration. Default 0.
-        decay: f64,
-        /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
-        /// `w ← w − η·λ·w` for every parameter. Default 0.
-        #[serde(default)]
-        weight_decay: f64,
-    },
+    Adamax(MomentConfig),
+}
+
+/// The hyper-parameters of [`OptimizerConfig::Adam`] and [`OptimizerConfig::Adamax`] (written in
+/// `config.json` next to the optimizer's `name`, as the fields of the variant).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MomentConfig {
+    /// Learning rate η. Keras default 0.001.
+    pub learning_rate: f64,
+    /// β₁. Keras default 0.9.
+    pub beta_1: f64,
+    /// β₂. Keras default 0.999.
+    pub beta_2: f64,
+    /// ε. Keras default 1e-7.
+    pub epsilon: f64,
+    /// Keras-2 inverse-time decay per iteration. Default 0.
+    pub decay: f64,
+    /// Decoupled weight decay λ (Keras 3's `weight_decay`, AdamW's rule): before each update,
+    /// `w ← w − η·λ·w` for every parameter. Default 0.
+    #[serde(default)]
+    pub weight_decay: f64,
+}
+
+impl MomentConfig {
+    /// Keras's defaults: η 0.001, β 0.9/0.999, ε 1e-7, no decay.
+    pub fn keras() -> Self {
+        Self { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0, weight_decay: 0.0 }
+    }
 }
 
 impl OptimizerConfig {
@@ -76,20 +73,20 @@ impl OptimizerConfig {
 
     /// Keras's `Adam()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
     pub fn adam() -> Self {
-        Self::Adam { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0, weight_decay: 0.0 }
+        Self::Adam(MomentConfig::keras())
     }
 
     /// Keras's `Adamax()` defaults: η 0.001, β 0.9/0.999, ε 1e-7.
     pub fn adamax() -> Self {
-        Self::Adamax { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.0, weight_decay: 0.0 }
+        Self::Adamax(MomentConfig::keras())
     }
 
     /// The same optimizer with learning rate `lr`.
     pub fn with_learning_rate(mut self, lr: f64) -> Self {
         match &mut self {
-            Self::Sgd { learning_rate, .. }
-            | Self::Adam { learning_rate, .. }
-            | Self::Adamax { learning_rate, .. } => *learning_rate = lr,
+            Self::Sgd { learning_rate, .. } | Self::Adam(MomentConfig { learning_rate, .. }) | Self::Adamax(MomentConfig { learning_rate, .. }) => {
+                *learning_rate = lr
+            }
         }
         self
     }
@@ -97,7 +94,7 @@ impl OptimizerConfig {
     /// The same optimizer with decoupled weight decay `lambda` (see the variants' `weight_decay`).
     pub fn with_weight_decay(mut self, lambda: f64) -> Self {
         match &mut self {
-            Self::Sgd { weight_decay, .. } | Self::Adam { weight_decay, .. } | Self::Adamax { weight_decay, .. } => {
+            Self::Sgd { weight_decay, .. } | Self::Adam(MomentConfig { weight_decay, .. }) | Self::Adamax(MomentConfig { weight_decay, .. }) => {
                 *weight_decay = lambda
             }
         }
@@ -107,7 +104,7 @@ impl OptimizerConfig {
     /// The decoupled weight decay λ.
     pub fn weight_decay(&self) -> f64 {
         match *self {
-            Self::Sgd { weight_decay, .. } | Self::Adam { weight_decay, .. } | Self::Adamax { weight_decay, .. } => {
+            Self::Sgd { weight_decay, .. } | Self::Adam(MomentConfig { weight_decay, .. }) | Self::Adamax(MomentConfig { weight_decay, .. }) => {
                 weight_decay
             }
         }
@@ -116,15 +113,15 @@ impl OptimizerConfig {
     /// The configured (initial) learning rate.
     pub fn learning_rate(&self) -> f64 {
         match *self {
-            Self::Sgd { learning_rate, .. }
-            | Self::Adam { learning_rate, .. }
-            | Self::Adamax { learning_rate, .. } => learning_rate,
+            Self::Sgd { learning_rate, .. } | Self::Adam(MomentConfig { learning_rate, .. }) | Self::Adamax(MomentConfig { learning_rate, .. }) => {
+                learning_rate
+            }
         }
     }
 
     fn decay(&self) -> f64 {
         match *self {
-            Self::Sgd { decay, .. } | Self::Adam { decay, .. } | Self::Adamax { decay, .. } => decay,
+            Self::Sgd { decay, .. } | Self::Adam(MomentConfig { decay, .. }) | Self::Adamax(MomentConfig { decay, .. }) => decay,
         }
     }
 
@@ -138,8 +135,8 @@ impl OptimizerConfig {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sgd { .. } => "sgd",
-            Self::Adam { .. } => "adam",
-            Self::Adamax { .. } => "adamax",
+            Self::Adam(_) => "adam",
+            Self::Adamax(_) => "adamax",
         }
     }
 
@@ -165,7 +162,7 @@ impl OptimizerConfig {
         }
         match *self {
             Self::Sgd { momentum, .. } if !(0.0..1.0).contains(&momentum) => bad("momentum", momentum),
-            Self::Adam { beta_1, beta_2, epsilon, .. } | Self::Adamax { beta_1, beta_2, epsilon, .. } => {
+            Self::Adam(MomentConfig { beta_1, beta_2, epsilon, .. }) | Self::Adamax(MomentConfig { beta_1, beta_2, epsilon, .. }) => {
                 if !(0.0..1.0).contains(&beta_1) {
                     bad("beta_1", beta_1)
                 } else if !(0.0..1.0).contains(&beta_2) {
@@ -196,15 +193,15 @@ impl std::fmt::Display for OptimizerConfig {
                 }
                 ("SGD", a)
             }
-            Self::Adam { learning_rate, beta_1, beta_2, epsilon, .. }
-            | Self::Adamax { learning_rate, beta_1, beta_2, epsilon, .. } => {
+            Self::Adam(MomentConfig { learning_rate, beta_1, beta_2, epsilon, .. })
+            | Self::Adamax(MomentConfig { learning_rate, beta_1, beta_2, epsilon, .. }) => {
                 let mut a = vec![format!("learning_rate={learning_rate}")];
                 for (k, v, default) in [("beta_1", beta_1, 0.9), ("beta_2", beta_2, 0.999), ("epsilon", epsilon, 1e-7)] {
                     if v != default {
                         a.push(format!("{k}={v}"));
                     }
                 }
-                (if matches!(self, Self::Adam { .. }) { "Adam" } else { "Adamax" }, a)
+                (if matches!(self, Self::Adam(_)) { "Adam" } else { "Adamax" }, a)
             }
         };
         if self.decay() != 0.0 {

@@ -9,7 +9,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::AutodiffBackend;
 use burn::backend::tensor::{FloatTensor, IntTensor};
 
-use super::{ConvGeometry, LogitLoss, PoolGeometry, Wanted, XentGrads, XentOps};
+use super::{ConvGeometry, Floats3, LogitLoss, PoolGeometry, Wanted, XentGrads, XentOps};
 
 /// Which convolution a [`ConvBackward`] differentiates.
 #[derive(Clone, Copy, Debug)]
@@ -222,7 +222,7 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
         beta: FloatTensor<Self>,
         epsilon: f64,
         relu: bool,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+    ) -> Floats3<Self> {
         let nodes = [x.node(), gamma.node(), beta.node()];
         let (x, gamma) = (x.into_primitive(), gamma.into_primitive());
         let (output, mean, variance) = B::xent_batch_norm_train(x.clone(), gamma.clone(), beta.into_primitive(), epsilon, relu);

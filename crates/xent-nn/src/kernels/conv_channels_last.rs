@@ -365,31 +365,15 @@ pub fn backward(s: &ChannelsLastShape, x: &[f32], weight: &[f32], dy: &[f32], wa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::tests::conv1d_definition;
 
     fn values(n: usize, salt: f32) -> Vec<f32> {
         (0..n).map(|i| ((i as f32 * 0.7391 + salt).sin() * 1.7).fract()).collect()
     }
 
-    /// The convolution by its definition, in `f64`: `y[b, t, o] = bias[o] + Σ_{k, c} x[b, t·s + k
-    /// − pad_left, c] · W[o, c, k]`, zero outside the input.
+    /// The convolution by its definition ([`conv1d_definition`] of the channels-last input).
     fn definition(s: &ChannelsLastShape, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f64> {
-        let (lo, c, co, k) = (s.length_out(), s.channels_in, s.channels_out, s.kernel);
-        let mut y = vec![0.0f64; s.batch * lo * co];
-        for b in 0..s.batch {
-            for t in 0..lo {
-                for o in 0..co {
-                    let mut acc = f64::from(bias[o]);
-                    for tap in 0..k {
-                        let Some(pos) = (t * s.stride + tap).checked_sub(s.pad_left).filter(|&p| p < s.length) else { continue };
-                        for ci in 0..c {
-                            acc += f64::from(x[(b * s.length + pos) * c + ci]) * f64::from(w[(o * c + ci) * k + tap]);
-                        }
-                    }
-                    y[(b * lo + t) * co + o] = acc;
-                }
-            }
-        }
-        y
+        conv1d_definition(s, |b, pos, ci| x[(b * s.length + pos) * s.channels_in + ci], w, bias)
     }
 
     fn shapes() -> Vec<ChannelsLastShape> {

@@ -75,14 +75,13 @@ pub(super) fn through_relu<B: Backend>(grad: FloatTensor<B>, relu_output: Option
 
 /// The Keras Adam/Adamax update with Burn's operations (the fallback of every backend, and the
 /// reference the fused kernel is tested against).
-#[allow(clippy::type_complexity)]
 pub(super) fn burn_moment_step<B: Backend>(
     param: FloatTensor<B>,
     grad: FloatTensor<B>,
     m: FloatTensor<B>,
     v: FloatTensor<B>,
     r: &MomentRule,
-) -> (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) {
+) -> Floats3<B> {
     let m = B::float_add(B::float_mul_scalar(m, r.beta_1.into()), B::float_mul_scalar(grad.clone(), (1.0 - r.beta_1).into()));
     let (v, denominator) = if r.infinity_norm {
         let (decayed, magnitude) = (B::float_mul_scalar(v, r.beta_2.into()), B::float_abs(grad));

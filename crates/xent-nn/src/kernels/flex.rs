@@ -22,7 +22,7 @@ use super::moment::{self, MomentRule};
 use super::token_conv::{self, TokenShape};
 use super::winograd;
 use super::{
-    ConvGeometry, PoolGeometry, XentGrads, XentOps, burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_conv1d_from_channels_last, burn_logit_loss, burn_logit_loss_backward,
+    ConvGeometry, Floats3, PoolGeometry, WantedGrads, XentGrads, XentOps, burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_conv1d_from_channels_last, burn_logit_loss, burn_logit_loss_backward,
     burn_max_pool_backward, burn_moment_step, conv_pool_in_turn, conv_then_pool, join_separately, lookup_then_conv, relu_if, through_relu,
 };
 
@@ -125,8 +125,7 @@ fn norm_shape(x: &FlexTensor) -> Option<NormShape> {
 
 /// A convolution's gradients as tensors shaped like the input `x`, the weight `w` and the bias
 /// (`[channels_out]`, the weight's first axis).
-#[allow(clippy::type_complexity)]
-fn grad_tensors(grads: ConvGrads, x: &FlexTensor, w: &FlexTensor) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+fn grad_tensors(grads: ConvGrads, x: &FlexTensor, w: &FlexTensor) -> WantedGrads<Flex> {
     (
         grads.input.map(|v| tensor(v, x.shape().to_vec())),
         grads.weight.map(|v| tensor(v, w.shape().to_vec())),
@@ -320,7 +319,7 @@ impl XentOps for Flex {
         tensor(out, vec![second.batch, second.channels_out, second.w.lo() / 2])
     }
 
-    fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {
+    fn xent_batch_norm_train(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64, relu: bool) -> Floats3<Flex> {
         let (Some(xc), Some(gc), Some(bc), Some(s)) = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&beta), norm_shape(&x)) else {
             let result = Flex::batch_norm_train(x, gamma, beta, epsilon);
             return (relu_if::<Flex>(result.output, relu), result.mean, result.variance);
@@ -343,7 +342,7 @@ impl XentOps for Flex {
         moment_1: FlexTensor,
         moment_2: FlexTensor,
         rule: MomentRule,
-    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+    ) -> Floats3<Flex> {
         let parts = (compact_f32(param.clone()), contiguous_f32(&grad), compact_f32(moment_1.clone()), compact_f32(moment_2.clone()));
         let (Some(mut p), Some(g), Some(mut m), Some(mut v)) = parts else {
             return burn_moment_step::<Flex>(param, grad, moment_1, moment_2, &rule);
@@ -361,7 +360,7 @@ impl XentGrads for Flex {
         output_grad: FlexTensor,
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
-    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+    ) -> WantedGrads<Flex> {
         let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             let (dx, dw, db) =
@@ -380,7 +379,7 @@ impl XentGrads for Flex {
         epsilon: f64,
         output_grad: FlexTensor,
         relu_output: Option<FlexTensor>,
-    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+    ) -> Floats3<Flex> {
         let dy = masked_grad(&output_grad, relu_output.as_ref());
         let parts = (contiguous_f32(&x), contiguous_f32(&gamma), contiguous_f32(&mean), contiguous_f32(&variance), dy);
         let ((Some(xc), Some(gc), Some(mc), Some(vc), Some(dc)), Some(s)) = (parts, norm_shape(&x)) else {
@@ -425,7 +424,7 @@ impl XentGrads for Flex {
         geometry: ConvGeometry,
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
-    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+    ) -> WantedGrads<Flex> {
         let Some((xc, wc, gc, relu_c)) = backward_operands(&x, &weight, &output_grad, relu_output.as_ref()) else {
             let output_grad = through_relu::<Flex>(output_grad, relu_output);
             return burn_conv_backward::<Flex>(x, weight, output_grad, geometry, wanted);
@@ -446,7 +445,7 @@ impl XentGrads for Flex {
         output_grad: FlexTensor,
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
-    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+    ) -> WantedGrads<Flex> {
         let Some((xc, wc, gc, relu_c)) = backward_operands(&x, &weight, &output_grad, relu_output.as_ref()) else {
             return burn_linear_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), wanted);
         };
@@ -466,7 +465,7 @@ impl XentGrads for Flex {
         geometry: ConvGeometry,
         wanted: Wanted,
         relu_output: Option<FlexTensor>,
-    ) -> (Option<FlexTensor>, Option<FlexTensor>, Option<FlexTensor>) {
+    ) -> WantedGrads<Flex> {
         let (Some(xc), Some(wc), Some(gc)) = (contiguous_f32(&x), contiguous_f32(&weight), masked_grad(&output_grad, relu_output.as_ref())) else {
             return burn_conv1d_channels_last_backward::<Flex>(x, weight, through_relu::<Flex>(output_grad, relu_output), geometry, wanted);
         };

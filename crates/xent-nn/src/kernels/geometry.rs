@@ -32,7 +32,8 @@ impl ConvGeometry {
 
 /// What a convolution applies to its output as part of the same operation (and undoes in its
 /// backward pass): nothing, or a ReLU, which saves a pass over the output each way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, burn::serde::Serialize, burn::serde::Deserialize)]
+#[serde(crate = "burn::serde")]
 pub enum Activation {
     /// The convolution's output as it is.
     #[default]

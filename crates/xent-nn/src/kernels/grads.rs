@@ -13,7 +13,6 @@ pub trait XentGrads: Backend {
     /// Gradients of a convolution (rank 3: [`XentOps::xent_conv1d`], rank 4:
     /// [`XentOps::xent_conv2d`]) for input, weight and bias, each only if wanted. `relu_output`:
     /// the output of a convolution with its ReLU, whose gradient passes only where it is positive.
-    #[allow(clippy::type_complexity)]
     fn xent_conv_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -21,34 +20,32 @@ pub trait XentGrads: Backend {
         geometry: ConvGeometry,
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
-    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+    ) -> WantedGrads<Self> {
         let output_grad = through_relu::<Self>(output_grad, relu_output);
         burn_conv_backward::<Self>(x, weight, output_grad, geometry, wanted)
     }
 
     /// Gradients of [`XentOps::xent_linear`] for input, weight and bias, each only if wanted;
     /// `relu_output` as in [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity)]
     fn xent_linear_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
-    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+    ) -> WantedGrads<Self> {
         burn_linear_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), wanted)
     }
 
     /// Gradients of [`XentOps::xent_conv1d_from_channels_last`] for input (channels-last), weight and bias,
     /// each only if wanted; `relu_output` as in [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity)]
     fn xent_conv1d_from_channels_last_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
-    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+    ) -> WantedGrads<Self> {
         let output_grad = through_relu::<Self>(output_grad, relu_output);
         let (dx, dw, db) = burn_conv_backward::<Self>(Self::float_swap_dims(x, 1, 2), weight, output_grad, ConvGeometry::one_d(1, 0, 0), wanted);
         (dx.map(|d| Self::float_swap_dims(d, 1, 2)), dw, db)
@@ -57,7 +54,6 @@ pub trait XentGrads: Backend {
     /// Gradients of [`XentOps::xent_conv1d_channels_last`] for input, weight and bias (input and output
     /// gradient channels-last), each only if wanted; `relu_output` as in
     /// [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity)]
     fn xent_conv1d_channels_last_backward(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -65,13 +61,12 @@ pub trait XentGrads: Backend {
         geometry: ConvGeometry,
         wanted: Wanted,
         relu_output: Option<FloatTensor<Self>>,
-    ) -> (Option<FloatTensor<Self>>, Option<FloatTensor<Self>>, Option<FloatTensor<Self>>) {
+    ) -> WantedGrads<Self> {
         burn_conv1d_channels_last_backward::<Self>(x, weight, through_relu::<Self>(output_grad, relu_output), geometry, wanted)
     }
 
     /// Gradients of [`XentOps::xent_batch_norm_train`] for input, γ and β, given the statistics
     /// it returned; `relu_output` as in [`Self::xent_conv_backward`].
-    #[allow(clippy::type_complexity)]
     fn xent_batch_norm_backward(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
@@ -80,7 +75,7 @@ pub trait XentGrads: Backend {
         epsilon: f64,
         output_grad: FloatTensor<Self>,
         relu_output: Option<FloatTensor<Self>>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+    ) -> Floats3<Self> {
         let output_grad = through_relu::<Self>(output_grad, relu_output);
         let grads = Self::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
         (grads.x_grad, grads.gamma_grad, grads.beta_grad)
@@ -112,27 +107,25 @@ pub trait XentGrads: Backend {
 
 /// A dense layer's gradients with Burn's operations, each only if wanted (the fallback of every
 /// backend for [`XentGrads::xent_linear_backward`]).
-#[allow(clippy::type_complexity)]
 pub(super) fn burn_linear_backward<B: Backend>(
     x: FloatTensor<B>,
     weight: FloatTensor<B>,
     output_grad: FloatTensor<B>,
     wanted: Wanted,
-) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
+) -> WantedGrads<B> {
     let dx = wanted.input.then(|| B::linear_x_backward(weight, output_grad.clone()));
     let dw = wanted.weight.then(|| B::linear_weight_backward(x, output_grad.clone()));
     (dx, dw, wanted.bias.then(|| B::linear_bias_backward(output_grad)))
 }
 
 /// Burn's own convolution gradients (the fallback of every backend).
-#[allow(clippy::type_complexity)]
 pub(super) fn burn_conv_backward<B: Backend>(
     x: FloatTensor<B>,
     weight: FloatTensor<B>,
     output_grad: FloatTensor<B>,
     geometry: ConvGeometry,
     wanted: Wanted,
-) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
+) -> WantedGrads<B> {
     let two_d = TensorMetadata::shape(&x).num_dims() == 4;
     let (dx, dw) = if two_d {
         let options = geometry.burn_2d();
@@ -161,14 +154,13 @@ pub(super) fn burn_conv_backward<B: Backend>(
 }
 
 /// Burn's own gradients of a channels-last convolution (through channels-first views).
-#[allow(clippy::type_complexity)]
 pub(super) fn burn_conv1d_channels_last_backward<B: Backend>(
     x: FloatTensor<B>,
     weight: FloatTensor<B>,
     output_grad: FloatTensor<B>,
     geometry: ConvGeometry,
     wanted: Wanted,
-) -> (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>) {
+) -> WantedGrads<B> {
     let (x, output_grad) = (B::float_swap_dims(x, 1, 2), B::float_swap_dims(output_grad, 1, 2));
     let (dx, dw, db) = burn_conv_backward::<B>(x, weight, output_grad, geometry, wanted);
     (dx.map(|d| B::float_swap_dims(d, 1, 2)), dw, db)

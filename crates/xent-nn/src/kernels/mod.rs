@@ -89,7 +89,7 @@ use fallback::*;
 pub use geometry::{Activation, ConvGeometry, PoolGeometry};
 pub use grads::XentGrads;
 use grads::{burn_conv_backward, burn_conv1d_channels_last_backward, burn_linear_backward, burn_max_pool_backward};
-pub use ops::XentOps;
+pub use ops::{Floats3, WantedGrads, XentOps};
 
 #[cfg(test)]
 mod tests;

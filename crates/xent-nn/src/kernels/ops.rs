@@ -5,6 +5,14 @@ use burn::backend::{Backend, backend_extension};
 
 use super::*;
 
+/// Three float tensors returned together: an output with the batch's mean and variance, a
+/// parameter with its two moments, or the gradients of input, γ and β. (The methods of
+/// [`XentOps`] spell the tuple out: the backend-extension macro reads their signatures.)
+pub type Floats3<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
+
+/// The gradients of an input, a weight and a bias, each computed only if [`Wanted`].
+pub type WantedGrads<B> = (Option<FloatTensor<B>>, Option<FloatTensor<B>>, Option<FloatTensor<B>>);
+
 /// Forward operations with xent kernels (dispatched by Burn to the tensor's backend).
 ///
 /// The default bodies are Burn's own operations; the flex backend overrides them. The GPU

@@ -5,7 +5,30 @@ use burn::tensor::module::{conv1d as burn_conv1d, max_pool1d as burn_max_pool1d}
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Activation, ConvGeometry, PoolGeometry, conv1d, max_pool1d};
+use super::{Activation, ChannelsLastShape, ConvGeometry, PoolGeometry, conv1d, max_pool1d};
+
+/// A 1-D convolution by its definition, in `f64`, channels-last out: `y[b, t, o] = bias[o] +
+/// Σ_{k, c} input(b, t·s + k − pad_left, c) · W[o, c, k]`, zero outside the input. `input(b, pos,
+/// c)` reads the input in whatever form a kernel takes it (channels-last values, embedded token ids).
+pub(super) fn conv1d_definition(s: &ChannelsLastShape, input: impl Fn(usize, usize, usize) -> f32, w: &[f32], bias: &[f32]) -> Vec<f64> {
+    let (lo, c, co, k) = (s.length_out(), s.channels_in, s.channels_out, s.kernel);
+    let mut y = vec![0.0f64; s.batch * lo * co];
+    for b in 0..s.batch {
+        for t in 0..lo {
+            for o in 0..co {
+                let mut acc = f64::from(bias[o]);
+                for tap in 0..k {
+                    let Some(pos) = (t * s.stride + tap).checked_sub(s.pad_left).filter(|&p| p < s.length) else { continue };
+                    for ci in 0..c {
+                        acc += f64::from(input(b, pos, ci)) * f64::from(w[(o * c + ci) * k + tap]);
+                    }
+                }
+                y[(b * lo + t) * co + o] = acc;
+            }
+        }
+    }
+    y
+}
 
 fn assert_close<const D: usize>(what: &str, got: Tensor<D>, want: Tensor<D>) {
     assert_eq!(got.dims(), want.dims(), "{what}: shapes");

@@ -184,21 +184,19 @@ fn pair_maxima(pooled: &mut [f32], tile: &[f32], co: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::ChannelsLastShape;
+    use crate::kernels::tests::conv1d_definition;
 
-    /// The definition: embed every position, then convolve.
+    /// The definition: embed every position, then convolve ([`conv1d_definition`]), channels-first.
     fn direct(s: &TokenShape, ids: &[i64], table: &[f32], weight: &[f32], bias: &[f32], relu: bool) -> Vec<f32> {
-        let (ci, co, k, lo) = (s.channels_in, s.channels_out, s.kernel, s.length_out());
+        let (ci, co, lo) = (s.channels_in, s.channels_out, s.length_out());
+        let shape = ChannelsLastShape { batch: s.batch, length: s.length, channels_in: ci, channels_out: co, kernel: s.kernel, stride: 1, pad_left: 0, pad_right: 0 };
+        let y = conv1d_definition(&shape, |b, pos, e| table[ids[b * s.length + pos] as usize * ci + e], weight, bias);
         let mut out = vec![0.0f32; s.batch * co * lo];
         for b in 0..s.batch {
             for c in 0..co {
                 for t in 0..lo {
-                    let mut v = f64::from(bias[c]);
-                    for tap in 0..k {
-                        let id = ids[b * s.length + t + tap] as usize;
-                        for e in 0..ci {
-                            v += f64::from(table[id * ci + e]) * f64::from(weight[(c * ci + e) * k + tap]);
-                        }
-                    }
+                    let v = y[(b * lo + t) * co + c];
                     out[(b * co + c) * lo + t] = if relu { v.max(0.0) as f32 } else { v as f32 };
                 }
             }

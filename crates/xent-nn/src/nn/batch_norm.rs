@@ -82,20 +82,6 @@ impl BatchNorm {
         self.apply(input, Activation::Identity)
     }
 
-    /// `relu(self.forward(input))`, in training as one operation ([`Activation::Relu`]: one pass
-    /// less over the output forward and backward).
-    ///
-    /// # Shapes
-    ///
-    /// As [`Self::forward`].
-    ///
-    /// # Panics
-    ///
-    /// As [`Self::forward`].
-    pub fn forward_relu<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
-        self.apply(input, Activation::Relu)
-    }
-
     /// `activation(norm)` of a channels-last input: each channel (the last axis) normalised over
     /// batch and positions, equal to `forward(input.swap_dims(1, 2)).swap_dims(1, 2)`. Runs as the
     /// norm of the `[batch · length, channels]` rows, which xent's kernel reads in place.
@@ -108,11 +94,13 @@ impl BatchNorm {
     /// # Panics
     ///
     /// If the last axis of the input is not `num_features` long.
-    pub fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub(crate) fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         let [batch, length, channels] = input.dims();
         self.apply(input.reshape([batch * length, channels]), activation).reshape([batch, length, channels])
     }
 
+    /// `activation` of [`Self::forward`], in training as one operation ([`Activation::Relu`]: one
+    /// pass less over the output forward and backward).
     fn apply<const D: usize>(&self, input: Tensor<D>, activation: Activation) -> Tensor<D> {
         let [channels] = self.gamma.dims();
         assert_eq!(input.dims()[1], channels, "batch norm: input has {} channels, the layer {channels}", input.dims()[1]);
@@ -153,16 +141,13 @@ impl BatchNorm {
     /// # Panics
     ///
     /// If the convolution's output channels are not this layer's features.
-    pub fn after_conv1d(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub(crate) fn after_conv1d(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
             return self.apply(conv.forward(input), activation);
         }
         let folded = self.fold_into(conv, &input.device());
-        match activation {
-            Activation::Identity => folded.forward(input),
-            Activation::Relu => folded.forward_relu(input),
-        }
+        folded.forward_activated(input, activation)
     }
 
     /// [`Self::after_conv1d`], then `pool`. In inference the folded convolution runs with the pool
@@ -176,7 +161,7 @@ impl BatchNorm {
     /// # Panics
     ///
     /// As [`Self::after_conv1d`].
-    pub fn after_conv1d_pooled(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
+    pub(crate) fn after_conv1d_pooled(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
             return pool.forward(self.apply(conv.forward(input), activation));
@@ -195,7 +180,7 @@ impl BatchNorm {
     /// # Panics
     ///
     /// As [`Self::after_conv1d`].
-    pub fn after_conv1d_channels_last(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub(crate) fn after_conv1d_channels_last(&self, conv: &Conv1d, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
             return self.forward_channels_last(conv.forward_channels_last(input, Activation::Identity), activation);
@@ -218,7 +203,7 @@ impl BatchNorm {
     /// # Panics
     ///
     /// As [`Self::after_conv1d`], or if `residual` is not shaped like the convolution's output.
-    pub fn after_conv1d_channels_last_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+    pub(crate) fn after_conv1d_channels_last_join(&self, conv: &Conv1d, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         self.check_conv(conv);
         if input.device().is_autodiff() && self.training.is_enabled() {
             let branch = self.after_conv1d_channels_last(conv, input, Activation::Identity);
@@ -331,11 +316,11 @@ mod tests {
     /// The fused ReLU in training and the plain one in evaluation equal `relu(forward)`, with the
     /// same gradients and running statistics.
     #[test]
-    fn forward_relu_is_relu_of_forward() {
+    fn the_fused_relu_is_relu_of_forward() {
         let device = Device::flex().autodiff();
         let (a, b) = (BatchNormConfig::new(3).init(&device), BatchNormConfig::new(3).init(&device));
         let x = wave([4, 3, 9], 0.3, &device).require_grad();
-        let (fused, plain) = (a.forward_relu(x.clone()), burn::tensor::activation::relu(b.forward(x.clone())));
+        let (fused, plain) = (a.apply(x.clone(), Activation::Relu), burn::tensor::activation::relu(b.forward(x.clone())));
         close(fused.clone(), plain.clone());
         let weights = wave([4, 3, 9], 2.0, &device);
         let (g1, g2) = ((fused * weights.clone()).sum().backward(), (plain * weights).sum().backward());
@@ -344,7 +329,7 @@ mod tests {
         close(a.beta.grad(&g1).unwrap(), b.beta.grad(&g2).unwrap());
         close(a.running_var.value(), b.running_var.value());
         let x = wave([2, 3, 5], 1.0, &device.clone().without_autodiff());
-        close(a.valid().forward_relu(x.clone()), burn::tensor::activation::relu(b.valid().forward(x)));
+        close(a.valid().apply(x.clone(), Activation::Relu), burn::tensor::activation::relu(b.valid().forward(x)));
     }
 
     /// Folded into the convolution in evaluation, unfolded in training: both equal the

@@ -77,40 +77,27 @@ impl Conv1d {
         self.apply(input, false, Activation::Identity)
     }
 
-    /// `relu(self.forward(input))` as one operation ([`Activation::Relu`]: one pass less over
-    /// the output forward and backward).
-    ///
-    /// # Shapes
-    ///
-    /// As [`Self::forward`].
-    pub fn forward_relu(&self, input: Tensor<3>) -> Tensor<3> {
-        self.apply(input, false, Activation::Relu)
+    /// `activation` of [`Self::forward`] (the activation inside the same operation: one pass less
+    /// over the output forward and backward).
+    pub(crate) fn forward_activated(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        self.apply(input, false, activation)
     }
 
-    /// The same convolution of a channels-last input (an embedding's output): equal to
-    /// `forward(input.swap_dims(1, 2))`. A valid stride-1 layer on xent's kernels reads the input
-    /// in place ([`kernels::conv1d_from_channels_last`]: no transposing copy, no im2col); any other
-    /// layer transposes and calls [`Self::forward`].
+    /// `activation` of the same convolution of a channels-last input (an embedding's output):
+    /// equal to `forward(input.swap_dims(1, 2))` and its activation. A valid stride-1 layer on
+    /// xent's kernels reads the input in place ([`kernels::conv1d_from_channels_last`]: no
+    /// transposing copy, no im2col); any other layer transposes and runs [`Self::forward`]'s path.
     ///
     /// # Shapes
     ///
     /// - input: `[batch, length_in, channels_in]`
     /// - output: `[batch, channels_out, length_out]`
-    pub fn forward_from_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
-        self.apply(input, true, Activation::Identity)
-    }
-
-    /// `relu(self.forward_from_channels_last(input))` as one operation.
-    ///
-    /// # Shapes
-    ///
-    /// As [`Self::forward_from_channels_last`].
-    pub fn forward_from_channels_last_relu(&self, input: Tensor<3>) -> Tensor<3> {
-        self.apply(input, true, Activation::Relu)
+    pub(crate) fn forward_from_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+        self.apply(input, true, activation)
     }
 
     /// `activation` of the convolution, then `pool`: equal (to rounding) to `pool.forward(self.forward(input))`
-    /// (or of [`Self::forward_relu`]). On xent's kernels a `MaxPool(2)` (stride 2, no padding)
+    /// (and its activation). On xent's kernels a `MaxPool(2)` (stride 2, no padding)
     /// over at least 2 output positions runs inside the same operation ([`kernels::conv1d_pool`]:
     /// the unpooled output is never written; under autodiff the two are recorded separately);
     /// any other pool runs after the convolution.
@@ -119,7 +106,7 @@ impl Conv1d {
     ///
     /// - input: `[batch, channels_in, length_in]`
     /// - output: `[batch, channels_out, length']`, the pool's output of [`Self::forward`]'s
-    pub fn forward_pooled(&self, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
+    pub(crate) fn forward_pooled(&self, input: Tensor<3>, activation: Activation, pool: &MaxPool1d) -> Tensor<3> {
         let len = input.dims()[2];
         let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
         let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
@@ -141,7 +128,7 @@ impl Conv1d {
     ///
     /// - input: `[batch, channels_in, length_in]`
     /// - output: `[batch, next.channels_out, length']`, the output of `next`'s block
-    pub fn forward_pooled_pair(&self, input: Tensor<3>, pool: &MaxPool1d, next: &Conv1d, next_pool: &MaxPool1d, activation: Activation) -> Tensor<3> {
+    pub(crate) fn forward_pooled_pair(&self, input: Tensor<3>, pool: &MaxPool1d, next: &Conv1d, next_pool: &MaxPool1d, activation: Activation) -> Tensor<3> {
         let len = input.dims()[2];
         let padding = pair_1d(&self.padding, len, self.kernel_size, self.stride);
         let axis = Axis { len_in: len, kernel: self.kernel_size, stride: self.stride, pad_lo: padding.0, pad_hi: padding.1 };
@@ -169,8 +156,8 @@ impl Conv1d {
     }
 
     /// `activation` of the convolution of embedded tokens, then `pool` over positions: equal to
-    /// `forward_from_channels_last(burn::tensor::module::embedding(table, ids))` (and its ReLU, and the
-    /// pool). A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
+    /// `forward_from_channels_last(burn::tensor::module::embedding(table, ids), activation)`, then
+    /// the pool. A valid stride-1 layer on xent's kernels ([`kernels::token_conv1d`]) computes each
     /// distinct token's contribution once and never materialises the embedding, and a
     /// `MaxPool(2)` (stride 2, no padding) runs inside the same operation; under autodiff the
     /// lookup, the convolution and the pool are recorded as usual. A network with dropout on the
@@ -181,7 +168,7 @@ impl Conv1d {
     /// - table: `[vocab, channels_in]` (an embedding's weight); ids: `[batch, length_in]`
     /// - output: `[batch, channels_out, length_out]`, `length_out` as in [`Self::forward`], then
     ///   as `pool` makes it
-    pub fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation, pool: Option<&MaxPool1d>) -> Tensor<3> {
+    pub(crate) fn forward_embedded(&self, table: Tensor<2>, ids: Tensor<2, Int>, activation: Activation, pool: Option<&MaxPool1d>) -> Tensor<3> {
         let (y, pooled) = if kernels::enabled() && self.is_valid() && self.stride == 1 {
             // A MaxPool(2) over at least two output positions goes inside the operation.
             let len = ids.dims()[1];
@@ -206,7 +193,7 @@ impl Conv1d {
     ///
     /// - input: `[batch, length_in, channels_in]`
     /// - output: `[batch, length_out, channels_out]`, `length_out` as in [`Self::forward`]
-    pub fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
+    pub(crate) fn forward_channels_last(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
         if kernels::enabled() {
@@ -233,18 +220,13 @@ impl Conv1d {
     /// - residual: `[batch, length_out, channels_out]`
     /// - output: `[batch, length_out, channels_out]`, or `[batch, ⌊length_out / 2⌋, channels_out]`
     ///   with `pool`
-    pub fn forward_channels_last_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
+    pub(crate) fn forward_channels_last_join(&self, input: Tensor<3>, residual: Tensor<3>, pool: bool) -> Tensor<3> {
         if !kernels::enabled() {
             return crate::nn::residual::residual_relu_pool_channels_last(self.forward_channels_last(input, Activation::Identity), residual, pool);
         }
         let bias = self.bias.as_ref().map(Param::val);
         let padding = pair_1d(&self.padding, input.dims()[1], self.kernel_size, self.stride);
         kernels::conv1d_channels_last_join(input, self.weight.val(), bias, ConvGeometry::one_d(self.stride, padding.0, padding.1), residual, pool)
-    }
-
-    /// `activation` of [`Self::forward`] (the activation inside the same operation).
-    pub(crate) fn forward_activated(&self, input: Tensor<3>, activation: Activation) -> Tensor<3> {
-        self.apply(input, false, activation)
     }
 
     /// Whether the layer pads nothing (the channels-last and token kernels take only such layers).
@@ -289,19 +271,6 @@ mod tests {
         burn::nn::conv::Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).with_bias(bias).init(device)
     }
 
-    #[test]
-    fn channels_last_input_gives_the_same_output() {
-        let device = Device::flex();
-        for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
-            let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
-            let x = ramp([2, 9, 3], &device);
-            let (a, b) = (layer.forward_from_channels_last(x.clone()), layer.forward(x.swap_dims(1, 2)));
-            a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
-        }
-    }
-
-    /// The pool inside the operation (MaxPool(2)) and after it (another window, a strided or
-    /// padded convolution) give the pool of the convolution.
     #[test]
     fn pooled_forward_is_the_pool_of_forward() {
         for device in [Device::flex(), Device::flex().autodiff()] {
@@ -348,29 +317,6 @@ mod tests {
                         close(x.grad(&ga).unwrap(), x.grad(&gb).unwrap());
                         close(second.weight.grad(&ga).unwrap(), second.weight.grad(&gb).unwrap());
                     }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn embedded_tokens_give_the_same_output_as_the_embedding() {
-        let device = Device::flex();
-        let table = ramp([1, 11, 3], &device).reshape([11, 3]);
-        let ids = Tensor::<2, Int>::from_data(TensorData::new(vec![3i64, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3], [2, 9]), &device);
-        // Valid, stride 1: the token kernel; the others fall back to the lookup and the layer.
-        for (padding, stride) in [(PaddingConfig1d::Valid, 1), (PaddingConfig1d::Same, 1), (PaddingConfig1d::Valid, 2)] {
-            let layer = Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).init(&device);
-            for activation in [Activation::Identity, Activation::Relu] {
-                let x = burn::tensor::module::embedding(table.clone(), ids.clone());
-                let b = layer.apply(x, true, activation);
-                let a = layer.forward_embedded(table.clone(), ids.clone(), activation, None);
-                a.into_data().assert_approx_eq::<f32>(&b.clone().into_data(), burn::tensor::Tolerance::absolute(1e-5));
-                // MaxPool(2) inside the operation, and another pool after it.
-                for pool in [MaxPool1dConfig::new(2).init(), MaxPool1dConfig::new(3).with_stride(1).init()] {
-                    let a = layer.forward_embedded(table.clone(), ids.clone(), activation, Some(&pool));
-                    let b = pool.forward(b.clone());
-                    a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
                 }
             }
         }

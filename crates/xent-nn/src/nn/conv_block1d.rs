@@ -1,6 +1,7 @@
 //! A convolution block: 1-D convolution → optional batch norm → activation → optional max pool,
 //! channels-first or channels-last, with the fusion chosen inside [`ConvBlock1d::forward`].
 
+use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
@@ -8,7 +9,8 @@ use super::{BatchNorm, BatchNormConfig, Conv1d, Conv1dConfig, MaxPool1d, MaxPool
 use crate::kernels::Activation;
 
 /// The layout of a block's input and output.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, burn::serde::Serialize, burn::serde::Deserialize)]
+#[serde(crate = "burn::serde")]
 pub enum ConvLayout {
     /// `[batch, channels, length]` (Burn's layout).
     #[default]
@@ -19,7 +21,7 @@ pub enum ConvLayout {
 }
 
 /// Configuration of a [`ConvBlock1d`].
-#[derive(Clone, Debug)]
+#[derive(Config, Debug)]
 pub struct ConvBlock1dConfig {
     /// The convolution.
     pub conv: Conv1dConfig,
@@ -27,43 +29,16 @@ pub struct ConvBlock1dConfig {
     /// channels). Default: none.
     pub norm: Option<BatchNormConfig>,
     /// The activation after the convolution (and norm). Default: [`Activation::Relu`].
+    #[config(default = "Activation::Relu")]
     pub activation: Activation,
     /// Max pooling at the end. Default: none.
     pub pool: Option<MaxPool1dConfig>,
-    /// ConvLayout of input and output. Default: [`ConvLayout::ChannelsFirst`].
+    /// Layout of input and output. Default: [`ConvLayout::ChannelsFirst`].
+    #[config(default = "ConvLayout::ChannelsFirst")]
     pub layout: ConvLayout,
 }
 
 impl ConvBlock1dConfig {
-    /// A block of `conv` alone with a ReLU, channels-first (the documented defaults).
-    pub fn new(conv: Conv1dConfig) -> Self {
-        Self { conv, norm: None, activation: Activation::Relu, pool: None, layout: ConvLayout::ChannelsFirst }
-    }
-
-    /// With batch normalisation after the convolution.
-    pub fn with_norm(mut self, norm: Option<BatchNormConfig>) -> Self {
-        self.norm = norm;
-        self
-    }
-
-    /// With this activation.
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
-        self
-    }
-
-    /// With a max pool at the end.
-    pub fn with_pool(mut self, pool: Option<MaxPool1dConfig>) -> Self {
-        self.pool = pool;
-        self
-    }
-
-    /// With this layout.
-    pub fn with_layout(mut self, layout: ConvLayout) -> Self {
-        self.layout = layout;
-        self
-    }
-
     /// The block: its convolution and norm initialised as [`Conv1dConfig::init`] and
     /// [`BatchNormConfig::init`] do, in that order.
     pub fn init(&self, device: &Device) -> ConvBlock1d {

@@ -69,7 +69,7 @@ impl MaxPool1d {
     ///
     /// - input: `[batch, length_in, channels]`
     /// - output: `[batch, length_out, channels]`, `length_out` as in [`Self::forward`]
-    pub fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
+    pub(crate) fn forward_channels_last(&self, input: Tensor<3>) -> Tensor<3> {
         let [batch, length, channels] = input.dims();
         let planes = input.reshape([batch, 1, length, channels]);
         let (kernel, stride, padding) = ([self.kernel_size, 1], [self.stride, 1], [self.padding, 0]);

@@ -1,6 +1,12 @@
 //! Layers that run on xent's [`kernels`](crate::kernels) (and a dropout with a fast mask),
 //! drop-in replacements for their `burn::nn` namesakes, and [`EmbeddingBag`], which Burn lacks.
 //!
+//! [`Conv1d`] and [`BatchNorm`] have one `forward` each, as in `burn::nn`; their fused paths (an
+//! activation inside the convolution or the norm, the norm folded into the convolution before it,
+//! a pool or a residual join inside the convolution, channels-last layouts, a convolution over
+//! token ids) are chosen inside the composite modules [`ConvBlock1d`], [`ResidualBlock1d`] and
+//! [`TokenConv1d`].
+//!
 //! Each replacement layer keeps Burn's parameter names and layouts (`weight` `[out, in, kernel]`, `bias`
 //! `[out]`, batch norm's `gamma`, `beta` and running statistics) and Burn's initialisation, so a record saved from one loads into the other
 //! (tested), and a model seeded the same way starts from the same weights.
@@ -16,6 +22,8 @@ mod max_pool1d;
 mod max_pool2d;
 mod padding;
 mod residual;
+mod residual_block1d;
+mod token_conv1d;
 
 pub use batch_norm::{BatchNorm, BatchNormConfig};
 pub use conv1d::{Conv1d, Conv1dConfig};
@@ -27,3 +35,5 @@ pub use linear::{Linear, LinearConfig};
 pub use max_pool1d::{MaxPool1d, MaxPool1dConfig};
 pub use max_pool2d::{MaxPool2d, MaxPool2dConfig};
 pub use residual::residual_relu;
+pub use residual_block1d::{ResidualBlock1d, ResidualBlock1dConfig};
+pub use token_conv1d::{TokenConv1d, TokenConv1dConfig, Tokens};

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
+use xent_core::experiment::{FinishedRun, Split, compare_losses_with};
 use xent_core::report::plots::{self, AccuracyBars};
-use xent_core::{DataInfo, LossConfig, OpenMode, RunDir, SoftmaxBinaryMode};
+use xent_core::train::{OptimizerConfig, TrainConfig};
+use xent_core::{DataInfo, LossConfig, SoftmaxBinaryMode};
 
-use super::{Accuracies, evaluate, pct};
+use super::{Accuracies, grid, pct};
 use crate::error::{ReproError, Result};
 use crate::mnist::MnistSplits;
 use crate::models::MnistCnnConfig;
@@ -48,16 +49,17 @@ pub struct MnistOptions {
     pub batch_size: usize,
     /// Seed of initialisation, shuffles and dropout.
     pub seed: u64,
-    /// Write run directories (checkpoints, so an interrupted run resumes) under this root.
-    pub runs_root: Option<PathBuf>,
+    /// Where the runs live (`OUT/runs/mnist` under `xent repro`): one experiment directory per
+    /// optimizer; checkpoints, so an interrupted run resumes.
+    pub runs_root: PathBuf,
     /// No per-epoch progress (a bar on a terminal, a line per epoch otherwise).
     pub quiet: bool,
     /// The network (the question's preset by default; tests shrink it).
     pub model: MnistCnnConfig,
     /// Run only the plans with these names (all when empty).
     pub only: Vec<String>,
-    /// Start the run directories afresh instead of resuming them (needed when their
-    /// hyper-parameters changed).
+    /// Delete the experiment directories first and train again instead of resuming (needed when
+    /// the hyper-parameters changed).
     pub fresh: bool,
 }
 
@@ -123,10 +125,14 @@ pub struct MnistResult {
     pub rows: Vec<MnistRow>,
 }
 
-/// Runs every plan.
+/// Runs every plan through xent-core's experiment runner: plans that share an optimizer, epochs
+/// and batch size are one experiment, `<runs_root>/<optimizer>/` (runs `<loss>/seed-<S>/`), whose
+/// runs also evaluate the test images (`test.json`). Finished runs are kept and skipped when the
+/// case runs again.
 ///
 /// # Errors
-/// Data errors (naming file and offset) and engine errors.
+/// Data errors (naming file and offset) and engine errors; an experiment directory made with other
+/// hyper-parameters (use `fresh`).
 pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
     let data = MnistSplits::load(&opts.data_dir)?;
     let train = match opts.train_limit {
@@ -137,50 +143,63 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         Some(n) => data.test.head(n),
         None => data.test,
     };
-    let mut rows = Vec::new();
     let plans: Vec<MnistPlan> =
         opts.plans().into_iter().filter(|p| opts.only.is_empty() || opts.only.contains(&p.name)).collect();
     if plans.is_empty() {
         let names: Vec<String> = opts.plans().into_iter().map(|p| p.name).collect();
         return Err(ReproError::InvalidArgument(format!("no MNIST run named {:?}; the runs are {}", opts.only, names.join(", "))));
     }
-    for plan in plans {
+    let info = DataInfo { source: train.source.clone(), sha256: format!("{} images", train.len()) };
+    let split = Split::without_validation(train.clone(), info)
+        .with_test(test.clone())
+        .with_class_names((0..10).map(|d| d.to_string()).collect());
+    // The plans in groups that differ only in the loss: one experiment each.
+    let mut groups: Vec<Vec<&MnistPlan>> = Vec::new();
+    for plan in &plans {
+        match groups.iter_mut().find(|g| same_training(g[0], plan)) {
+            Some(g) => g.push(plan),
+            None => groups.push(vec![plan]),
+        }
+    }
+    let mut rows = Vec::new();
+    for group in groups {
+        let first = group[0];
         if !opts.quiet {
-            eprintln!("mnist: {} ({}, {} epochs, {} training images)", plan.name, plan.optimizer.name(), plan.epochs, train.len());
+            let names: Vec<&str> = group.iter().map(|p| p.name.as_str()).collect();
+            eprintln!("mnist: {} ({}, {} epochs, {} training images)", names.join(", "), first.optimizer.name(), first.epochs, train.len());
         }
         let config = TrainConfig {
-            loss: plan.loss,
-            optimizer: plan.optimizer,
-            epochs: plan.epochs,
-            batch_size: plan.batch_size,
-            seed: opts.seed,
+            optimizer: first.optimizer,
+            epochs: first.epochs,
+            batch_size: first.batch_size,
             ..Default::default()
         };
-        let mut trainer = Trainer::new(config)
-            .quiet(opts.quiet)
-            .with_model_config(&opts.model)
-            .with_data_info(DataInfo { source: train.source.clone(), sha256: format!("{} images", train.len()) })
-            .with_class_names((0..10).map(|d| d.to_string()).collect());
-        if let Some(root) = &opts.runs_root {
-            trainer = trainer.with_run(
-                RunDir::new(root, "mnist", &plan.name),
-                if opts.fresh { OpenMode::Force } else { OpenMode::Resume },
-            );
+        let dir = opts.runs_root.join(first.optimizer.name());
+        let losses = group.iter().map(|p| p.loss).collect();
+        let plan = grid::plan(&dir, losses, vec![opts.seed], config, !opts.quiet, opts.fresh)?;
+        let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", &test);
+        let experiment = compare_losses_with(&opts.model, &split, &plan, hook)?;
+        for plan in group {
+            let run = experiment.runs.iter().find(|r| r.loss() == plan.loss).expect("the plan's configurations");
+            let test_acc: Accuracies = grid::read_from_run(&run.dir, "test.json")?;
+            rows.push(MnistRow {
+                description: plan.loss.describe().into(),
+                keras2_predicted: 1.0 - 2.0 * (1.0 - test_acc.true_accuracy) / 10.0,
+                train: Accuracies::of_split(&run.metrics.train),
+                test: test_acc,
+                plan: plan.clone(),
+                train_seconds: run.history.iter().map(|h| h.seconds).sum(),
+            });
         }
-        let model_cfg = opts.model.clone();
-        let outcome = trainer.fit(|d| model_cfg.init(d), &train, None)?;
-        let metrics = outcome.metrics.expect("fit without pause returns metrics");
-        let test_acc = evaluate(&outcome.model, &test, plan.loss)?;
-        rows.push(MnistRow {
-            description: plan.loss.describe().into(),
-            keras2_predicted: 1.0 - 2.0 * (1.0 - test_acc.true_accuracy) / 10.0,
-            train: Accuracies::of_split(&metrics.train),
-            test: test_acc,
-            plan,
-            train_seconds: outcome.history.iter().map(|h| h.seconds).sum(),
-        });
     }
+    // In the order of the plans.
+    rows.sort_by_key(|r| plans.iter().position(|p| p.name == r.plan.name));
     Ok(MnistResult { n_train: train.len(), n_test: test.len(), seed: opts.seed, rows })
+}
+
+/// Two plans that train alike but for the loss.
+fn same_training(a: &MnistPlan, b: &MnistPlan) -> bool {
+    a.optimizer == b.optimizer && a.epochs == b.epochs && a.batch_size == b.batch_size && a.loss != b.loss
 }
 
 impl MnistResult {

@@ -1,6 +1,7 @@
 //! The three published cases as pipelines. Each `run` returns a serialisable result whose
 //! `markdown()` is the case's section of the report; nothing in a result is typed in.
 
+mod grid;
 pub mod mnist;
 pub mod pima;
 pub mod temperature;

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use xent_core::LossConfig;
 use xent_core::report::plots::{self, SeedDots};
 use xent_core::stats::{Comparison, Summary};
-use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
+use xent_core::DataInfo;
+use xent_core::experiment::{FinishedRun, Plan, Split, compare_losses, compare_losses_with};
+use xent_core::train::{OptimizerConfig, TrainConfig};
 
-use super::{evaluate, pct};
+use super::{grid, pct};
 use crate::error::{ReproError, Result};
 use crate::models::MlpConfig;
 use crate::rows::stratified_folds;
@@ -33,6 +35,11 @@ pub struct PimaOptions {
     pub seed: u64,
     /// Use only the first `n` rows (tests).
     pub row_limit: Option<usize>,
+    /// Where the runs live (`OUT/runs/pima` under `xent repro`); finished runs are skipped when the
+    /// case runs again.
+    pub runs_root: PathBuf,
+    /// Delete `runs_root` first and train every run again.
+    pub fresh: bool,
 }
 
 /// The two configurations: (name, loss, outputs).
@@ -58,11 +65,47 @@ pub struct PimaSeries {
 }
 
 /// The figures of one run of one configuration.
+#[derive(Debug, Clone)]
 struct RunFigures {
     true_accuracy: f64,
     keras2: f64,
     keras3: f64,
     collapsed: bool,
+}
+
+/// One run's held-out folds, pooled: correct predictions and Keras's reported figures weighted by
+/// each fold's size, and the predicted count per class.
+#[derive(Debug, Clone, Default)]
+struct Pooled {
+    correct: f64,
+    keras2: f64,
+    keras3: f64,
+    n: usize,
+    predicted: [f64; 2],
+}
+
+impl Pooled {
+    fn add(&mut self, fold: &super::Accuracies) {
+        let m = fold.n as f64;
+        self.correct += fold.true_accuracy * m;
+        self.keras2 += fold.keras2_reported * m;
+        self.keras3 += fold.keras3_reported * m;
+        self.n += fold.n;
+        for (p, q) in self.predicted.iter_mut().zip(&fold.predicted_per_class) {
+            *p += q;
+        }
+    }
+
+    fn figures(&self) -> RunFigures {
+        let n = self.n as f64;
+        RunFigures { true_accuracy: self.correct / n, keras2: self.keras2 / n, keras3: self.keras3 / n, collapsed: collapsed(&self.predicted) }
+    }
+}
+
+impl RunFigures {
+    fn of(a: &super::Accuracies) -> Self {
+        Self { true_accuracy: a.true_accuracy, keras2: a.keras2_reported, keras3: a.keras3_reported, collapsed: collapsed(&a.predicted_per_class) }
+    }
 }
 
 impl PimaSeries {
@@ -139,7 +182,9 @@ fn setup(description: String, series: Vec<PimaSeries>) -> Result<PimaSetup> {
     Ok(PimaSetup { description, series, comparison, range, largest_single_run_gap })
 }
 
-/// Runs both setups.
+/// Runs both setups, every training through xent-core's experiment runner: the question's setup
+/// in `<runs_root>/question/`, each cross-validation fold in `<runs_root>/cv/seed-<S>/fold-<F>/`
+/// (finished runs are kept and skipped when the case runs again).
 ///
 /// # Errors
 /// CSV errors naming the line; engine errors; fewer than 2 runs or folds.
@@ -156,25 +201,28 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
         data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
     }
     let seeds: Vec<u64> = (0..opts.runs as u64).map(|r| opts.seed + r).collect();
+    let sha256 = xent_core::artifacts::sha256_file(&opts.path)?;
+    let info = |what: String| DataInfo { source: format!("{} ({} rows{what})", opts.path.display(), data.len()), sha256: sha256.clone() };
+    let classes: Vec<String> = vec!["0".into(), "1".into()];
+    let losses: Vec<LossConfig> = CONFIGS.iter().map(|c| c.1).collect();
+    let grid = |dir: PathBuf, seeds: Vec<u64>| -> Result<Plan> {
+        Ok(grid::plan(&dir, losses.clone(), seeds, train_config(LossConfig::Categorical, opts, 0), false, opts.fresh)?
+            .single_sigmoid_for_two_classes(true))
+    };
+    // One sigmoid for `Binary`, two softmax outputs for `Categorical`: the runner's outputs.
+    let net = MlpConfig::pima(2);
 
     // The question's setup: raw features, all rows, evaluated on the same rows.
+    let split = Split::without_validation(data.clone(), info(String::new())).with_class_names(classes.clone());
+    let question = compare_losses(&net, &split, &grid(opts.runs_root.join("question"), seeds.clone())?)?;
     let mut seed_series = Vec::new();
-    for (name, loss, outputs) in CONFIGS {
-        let runs = seeds
+    for (name, loss, _) in CONFIGS {
+        let runs: Vec<RunFigures> = question
+            .runs
             .iter()
-            .map(|&seed| {
-                let out = Trainer::new(train_config(loss, opts, seed))
-                    .quiet(true)
-                    .fit(|d| MlpConfig::pima(outputs).init(d), &data, None)?;
-                let acc = super::Accuracies::of_split(&out.metrics.expect("complete fit").train);
-                Ok(RunFigures {
-                    true_accuracy: acc.true_accuracy,
-                    keras2: acc.keras2_reported,
-                    keras3: acc.keras3_reported,
-                    collapsed: collapsed(&acc.predicted_per_class),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .filter(|r| r.loss() == loss)
+            .map(|r| RunFigures::of(&super::Accuracies::of_split(&r.metrics.train)))
+            .collect();
         seed_series.push(PimaSeries::from_runs(name, &runs)?);
     }
     let seed_setup = setup(
@@ -188,40 +236,32 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
     )?;
 
     // Honest: stratified k-fold, standardised by the training folds; accuracy pooled over folds.
+    // Each fold's test rows are evaluated by the run itself (`test.json`).
+    let mut pooled: Vec<Vec<RunFigures>> = vec![Vec::new(); CONFIGS.len()];
+    for &seed in &seeds {
+        let folds = stratified_folds(&data.labels, 2, opts.folds, seed);
+        let mut sums = vec![Pooled::default(); CONFIGS.len()];
+        for (f, test_idx) in folds.iter().enumerate() {
+            let train_idx: Vec<usize> = (0..data.len()).filter(|i| test_idx.binary_search(i).is_err()).collect();
+            let train = data.subset(&train_idx);
+            let (mean, sd) = train.moments();
+            let (train, test) = (train.standardised(&mean, &sd), data.subset(test_idx).standardised(&mean, &sd));
+            let dir = opts.runs_root.join("cv").join(format!("seed-{seed}")).join(format!("fold-{f}"));
+            let what = format!(", seed {seed} fold {f} of {}, standardised by the training folds", opts.folds);
+            let split = Split::without_validation(train, info(what)).with_test(test.clone()).with_class_names(classes.clone());
+            let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", &test);
+            let e = compare_losses_with(&net, &split, &grid(dir, vec![seed])?, hook)?;
+            for (sum, &(_, loss, _)) in sums.iter_mut().zip(&CONFIGS) {
+                let run = e.runs.iter().find(|r| r.loss() == loss).expect("the plan's configurations");
+                sum.add(&grid::read_from_run(&run.dir, "test.json")?);
+            }
+        }
+        for (runs, sum) in pooled.iter_mut().zip(sums) {
+            runs.push(sum.figures());
+        }
+    }
     let mut cv_series = Vec::new();
-    for (name, loss, outputs) in CONFIGS {
-        let runs = seeds
-            .iter()
-            .map(|&seed| {
-                let folds = stratified_folds(&data.labels, 2, opts.folds, seed);
-                let (mut correct, mut k2, mut k3, mut n) = (0.0, 0.0, 0.0, 0usize);
-                let mut pred = vec![0.0; 2];
-                for test_idx in &folds {
-                    let train_idx: Vec<usize> = (0..data.len()).filter(|i| test_idx.binary_search(i).is_err()).collect();
-                    let train = data.subset(&train_idx);
-                    let (mean, sd) = train.moments();
-                    let (train, test) = (train.standardised(&mean, &sd), data.subset(test_idx).standardised(&mean, &sd));
-                    let out = Trainer::new(train_config(loss, opts, seed))
-                        .quiet(true)
-                        .fit(|d| MlpConfig::pima(outputs).init(d), &train, None)?;
-                    let a = evaluate(&out.model, &test, loss)?;
-                    let m = test.len() as f64;
-                    correct += a.true_accuracy * m;
-                    k2 += a.keras2_reported * m;
-                    k3 += a.keras3_reported * m;
-                    n += test.len();
-                    for (p, q) in pred.iter_mut().zip(&a.predicted_per_class) {
-                        *p += q;
-                    }
-                }
-                Ok(RunFigures {
-                    true_accuracy: correct / n as f64,
-                    keras2: k2 / n as f64,
-                    keras3: k3 / n as f64,
-                    collapsed: collapsed(&pred),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+    for ((name, _, _), runs) in CONFIGS.iter().zip(pooled) {
         cv_series.push(PimaSeries::from_runs(name, &runs)?);
     }
     let cross_validated = setup(

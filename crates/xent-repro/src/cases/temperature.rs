@@ -17,15 +17,16 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use xent_core::stats::{Comparison, Summary};
-use xent_core::train::{OptimizerConfig, TrainConfig, Trainer};
+use xent_core::experiment::{FinishedRun, Split as ExperimentSplit, compare_losses_with};
+use xent_core::train::{OptimizerConfig, TrainConfig};
 use xent_core::calibrate::{ViewMetrics, temperature_scale};
 use xent_core::report::plots::{self, ReliabilityCurves};
-use xent_core::{Classifier, LossConfig, Matrix};
+use xent_core::{Classifier, DataInfo, LossConfig, Matrix};
 use xent_ecg::beats::BeatWindow;
 use xent_ecg::rr::RrScale;
 use xent_ecg::{AamiClass, Split};
 
-use super::{logits, pct, softmax_rows};
+use super::{grid, logits, pct, softmax_rows};
 use crate::error::{ReproError, Result};
 use crate::models::MlpConfig;
 use crate::reliability::Reliability;
@@ -50,6 +51,11 @@ pub struct TemperatureOptions {
     pub ecg_test_limit: Option<usize>,
     /// First seed.
     pub seed: u64,
+    /// Where the runs live (`OUT/runs/temperature` under `xent repro`): `random/t-T/seed-S/` and
+    /// `ecg/t-T/`; finished runs are skipped when the case runs again.
+    pub runs_root: PathBuf,
+    /// Delete the experiment directories first and train every run again.
+    pub fresh: bool,
 }
 
 /// Mean confidence (max probability) and mean entropy (nats) of probability rows.
@@ -184,13 +190,24 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
             let (c, e) = sharpness(&softmax_rows(&z0, k, 1.0), k);
             ic += c;
             ie += e;
-            let out = Trainer::new(config(opts.random_epochs, 32, seed)).quiet(true).fit(|d| cfg.init(d), &data, None)?;
-            l1 += out.history[0].train.loss;
-            lf += out.history.last().map_or(f64::NAN, |h| h.train.loss);
-            let m = out.metrics.expect("complete fit");
-            acc.push(m.train.summary.accuracy.unwrap_or(f64::NAN));
-            let (z, k) = logits(&out.model, &data)?;
-            fc += sharpness(&softmax_rows(&z, k, 1.0), k).0;
+            // Each seed draws its own data: one experiment per seed; the run measures how sharp
+            // its trained outputs are on the rows it memorised (`sharpness.json`).
+            let dir = opts.runs_root.join("random").join(format!("t-{t}")).join(format!("seed-{seed}"));
+            let info = DataInfo { source: format!("random 100 × 10 features, 3 classes, seed {seed}"), sha256: data.sha256() };
+            let split = ExperimentSplit::without_validation(data.clone(), info);
+            let plan = grid::plan(&dir, vec![LossConfig::Categorical], vec![seed], config(opts.random_epochs, 32, seed), false, opts.fresh)?;
+            let hook = |run: &FinishedRun<'_, _>| {
+                grid::save_in_run(run, "sharpness.json", |m, _| {
+                    let (z, k) = logits(m, &data)?;
+                    Ok(sharpness(&softmax_rows(&z, k, 1.0), k).0)
+                })
+            };
+            let e = compare_losses_with(&cfg, &split, &plan, hook)?;
+            let run = &e.runs[0];
+            l1 += run.history[0].train.loss;
+            lf += run.history.last().map_or(f64::NAN, |h| h.train.loss);
+            acc.push(run.metrics.train.summary.accuracy.unwrap_or(f64::NAN));
+            fc += grid::read_from_run::<f64>(&run.dir, "sharpness.json")?;
         }
         let n = seeds.len() as f64;
         random.push(RandomRow {
@@ -218,6 +235,18 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
         let (train, valid, test) =
             (train.standardised(&mean, &sd), valid.standardised(&mean, &sd), test.standardised(&mean, &sd));
         ecg_sizes = Some((train.len(), valid.len(), test.len(), test.class_counts()));
+        let info = DataInfo {
+            source: format!(
+                "{}: N, S and V beats; DS1 (every 5th beat held out for validation) → DS2{}",
+                dir.display(),
+                match (opts.ecg_train_limit, opts.ecg_test_limit) {
+                    (None, None) => String::new(),
+                    (a, b) => format!(", at most {a:?} training and {b:?} test beats"),
+                }
+            ),
+            sha256: train.sha256(),
+        };
+        let ecg_split = ExperimentSplit::without_validation(train.clone(), info).with_test(test.clone());
         for &t in &opts.temperatures {
             let mut row = EcgRow {
                 temperature: t,
@@ -231,13 +260,23 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
                 reliability: (Reliability { bins: vec![] }, Reliability { bins: vec![] }),
             };
             let (mut before, mut after) = (Vec::new(), Vec::new());
-            for &seed in &seeds {
-                let cfg = MlpConfig::temperature(train.d, t);
-                let out = Trainer::new(config(opts.ecg_epochs, 64, seed)).quiet(true).fit(|d| cfg.init(d), &train, None)?;
-                let scaled = post_hoc(&out.model, &valid, &test)?;
+            // Every seed of this T is one experiment; each run fits its post-hoc temperature on
+            // the validation beats and measures the test beats (`post_hoc.json`).
+            let cfg = MlpConfig::temperature(train.d, t);
+            let dir = opts.runs_root.join("ecg").join(format!("t-{t}"));
+            let plan = grid::plan(&dir, vec![LossConfig::Categorical], seeds.clone(), config(opts.ecg_epochs, 64, 0), false, opts.fresh)?;
+            let hook = |run: &FinishedRun<'_, _>| {
+                grid::save_in_run(run, "post_hoc.json", |m, loss| {
+                    let macro_f1 = super::evaluate(m, &test, loss)?.macro_f1;
+                    Ok(PostHoc { macro_f1, ..post_hoc(m, &valid, &test)? })
+                })
+            };
+            let e = compare_losses_with(&cfg, &ecg_split, &plan, hook)?;
+            for run in &e.runs {
+                let scaled: PostHoc = grid::read_from_run(&run.dir, "post_hoc.json")?;
                 row.accuracy.push(scaled.before.accuracy);
                 row.accuracy_scaled.push(scaled.after.accuracy);
-                row.macro_f1 += super::evaluate(&out.model, &test, LossConfig::Categorical)?.macro_f1 / seeds.len() as f64;
+                row.macro_f1 += scaled.macro_f1 / seeds.len() as f64;
                 row.fitted_t.push(scaled.t);
                 let n = seeds.len() as f64;
                 row.nll.0 += scaled.before.nll / n;
@@ -271,6 +310,7 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
 
 /// Test metrics before and after post-hoc temperature scaling fitted on `valid`
 /// ([`xent_core::calibrate::temperature_scale`], softmax view).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostHoc {
     /// The fitted temperature.
     pub t: f64,
@@ -280,6 +320,8 @@ pub struct PostHoc {
     pub after: ViewMetrics,
     /// Mean test confidence before / after.
     pub confidence: (f64, f64),
+    /// Test macro-F1 ([`super::evaluate`]); NaN from [`post_hoc`] alone.
+    pub macro_f1: f64,
 }
 
 /// Fits T on `valid`'s logits and evaluates `test` with and without it.
@@ -293,7 +335,13 @@ pub fn post_hoc<M: Classifier<Batch = burn::prelude::Tensor<2>>>(model: &M, vali
     let report = temperature_scale(LossConfig::Categorical, (&mv, &valid.labels), (&mt, &test.labels), "test")?;
     let v = report.views.into_iter().next().ok_or_else(|| ReproError::InvalidArgument("no calibration view".into()))?;
     let (p0, p1) = (softmax_rows(&zt, k, 1.0), softmax_rows(&zt, k, v.temperature));
-    Ok(PostHoc { t: v.temperature, before: v.before, after: v.after, confidence: (sharpness(&p0, k).0, sharpness(&p1, k).0) })
+    Ok(PostHoc {
+        t: v.temperature,
+        before: v.before,
+        after: v.after,
+        confidence: (sharpness(&p0, k).0, sharpness(&p1, k).0),
+        macro_f1: f64::NAN,
+    })
 }
 
 impl TemperatureResult {

@@ -1,58 +1,55 @@
-//! The text pipeline: corpus → tokenizer (trained on the training split) → fixed-length token ids
-//! (CNNs) or TF-IDF bags of whole documents (MLP, linear) → the network under each loss
-//! configuration and seed, through xent-core's training engine, with run artifacts under the
-//! experiment directory [`TextPlan::out`] (`runs/text/<corpus>` by default).
+//! The text pipeline: corpus → tokenizer (trained on the training documents) → fixed-length token
+//! ids (CNNs) or TF-IDF bags of whole documents (MLP, linear) → the network under each loss
+//! configuration and seed, through xent-core's experiment runner
+//! ([`xent_core::experiment::compare_losses_with`]), under the experiment directory
+//! [`TextPlan::out`] (`runs/text/<corpus>` by default).
 //!
-//! Layout: `OUT/[fold-F/]<config>-seed<S>/` holds the engine's files (`config.json`,
-//! `history.jsonl`, `history.csv`, `metrics.json`, `confusion.csv`, `model.bpk`, `checkpoint/`)
-//! plus `tokenizer.json` and `text.json` (what `xent predict` needs; multi-label runs record
-//! their tuned thresholds there). `OUT` gets `summary.json` and `report.md` (`summary.md` under
-//! `--experiment`, whose `report.md` is the experiment's own).
+//! Layout: `OUT/[fold-F/]` is an experiment directory (`experiment.json`, `report.md` with the
+//! statistics across seeds and its plots, `results.csv`, `statistics.json`); each run is
+//! `<loss>/seed-<S>/` with the engine's files, the test logits, and `tokenizer.json` and
+//! `text.json` (what `xent predict` needs; multi-label runs record their tuned thresholds there
+//! and their figures at 0.5 and at those thresholds in `multilabel.json`). `OUT` gets
+//! `summary.json` and `summary.md` (every run and fold in one table, plus the per-label plot of
+//! multi-label corpora).
 //!
-//! Files: `plan` (corpora and the plan), `summary` (what a run records), `runs` (the plain
-//! mode's engine loop), `experiment` (the `--experiment` mode through `compare_losses`),
-//! `thresholds` (multi-label thresholds) and `report` (`report.md`).
+//! The test documents are measured once per run, with the final weights. By default every
+//! training document trains the network for the plan's epochs (no validation: the epochs come
+//! from the network's defaults); `--experiment` holds out a stratified 10 % of the training
+//! split as validation (learning curves, temperature scaling). Corpora without a test split (BBC,
+//! AG News test) use stratified k-fold cross-validation; BBC's exact duplicates stay in training
+//! folds. Multi-label tasks hold out every 10th training document to tune a per-label threshold;
+//! figures at 0.5 and at the tuned thresholds are both reported.
 //!
-//! The test split is the engine's validation set (evaluated after every epoch, no early
-//! stopping, no model selection on it). Corpora without a test split (BBC, AG News test) use
-//! stratified k-fold cross-validation; BBC's exact duplicates stay in training folds.
-//! Multi-label tasks hold out a stratified 10 % of the training split to tune a per-label
-//! threshold; figures at 0.5 and at the tuned thresholds are both reported.
+//! Files: `plan` (corpora and the plan), `split` (one split through the runner, with the per-run
+//! hook), `net` (the networks as the runner's model configuration), `summary` (what a run
+//! records), `thresholds` (multi-label thresholds) and `report` (`summary.md`).
 
-
-mod experiment;
+mod net;
 mod plan;
 mod report;
-mod runs;
+mod split;
 mod summary;
 mod thresholds;
 
-pub use experiment::TextNet;
+pub use net::TextNet;
 pub use plan::{CorpusName, TextPlan};
 pub use report::report_markdown;
 pub use summary::{RunRow, TextRunInfo, TextSummary};
 pub use thresholds::tune_thresholds;
 
-use experiment::run_experiment;
-use runs::SplitRuns;
+use split::run_split;
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
-use burn::prelude::*;
-use serde::{Deserialize, Serialize};
-use xent_core::artifacts::{self, DataInfo, OpenMode, RunDir};
-use xent_core::metrics::multilabel::{MultiLabelCounts, MultiLabelMetrics};
+use xent_core::artifacts::{self, DataInfo};
+use xent_core::metrics::multilabel::MultiLabelMetrics;
 use xent_core::report::plots::LabelPoints;
-use xent_core::train::{Classifier, DataSource, OptimizerConfig, TrainConfig, Trainer};
-use xent_core::{LossConfig, Targets};
 
-use crate::corpus::{Corpus, Document, agnews, bbc, reuters};
 use crate::bow::{BagOfWords, TfIdf};
-use crate::data::{TokenIds, targets_of};
+use crate::corpus::Document;
+use crate::data::targets_of;
 use crate::error::{Result, TextError};
-use crate::model::{ModelKind, TextCnnConfig};
-use crate::tokenize::{TextTokenizer, TokenizerConfig};
+use crate::tokenize::TextTokenizer;
 
 /// Runs the plan.
 ///
@@ -87,6 +84,8 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
     let mut rows = Vec::new();
     // Training documents per label in the first split (multi-label: the per-label plot's axis).
     let mut label_counts: Option<Vec<usize>> = None;
+    // A shard trains its share of every fold before it says what is left to other processes.
+    let mut elsewhere = None;
     for (fold, mut train, mut test) in splits {
         if let Some(n) = plan.limit {
             train = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 7).into_iter().take(n).map(|i| train[i].clone()).collect();
@@ -98,107 +97,27 @@ pub fn run(plan: &TextPlan) -> Result<TextSummary> {
         }
         crate::corpus::check_labels(&corpus.classes, &train, &test)?;
         let sub = if corpus.test.is_empty() { dir.join(format!("fold-{fold}")) } else { dir.clone() };
-        if plan.experiment {
-            let (row_set, first) = run_experiment(plan, &corpus, &train, &test, &data_info, &sub)?;
-            if summary.is_none() {
-                summary = Some(TextSummary { warnings: corpus.warnings.clone(), runs: Vec::new(), ..first });
+        let result = match run_split(plan, &corpus, &train, &test, &data_info, &sub) {
+            Err(TextError::Core(e @ xent_core::Error::Unfinished { .. })) => {
+                elsewhere = Some(e);
+                continue;
             }
-            rows.extend(row_set.into_iter().map(|mut r| {
-                r.fold = fold;
-                r
-            }));
-            continue;
-        }
-        // Multi-label: hold out every 10th training document (seeded order) for thresholds.
-        let (fit_docs, hold): (Vec<&Document>, Vec<&Document>) = if corpus.multi_label {
-            // Every 10th document of a seeded order, unless that would take away the last
-            // training document of one of its labels (Reuters-90 has labels with one).
-            let order = xent_core::train::shuffled(&(0..train.len()).collect::<Vec<_>>(), 99);
-            let mut left = corpus.class_counts(&train);
-            let mut is_hold = vec![false; train.len()];
-            for &i in order.iter().step_by(10) {
-                if train[i].labels.iter().all(|&l| left[l as usize] > 1) {
-                    train[i].labels.iter().for_each(|&l| left[l as usize] -= 1);
-                    is_hold[i] = true;
-                }
-            }
-            (
-                train.iter().zip(&is_hold).filter(|(_, h)| !**h).map(|(d, _)| d).collect(),
-                train.iter().zip(&is_hold).filter(|(_, h)| **h).map(|(d, _)| d).collect(),
-            )
-        } else {
-            (train.iter().collect(), Vec::new())
+            r => r?,
         };
-        let started = Instant::now();
-        let tok = TextTokenizer::train(&plan.tokenizer, fit_docs.iter().map(|d| d.text.as_str()))?;
-        let tok_seconds = started.elapsed().as_secs_f64();
-        let k = corpus.num_classes();
-        let ml = corpus.multi_label;
-        let test_refs: Vec<&Document> = test.iter().collect();
-        let model_cfg = plan.model_config(&tok, k);
-        model_cfg.validate()?;
-        let split = SplitRuns {
-            plan,
-            corpus: &corpus,
-            data_info: &data_info,
-            model_cfg: &model_cfg,
-            tok: &tok,
-            tfidf: None,
-            fold,
-            sub,
-        };
-        let (empty, truncated, split_rows) = match plan.model {
-            ModelKind::Question | ModelKind::Kim => {
-                let enc = |docs: &[&Document]| TokenIds::encode(&tok, docs, k, ml);
-                let (tr, te) = (enc(&fit_docs)?, enc(&test_refs)?);
-                let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
-                let r = if plan.model == ModelKind::Question {
-                    split.fit_all(|d| model_cfg.init_question(d), &tr, &te, ho.as_ref())?
-                } else {
-                    split.fit_all(|d| model_cfg.init_kim(d), &tr, &te, ho.as_ref())?
-                };
-                (tr.empty + te.empty, tr.truncated + te.truncated, r)
-            }
-            ModelKind::Mlp | ModelKind::Linear => {
-                let (tfidf, tr) = fit_tfidf(plan, &tok, &fit_docs, k, ml)?;
-                let enc = |docs: &[&Document]| BagOfWords::encode(&tok, &tfidf, docs, k, ml);
-                let te = enc(&test_refs)?;
-                let ho = if hold.is_empty() { None } else { Some(enc(&hold)?) };
-                let split = SplitRuns { tfidf: Some(&tfidf), ..split };
-                let r = if plan.model == ModelKind::Mlp {
-                    split.fit_all(|d| model_cfg.init_mlp(d), &tr, &te, ho.as_ref())?
-                } else {
-                    split.fit_all(|d| model_cfg.init_linear(d), &tr, &te, ho.as_ref())?
-                };
-                (tr.empty + te.empty, 0, r)
-            }
-        };
-        rows.extend(split_rows);
-        if ml && label_counts.is_none() {
-            label_counts = Some(corpus.class_counts(fit_docs.iter().copied()));
+        rows.extend(result.rows.into_iter().map(|r| RunRow { fold, ..r }));
+        summary.get_or_insert(result.summary);
+        if label_counts.is_none() {
+            label_counts = result.label_counts;
         }
-        if summary.is_none() {
-            summary = Some(TextSummary {
-                corpus: plan.corpus,
-                model: plan.model,
-                classes: corpus.classes.clone(),
-                n_train: fit_docs.len(),
-                n_test: test.len(),
-                n_threshold: hold.len(),
-                vocab_size: tok.vocab_size(),
-                empty_documents: empty,
-                truncated_documents: truncated,
-                tokenizer_seconds: tok_seconds,
-                warnings: corpus.warnings.clone(),
-                runs: Vec::new(),
-            });
-        }
+    }
+    if let Some(e) = elsewhere {
+        return Err(e.into());
     }
     let mut summary = summary.expect("at least one split");
     summary.runs = rows;
     artifacts::write_json(&dir.join("summary.json"), &summary)?;
-    // Under --experiment, report.md is the experiment's own (statistics, plots): keep it.
-    let table = if plan.experiment { "summary.md" } else { "report.md" };
+    // report.md is the experiment's own (statistics, plots); the text table is summary.md.
+    let table = "summary.md";
     let mut md = report_markdown(plan, &summary);
     if let Some(counts) = &label_counts {
         label_plot(plan, &summary, counts, &dir.join("per_label_f1.svg"))?;

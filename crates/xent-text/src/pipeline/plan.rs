@@ -1,7 +1,16 @@
 //! What to run: the corpora the pipeline knows ([`CorpusName`]) and the plan ([`TextPlan`]).
 
-#[allow(unused_imports)]
-use super::*;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xent_core::LossConfig;
+use xent_core::artifacts::OpenMode;
+use xent_core::train::OptimizerConfig;
+
+use crate::corpus::{Corpus, reuters, agnews, bbc};
+use crate::error::{Result, TextError};
+use crate::model::{ModelKind, TextCnnConfig};
+use crate::tokenize::{TextTokenizer, TokenizerConfig};
 
 /// The corpora the pipeline knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +111,7 @@ pub struct TextPlan {
     pub optimizer: OptimizerConfig,
     /// Tokenizer settings.
     pub tokenizer: TokenizerConfig,
-    /// Bag-of-words networks: term frequency `1 + ln(count)` ([`TfIdf::sublinear_tf`]). Default
+    /// Bag-of-words networks: term frequency `1 + ln(count)` ([`crate::bow::TfIdf::with_sublinear_tf`]). Default
     /// true for the linear model (chosen on R8's validation split), false otherwise.
     #[serde(default)]
     pub sublinear_tf: bool,
@@ -119,10 +128,12 @@ pub struct TextPlan {
     pub mode: OpenMode,
     /// Hide the per-epoch progress.
     pub quiet: bool,
-    /// Single-label corpora only: run through xent-core's experiments
-    /// ([`xent_core::experiment::compare_losses`]) — a stratified 10 % of the training split
-    /// as validation, the test split measured once per run, statistics across seeds, temperature
-    /// scaling, `report.md` and SVG plots — instead of the plain engine loop.
+    /// Train only this share of every split's runs ([`xent_core::Shard`]); `None`: every run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<xent_core::Shard>,
+    /// Single-label corpora only: hold out a stratified 10 % of the training split as validation
+    /// (per-epoch learning curves, temperature scaling fitted on it). Without it every training
+    /// document trains the network.
     pub experiment: bool,
 }
 
@@ -150,6 +161,7 @@ impl TextPlan {
             out: PathBuf::from("runs").join("text").join(corpus.name()),
             mode: OpenMode::New,
             quiet: false,
+            shard: None,
             experiment: false,
         }
     }

@@ -1,7 +1,9 @@
 //! The pipeline's `report.md`: the runs' table, the verdicts across seeds and the settings.
 
-#[allow(unused_imports)]
-use super::*;
+use xent_core::LossConfig;
+
+use super::{CorpusName, RunRow, TextPlan, TextSummary};
+use crate::model::ModelKind;
 
 fn mean_sd(v: &[f64]) -> String {
     let n = v.len() as f64;
@@ -125,18 +127,6 @@ fn verdicts(plan: &TextPlan, s: &TextSummary) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thresholds_maximise_each_labels_f1_on_held_out_scores() {
-        // Label 0: positives score 0.3 and 0.35, negatives 0.1 and 0.2 → any t in [0.2, 0.3)
-        // separates them; the grid's first such value is 0.2 (scores must be *above* t).
-        // Label 1: no positives → 0.5.
-        let scores = [0.3, 0.9, 0.35, 0.8, 0.1, 0.7, 0.2, 0.6];
-        let truth = [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-        let t = tune_thresholds(&scores, &truth, 2);
-        assert!((t[0] - 0.2).abs() < 1e-6, "{t:?}");
-        assert_eq!(t[1], 0.5);
-    }
 
     #[test]
     fn mean_sd_uses_the_sample_sd() {

@@ -1,7 +1,14 @@
 //! What a run of the pipeline records: per-run info for `xent predict` ([`TextRunInfo`]), one row per run ([`RunRow`]) and the summary ([`TextSummary`]).
 
-#[allow(unused_imports)]
-use super::*;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use xent_core::LossConfig;
+use xent_core::metrics::multilabel::MultiLabelMetrics;
+
+use super::CorpusName;
+use crate::bow::TfIdf;
+use crate::model::{ModelKind, TextCnnConfig};
 
 /// What `xent predict` needs besides the weights and the tokenizer (`text.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -300,6 +301,40 @@ pub struct AccuracyBars {
     pub keras3: (f64, Option<(f64, f64)>),
 }
 
+/// The chart of [`accuracy_bars`] and [`seed_dots`]: `n` configurations at x = 0, 1, … (their
+/// names drawn by the caller), accuracy on `lo..hi` labelled in per cent with `digits` decimals,
+/// horizontal grid lines only, `caption` above.
+fn accuracy_chart<'a, 'b>(
+    path: &Path,
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    n: f64,
+    (lo, hi): (f64, f64),
+    digits: usize,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let e = perr(path);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 15))
+        .margin(14)
+        .margin_top(44)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..n - 0.5, lo..hi)
+        .map_err(&e)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .x_labels(0)
+        .y_desc("accuracy")
+        .y_label_formatter(&|v| format!("{:.*} %", digits, 100.0 * v))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(&e)?;
+    Ok(chart)
+}
+
 /// Grouped bars of true vs reported accuracy per configuration, with 95 % CI whiskers.
 ///
 /// # Errors
@@ -316,28 +351,8 @@ pub fn accuracy_bars(path: &Path, title: &str, bars: &[AccuracyBars]) -> Result<
         let lo = if lo < 0.25 { 0.0 } else { lo };
         // Ticks every half point on a narrow axis need a decimal, or neighbours print alike.
         let digits = if hi - lo < 0.1 { 1 } else { 0 };
-        let mut chart = ChartBuilder::on(&area)
-            .caption(
-                if bars.iter().any(|b| b.true_acc.1.is_some()) { "Mean over seeds; whiskers: 95 % CI of the mean" } else { "One run per configuration" },
-                (FONT, 15),
-            )
-            .margin(14)
-            .margin_top(44)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..n - 0.5, lo..hi)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .x_labels(0)
-            .y_desc("accuracy")
-            .y_label_formatter(&|v| format!("{:.*} %", digits, 100.0 * v))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(&e)?;
+        let caption = if bars.iter().any(|b| b.true_acc.1.is_some()) { "Mean over seeds; whiskers: 95 % CI of the mean" } else { "One run per configuration" };
+        let mut chart = accuracy_chart(path, &area, caption, n, (lo, hi), digits)?;
         let kinds = ["true (argmax) accuracy", "Keras 2 reports", "Keras 3 reports"];
         let w = 0.26;
         for s in 0..kinds.len() {
@@ -404,25 +419,7 @@ pub fn seed_dots(path: &Path, title: &str, groups: &[SeedDots], reference: Optio
         let n = groups.len() as f64;
         let values = groups.iter().flat_map(|g| g.values.iter().flat_map(|v| [v.1, v.2]));
         let (lo, hi) = range_of(values.chain(reference.map(|r| r.0)), 0.12, Some(0.0), Some(1.0));
-        let mut chart = ChartBuilder::on(&area)
-            .caption("Each dot is one seed; horizontal bars are means", (FONT, 15))
-            .margin(14)
-            .margin_top(44)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..n - 0.5, lo..hi)
-            .map_err(&e)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .x_labels(0)
-            .y_desc("accuracy")
-            .y_label_formatter(&|v| format!("{:.1} %", 100.0 * v))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(&e)?;
+        let mut chart = accuracy_chart(path, &area, "Each dot is one seed; horizontal bars are means", n, (lo, hi), 1)?;
         for (s, (label, filled)) in [("true (argmax) accuracy", true), ("Keras 2 reports", false)].into_iter().enumerate() {
             let c = color(s);
             let dx = if filled { -0.14 } else { 0.14 };
