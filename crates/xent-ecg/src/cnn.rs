@@ -5,7 +5,10 @@
 
 use burn::nn::PaddingConfig1d;
 use burn::prelude::*;
-use xent_core::nn::{BatchNormConfig, Conv1dConfig, ConvBlock1d, ConvBlock1dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1dConfig};
+use xent_core::kernels::Activation;
+use xent_core::nn::{
+    BatchNormConfig, Conv1dConfig, ConvBlock1d, ConvBlock1dConfig, ConvStack1d, Dense, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool1dConfig,
+};
 use xent_core::train::Classifier;
 
 use crate::dataset::BeatBatch;
@@ -180,8 +183,10 @@ impl Cnn1d {
     /// - `rr`: `[batch, RR_FEATURES]` (used when the model was built with RR features)
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, signals: Tensor<3>, rr: Tensor<2>) -> Tensor<2> {
-        // Two blocks without batch norm in a row run as one operation where the kernels allow.
-        let x = ConvBlock1d::forward_chain(&self.blocks, signals);
+        // The stack, the RR branch and the hidden layer are built from clones of the fields, so the
+        // record keeps its paths (`blocks.0.conv.weight`, `rr_fc.weight`, `fc1.weight`). Two blocks
+        // without batch norm in a row run as one operation where the kernels allow.
+        let x = ConvStack1d { blocks: self.blocks.clone() }.forward(signals);
         let x: Tensor<2> = if self.global_pool {
             let avg: Tensor<2> = x.clone().mean_dim(2).flatten(1, 2);
             let max: Tensor<2> = x.max_dim(2).flatten(1, 2);
@@ -190,13 +195,18 @@ impl Cnn1d {
             x.flatten(1, 2)
         };
         let x = match (&self.rr_fc, self.rr_features) {
-            (Some(fc), _) => Tensor::cat(vec![x, fc.forward_relu(rr)], 1),
+            (Some(fc), _) => Tensor::cat(vec![x, relu_dense(fc).forward(rr)], 1),
             (None, true) => Tensor::cat(vec![x, rr], 1),
             (None, false) => x,
         };
-        let x = self.fc1.forward_relu(x);
+        let x = relu_dense(&self.fc1).forward(x);
         self.fc2.forward(self.dropout.forward(x))
     }
+}
+
+/// `layer` with a ReLU inside it, as one [`Dense`].
+fn relu_dense(layer: &Linear) -> Dense {
+    Dense { linear: layer.clone(), activation: Activation::Relu }
 }
 
 impl Classifier for Cnn1d {

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use xent_core::Classifier;
 use xent_core::kernels::Activation;
-use xent_core::nn::{Conv2d, Conv2dConfig, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool2d, MaxPool2dConfig};
+use xent_core::nn::{Conv2d, Conv2dConfig, ConvBlock2d, Dense, Dropout, DropoutConfig, Linear, LinearConfig, MaxPool2d, MaxPool2dConfig};
 
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
 
@@ -67,7 +67,15 @@ impl MnistCnnConfig {
     }
 }
 
-/// The MNIST CNN (see [`MnistCnnConfig`]).
+/// `layer` with a ReLU, as one [`Dense`] (a clone of the layer: the model's record keeps the
+/// layer's own paths).
+fn relu_dense(layer: &Linear) -> Dense {
+    Dense { linear: layer.clone(), activation: Activation::Relu }
+}
+
+/// The MNIST CNN (see [`MnistCnnConfig`]). Its convolutions and hidden dense layers run as
+/// `xent_core::nn::ConvBlock2d` and `Dense` built from its fields in `forward`, so the record keeps
+/// the paths of the runs saved before those existed (`conv1.weight`, `fc1.weight`, …).
 #[derive(Module, Debug)]
 pub struct MnistCnn {
     conv1: Conv2d,
@@ -83,11 +91,12 @@ impl Classifier for MnistCnn {
     type Batch = Tensor<4>;
 
     fn forward(&self, x: &Tensor<4>) -> Tensor<2> {
-        let h = self.conv1.forward_pooled(x.clone(), Activation::Relu, &self.pool);
-        let h = self.conv2.forward_pooled(h, Activation::Relu, &self.pool);
+        let block = |conv: &Conv2d| ConvBlock2d { conv: conv.clone(), pool: Some(self.pool.clone()), activation: Activation::Relu };
+        let h = block(&self.conv1).forward(x.clone());
+        let h = block(&self.conv2).forward(h);
         let h = self.dropout.forward(h).flatten::<2>(1, 3);
-        let h = self.dropout.forward(self.fc1.forward_relu(h));
-        let h = self.dropout.forward(self.fc2.forward_relu(h));
+        let h = self.dropout.forward(relu_dense(&self.fc1).forward(h));
+        let h = self.dropout.forward(relu_dense(&self.fc2).forward(h));
         self.out.forward(h)
     }
 }
@@ -134,7 +143,8 @@ impl MlpConfig {
     }
 }
 
-/// The dense network of [`MlpConfig`].
+/// The dense network of [`MlpConfig`]. Its hidden layers run as `xent_core::nn::Dense` built from
+/// its fields in `forward` (the record keeps `hidden.0.weight`, …).
 #[derive(Module, Debug)]
 pub struct Mlp {
     hidden: Vec<Linear>,
@@ -148,7 +158,7 @@ impl Classifier for Mlp {
     fn forward(&self, x: &Tensor<2>) -> Tensor<2> {
         let mut h = x.clone();
         for l in &self.hidden {
-            h = l.forward_relu(h);
+            h = relu_dense(l).forward(h);
         }
         let z = self.out.forward(h);
         if self.inv_temperature == 1.0 { z } else { z.mul_scalar(self.inv_temperature) }

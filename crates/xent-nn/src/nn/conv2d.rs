@@ -47,7 +47,8 @@ impl Conv2dConfig {
 }
 
 /// 2-D convolution on [`kernels::conv2d`] (Burn's op if [`kernels::enabled`] says no); the
-/// record is that of `burn::nn::conv::Conv2d`.
+/// record is that of `burn::nn::conv::Conv2d`. With an activation and a pool inside the
+/// operation: [`super::ConvBlock2d`].
 #[derive(Module, Debug)]
 pub struct Conv2d {
     /// `[channels_out, channels_in, kernel_h, kernel_w]`.
@@ -72,21 +73,11 @@ impl Conv2d {
     /// - output: `[batch, channels_out, height_out, width_out]`, each axis `⌊(in + padding −
     ///   kernel) / stride⌋ + 1`
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        self.apply(input, Activation::Identity)
-    }
-
-    /// `relu(self.forward(input))` as one operation ([`Activation::Relu`]: one pass less over
-    /// the output forward and backward).
-    ///
-    /// # Shapes
-    ///
-    /// As [`Self::forward`].
-    pub fn forward_relu(&self, input: Tensor<4>) -> Tensor<4> {
-        self.apply(input, Activation::Relu)
+        self.forward_activated(input, Activation::Identity)
     }
 
     /// `activation` of the convolution, then `pool`: equal to `pool.forward(self.forward(input))`
-    /// (or of [`Self::forward_relu`]). On xent's kernels a `MaxPool2d(2)` (2 × 2, stride 2, no
+    /// (with `activation`). On xent's kernels a `MaxPool2d(2)` (2 × 2, stride 2, no
     /// padding) over an output of at least 2 × 2 runs inside the same operation
     /// ([`kernels::conv2d_pool`]: the unpooled output is never written; under autodiff the two
     /// are recorded separately); any other pool runs after the convolution.
@@ -96,7 +87,7 @@ impl Conv2d {
     /// - input: `[batch, channels_in, height_in, width_in]`
     /// - output: `[batch, channels_out, height', width']`, the pool's output of
     ///   [`Self::forward`]'s
-    pub fn forward_pooled(&self, input: Tensor<4>, activation: Activation, pool: &MaxPool2d) -> Tensor<4> {
+    pub(crate) fn forward_pooled(&self, input: Tensor<4>, activation: Activation, pool: &MaxPool2d) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
         let out = |i: usize, len_in: usize| {
@@ -107,10 +98,12 @@ impl Conv2d {
             let bias = self.bias.as_ref().map(Param::val);
             return kernels::conv2d_pool(input, self.weight.val(), bias, ConvGeometry { stride: self.stride, padding }, activation);
         }
-        pool.forward(self.apply(input, activation))
+        pool.forward(self.forward_activated(input, activation))
     }
 
-    fn apply(&self, input: Tensor<4>, activation: Activation) -> Tensor<4> {
+    /// `activation` of [`Self::forward`] as one operation (a ReLU inside the kernel: one pass
+    /// less over the output forward and backward).
+    pub(crate) fn forward_activated(&self, input: Tensor<4>, activation: Activation) -> Tensor<4> {
         let [_, _, h, w] = input.dims();
         let padding = pairs_2d(&self.padding, [h, w], self.kernel_size, self.stride);
         let bias = self.bias.as_ref().map(Param::val);
@@ -137,11 +130,11 @@ mod tests {
     }
 
     #[test]
-    fn forward_relu_is_relu_of_forward_with_the_same_gradients() {
+    fn relu_inside_is_relu_of_forward_with_the_same_gradients() {
         let device = Device::flex().autodiff();
         let layer = Conv2dConfig::new([2, 3], [3, 2]).with_padding(PaddingConfig2d::Same).init(&device);
         let x = ramp([2, 2, 5, 6], &device).require_grad();
-        let (fused, plain) = (layer.forward_relu(x.clone()), burn::tensor::activation::relu(layer.forward(x.clone())));
+        let (fused, plain) = (layer.forward_activated(x.clone(), Activation::Relu), burn::tensor::activation::relu(layer.forward(x.clone())));
         fused.clone().into_data().assert_approx_eq::<f32>(&plain.clone().into_data(), burn::tensor::Tolerance::absolute(1e-6));
         let probe = ramp(fused.dims(), &device) + 0.5;
         let (g1, g2) = ((fused * probe.clone()).sum().backward(), (plain * probe).sum().backward());
@@ -167,7 +160,7 @@ mod tests {
                 let x = ramp(shape, &device);
                 for activation in [Activation::Identity, Activation::Relu] {
                     let a = layer.forward_pooled(x.clone(), activation, &pool);
-                    let b = pool.forward(layer.apply(x.clone(), activation));
+                    let b = pool.forward(layer.forward_activated(x.clone(), activation));
                     a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-5));
                 }
             }

@@ -59,7 +59,7 @@ impl ConvBlock1dConfig {
 /// with the norm's running statistics (evaluation, or a plain device) the norm is folded into the
 /// convolution (per output channel weight · s, bias · s + t, `s = γ / √(running var + ε)`,
 /// `t = β − running mean · s`); channels-first, a `MaxPool(2)` runs inside the convolution in
-/// inference (`kernels::conv1d_pool`); [`ConvBlock1d::forward_chain`] runs two blocks without
+/// inference (`kernels::conv1d_pool`); [`ConvStack1d`](super::ConvStack1d) runs two blocks without
 /// norm as one operation. Values agree with the layers in turn to rounding.
 #[derive(Module, Debug)]
 pub struct ConvBlock1d {
@@ -110,37 +110,6 @@ impl ConvBlock1d {
             }
         }
     }
-
-    /// `blocks` in turn. Two channels-first blocks in a row without norm, each with a pool and the
-    /// same activation, run as one operation where the kernels allow (`kernels::conv1d_pool_pair`:
-    /// the first block's output stays in cache); under autodiff they are recorded as the layers.
-    ///
-    /// # Shapes
-    ///
-    /// - input: the first block's input; output: the last block's output
-    pub fn forward_chain(blocks: &[ConvBlock1d], input: Tensor<3>) -> Tensor<3> {
-        let mut x = input;
-        let mut rest = blocks;
-        while let Some((block, tail)) = rest.split_first() {
-            if let Some(next) = tail.first()
-                && let Some((pool, next_pool)) = block.pool.as_ref().zip(next.pool.as_ref())
-                && block.pairs_with(next)
-            {
-                x = block.conv.forward_pooled_pair(x, pool, &next.conv, next_pool, block.activation);
-                rest = &tail[1..];
-            } else {
-                x = block.forward(x);
-                rest = tail;
-            }
-        }
-        x
-    }
-
-    /// Whether this block and `next` can run as one pooled pair.
-    fn pairs_with(&self, next: &ConvBlock1d) -> bool {
-        let plain = |b: &ConvBlock1d| b.norm.is_none() && b.layout == ConvLayout::ChannelsFirst;
-        plain(self) && plain(next) && self.activation == next.activation
-    }
 }
 
 #[cfg(test)]
@@ -183,17 +152,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// A chain of blocks without norm (one fused pair, then a block alone) equals the blocks in
-    /// turn.
-    #[test]
-    fn a_chain_equals_the_blocks_in_turn() {
-        let device = Device::flex();
-        let block = |c_in, c_out| ConvBlock1dConfig::new(Conv1dConfig::new(c_in, c_out, 3)).with_pool(Some(MaxPool1dConfig::new(2))).init(&device);
-        let blocks = [block(2, 4), block(4, 3), block(3, 2)];
-        let x = ramp([3, 2, 40], &device);
-        let want = blocks.iter().fold(x.clone(), |x, b| b.forward(x));
-        ConvBlock1d::forward_chain(&blocks, x).into_data().assert_approx_eq::<f32>(&want.into_data(), Tolerance::absolute(1e-5));
     }
 }

@@ -36,7 +36,8 @@ impl LinearConfig {
 }
 
 /// A dense layer `x · weight + bias` on [`kernels::linear`] (Burn's op if [`kernels::enabled`]
-/// says no); the record is that of `burn::nn::Linear`.
+/// says no); the record is that of `burn::nn::Linear`. With an activation inside the operation:
+/// [`super::Dense`].
 #[derive(Module, Debug)]
 pub struct Linear {
     /// `[d_input, d_output]`.
@@ -56,17 +57,9 @@ impl Linear {
         self.forward_activated(input, Activation::Identity)
     }
 
-    /// `relu(self.forward(input))` as one operation (one pass less over the output forward and
-    /// backward).
-    ///
-    /// # Shapes
-    ///
-    /// As [`Self::forward`].
-    pub fn forward_relu(&self, input: Tensor<2>) -> Tensor<2> {
-        self.forward_activated(input, Activation::Relu)
-    }
-
-    fn forward_activated(&self, input: Tensor<2>, activation: Activation) -> Tensor<2> {
+    /// `activation` of [`Self::forward`] as one operation (a ReLU inside the kernel: one pass
+    /// less over the output forward and backward); [`super::Dense`] is the public form.
+    pub(crate) fn forward_activated(&self, input: Tensor<2>, activation: Activation) -> Tensor<2> {
         let bias = self.bias.as_ref().map(Param::val);
         if kernels::enabled() {
             return kernels::linear(input, self.weight.val(), bias, activation);
@@ -102,7 +95,7 @@ mod tests {
             let (a, b) = (ours.forward(x.clone()), theirs.forward(x.clone()));
             a.into_data().assert_approx_eq::<f32>(&b.into_data(), burn::tensor::Tolerance::absolute(1e-6));
             let relu = burn::tensor::activation::relu(theirs.forward(x.clone()));
-            ours.forward_relu(x).into_data().assert_approx_eq::<f32>(&relu.into_data(), burn::tensor::Tolerance::absolute(1e-6));
+            ours.forward_activated(x, Activation::Relu).into_data().assert_approx_eq::<f32>(&relu.into_data(), burn::tensor::Tolerance::absolute(1e-6));
             let back = LinearConfig::new(6, 4).with_bias(bias).init(&device).load_record(burns().load_record(ours.clone().into_record()).into_record());
             assert_eq!(back.weight.val().into_data(), ours.weight.val().into_data());
             assert_eq!(back.bias.is_some(), bias);
