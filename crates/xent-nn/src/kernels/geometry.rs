@@ -42,6 +42,16 @@ pub enum Activation {
     Relu,
 }
 
+impl Activation {
+    /// The activation as Burn's separate operation on `t` (the path without xent's kernels).
+    pub fn apply<const D: usize>(self, t: burn::prelude::Tensor<D>) -> burn::prelude::Tensor<D> {
+        match self {
+            Self::Identity => t,
+            Self::Relu => burn::tensor::activation::relu(t),
+        }
+    }
+}
+
 /// Window, stride and symmetric `−∞` padding of a max pool, per spatial axis (a 1-D pool uses the
 /// last entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -104,10 +104,7 @@ impl BatchNorm {
     fn apply<const D: usize>(&self, input: Tensor<D>, activation: Activation) -> Tensor<D> {
         let [channels] = self.gamma.dims();
         assert_eq!(input.dims()[1], channels, "batch norm: input has {} channels, the layer {channels}", input.dims()[1]);
-        let relu = |t: Tensor<D>| match activation {
-            Activation::Identity => t,
-            Activation::Relu => burn::tensor::activation::relu(t),
-        };
+        let relu = |t: Tensor<D>| activation.apply(t);
         if !(input.device().is_autodiff() && self.training.is_enabled()) {
             return relu(self.forward_inference(input));
         }

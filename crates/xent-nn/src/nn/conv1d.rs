@@ -201,11 +201,7 @@ impl Conv1d {
         }
         let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
         let out = burn::tensor::module::conv1d(input.swap_dims(1, 2), self.weight.val(), bias, options);
-        match activation {
-            Activation::Identity => out,
-            Activation::Relu => burn::tensor::activation::relu(out),
-        }
-        .swap_dims(1, 2)
+        activation.apply(out).swap_dims(1, 2)
     }
 
     /// The end of a residual block after this convolution, channels-last:
@@ -242,10 +238,7 @@ impl Conv1d {
             let padding = pair_1d(&self.padding, input.dims()[2], self.kernel_size, self.stride);
             let options = ConvOptions::new_with_padding([self.stride], [padding], [1], 1);
             let out = burn::tensor::module::conv1d(input, self.weight.val(), bias, options);
-            return match activation {
-                Activation::Identity => out,
-                Activation::Relu => burn::tensor::activation::relu(out),
-            };
+            return activation.apply(out);
         }
         if channels_last && valid && self.stride == 1 {
             return kernels::conv1d_from_channels_last(input, self.weight.val(), bias, activation);
@@ -259,13 +252,9 @@ impl Conv1d {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_inputs::ramp;
     use crate::nn::MaxPool1dConfig;
-    use burn::tensor::TensorData;
 
-    fn ramp(shape: [usize; 3], device: &Device) -> Tensor<3> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
 
     fn burns(padding: &PaddingConfig1d, stride: usize, bias: bool, device: &Device) -> burn::nn::conv::Conv1d {
         burn::nn::conv::Conv1dConfig::new(3, 4, 4).with_padding(padding.clone()).with_stride(stride).with_bias(bias).init(device)

@@ -112,22 +112,14 @@ impl Conv2d {
         }
         let options = ConvOptions::new_with_padding(self.stride, padding, [1, 1], 1);
         let out = burn::tensor::module::conv2d(input, self.weight.val(), bias, options);
-        match activation {
-            Activation::Identity => out,
-            Activation::Relu => burn::tensor::activation::relu(out),
-        }
+        activation.apply(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::TensorData;
-
-    fn ramp(shape: [usize; 4], device: &Device) -> Tensor<4> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
+    use crate::nn::test_inputs::ramp;
 
     #[test]
     fn relu_inside_is_relu_of_forward_with_the_same_gradients() {

@@ -115,13 +115,10 @@ impl ConvBlock1d {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_inputs::ramp;
     use burn::nn::PaddingConfig1d;
-    use burn::tensor::{TensorData, Tolerance};
+    use burn::tensor::Tolerance;
 
-    fn ramp(shape: [usize; 3], device: &Device) -> Tensor<3> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
 
     /// Every combination equals the layers in turn, both layouts, plain and under autodiff.
     #[test]

@@ -64,13 +64,10 @@ impl ConvBlock2d {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_inputs::ramp;
     use burn::nn::PaddingConfig2d;
-    use burn::tensor::{TensorData, Tolerance};
+    use burn::tensor::Tolerance;
 
-    fn ramp(shape: [usize; 4], device: &Device) -> Tensor<4> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
 
     /// With and without a pool (inside the convolution or after it), each activation, plain and
     /// under autodiff: the layers in turn.

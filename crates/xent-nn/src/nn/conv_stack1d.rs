@@ -67,13 +67,10 @@ fn pairs(block: &ConvBlock1d, next: &ConvBlock1d) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::test_inputs::ramp;
     use crate::nn::{BatchNormConfig, Conv1dConfig, MaxPool1dConfig};
-    use burn::tensor::{TensorData, Tolerance};
+    use burn::tensor::Tolerance;
 
-    fn ramp(shape: [usize; 3], device: &Device) -> Tensor<3> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
 
     /// A stack without norm (one fused pair, then a block alone) and one with a norm in the middle
     /// equal the blocks in turn, plain and under autodiff.

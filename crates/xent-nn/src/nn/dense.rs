@@ -53,12 +53,9 @@ impl Dense {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::{TensorData, Tolerance};
+    use crate::nn::test_inputs::ramp;
+    use burn::tensor::Tolerance;
 
-    fn ramp(shape: [usize; 2], device: &Device) -> Tensor<2> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
 
     /// Each activation equals the linear layer, then the activation, with the same gradients.
     #[test]

@@ -65,22 +65,14 @@ impl Linear {
             return kernels::linear(input, self.weight.val(), bias, activation);
         }
         let out = burn::tensor::module::linear(input, self.weight.val(), bias);
-        match activation {
-            Activation::Identity => out,
-            Activation::Relu => burn::tensor::activation::relu(out),
-        }
+        activation.apply(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::TensorData;
-
-    fn ramp(shape: [usize; 2], device: &Device) -> Tensor<2> {
-        let n = shape.iter().product::<usize>();
-        Tensor::from_data(TensorData::new((0..n).map(|i| (i as f32 * 0.37).cos()).collect::<Vec<_>>(), shape), device)
-    }
+    use crate::nn::test_inputs::ramp;
 
     /// Records move both ways between this layer and Burn's, and both layers then compute the
     /// same function (no seeding: other tests share the global RNG).

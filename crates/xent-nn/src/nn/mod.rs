@@ -27,6 +27,8 @@ mod max_pool2d;
 mod padding;
 mod residual;
 mod residual_block1d;
+#[cfg(test)]
+mod test_inputs;
 mod token_conv1d;
 
 pub use batch_norm::{BatchNorm, BatchNormConfig};
