@@ -4,7 +4,9 @@
 //! - [`loss`]: the stable training losses on tensors ([`TrainingLoss`]);
 //! - [`train`]: the training engine ([`Trainer`]: the model contract, Keras's optimizers on
 //!   Burn, checkpoints, exact resume);
-//! - [`experiment`]: seeds × loss configurations ([`compare_losses`]), trained and reported;
+//! - [`experiment`]: the one runner of seeds × loss configurations ([`compare_losses`], and
+//!   [`compare_losses_with`] with a per-run [`RunHook`]), shared out over processes ([`Shard`],
+//!   one lock per run), trained and reported;
 //! - [`export`]: a model's weights as safetensors for PyTorch;
 //! - [`device`]: the compute backend.
 //!
