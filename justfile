@@ -93,19 +93,20 @@ bench what="all":
       *) echo "unknown benchmark {{what}}" >&2; exit 2 ;;
     esac
 
-# The GPU build `--features wgpu` compiles without a GPU (its first check takes about half an hour
-# on 2 busy cores). `--features cuda` is left out: Burn 0.22.1's CUDA runtime (cubecl-cuda 0.11.3)
-# always pulls in cubecl-llvm, whose build script (tracel-llvm-bundler 23.1.0-4) downloads an LLVM
-# bundle from github.com at build time ("failed to lookup address information" without that
-# network); it needs no nvcc (cudarc falls back to the latest CUDA version and loads the driver at
-# run time). With the download skipped (`DOCS_RS=1`), `cargo check -p xent --features cuda` passes.
+# The GPU builds compile without a GPU (the first check of each takes a quarter to half an hour on 2
+# busy cores). Burn 0.22.1's CUDA runtime (cubecl-cuda 0.11.3) always pulls in cubecl-llvm, whose
+# build script (tracel-llvm-bundler 23.1.0-4) downloads an LLVM bundle from github.com at build time;
+# `DOCS_RS=1` makes it skip that download, as on docs.rs, so the `cuda` check type-checks all of
+# xent's and Burn's CUDA code on a machine without that network (a real `cuda` build downloads the
+# bundle once and needs no nvcc: cudarc loads the driver at run time).
 # The binary without the `train` feature is `score` and `report` from xent-metrics, no Burn.
-# Lints: clippy, docs without warnings; the builds without `train` and with `wgpu` compile.
+# Lints: clippy, docs without warnings; the builds without `train`, with `wgpu` and with `cuda` compile.
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
     cargo check -p xent --no-default-features
     cargo check -p xent --features wgpu --all-targets
+    DOCS_RS=1 cargo check -p xent --features cuda --all-targets
 
 # Regenerate the golden values with the real frameworks (needs Python 3 and PyPI access).
 golden:
