@@ -6,6 +6,7 @@ use burn::prelude::Device;
 use crate::artifacts::RunDir;
 use crate::error::Result;
 use crate::loss::LossConfig;
+use crate::matrix::Matrix;
 
 /// A run that has just trained: what a [`RunHook`] sees.
 pub struct FinishedRun<'a, M> {
@@ -18,6 +19,9 @@ pub struct FinishedRun<'a, M> {
     pub seed: u64,
     /// The trained model, in inference mode.
     pub model: &'a M,
+    /// Its logits on the split's test data (`N × outputs`, as in `logits_test.npy`), when the
+    /// split has test data.
+    pub test_logits: Option<&'a Matrix>,
     /// The device the model lives on.
     pub device: &'a Device,
 }

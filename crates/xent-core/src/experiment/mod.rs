@@ -124,17 +124,14 @@ where
         artifacts::write_json(&path, &manifest)?;
     }
 
-    let runs = manifest.runs();
-    let total = runs.len();
-    let mine = runs.iter().enumerate().filter(|(j, _)| plan.shard.is_none_or(|s| s.owns(*j))).count();
+    let total = manifest.runs().len();
+    // This process's share of the runs (all of them without a shard), with their plan positions.
+    let mine: Vec<_> =
+        manifest.runs().into_iter().enumerate().filter(|(j, _)| plan.shard.is_none_or(|s| s.owns(*j))).collect();
     let shard = plan.shard.map_or(String::new(), |s| format!(" (shard {s})"));
-    let device = crate::default_device();
     let mut trained = Vec::new();
-    let mut left = mine;
-    for (j, (loss, seed, rel)) in runs.into_iter().enumerate() {
-        if !plan.shard.is_none_or(|s| s.owns(j)) {
-            continue;
-        }
+    let mut left = mine.len();
+    for (j, (loss, seed, rel)) in mine {
         left -= 1;
         let run = RunDir::at(dir.join(&rel));
         let tag = format!("[{}/{total}] {loss} seed {seed}", j + 1);
@@ -153,12 +150,12 @@ where
             continue;
         }
         let started = Instant::now();
-        let (outcome, eval_name) = train_run(model, split, plan, &run, loss, seed, &device, &mut hook)
+        let (resumed_after, eval_name) = train_run(model, split, plan, &run, (loss, seed), &mut hook)
             .map_err(|e| Error::Run { tag: tag.clone(), path: run.path().to_path_buf(), source: Box::new(e) })?;
         let art = RunArtifacts::load(run.path())?;
         crate::report::write_run_report(&art)?;
         let f = art.figures();
-        let resumed = outcome.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
+        let resumed = resumed_after.map_or(String::new(), |e| format!(" (resumed after epoch {e})"));
         let seconds = started.elapsed().as_secs_f64();
         trained.push(seconds);
         println!(
@@ -191,15 +188,12 @@ fn is_finished(run: &RunDir) -> bool {
 /// Trains one run (resuming it when it has a checkpoint), writes its logits, targets, the hook's
 /// extras and, last, `calibration.json`. Returns the epoch it resumed after, if any, and the name of
 /// the split its headline figures are on.
-#[allow(clippy::too_many_arguments)]
 fn train_run<C, D, H>(
     model: &C,
     split: &Split<D>,
     plan: &Plan,
     run: &RunDir,
-    loss: LossConfig,
-    seed: u64,
-    device: &Device,
+    (loss, seed): (LossConfig, u64),
     hook: &mut H,
 ) -> Result<(Option<usize>, &'static str)>
 where
@@ -207,6 +201,7 @@ where
     D: DataSource<Batch = <C::Model as Classifier>::Batch>,
     H: RunHook<C::Model>,
 {
+    let device = &crate::default_device();
     let classes = split.train.num_classes();
     let outputs = plan.outputs(loss, classes);
     let cfg = plan.run_config(loss, seed);
@@ -233,7 +228,8 @@ where
         artifacts::write_npy(&run.file(&format!("targets_{name}.npy")), &y)?;
         saved.push((z, data.targets().labels()));
     }
-    hook.after_run(&FinishedRun { dir: run, loss, seed, model: &outcome.model, device })?;
+    let test_logits = split.test.as_ref().and(saved.last()).map(|(z, _)| z);
+    hook.after_run(&FinishedRun { dir: run, loss, seed, model: &outcome.model, test_logits, device })?;
     let eval_name = match (&split.test, &split.valid) {
         (Some(_), _) => "test",
         (None, Some(_)) => "validation",

@@ -274,7 +274,10 @@ impl Context<'_> {
             Some(hold) => {
                 let hs = xent_core::train::predict(run.model, hold, run.loss, 256, run.device)?.into_vec();
                 let test = data.test();
-                let ts = xent_core::train::predict(run.model, test, run.loss, 256, run.device)?.into_vec();
+                // The test scores from the logits the runner computed.
+                let head = run.loss.head();
+                let z = run.test_logits.expect("the split has its test documents");
+                let ts = z.map_rows(|row, p| head.apply_row(row, p)).into_vec();
                 let k = test.num_classes();
                 let thresholds = tune_thresholds(&hs, hot(hold), k);
                 let at = |t: &[f32]| {
