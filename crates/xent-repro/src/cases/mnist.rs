@@ -149,10 +149,11 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         let names: Vec<String> = opts.plans().into_iter().map(|p| p.name).collect();
         return Err(ReproError::InvalidArgument(format!("no MNIST run named {:?}; the runs are {}", opts.only, names.join(", "))));
     }
-    let info = DataInfo { source: train.source.clone(), sha256: format!("{} images", train.len()) };
-    let split = Split::without_validation(train.clone(), info)
-        .with_test(test.clone())
-        .with_class_names((0..10).map(|d| d.to_string()).collect());
+    let (n_train, n_test) = (train.len(), test.len());
+    let info = DataInfo { source: train.source.clone(), sha256: format!("{n_train} images") };
+    let split =
+        Split::without_validation(train, info).with_test(test).with_class_names((0..10).map(|d| d.to_string()).collect());
+    let test = split.test.as_ref().expect("the split has its test images");
     // The plans in groups that differ only in the loss: one experiment each.
     let mut groups: Vec<Vec<&MnistPlan>> = Vec::new();
     for plan in &plans {
@@ -166,7 +167,7 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         let first = group[0];
         if !opts.quiet {
             let names: Vec<&str> = group.iter().map(|p| p.name.as_str()).collect();
-            eprintln!("mnist: {} ({}, {} epochs, {} training images)", names.join(", "), first.optimizer.name(), first.epochs, train.len());
+            eprintln!("mnist: {} ({}, {} epochs, {} training images)", names.join(", "), first.optimizer.name(), first.epochs, n_train);
         }
         let config = TrainConfig {
             optimizer: first.optimizer,
@@ -177,7 +178,7 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
         let dir = opts.runs_root.join(first.optimizer.name());
         let losses = group.iter().map(|p| p.loss).collect();
         let plan = grid::plan(&dir, losses, vec![opts.seed], config, !opts.quiet, opts.fresh)?;
-        let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", &test);
+        let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", test);
         let experiment = compare_losses_with(&opts.model, &split, &plan, hook)?;
         for plan in group {
             let run = experiment.runs.iter().find(|r| r.loss() == plan.loss).expect("the plan's configurations");
@@ -194,7 +195,7 @@ pub fn run(opts: &MnistOptions) -> Result<MnistResult> {
     }
     // In the order of the plans.
     rows.sort_by_key(|r| plans.iter().position(|p| p.name == r.plan.name));
-    Ok(MnistResult { n_train: train.len(), n_test: test.len(), seed: opts.seed, rows })
+    Ok(MnistResult { n_train, n_test, seed: opts.seed, rows })
 }
 
 /// Two plans that train alike but for the loss.

@@ -248,8 +248,9 @@ pub fn run(opts: &PimaOptions) -> Result<PimaResult> {
             let (train, test) = (train.standardised(&mean, &sd), data.subset(test_idx).standardised(&mean, &sd));
             let dir = opts.runs_root.join("cv").join(format!("seed-{seed}")).join(format!("fold-{f}"));
             let what = format!(", seed {seed} fold {f} of {}, standardised by the training folds", opts.folds);
-            let split = Split::without_validation(train, info(what)).with_test(test.clone()).with_class_names(classes.clone());
-            let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", &test);
+            let split = Split::without_validation(train, info(what)).with_test(test).with_class_names(classes.clone());
+            let test = split.test.as_ref().expect("the split has its test fold");
+            let hook = |run: &FinishedRun<'_, _>| grid::evaluate_in_run(run, "test.json", test);
             let e = compare_losses_with(&net, &split, &grid(dir, vec![seed])?, hook)?;
             for (sum, &(_, loss, _)) in sums.iter_mut().zip(&CONFIGS) {
                 let run = e.runs.iter().find(|r| r.loss() == loss).expect("the plan's configurations");

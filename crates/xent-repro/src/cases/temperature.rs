@@ -194,11 +194,12 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
             // its trained outputs are on the rows it memorised (`sharpness.json`).
             let dir = opts.runs_root.join("random").join(format!("t-{t}")).join(format!("seed-{seed}"));
             let info = DataInfo { source: format!("random 100 × 10 features, 3 classes, seed {seed}"), sha256: data.sha256() };
-            let split = ExperimentSplit::without_validation(data.clone(), info);
+            let split = ExperimentSplit::without_validation(data, info);
+            let data = &split.train;
             let plan = grid::plan(&dir, vec![LossConfig::Categorical], vec![seed], config(opts.random_epochs, 32, seed), false, opts.fresh)?;
             let hook = |run: &FinishedRun<'_, _>| {
                 grid::save_in_run(run, "sharpness.json", |m, _| {
-                    let (z, k) = logits(m, &data)?;
+                    let (z, k) = logits(m, data)?;
                     Ok(sharpness(&softmax_rows(&z, k, 1.0), k).0)
                 })
             };
@@ -246,7 +247,9 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
             ),
             sha256: train.sha256(),
         };
-        let ecg_split = ExperimentSplit::without_validation(train.clone(), info).with_test(test.clone());
+        let d = train.d;
+        let ecg_split = ExperimentSplit::without_validation(train, info).with_test(test);
+        let test = ecg_split.test.as_ref().expect("the split has its test beats");
         for &t in &opts.temperatures {
             let mut row = EcgRow {
                 temperature: t,
@@ -262,13 +265,13 @@ pub fn run(opts: &TemperatureOptions) -> Result<TemperatureResult> {
             let (mut before, mut after) = (Vec::new(), Vec::new());
             // Every seed of this T is one experiment; each run fits its post-hoc temperature on
             // the validation beats and measures the test beats (`post_hoc.json`).
-            let cfg = MlpConfig::temperature(train.d, t);
+            let cfg = MlpConfig::temperature(d, t);
             let dir = opts.runs_root.join("ecg").join(format!("t-{t}"));
             let plan = grid::plan(&dir, vec![LossConfig::Categorical], seeds.clone(), config(opts.ecg_epochs, 64, 0), false, opts.fresh)?;
             let hook = |run: &FinishedRun<'_, _>| {
                 grid::save_in_run(run, "post_hoc.json", |m, loss| {
-                    let macro_f1 = super::evaluate(m, &test, loss)?.macro_f1;
-                    Ok(PostHoc { macro_f1, ..post_hoc(m, &valid, &test)? })
+                    let macro_f1 = super::evaluate(m, test, loss)?.macro_f1;
+                    Ok(PostHoc { macro_f1, ..post_hoc(m, &valid, test)? })
                 })
             };
             let e = compare_losses_with(&cfg, &ecg_split, &plan, hook)?;
