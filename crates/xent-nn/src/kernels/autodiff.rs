@@ -213,7 +213,7 @@ impl<B: XentOps + XentGrads, C: CheckpointStrategy> XentOps for Autodiff<B, C> {
     }
 
     fn xent_conv1d_channels_last(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
-        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| B::xent_conv1d_channels_last(x, w, b, geometry, relu))
+        conv::<B, C>(x, weight, bias, ConvKind::ChannelsLast(geometry), relu, |x, w, b| B::xent_conv1d_channels_last_direct(x, w, b, geometry, relu))
     }
 
     fn xent_batch_norm_train(

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::batch_norm::{self, NormShape};
 use super::conv::{self, Axis, ConvGrads, ConvShape, Wanted};
 use super::conv1d_pool;
-use super::conv_channels_last::{self, ChannelsLastShape};
+use super::conv_channels_last::{self, ChannelsLastShape, Products};
 use super::conv_from_channels_last::{self, FromChannelsLastShape};
 use super::embedding;
 use super::linear::{self, LinearShape};
@@ -149,6 +149,15 @@ fn channels_last_shape(x: &FlexTensor, weight: &FlexTensor, g: &ConvGeometry) ->
     ChannelsLastShape { batch: xs[0], length: xs[1], channels_in: xs[2], channels_out: ws[0], kernel: ws[2], stride: g.stride[1], pad_left, pad_right }
 }
 
+/// [`conv_channels_last::forward`] on flex tensors, or Burn's operations on other dtypes.
+fn conv1d_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool, how: Products) -> FlexTensor {
+    let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
+        return Flex::float_swap_dims(burn_conv1d_from_channels_last::<Flex>(x, weight, bias, g, relu), 1, 2);
+    };
+    let s = channels_last_shape(&xc, &wc, &g);
+    tensor(conv_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu, how), vec![s.batch, s.length_out(), s.channels_out])
+}
+
 /// `f(a[i], b[i])` for equally long `a` and `b`, in parallel over chunks of 16 K values, each a
 /// plain loop compiled for the CPU's widest vectors ([`super::vectorised`]).
 fn zip_map(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32> {
@@ -224,11 +233,11 @@ impl XentOps for Flex {
     }
 
     fn xent_conv1d_channels_last(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
-        let (Some(xc), Some(wc), Some(bc)) = (contiguous_f32(&x), contiguous_f32(&weight), contiguous_f32(&bias)) else {
-            return Flex::float_swap_dims(burn_conv1d_from_channels_last::<Flex>(x, weight, bias, g, relu), 1, 2);
-        };
-        let s = channels_last_shape(&xc, &wc, &g);
-        tensor(conv_channels_last::forward(&s, slice(&xc), slice(&wc), slice(&bc), relu), vec![s.batch, s.length_out(), s.channels_out])
+        conv1d_channels_last(x, weight, bias, g, relu, Products::Winograd)
+    }
+
+    fn xent_conv1d_channels_last_direct(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, relu: bool) -> FlexTensor {
+        conv1d_channels_last(x, weight, bias, g, relu, Products::Direct)
     }
 
     fn xent_conv1d_channels_last_join(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, g: ConvGeometry, residual: FlexTensor, pool: bool) -> FlexTensor {

@@ -70,6 +70,7 @@ mod ops;
 mod token_conv;
 mod transpose;
 mod winograd;
+mod winograd1d;
 #[cfg(feature = "ndarray")]
 mod ndarray;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]

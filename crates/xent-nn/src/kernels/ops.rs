@@ -57,6 +57,13 @@ pub trait XentOps: Backend {
         Self::float_swap_dims(burn_conv1d_from_channels_last::<Self>(x, weight, bias, geometry, relu), 1, 2)
     }
 
+    /// [`Self::xent_conv1d_channels_last`] as training records it: the direct products, the ones its
+    /// backward pass differentiates (in inference the flex kernel runs kernels of 5 by Winograd,
+    /// whose rounding differs). The default is [`Self::xent_conv1d_channels_last`].
+    fn xent_conv1d_channels_last_direct(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, geometry: ConvGeometry, relu: bool) -> FloatTensor<Self> {
+        Self::xent_conv1d_channels_last(x, weight, bias, geometry, relu)
+    }
+
     /// [`Self::xent_conv1d_channels_last`] joined with a residual block's end: `relu(conv + residual)`, then
     /// `MaxPool(2)` over positions if `pool` (for inference: the flex kernel writes no
     /// intermediate activation). The default, and under autodiff the recorded form, is the
