@@ -185,6 +185,46 @@ mod tests {
         }
     }
 
+    /// Rounding of the same order as the direct sum's: the largest error relative to the sum of
+    /// the absolute terms (the scale of any sum's rounding), on the ECG CNN's second layer with
+    /// ReLU-like inputs, within 4 × that of a sequential fused multiply-add sum.
+    #[test]
+    fn rounding_is_of_the_direct_sums_order() {
+        let (samples, padded, pooled, c_in, c_out) = (8, 91, 43, 32, 64);
+        let mut state = 12345u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        };
+        let x: Vec<f32> = (0..samples * padded * c_in).map(|_| uniform().max(0.0) * 4.0).collect();
+        let w: Vec<f32> = (0..c_out * c_in * 5).map(|_| uniform() * 0.2).collect();
+        let f = Filters::new(&w, c_out, c_in);
+        let mut y = vec![0.0; samples * padded * c_out];
+        let mut scratch = vec![0.0; f.scratch_len(samples * pooled)];
+        f.pairs(&x, samples, padded, pooled, &mut y, &mut scratch);
+        let (mut winograd, mut direct) = (0.0f64, 0.0f64);
+        for i in 0..samples {
+            for t in 0..2 * pooled {
+                for o in 0..c_out {
+                    let (mut exact, mut magnitude, mut fused) = (0.0f64, 0.0f64, 0.0f32);
+                    for k in 0..5 {
+                        for c in 0..c_in {
+                            let (a, b) = (w[(o * c_in + c) * 5 + k], x[(i * padded + t + k) * c_in + c]);
+                            exact += f64::from(a) * f64::from(b);
+                            magnitude += (f64::from(a) * f64::from(b)).abs();
+                            fused = a.mul_add(b, fused);
+                        }
+                    }
+                    winograd = winograd.max((f64::from(y[(i * padded + t) * c_out + o]) - exact).abs() / magnitude);
+                    direct = direct.max((f64::from(fused) - exact).abs() / magnitude);
+                }
+            }
+        }
+        assert!(winograd <= 4.0 * direct, "Winograd {winograd:e} against the direct sum's {direct:e}");
+    }
+
     #[test]
     fn applies_to_kernel_five_stride_one_with_enough_channels() {
         assert!(applies(5, 1, 32));
