@@ -56,10 +56,11 @@ pub(crate) struct Block<'a> {
 }
 
 /// A block prepared for its products: the weight as `[kernel · channels_in, channels_out]` (row
-/// `(k, c)` holds `W[·, c, k]`: [`conv_channels_last::reorder`]'s taps-first weight, transposed), and the bias
-/// (zeros if none); or, for a kernel of 5 with enough input channels, the filters transformed for
-/// Winograd's F(2, 5) instead ([`winograd1d`], `w_t` empty). Contiguous: as a transposed view of the taps-first weight the ECG CNN's
-/// inference ran about 12 % slower (medians of five alternating pairs).
+/// `(k, c)` holds `W[·, c, k]`: [`conv_channels_last::reorder`]'s taps-first weight, transposed;
+/// contiguous, since as a transposed view of the taps-first weight the ECG CNN's inference ran
+/// about 12 % slower, medians of five alternating pairs), and the bias (zeros if none). For a
+/// kernel of 5 with enough input channels the filters transformed for Winograd's F(2, 5) replace
+/// the weight ([`winograd1d`], `w_t` empty).
 struct Prepared {
     shape: ConvShape,
     w_t: Vec<f32>,
