@@ -81,10 +81,11 @@ impl Filters {
         pairs * XI * (self.c_in + self.c_out)
     }
 
-    /// The outputs `2j` and `2j + 1` of every pooled window `j < pooled` of `samples` samples
-    /// whose channels-last rows (`[samples · padded, c_in]`, padding rows included) are `x_t`,
-    /// written to rows `i · padded + 2j` and `i · padded + 2j + 1` of `y` (`[·, c_out]`), as the
-    /// direct products write them; other rows of `y` are left alone. `scratch` holds at least
+    /// The outputs `2j` and `2j + 1` for every `j < pooled` (a pool's windows, or without a pool
+    /// the whole pairs of output positions) of `samples` samples whose channels-last rows
+    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows `i · padded +
+    /// 2j` and `i · padded + 2j + 1` of `y` (`[·, c_out]`), as the direct products write them;
+    /// other rows of `y` are left alone. `scratch` holds at least
     /// [`Self::scratch_len`]`(samples · pooled)` values.
     pub(crate) fn pairs(&self, x_t: &[f32], samples: usize, padded: usize, pooled: usize, y: &mut [f32], scratch: &mut [f32]) {
         let (c_in, c_out) = (self.c_in, self.c_out);
