@@ -29,7 +29,7 @@ use super::conv::ConvShape;
 use super::conv_channels_last;
 use super::gemm::{MatRef, matmul};
 use super::transpose::transpose;
-use super::winograd1d::{self, Filters};
+use super::winograd1d::{self, Filters, Tile};
 use super::{Axis, par_written, vectorised, with_scratch};
 
 /// Samples per product (and per rayon task).
@@ -75,7 +75,7 @@ impl Prepared {
         let s = b.shape;
         let (c_in, c_out, kernel) = (s.channels_in, s.channels_out, s.w.kernel);
         assert_eq!(b.weight.len(), c_out * c_in * kernel, "weight does not fit the shape");
-        let winograd = winograd1d::applies(kernel, s.w.stride, c_in).then(|| Filters::new(b.weight, c_out, c_in));
+        let winograd = winograd1d::applies(kernel, s.w.stride, c_in).then(|| Filters::new(b.weight, c_out, c_in, Tile::Two));
         let mut w_t = Vec::new();
         if winograd.is_none() {
             w_t = vec![0.0f32; b.weight.len()];
@@ -107,7 +107,7 @@ impl Prepared {
     fn products<'y>(&self, x_t: &[f32], samples: usize, y: &'y mut [f32], scratch: &mut [f32]) -> &'y [f32] {
         let (c_in, c_out, kernel) = (self.shape.channels_in, self.shape.channels_out, self.shape.w.kernel);
         if let Some(filters) = &self.winograd {
-            filters.pairs(x_t, samples, self.padded(), self.pooled_len(), y, scratch);
+            filters.tiles(x_t, samples, self.padded(), self.pooled_len(), y, scratch);
             return y;
         }
         let rows = samples * self.padded() - (kernel - 1);

@@ -24,8 +24,8 @@
 //! input itself.
 //!
 //! In inference ([`Products::Winograd`], and always in [`forward_join`]) a kernel of 5 at stride 1
-//! with at least 8 input channels (the ResNet's blocks) runs by Winograd's F(2, 5) instead: the
-//! same rows of the product, each pair of positions from six rows of `P` ([`winograd1d`]), 1.67 ×
+//! with at least 8 input channels (the ResNet's blocks) runs by Winograd's F(4, 5) instead: the
+//! same rows of the product, each four positions from eight rows of `P` ([`winograd1d`]), 2.5 ×
 //! fewer multiply-adds, equal to the GEMM's up to rounding. Training keeps the direct product
 //! ([`Products::Direct`]), the one its backward pass differentiates.
 
@@ -35,7 +35,7 @@ use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
 use super::gemm::{MatRef, matmul};
-use super::winograd1d::{self, Filters};
+use super::winograd1d::{self, Filters, Tile};
 use super::{sum_in_order, vectorised, written};
 
 /// Samples per task and per partial sum of the weight and bias gradients (fixed, so that results
@@ -128,27 +128,28 @@ impl ChannelsLastShape {
         buffer
     }
 
-    /// Whether [`Products::Winograd`] runs by Winograd's F(2, 5): a kernel of 5 at stride 1 with
+    /// Whether [`Products::Winograd`] runs by Winograd's F(4, 5): a kernel of 5 at stride 1 with
     /// enough input channels ([`winograd1d::applies`]).
     fn winograd_applies(&self) -> bool {
         winograd1d::applies(self.kernel, self.stride, self.channels_in)
     }
 
-    /// The rows of the product that the direct GEMM's would give, by Winograd: the pairs of
-    /// positions `(2j, 2j + 1)` of each sample from [`Filters::pairs`], and an odd last position
-    /// of every sample as one GEMM over the group's rows that start it (`w` the direct product's
-    /// weight).
+    /// The rows of the product that the direct GEMM's would give, by Winograd: the positions
+    /// `4j … 4j + 3` of each sample from [`Filters::tiles`], and the last `length_out mod 4`
+    /// positions of every sample as one GEMM per position over the group's rows that start it
+    /// (`w` the direct product's weight).
     fn winograd_products(&self, filters: &Filters, p: &[f32], samples: usize, w: MatRef<'_>, product: &mut Vec<f32>, scratch: &mut Vec<f32>) {
         let (span, lo, co) = (self.span(), self.length_out(), self.channels_out);
+        let m = filters.tile().outputs();
         product.resize(samples * span * co, 0.0);
-        scratch.resize(filters.scratch_len(samples * (lo / 2)).max(samples * co), 0.0);
-        filters.pairs(p, samples, span, lo / 2, product, scratch);
-        if lo % 2 == 1 {
-            let last = MatRef { data: &p[(lo - 1) * self.channels_in..], rows: samples, cols: self.patch(), row_stride: span * self.channels_in, col_stride: 1 };
-            let odd = &mut scratch[..samples * co];
-            matmul(odd, last, w, false, false);
-            for (i, row) in odd.chunks_exact(co).enumerate() {
-                product[(i * span + lo - 1) * co..][..co].copy_from_slice(row);
+        scratch.resize(filters.scratch_len(samples * (lo / m)).max(samples * co), 0.0);
+        filters.tiles(p, samples, span, lo / m, product, scratch);
+        for t in lo / m * m..lo {
+            let starts = MatRef { data: &p[t * self.channels_in..], rows: samples, cols: self.patch(), row_stride: span * self.channels_in, col_stride: 1 };
+            let rows = &mut scratch[..samples * co];
+            matmul(rows, starts, w, false, false);
+            for (i, row) in rows.chunks_exact(co).enumerate() {
+                product[(i * span + t) * co..][..co].copy_from_slice(row);
             }
         }
     }
@@ -182,7 +183,7 @@ struct Scratch {
     p: Vec<f32>,
     product: Vec<f32>,
     z: Vec<f32>,
-    /// [`Filters::pairs`]'s transforms, and the odd last positions.
+    /// [`Filters::tiles`]'s transforms, and the last positions past the tiles.
     winograd: Vec<f32>,
 }
 
@@ -197,7 +198,7 @@ thread_local! {
 pub enum Products {
     /// One GEMM over the patch view, as the backward pass differentiates (training).
     Direct,
-    /// Winograd's F(2, 5) where it applies (a kernel of 5, stride 1, at least 8 input channels),
+    /// Winograd's F(4, 5) where it applies (a kernel of 5, stride 1, at least 8 input channels),
     /// the GEMM elsewhere (inference).
     Winograd,
 }
@@ -255,7 +256,7 @@ where
     }
     let w = reorder(s.channels_in, s.kernel, weight, true);
     let w = MatRef::row_major(&w, co, s.patch()).t();
-    let winograd = (how == Products::Winograd && s.winograd_applies()).then(|| Filters::new(weight, co, s.channels_in));
+    let winograd = (how == Products::Winograd && s.winograd_applies()).then(|| Filters::new(weight, co, s.channels_in, Tile::Four));
     let (per_view_sample, parallel) = (s.span() / s.stride * co, s.parallel_gemm());
     let fill = |out: &mut [MaybeUninit<f32>]| {
         out.par_chunks_mut(GROUP * out_per_sample).enumerate().for_each(|(g, out_g)| {

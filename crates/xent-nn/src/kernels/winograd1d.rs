@@ -1,20 +1,22 @@
 //! A 1-D convolution of kernel 5 and stride 1 on channels-last rows, by Winograd's minimal
-//! filtering F(2, 5) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016):
-//! the products of [`conv1d_pool`](super::conv1d_pool)'s blocks (the ECG CNN) and of
-//! [`conv_channels_last`](super::conv_channels_last)'s forward passes (the ResNet) in inference.
+//! filtering (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): the
+//! products of [`conv1d_pool`](super::conv1d_pool)'s blocks (the ECG CNN, F(2, 5)) and of
+//! [`conv_channels_last`](super::conv_channels_last)'s forward passes (the ResNet, F(4, 5)) in
+//! inference.
 //!
-//! Each pair of outputs `(y[2j], y[2j + 1])`, one window of a pool that follows, comes
-//! from six input rows `d = x[2j .. 2j + 6]` per channel: `(y[2j], y[2j + 1]) = Aᵀ [Σ_c (G g_c) ⊙
-//! (Bᵀ d_c)]`. The sum over input channels of the six element-wise products is, for each of the
-//! six positions ξ of the transform, one matrix product `M_ξ [pairs × C_out] = V_ξ [pairs × C_in]
-//! · U_ξ [C_in × C_out]`: 6 · C_in · C_out multiply-adds per pair of outputs instead of 10 · C_in ·
-//! C_out, 1.67 × fewer (the ECG CNN's second layer: 1.06 instead of 1.78 MFLOP per sample).
-//! The products' inner dimension is `C_in` (32 there) instead of `5 · C_in`, which the `gemm`
-//! crate runs nearly as fast per multiply-add.
+//! A tile of `m` consecutive outputs (`m` = 2 for F(2, 5), 4 for F(4, 5)) comes from `α = m + 4`
+//! input rows `d = x[m·j .. m·j + α]` per channel: `y[m·j .. m·j + m] = Aᵀ [Σ_c (G g_c) ⊙ (Bᵀ
+//! d_c)]`. The sum over input channels of the `α` element-wise products is, for each position ξ
+//! of the transform, one matrix product `M_ξ [tiles × C_out] = V_ξ [tiles × C_in] · U_ξ [C_in ×
+//! C_out]`: `α / m` instead of 5 multiply-adds per output, channel pair: 3 for F(2, 5) (1.67 ×
+//! fewer; the ECG CNN's second layer: 1.06 instead of 1.78 MFLOP per sample) and 2 for F(4, 5)
+//! (2.5 × fewer). The products' inner dimension is `C_in` (32 in both networks) instead of `5 ·
+//! C_in`, which the `gemm` crate runs nearly as fast per multiply-add.
 //!
-//! The matrices come from the Toom-Cook construction on the points 0, 1, −1, 2, −2 and ∞, with
-//! the interpolation's denominators moved into `G` so that the input transform `Bᵀ` has small
-//! integer entries (the weights are transformed once per call):
+//! The matrices come from the Toom-Cook construction, on the points 0, 1, −1, 2, −2 and ∞ for
+//! F(2, 5) and on those and ½, −½ for F(4, 5), with the interpolation's denominators moved into
+//! `G` so that the input transform `Bᵀ` has small integer entries (the weights are transformed
+//! once per call, in `f64`). F(2, 5):
 //!
 //! ```text
 //!        ⎡ 4  0 −5  0  1  0 ⎤         ⎡  1/4    0     0     0     0   ⎤
@@ -25,18 +27,30 @@
 //!        ⎣ 0  4  0 −5  0  1 ⎦         ⎣  0      0     0     0     1   ⎦
 //! ```
 //!
-//! The transforms run channels-innermost on the channels-last rows `conv1d_pool` keeps, so each
-//! step is a few vector operations per row. Results differ from the direct convolution by
-//! rounding only (the transforms' sums).
+//! F(4, 5) (`G`'s rows in [`G4`]):
+//!
+//! ```text
+//!        ⎡ 4  0 −21   0  21   0 −4  0 ⎤
+//!        ⎢ 0  4   4 −17 −17   4  4  0 ⎥
+//!        ⎢ 0 −4   4  17 −17  −4  4  0 ⎥         ⎡ 1 1  1 1  1   1    1   0 ⎤
+//!   Bᵀ = ⎢ 0  2   1 −10  −5   8  4  0 ⎥    Aᵀ = ⎢ 0 1 −1 2 −2  1/2 −1/2  0 ⎥
+//!        ⎢ 0 −2   1  10  −5  −8  4  0 ⎥         ⎢ 0 1  1 4  4  1/4  1/4  0 ⎥
+//!        ⎢ 0  4   8  −5 −10   1  2  0 ⎥         ⎣ 0 1 −1 8 −8  1/8 −1/8  1 ⎦
+//!        ⎢ 0 −4   8   5 −10  −1  2  0 ⎥
+//!        ⎣ 0 −4   0  21   0 −21  0  4 ⎦
+//! ```
+//!
+//! The rows of `Bᵀ` and `Aᵀ` come in pairs for the points ±p, so both transforms share their
+//! even and odd parts. They run channels-innermost on channels-last rows, a few vector
+//! operations per row, over blocks of tiles whose transformed inputs and products stay in the
+//! core's L2 cache. Results differ from the direct convolution by rounding only (the transforms'
+//! sums; `tests` bounds it against a direct sum's).
 
 use super::gemm::{MatRef, matmul};
 use super::vectorised;
 
-/// Positions of the transform.
-const XI: usize = 6;
-
-/// `G`, one row per position of the transform (see the module documentation).
-const G: [[f64; 5]; XI] = [
+/// `G` of F(2, 5), one row per position of the transform (see the module documentation).
+const G2: [[f64; 5]; 6] = [
     [0.25, 0.0, 0.0, 0.0, 0.0],
     [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
     [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
@@ -45,6 +59,25 @@ const G: [[f64; 5]; XI] = [
     [0.0, 0.0, 0.0, 0.0, 1.0],
 ];
 
+/// `G` of F(4, 5), one row per position of the transform (points 0, 1, −1, 2, −2, ½, −½, ∞;
+/// each row divided by the factor its row of `Bᵀ` was scaled by to make it integer).
+const G4: [[f64; 5]; 8] = [
+    [0.25, 0.0, 0.0, 0.0, 0.0],
+    [-1.0 / 18.0, -1.0 / 18.0, -1.0 / 18.0, -1.0 / 18.0, -1.0 / 18.0],
+    [-1.0 / 18.0, 1.0 / 18.0, -1.0 / 18.0, 1.0 / 18.0, -1.0 / 18.0],
+    [1.0 / 360.0, 2.0 / 360.0, 4.0 / 360.0, 8.0 / 360.0, 16.0 / 360.0],
+    [1.0 / 360.0, -2.0 / 360.0, 4.0 / 360.0, -8.0 / 360.0, 16.0 / 360.0],
+    [16.0 / 45.0, 8.0 / 45.0, 4.0 / 45.0, 2.0 / 45.0, 1.0 / 45.0],
+    [16.0 / 45.0, -8.0 / 45.0, 4.0 / 45.0, -2.0 / 45.0, 1.0 / 45.0],
+    [0.0, 0.0, 0.0, 0.0, 0.25],
+];
+
+/// Outputs per block of the transforms and products: a block's transformed inputs and products
+/// (`α / m · 512 · (C_in + C_out)` values, 384 KB for F(2, 5) and 256 KB for F(4, 5) with 32
+/// channels in and out) stay in a core's L2 cache between the pass that writes them and the one
+/// that reads them.
+const BLOCK_OUTPUTS: usize = 512;
+
 /// Whether this path takes the convolution: a kernel of 5 at stride 1, 1-D, and enough input
 /// channels for the products to be worth it (a one-channel first layer is left to the direct
 /// products, whose inner dimension is 5 either way).
@@ -52,99 +85,246 @@ pub(crate) fn applies(kernel: usize, stride: usize, channels_in: usize) -> bool 
     kernel == 5 && stride == 1 && channels_in >= 8
 }
 
-/// A block's filters transformed, `U_ξ = Σ_k G[ξ][k] · W[·, ·, k]`, laid out `[ξ][c_in][c_out]`
+/// Which minimal filtering algorithm: how many consecutive outputs one tile gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tile {
+    /// F(2, 5): two outputs from six input rows, 3 multiply-adds per output and channel pair.
+    Two,
+    /// F(4, 5): four outputs from eight input rows, 2 multiply-adds per output and channel pair.
+    Four,
+}
+
+impl Tile {
+    /// Outputs per tile, `m`.
+    pub(crate) fn outputs(self) -> usize {
+        match self {
+            Tile::Two => 2,
+            Tile::Four => 4,
+        }
+    }
+
+    /// Positions of the transform (input rows per tile), `α = m + 4`.
+    fn positions(self) -> usize {
+        self.outputs() + 4
+    }
+
+    fn g(self) -> &'static [[f64; 5]] {
+        match self {
+            Tile::Two => &G2,
+            Tile::Four => &G4,
+        }
+    }
+}
+
+/// A layer's filters transformed, `U_ξ = Σ_k G[ξ][k] · W[·, ·, k]`, laid out `[ξ][c_in][c_out]`
 /// (each `U_ξ` the right operand of its product).
 #[derive(Debug)]
 pub(crate) struct Filters {
     u: Vec<f32>,
     c_in: usize,
     c_out: usize,
+    tile: Tile,
 }
 
 impl Filters {
-    /// `weight` `[c_out, c_in, 5]`, transformed in `f64` and rounded once.
-    pub(crate) fn new(weight: &[f32], c_out: usize, c_in: usize) -> Self {
+    /// `weight` `[c_out, c_in, 5]`, transformed for `tile` in `f64` and rounded once.
+    pub(crate) fn new(weight: &[f32], c_out: usize, c_in: usize, tile: Tile) -> Self {
         assert_eq!(weight.len(), c_out * c_in * 5, "weight does not fit [{c_out}, {c_in}, 5]");
-        let mut u = vec![0.0f32; XI * c_in * c_out];
+        let mut u = vec![0.0f32; tile.positions() * c_in * c_out];
         for (oc, g) in weight.chunks_exact(5).enumerate() {
             let (o, c) = (oc / c_in, oc % c_in);
-            for (xi, row) in G.iter().enumerate() {
+            for (xi, row) in tile.g().iter().enumerate() {
                 let v: f64 = row.iter().zip(g).map(|(a, &w)| a * f64::from(w)).sum();
                 u[(xi * c_in + c) * c_out + o] = v as f32;
             }
         }
-        Self { u, c_in, c_out }
+        Self { u, c_in, c_out, tile }
     }
 
-    /// Scratch values [`Self::pairs`] needs for `pairs` pairs of outputs.
-    pub(crate) fn scratch_len(&self, pairs: usize) -> usize {
-        pairs * XI * (self.c_in + self.c_out)
+    /// The tile these filters were transformed for.
+    pub(crate) fn tile(&self) -> Tile {
+        self.tile
     }
 
-    /// The outputs `2j` and `2j + 1` for every `j < pooled` (a pool's windows, or without a pool
-    /// the whole pairs of output positions) of `samples` samples whose channels-last rows
-    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows `i · padded +
-    /// 2j` and `i · padded + 2j + 1` of `y` (`[·, c_out]`), as the direct products write them;
-    /// other rows of `y` are left alone. `scratch` holds at least
-    /// [`Self::scratch_len`]`(samples · pooled)` values.
-    pub(crate) fn pairs(&self, x_t: &[f32], samples: usize, padded: usize, pooled: usize, y: &mut [f32], scratch: &mut [f32]) {
-        let (c_in, c_out) = (self.c_in, self.c_out);
-        assert!(2 * pooled + 4 <= padded, "{pooled} pooled outputs do not fit {padded} input rows");
+    /// Scratch values [`Self::tiles`] needs for `tiles` tiles.
+    pub(crate) fn scratch_len(&self, tiles: usize) -> usize {
+        tiles.min(self.block()) * self.tile.positions() * (self.c_in + self.c_out)
+    }
+
+    /// Tiles per block.
+    fn block(&self) -> usize {
+        BLOCK_OUTPUTS / self.tile.outputs()
+    }
+
+    /// The outputs `m·j .. m·j + m` for every `j < tiles` (`m` = [`Tile::outputs`]; with a pool
+    /// of 2 after F(2, 5), the pool's windows) of `samples` samples whose channels-last rows
+    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows `i · padded
+    /// + m·j …` of `y` (`[·, c_out]`), as the direct products write them; other rows of `y` are
+    /// left alone. `scratch` holds at least [`Self::scratch_len`]`(samples · tiles)` values.
+    pub(crate) fn tiles(&self, x_t: &[f32], samples: usize, padded: usize, tiles: usize, y: &mut [f32], scratch: &mut [f32]) {
+        let (c_in, c_out, m, alpha) = (self.c_in, self.c_out, self.tile.outputs(), self.tile.positions());
+        assert!(m * tiles + 4 <= padded, "{tiles} tiles of {m} outputs do not fit {padded} input rows");
         assert!(x_t.len() >= samples * padded * c_in && y.len() >= samples * padded * c_out, "buffers too short");
-        let n = samples * pooled;
-        let (v, rest) = scratch.split_at_mut(XI * n * c_in);
-        let m = &mut rest[..XI * n * c_out];
-        vectorised(#[inline(always)] || input_transform(x_t, samples, padded, pooled, c_in, v));
-        for (xi, m_xi) in m.chunks_exact_mut(n * c_out).enumerate() {
-            let v_xi = MatRef::row_major(&v[xi * n * c_in..][..n * c_in], n, c_in);
-            matmul(m_xi, v_xi, MatRef::row_major(&self.u[xi * c_in * c_out..][..c_in * c_out], c_in, c_out), false, false);
-        }
-        vectorised(#[inline(always)] || output_transform(m, n, padded, pooled, c_out, y));
-    }
-}
-
-/// `V_ξ = Bᵀ d` of every pair `(i, j)` (row `i · pooled + j` of each `[pairs, c_in]` block of `v`).
-#[inline(always)]
-fn input_transform(x_t: &[f32], samples: usize, padded: usize, pooled: usize, c: usize, v: &mut [f32]) {
-    let n = samples * pooled;
-    let mut parts = v.chunks_exact_mut(n * c);
-    let mut part = || parts.next().expect("six parts");
-    let [v0, v1, v2, v3, v4, v5] = [part(), part(), part(), part(), part(), part()];
-    for i in 0..samples {
-        for j in 0..pooled {
-            let d = &x_t[(i * padded + 2 * j) * c..][..XI * c];
-            let at = (i * pooled + j) * c;
-            let (d0, d1, d2, d3, d4, d5) = (&d[..c], &d[c..2 * c], &d[2 * c..3 * c], &d[3 * c..4 * c], &d[4 * c..5 * c], &d[5 * c..]);
-            let (v0, v1, v2, v3, v4, v5) =
-                (&mut v0[at..at + c], &mut v1[at..at + c], &mut v2[at..at + c], &mut v3[at..at + c], &mut v4[at..at + c], &mut v5[at..at + c]);
-            for k in 0..c {
-                let (a0, a1, a2, a3, a4, a5) = (d0[k], d1[k], d2[k], d3[k], d4[k], d5[k]);
-                v0[k] = 4.0 * a0 - 5.0 * a2 + a4;
-                v1[k] = -4.0 * a1 - 4.0 * a2 + a3 + a4;
-                v2[k] = 4.0 * a1 - 4.0 * a2 - a3 + a4;
-                v3[k] = -2.0 * a1 - a2 + 2.0 * a3 + a4;
-                v4[k] = 2.0 * a1 - a2 - 2.0 * a3 + a4;
-                v5[k] = 4.0 * a1 - 5.0 * a3 + a5;
+        let n = samples * tiles;
+        for first in (0..n).step_by(self.block()) {
+            let block = Block { first, count: self.block().min(n - first), per_sample: tiles, padded, m };
+            let (v, rest) = scratch.split_at_mut(alpha * block.count * c_in);
+            let products = &mut rest[..alpha * block.count * c_out];
+            match self.tile {
+                Tile::Two => vectorised(
+                    #[inline(always)]
+                    || input_transform_2(x_t, block, c_in, v),
+                ),
+                Tile::Four => vectorised(
+                    #[inline(always)]
+                    || input_transform_4(x_t, block, c_in, v),
+                ),
+            }
+            for (xi, m_xi) in products.chunks_exact_mut(block.count * c_out).enumerate() {
+                let v_xi = MatRef::row_major(&v[xi * block.count * c_in..][..block.count * c_in], block.count, c_in);
+                matmul(m_xi, v_xi, MatRef::row_major(&self.u[xi * c_in * c_out..][..c_in * c_out], c_in, c_out), false, false);
+            }
+            match self.tile {
+                Tile::Two => vectorised(
+                    #[inline(always)]
+                    || output_transform_2(products, block, c_out, y),
+                ),
+                Tile::Four => vectorised(
+                    #[inline(always)]
+                    || output_transform_4(products, block, c_out, y),
+                ),
             }
         }
     }
 }
 
-/// `Aᵀ (M_0 … M_5)` of every pair (`m`: the six `[pairs, c_out]` products one after another) into
-/// the pair's two output rows of `y`, the terms added in the order of `Aᵀ`'s columns.
+/// A block of `count` consecutive tiles from tile `first` on; tile `p` is tile `p % per_sample`
+/// of sample `p / per_sample`, whose rows start at `(p / per_sample) · padded`.
+#[derive(Clone, Copy)]
+struct Block {
+    first: usize,
+    count: usize,
+    per_sample: usize,
+    padded: usize,
+    /// Outputs per tile.
+    m: usize,
+}
+
+impl Block {
+    /// The first row of the block's `q`-th tile (its first input row and its first output row).
+    #[inline(always)]
+    fn row(&self, q: usize) -> usize {
+        let p = self.first + q;
+        (p / self.per_sample) * self.padded + self.m * (p % self.per_sample)
+    }
+}
+
+/// The `N` parts of `len` values of a block's transformed inputs.
 #[inline(always)]
-fn output_transform(m: &[f32], pairs: usize, padded: usize, pooled: usize, c: usize, y: &mut [f32]) {
-    let part = |xi: usize| &m[xi * pairs * c..][..pairs * c];
-    let (m0, m1, m2, m3, m4, m5) = (part(0), part(1), part(2), part(3), part(4), part(5));
-    for pair in 0..pairs {
-        let (i, j) = (pair / pooled, pair % pooled);
-        let (y0, y1) = y[(i * padded + 2 * j) * c..][..2 * c].split_at_mut(c);
-        let at = pair * c;
-        let (m0, m1, m2, m3, m4, m5) = (&m0[at..at + c], &m1[at..at + c], &m2[at..at + c], &m3[at..at + c], &m4[at..at + c], &m5[at..at + c]);
+fn parts<const N: usize>(values: &mut [f32], len: usize) -> [&mut [f32]; N] {
+    let mut parts = values.chunks_exact_mut(len);
+    std::array::from_fn(|_| parts.next().expect("one part per position"))
+}
+
+/// The `N` parts of `len` values of a block's products.
+#[inline(always)]
+fn parts_of<const N: usize>(values: &[f32], len: usize) -> [&[f32]; N] {
+    let mut parts = values.chunks_exact(len);
+    std::array::from_fn(|_| parts.next().expect("one part per position"))
+}
+
+/// F(2, 5)'s `V_ξ = Bᵀ d` of every tile of the block (row `q` of each `[count, c]` part of `v`).
+#[inline(always)]
+fn input_transform_2(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
+    let [v0, v1, v2, v3, v4, v5] = parts::<6>(v, block.count * c);
+    for q in 0..block.count {
+        let d = &x_t[block.row(q) * c..][..6 * c];
+        let at = q * c;
+        let (d0, d1, d2, d3, d4, d5) = (&d[..c], &d[c..2 * c], &d[2 * c..3 * c], &d[3 * c..4 * c], &d[4 * c..5 * c], &d[5 * c..]);
+        let (v0, v1, v2, v3, v4, v5) =
+            (&mut v0[at..at + c], &mut v1[at..at + c], &mut v2[at..at + c], &mut v3[at..at + c], &mut v4[at..at + c], &mut v5[at..at + c]);
+        for k in 0..c {
+            let (a0, a1, a2, a3, a4, a5) = (d0[k], d1[k], d2[k], d3[k], d4[k], d5[k]);
+            v0[k] = 4.0 * a0 - 5.0 * a2 + a4;
+            v1[k] = -4.0 * a1 - 4.0 * a2 + a3 + a4;
+            v2[k] = 4.0 * a1 - 4.0 * a2 - a3 + a4;
+            v3[k] = -2.0 * a1 - a2 + 2.0 * a3 + a4;
+            v4[k] = 2.0 * a1 - a2 - 2.0 * a3 + a4;
+            v5[k] = 4.0 * a1 - 5.0 * a3 + a5;
+        }
+    }
+}
+
+/// F(2, 5)'s `Aᵀ (M_0 … M_5)` of every tile of the block (`m`: the six `[count, c]` products one
+/// after another) into the tile's two output rows of `y`, the terms added in the order of `Aᵀ`'s
+/// columns.
+#[inline(always)]
+fn output_transform_2(m: &[f32], block: Block, c: usize, y: &mut [f32]) {
+    let [m0, m1, m2, m3, m4, m5] = parts_of::<6>(m, block.count * c);
+    for q in 0..block.count {
+        let (y0, y1) = y[block.row(q) * c..][..2 * c].split_at_mut(c);
+        let at = q * c;
+        let (m0, m1, m2, m3, m4, m5) =
+            (&m0[at..at + c], &m1[at..at + c], &m2[at..at + c], &m3[at..at + c], &m4[at..at + c], &m5[at..at + c]);
         let (y0, y1) = (&mut y0[..c], &mut y1[..c]);
         for k in 0..c {
             y0[k] = m0[k] + m1[k] + m2[k] + m3[k] + m4[k];
             y1[k] = m1[k] - m2[k] + 2.0 * m3[k] - 2.0 * m4[k] + m5[k];
+        }
+    }
+}
+
+/// F(4, 5)'s `V_ξ = Bᵀ d` of every tile of the block (row `q` of each `[count, c]` part of `v`);
+/// the rows for ±p from the even and odd parts they share.
+#[inline(always)]
+fn input_transform_4(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
+    let [v0, v1, v2, v3, v4, v5, v6, v7] = parts::<8>(v, block.count * c);
+    for q in 0..block.count {
+        let d = &x_t[block.row(q) * c..][..8 * c];
+        let at = q * c;
+        let row = |r: usize| &d[r * c..][..c];
+        let (d0, d1, d2, d3, d4, d5, d6, d7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7));
+        let (v0, v1, v2, v3) = (&mut v0[at..at + c], &mut v1[at..at + c], &mut v2[at..at + c], &mut v3[at..at + c]);
+        let (v4, v5, v6, v7) = (&mut v4[at..at + c], &mut v5[at..at + c], &mut v6[at..at + c], &mut v7[at..at + c]);
+        for k in 0..c {
+            let (a0, a1, a2, a3, a4, a5, a6, a7) = (d0[k], d1[k], d2[k], d3[k], d4[k], d5[k], d6[k], d7[k]);
+            let (e1, o1) = (4.0 * a2 - 17.0 * a4 + 4.0 * a6, 4.0 * a1 - 17.0 * a3 + 4.0 * a5);
+            let (e3, o3) = (a2 - 5.0 * a4 + 4.0 * a6, 2.0 * a1 - 10.0 * a3 + 8.0 * a5);
+            let (e5, o5) = (8.0 * a2 - 10.0 * a4 + 2.0 * a6, 4.0 * a1 - 5.0 * a3 + a5);
+            v0[k] = 4.0 * a0 - 21.0 * a2 + 21.0 * a4 - 4.0 * a6;
+            v1[k] = e1 + o1;
+            v2[k] = e1 - o1;
+            v3[k] = e3 + o3;
+            v4[k] = e3 - o3;
+            v5[k] = e5 + o5;
+            v6[k] = e5 - o5;
+            v7[k] = -4.0 * a1 + 21.0 * a3 - 21.0 * a5 + 4.0 * a7;
+        }
+    }
+}
+
+/// F(4, 5)'s `Aᵀ (M_0 … M_7)` of every tile of the block into the tile's four output rows of `y`,
+/// from the sums and differences of the products for ±p.
+#[inline(always)]
+fn output_transform_4(m: &[f32], block: Block, c: usize, y: &mut [f32]) {
+    let [m0, m1, m2, m3, m4, m5, m6, m7] = parts_of::<8>(m, block.count * c);
+    for q in 0..block.count {
+        let y = &mut y[block.row(q) * c..][..4 * c];
+        let (y0, rest) = y.split_at_mut(c);
+        let (y1, rest) = rest.split_at_mut(c);
+        let (y2, y3) = rest.split_at_mut(c);
+        let at = q * c;
+        let (m0, m1, m2, m3) = (&m0[at..at + c], &m1[at..at + c], &m2[at..at + c], &m3[at..at + c]);
+        let (m4, m5, m6, m7) = (&m4[at..at + c], &m5[at..at + c], &m6[at..at + c], &m7[at..at + c]);
+        let (y3, y2, y1, y0) = (&mut y3[..c], &mut y2[..c], &mut y1[..c], &mut y0[..c]);
+        for k in 0..c {
+            let (s1, d1) = (m1[k] + m2[k], m1[k] - m2[k]);
+            let (s3, d3) = (m3[k] + m4[k], m3[k] - m4[k]);
+            let (s5, d5) = (m5[k] + m6[k], m5[k] - m6[k]);
+            y0[k] = m0[k] + s1 + s3 + s5;
+            y1[k] = d1 + 2.0 * d3 + 0.5 * d5;
+            y2[k] = s1 + 4.0 * s3 + 0.25 * s5;
+            y3[k] = d1 + 8.0 * d3 + 0.125 * d5 + m7[k];
         }
     }
 }
@@ -159,27 +339,35 @@ mod tests {
 
     /// The definition: `y[t] = Σ_c Σ_k W[o, c, k] · x[t + k, c]` on channels-last rows.
     #[test]
-    fn pairs_are_the_direct_convolution() {
-        for (samples, padded, pooled, c_in, c_out) in [(3, 91, 43, 32, 64), (2, 13, 4, 9, 5), (1, 10, 3, 8, 17)] {
-            let x = values(samples * padded * c_in, 0.4);
-            let w = values(c_out * c_in * 5, 1.3);
-            let f = Filters::new(&w, c_out, c_in);
-            let mut y = vec![f32::NAN; samples * padded * c_out];
-            let mut scratch = vec![f32::NAN; f.scratch_len(samples * pooled)];
-            f.pairs(&x, samples, padded, pooled, &mut y, &mut scratch);
-            for i in 0..samples {
-                for t in 0..padded {
-                    let got = y[(i * padded + t) * c_out..][..c_out].to_vec();
-                    if t >= 2 * pooled {
-                        assert!(got.iter().all(|v| v.is_nan()), "row {t} of sample {i} was written");
-                        continue;
-                    }
-                    for (o, g) in got.iter().enumerate() {
-                        let want: f64 = (0..c_in)
-                            .flat_map(|c| (0..5).map(move |k| (c, k)))
-                            .map(|(c, k)| f64::from(w[(o * c_in + c) * 5 + k]) * f64::from(x[(i * padded + t + k) * c_in + c]))
-                            .sum();
-                        assert!((f64::from(*g) - want).abs() <= 2e-5 * (1.0 + want.abs()), "sample {i}, position {t}, channel {o}: {g} vs {want}");
+    fn tiles_are_the_direct_convolution() {
+        let shapes = [(3, 91, 43, 32, 64), (7, 91, 43, 16, 8), (2, 13, 4, 9, 5), (1, 10, 3, 8, 17), (9, 191, 92, 32, 32), (2, 12, 2, 8, 3)];
+        for tile in [Tile::Two, Tile::Four] {
+            for (samples, padded, pairs, c_in, c_out) in shapes {
+                let m = tile.outputs();
+                let tiles = pairs * 2 / m;
+                let x = values(samples * padded * c_in, 0.4);
+                let w = values(c_out * c_in * 5, 1.3);
+                let f = Filters::new(&w, c_out, c_in, tile);
+                let mut y = vec![f32::NAN; samples * padded * c_out];
+                let mut scratch = vec![f32::NAN; f.scratch_len(samples * tiles)];
+                f.tiles(&x, samples, padded, tiles, &mut y, &mut scratch);
+                for i in 0..samples {
+                    for t in 0..padded {
+                        let got = y[(i * padded + t) * c_out..][..c_out].to_vec();
+                        if t >= m * tiles {
+                            assert!(got.iter().all(|v| v.is_nan()), "{tile:?}: row {t} of sample {i} was written");
+                            continue;
+                        }
+                        for (o, g) in got.iter().enumerate() {
+                            let want: f64 = (0..c_in)
+                                .flat_map(|c| (0..5).map(move |k| (c, k)))
+                                .map(|(c, k)| f64::from(w[(o * c_in + c) * 5 + k]) * f64::from(x[(i * padded + t + k) * c_in + c]))
+                                .sum();
+                            assert!(
+                                (f64::from(*g) - want).abs() <= 2e-5 * (1.0 + want.abs()),
+                                "{tile:?}: sample {i}, position {t}, channel {o}: {g} vs {want}"
+                            );
+                        }
                     }
                 }
             }
@@ -187,43 +375,47 @@ mod tests {
     }
 
     /// Rounding of the same order as the direct sum's: the largest error relative to the sum of
-    /// the absolute terms (the scale of any sum's rounding), on the ECG CNN's second layer with
-    /// ReLU-like inputs, within 4 × that of a sequential fused multiply-add sum.
+    /// the absolute terms (the scale of any sum's rounding), with ReLU-like inputs, within 4 ×
+    /// that of a sequential fused multiply-add sum; F(2, 5) on the ECG CNN's second layer, F(4, 5)
+    /// on a block convolution of the ResNet.
     #[test]
     fn rounding_is_of_the_direct_sums_order() {
-        let (samples, padded, pooled, c_in, c_out) = (8, 91, 43, 32, 64);
-        let mut state = 12345u64;
-        let mut uniform = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        };
-        let x: Vec<f32> = (0..samples * padded * c_in).map(|_| uniform().max(0.0) * 4.0).collect();
-        let w: Vec<f32> = (0..c_out * c_in * 5).map(|_| uniform() * 0.2).collect();
-        let f = Filters::new(&w, c_out, c_in);
-        let mut y = vec![0.0; samples * padded * c_out];
-        let mut scratch = vec![0.0; f.scratch_len(samples * pooled)];
-        f.pairs(&x, samples, padded, pooled, &mut y, &mut scratch);
-        let (mut winograd, mut direct) = (0.0f64, 0.0f64);
-        for i in 0..samples {
-            for t in 0..2 * pooled {
-                for o in 0..c_out {
-                    let (mut exact, mut magnitude, mut fused) = (0.0f64, 0.0f64, 0.0f32);
-                    for k in 0..5 {
-                        for c in 0..c_in {
-                            let (a, b) = (w[(o * c_in + c) * 5 + k], x[(i * padded + t + k) * c_in + c]);
-                            exact += f64::from(a) * f64::from(b);
-                            magnitude += (f64::from(a) * f64::from(b)).abs();
-                            fused = a.mul_add(b, fused);
+        for (tile, samples, padded, outputs, c_in, c_out) in [(Tile::Two, 8, 91, 86, 32, 64), (Tile::Four, 8, 191, 184, 32, 32)] {
+            let mut state = 12345u64;
+            let mut uniform = || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+            };
+            let x: Vec<f32> = (0..samples * padded * c_in).map(|_| uniform().max(0.0) * 4.0).collect();
+            let w: Vec<f32> = (0..c_out * c_in * 5).map(|_| uniform() * 0.2).collect();
+            let f = Filters::new(&w, c_out, c_in, tile);
+            let tiles = outputs / tile.outputs();
+            let mut y = vec![0.0; samples * padded * c_out];
+            let mut scratch = vec![0.0; f.scratch_len(samples * tiles)];
+            f.tiles(&x, samples, padded, tiles, &mut y, &mut scratch);
+            let (mut winograd, mut direct) = (0.0f64, 0.0f64);
+            for i in 0..samples {
+                for t in 0..outputs {
+                    for o in 0..c_out {
+                        let (mut exact, mut magnitude, mut fused) = (0.0f64, 0.0f64, 0.0f32);
+                        for k in 0..5 {
+                            for c in 0..c_in {
+                                let (a, b) = (w[(o * c_in + c) * 5 + k], x[(i * padded + t + k) * c_in + c]);
+                                exact += f64::from(a) * f64::from(b);
+                                magnitude += (f64::from(a) * f64::from(b)).abs();
+                                fused = a.mul_add(b, fused);
+                            }
                         }
+                        winograd = winograd.max((f64::from(y[(i * padded + t) * c_out + o]) - exact).abs() / magnitude);
+                        direct = direct.max((f64::from(fused) - exact).abs() / magnitude);
                     }
-                    winograd = winograd.max((f64::from(y[(i * padded + t) * c_out + o]) - exact).abs() / magnitude);
-                    direct = direct.max((f64::from(fused) - exact).abs() / magnitude);
                 }
             }
+            eprintln!("{tile:?}: Winograd {winograd:e}, direct sum {direct:e}");
+            assert!(winograd <= 4.0 * direct, "{tile:?}: Winograd {winograd:e} against the direct sum's {direct:e}");
         }
-        assert!(winograd <= 4.0 * direct, "Winograd {winograd:e} against the direct sum's {direct:e}");
     }
 
     #[test]
