@@ -191,6 +191,37 @@ fn row_pairs_backward(dst: &mut [f32], plane: &[f32], dy: &[f32], width: usize) 
     }
 }
 
+/// Backward of [`squares_forward`]: each input gets its window's gradient where it holds the
+/// window's first maximum (the comparisons of [`first_max4`], as masks instead of branches) and
+/// 0 elsewhere; a leftover odd column or row gets 0, so every input of the plane is written.
+#[inline(always)]
+fn squares_backward(dst: &mut [f32], plane: &[f32], dy: &[f32], width_in: usize, width_out: usize) {
+    let n = 2 * width_out;
+    for (oh, g) in dy.chunks_exact(width_out).enumerate() {
+        let (top, bottom) = (&plane[2 * oh * width_in..][..n], &plane[(2 * oh + 1) * width_in..][..n]);
+        let (d_top, d_bottom) = dst[2 * oh * width_in..][..2 * width_in].split_at_mut(width_in);
+        let (d_top, d_bottom, g) = (&mut d_top[..n], &mut d_bottom[..n], &g[..width_out]);
+        for ow in 0..width_out {
+            let (a, b, c, d) = (top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]);
+            let first = b > a;
+            let best = if first { b } else { a };
+            let second = c > best;
+            let best = if second { c } else { best };
+            let third = d > best;
+            let g = g[ow];
+            d_top[2 * ow] = if first | second | third { 0.0 } else { g };
+            d_top[2 * ow + 1] = if first & !(second | third) { g } else { 0.0 };
+            d_bottom[2 * ow] = if second & !third { g } else { 0.0 };
+            d_bottom[2 * ow + 1] = if third { g } else { 0.0 };
+        }
+        if width_in > n {
+            (dst[2 * oh * width_in + n], dst[(2 * oh + 1) * width_in + n]) = (0.0, 0.0);
+        }
+    }
+    let rows = dy.len() / width_out;
+    dst[2 * rows * width_in..].fill(0.0);
+}
+
 /// Backward of [`pairs_forward`]: each input gets its pair's gradient or 0 (a leftover odd
 /// position is not written).
 #[inline(always)]
@@ -241,10 +272,14 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
         return vec![0.0f32; x.len()];
     }
     let (step, windows) = (s.planes_per_task(), s.windows());
-    let pairs = s.row_pairs() || windows.pairs == Some(1);
+    let (pairs, squares) = (s.row_pairs() || windows.pairs == Some(1), windows.pairs == Some(2));
     let fill = |task: usize, dx: &mut [f32]| {
         let (x, dy) = (&x[task * plane_in * step..], &dy[task * plane_out * step..]);
         for ((dst, plane), g) in dx.chunks_exact_mut(plane_in).zip(x.chunks_exact(plane_in)).zip(dy.chunks_exact(plane_out)) {
+            if squares {
+                vectorised(#[inline(always)] || squares_backward(dst, plane, g, s.w.len_in, s.w.lo()));
+                continue;
+            }
             if !pairs {
                 s.for_each_argmax(&windows, plane, |o, p| dst[p] += g[o]);
                 continue;
@@ -259,8 +294,8 @@ pub fn backward(s: &PoolShape, x: &[f32], dy: &[f32]) -> Vec<f32> {
             dst[2 * g.len()..].fill(0.0);
         }
     };
-    if pairs {
-        // SAFETY: with pairs `fill` writes every input gradient of a plane (above).
+    if pairs || squares {
+        // SAFETY: with pairs or squares `fill` writes every input gradient of a plane (above).
         unsafe { par_written(x.len(), plane_in * step, fill) }
     } else {
         par_zeroed(x.len(), plane_in * step, fill)
