@@ -108,6 +108,7 @@ impl Tile {
         self.outputs() + 4
     }
 
+    /// `G`, one row per position.
     fn g(self) -> &'static [[f64; 5]] {
         match self {
             Tile::Two => &G2,
@@ -158,9 +159,10 @@ impl Filters {
 
     /// The outputs `m·j .. m·j + m` for every `j < tiles` (`m` = [`Tile::outputs`]; with a pool
     /// of 2 after F(2, 5), the pool's windows) of `samples` samples whose channels-last rows
-    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows `i · padded
-    /// + m·j …` of `y` (`[·, c_out]`), as the direct products write them; other rows of `y` are
-    /// left alone. `scratch` holds at least [`Self::scratch_len`]`(samples · tiles)` values.
+    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows
+    /// `i · padded + m·j …` of `y` (`[·, c_out]`), as the direct products write them; other rows
+    /// of `y` are left alone. `scratch` holds at least [`Self::scratch_len`]`(samples · tiles)`
+    /// values.
     pub(crate) fn tiles(&self, x_t: &[f32], samples: usize, padded: usize, tiles: usize, y: &mut [f32], scratch: &mut [f32]) {
         let (c_in, c_out, m, alpha) = (self.c_in, self.c_out, self.tile.outputs(), self.tile.positions());
         assert!(m * tiles + 4 <= padded, "{tiles} tiles of {m} outputs do not fit {padded} input rows");
@@ -171,28 +173,16 @@ impl Filters {
             let (v, rest) = scratch.split_at_mut(alpha * block.count * c_in);
             let products = &mut rest[..alpha * block.count * c_out];
             match self.tile {
-                Tile::Two => vectorised(
-                    #[inline(always)]
-                    || input_transform_2(x_t, block, c_in, v),
-                ),
-                Tile::Four => vectorised(
-                    #[inline(always)]
-                    || input_transform_4(x_t, block, c_in, v),
-                ),
+                Tile::Two => vectorised(#[inline(always)] || input_transform_2(x_t, block, c_in, v)),
+                Tile::Four => vectorised(#[inline(always)] || input_transform_4(x_t, block, c_in, v)),
             }
             for (xi, m_xi) in products.chunks_exact_mut(block.count * c_out).enumerate() {
                 let v_xi = MatRef::row_major(&v[xi * block.count * c_in..][..block.count * c_in], block.count, c_in);
                 matmul(m_xi, v_xi, MatRef::row_major(&self.u[xi * c_in * c_out..][..c_in * c_out], c_in, c_out), false, false);
             }
             match self.tile {
-                Tile::Two => vectorised(
-                    #[inline(always)]
-                    || output_transform_2(products, block, c_out, y),
-                ),
-                Tile::Four => vectorised(
-                    #[inline(always)]
-                    || output_transform_4(products, block, c_out, y),
-                ),
+                Tile::Two => vectorised(#[inline(always)] || output_transform_2(products, block, c_out, y)),
+                Tile::Four => vectorised(#[inline(always)] || output_transform_4(products, block, c_out, y)),
             }
         }
     }
@@ -211,11 +201,21 @@ struct Block {
 }
 
 impl Block {
-    /// The first row of the block's `q`-th tile (its first input row and its first output row).
+    /// The first row of each of the block's tiles in turn (its first input row and its first
+    /// output row), counted on from the first tile's sample and position without a division per
+    /// tile.
     #[inline(always)]
-    fn row(&self, q: usize) -> usize {
-        let p = self.first + q;
-        (p / self.per_sample) * self.padded + self.m * (p % self.per_sample)
+    fn rows(&self) -> impl Iterator<Item = usize> {
+        let (per_sample, padded, m) = (self.per_sample, self.padded, self.m);
+        let (mut sample, mut j) = (self.first / per_sample, self.first % per_sample);
+        (0..self.count).map(move |_| {
+            let row = sample * padded + m * j;
+            j += 1;
+            if j == per_sample {
+                (sample, j) = (sample + 1, 0);
+            }
+            row
+        })
     }
 }
 
@@ -237,8 +237,8 @@ fn parts_of<const N: usize>(values: &[f32], len: usize) -> [&[f32]; N] {
 #[inline(always)]
 fn input_transform_2(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
     let [v0, v1, v2, v3, v4, v5] = parts::<6>(v, block.count * c);
-    for q in 0..block.count {
-        let d = &x_t[block.row(q) * c..][..6 * c];
+    for (q, row) in block.rows().enumerate() {
+        let d = &x_t[row * c..][..6 * c];
         let at = q * c;
         let (d0, d1, d2, d3, d4, d5) = (&d[..c], &d[c..2 * c], &d[2 * c..3 * c], &d[3 * c..4 * c], &d[4 * c..5 * c], &d[5 * c..]);
         let (v0, v1, v2, v3, v4, v5) =
@@ -261,8 +261,8 @@ fn input_transform_2(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
 #[inline(always)]
 fn output_transform_2(m: &[f32], block: Block, c: usize, y: &mut [f32]) {
     let [m0, m1, m2, m3, m4, m5] = parts_of::<6>(m, block.count * c);
-    for q in 0..block.count {
-        let (y0, y1) = y[block.row(q) * c..][..2 * c].split_at_mut(c);
+    for (q, row) in block.rows().enumerate() {
+        let (y0, y1) = y[row * c..][..2 * c].split_at_mut(c);
         let at = q * c;
         let (m0, m1, m2, m3, m4, m5) =
             (&m0[at..at + c], &m1[at..at + c], &m2[at..at + c], &m3[at..at + c], &m4[at..at + c], &m5[at..at + c]);
@@ -279,8 +279,8 @@ fn output_transform_2(m: &[f32], block: Block, c: usize, y: &mut [f32]) {
 #[inline(always)]
 fn input_transform_4(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
     let [v0, v1, v2, v3, v4, v5, v6, v7] = parts::<8>(v, block.count * c);
-    for q in 0..block.count {
-        let d = &x_t[block.row(q) * c..][..8 * c];
+    for (q, row) in block.rows().enumerate() {
+        let d = &x_t[row * c..][..8 * c];
         let at = q * c;
         let row = |r: usize| &d[r * c..][..c];
         let (d0, d1, d2, d3, d4, d5, d6, d7) = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7));
@@ -308,8 +308,8 @@ fn input_transform_4(x_t: &[f32], block: Block, c: usize, v: &mut [f32]) {
 #[inline(always)]
 fn output_transform_4(m: &[f32], block: Block, c: usize, y: &mut [f32]) {
     let [m0, m1, m2, m3, m4, m5, m6, m7] = parts_of::<8>(m, block.count * c);
-    for q in 0..block.count {
-        let y = &mut y[block.row(q) * c..][..4 * c];
+    for (q, row) in block.rows().enumerate() {
+        let y = &mut y[row * c..][..4 * c];
         let (y0, rest) = y.split_at_mut(c);
         let (y1, rest) = rest.split_at_mut(c);
         let (y2, y3) = rest.split_at_mut(c);
