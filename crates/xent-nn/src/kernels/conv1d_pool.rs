@@ -17,7 +17,8 @@
 //! the last block's output is transposed and written.
 //!
 //! A block of kernel 5 with at least 8 input channels (the ECG CNN's second) computes its products
-//! by Winograd's F(2, 5) instead, only at the positions the pool reads ([`winograd1d`]): 1.67 ×
+//! by Winograd's F(4, 5) instead, only at the positions the pool reads ([`winograd1d`]; a tile of
+//! four outputs is two pool windows, and an odd last window takes the direct product): 2.5 ×
 //! fewer multiply-adds.
 //!
 //! Inference only: training records the convolution and the pool (`Conv1d::forward_pooled`,
@@ -29,7 +30,7 @@ use super::conv::ConvShape;
 use super::conv_channels_last;
 use super::gemm::{MatRef, matmul};
 use super::transpose::transpose;
-use super::winograd1d::{self, Filters, Tile};
+use super::winograd1d::{self, Filters};
 use super::{Axis, par_written, vectorised, with_scratch};
 
 /// Samples per product (and per rayon task).
@@ -59,12 +60,12 @@ pub(crate) struct Block<'a> {
 /// `(k, c)` holds `W[·, c, k]`: [`conv_channels_last::reorder`]'s taps-first weight, transposed;
 /// contiguous, since as a transposed view of the taps-first weight the ECG CNN's inference ran
 /// about 12 % slower, medians of five alternating pairs), and the bias (zeros if none). For a
-/// kernel of 5 with enough input channels the filters transformed for Winograd's F(2, 5) replace
-/// the weight ([`winograd1d`], `w_t` empty).
+/// kernel of 5 with enough input channels the filters are also transformed for Winograd's F(4, 5)
+/// ([`winograd1d`]; `w_t` then computes only an odd last pool window).
 struct Prepared {
     shape: ConvShape,
     w_t: Vec<f32>,
-    /// The transformed filters when the products run by Winograd's F(2, 5) ([`winograd1d`]).
+    /// The transformed filters when the products run by Winograd's F(4, 5) ([`winograd1d`]).
     winograd: Option<Filters>,
     bias: Vec<f32>,
     relu: bool,
@@ -75,12 +76,9 @@ impl Prepared {
         let s = b.shape;
         let (c_in, c_out, kernel) = (s.channels_in, s.channels_out, s.w.kernel);
         assert_eq!(b.weight.len(), c_out * c_in * kernel, "weight does not fit the shape");
-        let winograd = winograd1d::applies(kernel, s.w.stride, c_in).then(|| Filters::new(b.weight, c_out, c_in, Tile::Two));
-        let mut w_t = Vec::new();
-        if winograd.is_none() {
-            w_t = vec![0.0f32; b.weight.len()];
-            transpose(&conv_channels_last::reorder(c_in, kernel, b.weight, true), c_out, kernel * c_in, &mut w_t);
-        }
+        let winograd = winograd1d::applies(kernel, s.w.stride, c_in).then(|| Filters::new(b.weight, c_out, c_in));
+        let mut w_t = vec![0.0f32; b.weight.len()];
+        transpose(&conv_channels_last::reorder(c_in, kernel, b.weight, true), c_out, kernel * c_in, &mut w_t);
         let bias = b.bias.map_or_else(|| vec![0.0; c_out], <[f32]>::to_vec);
         assert_eq!(bias.len(), c_out, "bias does not fit the shape");
         Self { shape: s, w_t, winograd, bias, relu: b.relu }
@@ -97,7 +95,8 @@ impl Prepared {
 
     /// Scratch values [`Self::products`] needs for a group of `samples` samples.
     fn scratch_len(&self, samples: usize) -> usize {
-        self.winograd.as_ref().map_or(0, |f| f.scratch_len(samples * self.pooled_len()))
+        let c_out = self.shape.channels_out;
+        self.winograd.as_ref().map_or(0, |f| f.scratch_len(samples * (2 * self.pooled_len() / winograd1d::TILE)).max(samples * c_out))
     }
 
     /// The products of `samples` samples laid out in `x_t` (`[samples · padded, channels_in]`)
@@ -106,14 +105,24 @@ impl Prepared {
     /// rows. `scratch` holds [`Self::scratch_len`] values.
     fn products<'y>(&self, x_t: &[f32], samples: usize, y: &'y mut [f32], scratch: &mut [f32]) -> &'y [f32] {
         let (c_in, c_out, kernel) = (self.shape.channels_in, self.shape.channels_out, self.shape.w.kernel);
+        let w_t = MatRef::row_major(&self.w_t, kernel * c_in, c_out);
         if let Some(filters) = &self.winograd {
-            filters.tiles(x_t, samples, self.padded(), self.pooled_len(), y, scratch);
+            let (padded, read, m) = (self.padded(), 2 * self.pooled_len(), winograd1d::TILE);
+            filters.tiles(x_t, samples, padded, read / m, y, scratch);
+            for t in read / m * m..read {
+                let starts = MatRef { data: &x_t[t * c_in..], rows: samples, cols: kernel * c_in, row_stride: padded * c_in, col_stride: 1 };
+                let rows = &mut scratch[..samples * c_out];
+                matmul(rows, starts, w_t, false, false);
+                for (i, row) in rows.chunks_exact(c_out).enumerate() {
+                    y[(i * padded + t) * c_out..][..c_out].copy_from_slice(row);
+                }
+            }
             return y;
         }
         let rows = samples * self.padded() - (kernel - 1);
         let patches = MatRef { data: x_t, rows, cols: kernel * c_in, row_stride: c_in, col_stride: 1 };
         let y = &mut y[..rows * c_out];
-        matmul(y, patches, MatRef::row_major(&self.w_t, kernel * c_in, c_out), false, false);
+        matmul(y, patches, w_t, false, false);
         y
     }
 
@@ -265,6 +274,8 @@ mod tests {
         let shapes = [
             shape(3, 1, 8, 187, 5, (0, 0)),
             shape(19, 32, 64, 91, 5, (0, 0)),
+            shape(5, 16, 32, 64, 5, (2, 2)),
+            shape(3, 8, 4, 6, 5, (0, 0)),
             shape(8, 3, 5, 12, 4, (1, 2)),
             shape(1, 9, 3, 6, 3, (2, 0)),
             shape(10, 4, 17, 9, 2, (0, 0)),

@@ -35,7 +35,7 @@ use rayon::prelude::*;
 
 use super::conv::{ConvGrads, Wanted};
 use super::gemm::{MatRef, matmul};
-use super::winograd1d::{self, Filters, Tile};
+use super::winograd1d::{self, Filters};
 use super::{sum_in_order, vectorised, written};
 
 /// Samples per task and per partial sum of the weight and bias gradients (fixed, so that results
@@ -140,7 +140,7 @@ impl ChannelsLastShape {
     /// (`w` the direct product's weight).
     fn winograd_products(&self, filters: &Filters, p: &[f32], samples: usize, w: MatRef<'_>, product: &mut Vec<f32>, scratch: &mut Vec<f32>) {
         let (span, lo, co) = (self.span(), self.length_out(), self.channels_out);
-        let m = filters.tile().outputs();
+        let m = winograd1d::TILE;
         product.resize(samples * span * co, 0.0);
         scratch.resize(filters.scratch_len(samples * (lo / m)).max(samples * co), 0.0);
         filters.tiles(p, samples, span, lo / m, product, scratch);
@@ -256,7 +256,7 @@ where
     }
     let w = reorder(s.channels_in, s.kernel, weight, true);
     let w = MatRef::row_major(&w, co, s.patch()).t();
-    let winograd = (how == Products::Winograd && s.winograd_applies()).then(|| Filters::new(weight, co, s.channels_in, Tile::Four));
+    let winograd = (how == Products::Winograd && s.winograd_applies()).then(|| Filters::new(weight, co, s.channels_in));
     let (per_view_sample, parallel) = (s.span() / s.stride * co, s.parallel_gemm());
     let fill = |out: &mut [MaybeUninit<f32>]| {
         out.par_chunks_mut(GROUP * out_per_sample).enumerate().for_each(|(g, out_g)| {
