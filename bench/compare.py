@@ -346,7 +346,7 @@ def print_ceilings(models, summary, peak, fws):
                   f"| {fmt_ratio(None if target is None or not ceiling else target / ceiling)} |")
     print("(FLOP/sample and the GEMM ceiling count the direct convolution's products. In inference xent computes "
           "fewer: the text CNN projects each distinct token once, the MNIST CNN runs its 3×3 layer by Winograd "
-          "F(2×2, 3×3), the ECG CNN its second layer by F(2, 5) and the ResNet its blocks by F(4, 5); their "
+          "F(2×2, 3×3), the ECG CNN its second layer and the ResNet its blocks by F(4, 5); their "
           "GFLOP/s are direct-convolution equivalents and can exceed the peak.)")
 
 
