@@ -95,8 +95,7 @@ impl Prepared {
 
     /// Scratch values [`Self::products`] needs for a group of `samples` samples.
     fn scratch_len(&self, samples: usize) -> usize {
-        let c_out = self.shape.channels_out;
-        self.winograd.as_ref().map_or(0, |f| f.scratch_len(samples * (2 * self.pooled_len() / winograd1d::TILE)).max(samples * c_out))
+        self.winograd.as_ref().map_or(0, |f| f.scratch_len(samples, 2 * self.pooled_len()))
     }
 
     /// The products of `samples` samples laid out in `x_t` (`[samples · padded, channels_in]`)
@@ -107,16 +106,7 @@ impl Prepared {
         let (c_in, c_out, kernel) = (self.shape.channels_in, self.shape.channels_out, self.shape.w.kernel);
         let w_t = MatRef::row_major(&self.w_t, kernel * c_in, c_out);
         if let Some(filters) = &self.winograd {
-            let (padded, read, m) = (self.padded(), 2 * self.pooled_len(), winograd1d::TILE);
-            filters.tiles(x_t, samples, padded, read / m, y, scratch);
-            for t in read / m * m..read {
-                let starts = MatRef { data: &x_t[t * c_in..], rows: samples, cols: kernel * c_in, row_stride: padded * c_in, col_stride: 1 };
-                let rows = &mut scratch[..samples * c_out];
-                matmul(rows, starts, w_t, false, false);
-                for (i, row) in rows.chunks_exact(c_out).enumerate() {
-                    y[(i * padded + t) * c_out..][..c_out].copy_from_slice(row);
-                }
-            }
+            filters.outputs(x_t, samples, self.padded(), 2 * self.pooled_len(), w_t, y, scratch);
             return y;
         }
         let rows = samples * self.padded() - (kernel - 1);

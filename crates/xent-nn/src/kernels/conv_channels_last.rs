@@ -134,24 +134,14 @@ impl ChannelsLastShape {
         winograd1d::applies(self.kernel, self.stride, self.channels_in)
     }
 
-    /// The rows of the product that the direct GEMM's would give, by Winograd: the positions
-    /// `4j … 4j + 3` of each sample from [`Filters::tiles`], and the last `length_out mod 4`
-    /// positions of every sample as one GEMM per position over the group's rows that start it
-    /// (`w` the direct product's weight).
+    /// The rows of the product that the direct GEMM's would give, by Winograd's F(4, 5) and, past
+    /// each sample's last whole tile of four, the direct product ([`Filters::outputs`]; `w` the
+    /// direct product's weight).
     fn winograd_products(&self, filters: &Filters, p: &[f32], samples: usize, w: MatRef<'_>, product: &mut Vec<f32>, scratch: &mut Vec<f32>) {
         let (span, lo, co) = (self.span(), self.length_out(), self.channels_out);
-        let m = winograd1d::TILE;
         product.resize(samples * span * co, 0.0);
-        scratch.resize(filters.scratch_len(samples * (lo / m)).max(samples * co), 0.0);
-        filters.tiles(p, samples, span, lo / m, product, scratch);
-        for t in lo / m * m..lo {
-            let starts = MatRef { data: &p[t * self.channels_in..], rows: samples, cols: self.patch(), row_stride: span * self.channels_in, col_stride: 1 };
-            let rows = &mut scratch[..samples * co];
-            matmul(rows, starts, w, false, false);
-            for (i, row) in rows.chunks_exact(co).enumerate() {
-                product[(i * span + t) * co..][..co].copy_from_slice(row);
-            }
-        }
+        scratch.resize(filters.scratch_len(samples, lo), 0.0);
+        filters.outputs(p, samples, span, lo, w, product, scratch);
     }
 
     /// The patch view of a group's `P`, `rows` rows.

@@ -37,7 +37,7 @@ use super::gemm::{MatRef, matmul};
 use super::vectorised;
 
 /// Outputs per tile.
-pub(crate) const TILE: usize = 4;
+const TILE: usize = 4;
 
 /// Positions of the transform (input rows per tile).
 const XI: usize = 8;
@@ -91,17 +91,43 @@ impl Filters {
         Self { u, c_in, c_out }
     }
 
-    /// Scratch values [`Self::tiles`] needs for `tiles` tiles.
-    pub(crate) fn scratch_len(&self, tiles: usize) -> usize {
-        tiles.min(BLOCK) * XI * (self.c_in + self.c_out)
+    /// Scratch values [`Self::outputs`] needs for the first `outputs` positions of `samples`
+    /// samples: [`Self::tiles`]'s transforms, or one product row per sample.
+    pub(crate) fn scratch_len(&self, samples: usize, outputs: usize) -> usize {
+        ((samples * (outputs / TILE)).min(BLOCK) * XI * (self.c_in + self.c_out)).max(samples * self.c_out)
+    }
+
+    /// The first `outputs` positions of each of `samples` samples whose channels-last rows
+    /// (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows
+    /// `i · padded + t` of `y` (`[·, c_out]`), as the direct products write them: the whole tiles
+    /// of four by [`Self::tiles`], the positions past the last whole tile (`outputs mod 4` per
+    /// sample) by the direct product, one GEMM per position over the samples' patches with
+    /// `direct`, the weight as `[5 · c_in, c_out]` (taps before channels). Other rows of `y` are
+    /// left alone. `scratch` holds at least [`Self::scratch_len`]`(samples, outputs)` values.
+    #[inline(never)]
+    #[expect(clippy::too_many_arguments, reason = "the samples' rows and layout, how many outputs, the direct weight and the buffers")]
+    pub(crate) fn outputs(&self, x_t: &[f32], samples: usize, padded: usize, outputs: usize, direct: MatRef<'_>, y: &mut [f32], scratch: &mut [f32]) {
+        let (c_in, c_out) = (self.c_in, self.c_out);
+        assert!(outputs + 4 <= padded, "{outputs} outputs do not fit {padded} input rows");
+        self.tiles(x_t, samples, padded, outputs / TILE, y, scratch);
+        for t in outputs / TILE * TILE..outputs {
+            let starts = MatRef { data: &x_t[t * c_in..], rows: samples, cols: 5 * c_in, row_stride: padded * c_in, col_stride: 1 };
+            let rows = &mut scratch[..samples * c_out];
+            matmul(rows, starts, direct, false, false);
+            for (i, row) in rows.chunks_exact(c_out).enumerate() {
+                y[(i * padded + t) * c_out..][..c_out].copy_from_slice(row);
+            }
+        }
     }
 
     /// The outputs `4j .. 4j + 4` for every `j < tiles` of `samples` samples whose channels-last
     /// rows (`[samples · padded, c_in]`, padding rows included) are `x_t`, written to rows
     /// `i · padded + 4j …` of `y` (`[·, c_out]`), as the direct products write them; other rows
-    /// of `y` are left alone. `scratch` holds at least [`Self::scratch_len`]`(samples · tiles)`
-    /// values.
-    pub(crate) fn tiles(&self, x_t: &[f32], samples: usize, padded: usize, tiles: usize, y: &mut [f32], scratch: &mut [f32]) {
+    /// of `y` are left alone. `scratch` holds at least [`Self::scratch_len`]`(samples, 4 · tiles)`
+    /// values. Not inlined into [`Self::outputs`]: inlined, the ResNet's inference ran about 12 %
+    /// slower (alternating runs, more time in the `gemm` crate's packing).
+    #[inline(never)]
+    fn tiles(&self, x_t: &[f32], samples: usize, padded: usize, tiles: usize, y: &mut [f32], scratch: &mut [f32]) {
         let (c_in, c_out) = (self.c_in, self.c_out);
         assert!(TILE * tiles + 4 <= padded, "{tiles} tiles of {TILE} outputs do not fit {padded} input rows");
         assert!(x_t.len() >= samples * padded * c_in && y.len() >= samples * padded * c_out, "buffers too short");
@@ -236,7 +262,7 @@ mod tests {
             let w = values(c_out * c_in * 5, 1.3);
             let f = Filters::new(&w, c_out, c_in);
             let mut y = vec![f32::NAN; samples * padded * c_out];
-            let mut scratch = vec![f32::NAN; f.scratch_len(samples * tiles)];
+            let mut scratch = vec![f32::NAN; f.scratch_len(samples, TILE * tiles)];
             f.tiles(&x, samples, padded, tiles, &mut y, &mut scratch);
             for i in 0..samples {
                 for t in 0..padded {
@@ -275,7 +301,7 @@ mod tests {
             let w: Vec<f32> = (0..c_out * c_in * 5).map(|_| uniform() * 0.2).collect();
             let f = Filters::new(&w, c_out, c_in);
             let mut y = vec![0.0; samples * padded * c_out];
-            let mut scratch = vec![0.0; f.scratch_len(samples * tiles)];
+            let mut scratch = vec![0.0; f.scratch_len(samples, TILE * tiles)];
             f.tiles(&x, samples, padded, tiles, &mut y, &mut scratch);
             let (mut winograd, mut direct) = (0.0f64, 0.0f64);
             for i in 0..samples {
