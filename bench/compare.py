@@ -324,8 +324,9 @@ def best_of(peaks):
         for isa, rate in fma_all_threads(peak).items():
             fma[isa] = max(fma.get(isa, 0.0), rate)
         for m, steps in ((peak or {}).get("gemm_ceiling") or {}).items():
+            best = ceilings.setdefault(m, {})
             for key, rate in steps.items():
-                ceilings.setdefault(m, {})[key] = max(ceilings.get(m, {}).get(key, 0.0), rate)
+                best[key] = max(best.get(key, 0.0), rate)
     return fma, ceilings
 
 
